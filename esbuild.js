@@ -1,0 +1,59 @@
+// Builds every bundle: the extension host client, the language server, the CLI (Node, CommonJS) and the webview (browser).
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const dist = path.join(__dirname, 'dist');
+
+/** The tree-sitter runtime and the Python grammar travel next to the bundles that load them. */
+const WASM_FILES = [
+  require.resolve('web-tree-sitter/web-tree-sitter.wasm'),
+  path.join(path.dirname(require.resolve('@vscode/tree-sitter-wasm/package.json')), 'wasm', 'tree-sitter-python.wasm'),
+];
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+};
+
+const node = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // esbuild would pick web-tree-sitter's ESM build, which crashes in Parser.init once bundled to CommonJS.
+  alias: { 'web-tree-sitter': require.resolve('web-tree-sitter/web-tree-sitter.cjs') },
+};
+
+const builds = [
+  { ...node, entryPoints: { extension: 'src/client/extension.ts' }, outdir: dist, external: ['vscode'] },
+  { ...node, entryPoints: { server: 'src/server/server.ts' }, outdir: dist },
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'webview/main.ts' }, outdir: dist },
+].filter((b) => Object.values(b.entryPoints).every((entry) => fs.existsSync(entry)));
+
+function copyWasm() {
+  fs.mkdirSync(dist, { recursive: true });
+  for (const file of WASM_FILES) fs.copyFileSync(file, path.join(dist, path.basename(file)));
+}
+
+async function main() {
+  copyWasm();
+  if (watch) {
+    for (const options of builds) await (await esbuild.context(options)).watch();
+    console.log('[esbuild] watching');
+    return;
+  }
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  if (fs.existsSync(path.join(dist, 'cli.js'))) fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

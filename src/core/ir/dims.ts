@@ -1,0 +1,117 @@
+// Symbolic tensor dimensions: small expressions over named symbols (B, T, n_embd) that are bound to numbers late.
+
+/** A dimension: a literal, a named symbol, an arithmetic combination, or unknown. */
+export type Dim =
+  | { readonly kind: 'num'; readonly value: number }
+  | { readonly kind: 'sym'; readonly name: string }
+  | { readonly kind: 'bin'; readonly op: '+' | '-' | '*' | '//' | '/' | '%'; readonly left: Dim; readonly right: Dim }
+  | { readonly kind: 'unknown'; readonly why: string };
+
+/** Numbers bound to symbols; a symbol missing here evaluates to undefined. */
+export type Bindings = ReadonlyMap<string, number>;
+
+export const num = (value: number): Dim => ({ kind: 'num', value });
+export const sym = (name: string): Dim => ({ kind: 'sym', name });
+export const unknownDim = (why: string): Dim => ({ kind: 'unknown', why });
+
+/** Combines two dims, folding constants so that `2*3` stays `6` and `x*1` stays `x`. */
+export function bin(op: '+' | '-' | '*' | '//' | '/' | '%', left: Dim, right: Dim): Dim {
+  if (left.kind === 'unknown') return left;
+  if (right.kind === 'unknown') return right;
+  if (left.kind === 'num' && right.kind === 'num') {
+    const value = applyOp(op, left.value, right.value);
+    return value === undefined ? unknownDim(`${left.value} ${op} ${right.value}`) : num(value);
+  }
+  if (op === '*' && left.kind === 'num' && left.value === 1) return right;
+  if ((op === '*' || op === '//' || op === '/') && right.kind === 'num' && right.value === 1) return left;
+  if ((op === '+' || op === '-') && right.kind === 'num' && right.value === 0) return left;
+  if (op === '+' && left.kind === 'num' && left.value === 0) return right;
+  return { kind: 'bin', op, left, right };
+}
+
+function applyOp(op: string, a: number, b: number): number | undefined {
+  switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '//': return b === 0 ? undefined : Math.floor(a / b);
+    case '/': return b === 0 ? undefined : a / b;
+    case '%': return b === 0 ? undefined : ((a % b) + b) % b;
+    default: return undefined;
+  }
+}
+
+/** Evaluates a dim with the given bindings; undefined when a symbol is unbound or the dim is unknown. */
+export function evalDim(dim: Dim, bindings: Bindings): number | undefined {
+  switch (dim.kind) {
+    case 'num': return dim.value;
+    case 'sym': return bindings.get(dim.name);
+    case 'unknown': return undefined;
+    case 'bin': {
+      const left = evalDim(dim.left, bindings);
+      const right = evalDim(dim.right, bindings);
+      return left === undefined || right === undefined ? undefined : applyOp(dim.op, left, right);
+    }
+  }
+}
+
+/** Evaluates a whole shape; undefined when any dim cannot be evaluated. */
+export function evalShape(shape: readonly Dim[] | null, bindings: Bindings): number[] | undefined {
+  if (!shape) return undefined;
+  const out: number[] = [];
+  for (const dim of shape) {
+    const value = evalDim(dim, bindings);
+    if (value === undefined) return undefined;
+    out.push(value);
+  }
+  return out;
+}
+
+const PRECEDENCE: Record<string, number> = { '+': 1, '-': 1, '*': 2, '//': 2, '/': 2, '%': 2 };
+
+/** Prints a dim as Python-like source: `4*n_embd`, `n_embd//n_head`, `?`. */
+export function formatDim(dim: Dim, parentPrecedence = 0): string {
+  switch (dim.kind) {
+    case 'num': return String(dim.value);
+    case 'sym': return dim.name;
+    case 'unknown': return '?';
+    case 'bin': {
+      const precedence = PRECEDENCE[dim.op] ?? 3;
+      const text = `${formatDim(dim.left, precedence)}${dim.op}${formatDim(dim.right, precedence + 1)}`;
+      return precedence < parentPrecedence ? `(${text})` : text;
+    }
+  }
+}
+
+export function formatShape(shape: readonly Dim[] | null): string {
+  return shape ? `[${shape.map((d) => formatDim(d)).join(', ')}]` : '[?]';
+}
+
+/** The symbols a dim depends on, in order of first appearance. */
+export function dimSymbols(dim: Dim, into: Set<string> = new Set()): Set<string> {
+  if (dim.kind === 'sym') into.add(dim.name);
+  else if (dim.kind === 'bin') {
+    dimSymbols(dim.left, into);
+    dimSymbols(dim.right, into);
+  }
+  return into;
+}
+
+/** Structural equality, used to match broadcast dims and to check reshape compatibility. */
+export function sameDim(a: Dim, b: Dim): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'num': return a.value === (b as typeof a).value;
+    case 'sym': return a.name === (b as typeof a).name;
+    case 'unknown': return false;
+    case 'bin': {
+      const other = b as typeof a;
+      return a.op === other.op && sameDim(a.left, other.left) && sameDim(a.right, other.right);
+    }
+  }
+}
+
+/** The product of dims (an element count), folded where possible. */
+export function product(dims: readonly Dim[]): Dim {
+  return dims.reduce<Dim>((acc, d) => bin('*', acc, d), num(1));
+}

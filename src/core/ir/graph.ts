@@ -1,0 +1,49 @@
+// Builds an OpGraph: hands out ids for values and ops so that several frontends can add to one graph.
+import type { Dim } from './dims';
+import type { AnalysisNote, Assumption, DType, OpGraph, OpNode, ScopeInfo, TensorValue } from './types';
+
+export class GraphBuilder {
+  private nextValueId = 0;
+  private nextOpId = 0;
+  readonly ops: OpNode[] = [];
+  readonly scopes: ScopeInfo[] = [];
+  readonly notes: AnalysisNote[] = [];
+  readonly codeBindings: Assumption[] = [];
+  tf32Enabled = false;
+
+  /** A tensor not produced by an op (a parameter, an input, a tensor from outside). */
+  value(shape: readonly Dim[] | null, dtype: TensorValue['dtype'], origin?: string): TensorValue {
+    return { id: this.nextValueId++, shape, dtype, origin };
+  }
+
+  /** Adds an op; its outputs are created here so that they point back at it. */
+  addOp(
+    op: Omit<OpNode, 'id' | 'outputs'>,
+    outputs: readonly { readonly shape: readonly Dim[] | null; readonly dtype: DType | 'default' | null }[],
+  ): OpNode {
+    const id = this.nextOpId++;
+    const node: OpNode = {
+      ...op,
+      id,
+      outputs: outputs.map((o) => ({ id: this.nextValueId++, shape: o.shape, dtype: o.dtype, producer: id })),
+    };
+    this.ops.push(node);
+    return node;
+  }
+
+  /** Binds a symbol found in the code; the first binding of a symbol wins. */
+  bindFromCode(binding: Assumption): void {
+    if (!this.codeBindings.some((b) => b.symbol === binding.symbol)) this.codeBindings.push(binding);
+  }
+
+  build(magic: OpGraph['magic']): OpGraph {
+    return {
+      ops: this.ops,
+      scopes: this.scopes,
+      notes: this.notes,
+      codeBindings: this.codeBindings,
+      tf32Enabled: this.tf32Enabled,
+      magic,
+    };
+  }
+}

@@ -1,0 +1,236 @@
+// The data every layer shares: the op graph the frontends build, its priced form, findings and the Analysis.
+import type { Dim } from './dims';
+
+/** Offsets are UTF-16 code-unit offsets into the analysed text; lines are 0-based here (the CLI prints 1-based). */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+  readonly startLine: number;
+  readonly startColumn: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+}
+
+export type Category =
+  | 'matmul'
+  | 'conv'
+  | 'attention'
+  | 'pointwise'
+  | 'reduction'
+  | 'normalization'
+  | 'softmax'
+  | 'embedding'
+  | 'copy'
+  | 'view'
+  | 'creation'
+  | 'collective'
+  | 'triton_kernel'
+  | 'unknown';
+
+/** Storage dtypes MemWall prices; `null` in a TensorValue means not known statically. */
+export type DType = 'fp64' | 'fp32' | 'tf32' | 'bf16' | 'fp16' | 'fp8' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
+
+export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
+  fp64: 8, fp32: 4, tf32: 4, bf16: 2, fp16: 2, fp8: 1, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1,
+};
+
+/** A tensor flowing between ops. `dtype: 'default'` follows the analysis dtype (setting or magic comment). */
+export interface TensorValue {
+  readonly id: number;
+  readonly shape: readonly Dim[] | null;
+  readonly dtype: DType | 'default' | null;
+  /** The op that produced it, or undefined for inputs, parameters and values from outside the graph. */
+  readonly producer?: number;
+  /** Where it came from when it is not produced by an op: `param x`, `self.weight`, `torch.randn`. */
+  readonly origin?: string;
+}
+
+/** An attribute an op carries for its cost formula (kernel size, approximate='tanh', causal, dim...). */
+export type AttrValue = number | string | boolean | Dim | readonly Dim[] | null;
+
+export interface OpNode {
+  readonly id: number;
+  /** Qualified id: `torch.nn.functional.gelu`, `torch.nn.Linear`, `torch.Tensor.add`, `operator.add`, `triton:kernel`. */
+  readonly op: string;
+  /** As written in the source: `F.gelu`, `self.c_fc`, `+`. */
+  readonly label: string;
+  readonly category: Category;
+  readonly inputs: readonly TensorValue[];
+  readonly outputs: readonly TensorValue[];
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+  /** The exact call (or operator expression). */
+  readonly span: Span;
+  /** The function the op is written in: `MLP.forward`, `<module>`, `main`. */
+  readonly scope: string;
+  /** The module path from the outermost module analysed: `transformer.h[*].mlp.c_fc`; empty for plain code. */
+  readonly modulePath: string;
+  /** How many times the op runs per call of the outermost scope (a `for block in self.h` over n_layer). */
+  readonly repeat: Dim;
+  /** True when the op sits in a region that a fused implementation already covers (torch.compile, fallback path). */
+  readonly fusedBy?: 'torch.compile' | 'fallback';
+  /** What the frontend could not determine, in words (`shape of x unknown: add # memwall: shape x=[...]`). */
+  readonly notes: readonly string[];
+}
+
+export interface OpGraph {
+  readonly ops: readonly OpNode[];
+  /** Symbols found in the code with their values and where they came from (config defaults, literal shapes...). */
+  readonly codeBindings: readonly Assumption[];
+  /** Scopes found (functions, forwards, kernels), for aggregates and code lenses. */
+  readonly scopes: readonly ScopeInfo[];
+  /** Frontend notes that are not tied to one op (syntax errors, unresolved imports). */
+  readonly notes: readonly AnalysisNote[];
+  /** Dtype chosen by the code for matmuls in fp32 (`allow_tf32`, `set_float32_matmul_precision('high')`). */
+  readonly tf32Enabled: boolean;
+  /** What `# memwall:` magic comments in the file say; they outrank settings. */
+  readonly magic: MagicSettings;
+}
+
+/** The file's own `# memwall: B=8 T=1024 dtype=bf16 gpu=a100-80gb-sxm` comments and `ignore[...]` lines. */
+export interface MagicSettings {
+  readonly bindings: readonly Assumption[];
+  readonly dtype?: DType;
+  readonly gpu?: string;
+  /** 0-based line → codes suppressed on that line (`*` for all). */
+  readonly ignores: ReadonlyMap<number, readonly string[]>;
+}
+
+export interface ScopeInfo {
+  /** `GPT.forward`, `MLP.forward`, `<module>`, `add_kernel`. */
+  readonly name: string;
+  readonly kind: 'forward' | 'function' | 'module' | 'kernel';
+  /** The `def` line's span (name and parameters), where hovers and code lenses attach. */
+  readonly span: Span;
+}
+
+/** A symbol's value and where it came from: the user's settings, a magic comment, the code, or a default. */
+export interface Assumption {
+  readonly symbol: string;
+  readonly value: number | string;
+  /** `magic comment (line 1)`, `setting memwall.dims`, `pyproject.toml [tool.memwall]`, `GPTConfig.n_embd`, `default`. */
+  readonly source: string;
+}
+
+export interface AnalysisNote {
+  readonly code: string;
+  readonly message: string;
+  readonly span?: Span;
+}
+
+export type Bound = 'memory' | 'compute' | 'overhead' | 'unknown';
+
+/** One op with its figures on the selected GPU and dtype; null figures mean "could not price", never zero. */
+export interface CostedOp {
+  readonly node: OpNode;
+  /** Shapes after binding symbols to numbers; null where a dim stayed unknown. */
+  readonly inputShapes: readonly (readonly number[] | null)[];
+  readonly outputShapes: readonly (readonly number[] | null)[];
+  readonly dtype: DType;
+  readonly repeat: number;
+  /** FLOPs of one execution (2 per multiply-add). */
+  readonly flops: number | null;
+  /** Compulsory DRAM bytes of one execution: reads and writes. */
+  readonly bytesRead: number | null;
+  readonly bytesWritten: number | null;
+  readonly bytes: number | null;
+  readonly intensity: number | null;
+  /** Estimated time of one execution, in microseconds, launch overhead included. */
+  readonly timeUs: number | null;
+  readonly bound: Bound;
+  /** Which peak priced it: `tensor` cores or the `vector` unit; `none` for views. */
+  readonly unit: 'tensor' | 'vector' | 'none';
+  /** Explanations for the hover: the formula, the peak and efficiency used, L2 notes. */
+  readonly explain: readonly string[];
+}
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface Finding {
+  /** `MW201`. */
+  readonly code: string;
+  /** The family, e.g. `pointwise-chain`; stable for JSON consumers. */
+  readonly kind: string;
+  readonly severity: Severity;
+  /** The span the diagnostic sits on. */
+  readonly span: Span;
+  /** Every op the finding involves, for related information and the roofline's arrows. */
+  readonly opIds: readonly number[];
+  readonly message: string;
+  /** Estimated DRAM bytes saved per call of the outermost scope, or null when it cannot be priced. */
+  readonly bytesSaved: number | null;
+  readonly timeSavedUs: number | null;
+  readonly fix?: Fix;
+}
+
+export interface Fix {
+  readonly title: string;
+  readonly edits: readonly { readonly span: Span; readonly newText: string }[];
+}
+
+/** One peak of a GPU, with its provenance. */
+export interface SourcedNumber {
+  readonly value: number;
+  readonly source: string;
+  readonly verified: boolean;
+}
+
+/** A GPU as data; peaks are dense FLOP/s (no 2:4 sparsity). */
+export interface Hardware {
+  readonly id: string;
+  readonly name: string;
+  readonly vendor: 'nvidia' | 'amd' | 'other';
+  /** Tensor/matrix-core peaks by dtype, FLOP/s. */
+  readonly tensorPeak: Readonly<Partial<Record<DType, SourcedNumber>>>;
+  /** Vector-unit (non-tensor-core) peaks by dtype, FLOP/s. */
+  readonly vectorPeak: Readonly<Partial<Record<DType, SourcedNumber>>>;
+  /** Peak DRAM bandwidth, bytes/s. */
+  readonly bandwidth: SourcedNumber;
+  readonly memoryBytes: SourcedNumber;
+  readonly l2Bytes: SourcedNumber;
+  readonly smCount: SourcedNumber;
+  /** Per-kernel launch overhead, seconds. */
+  readonly launchOverhead: SourcedNumber;
+  /** Achievable fractions of peak (η): memory streaming and large-GEMM compute. */
+  readonly memoryEfficiency: SourcedNumber;
+  readonly computeEfficiency: SourcedNumber;
+}
+
+export interface ClassShare {
+  /** `contraction`, `normalization`, `elementwise`, `softmax`, `copy`, `other`. */
+  readonly opClass: string;
+  readonly flops: number;
+  readonly timeUs: number;
+  readonly flopShare: number;
+  readonly timeShare: number;
+}
+
+export interface ScopeSummary {
+  readonly scope: string;
+  readonly timeUs: number;
+  readonly flops: number;
+  readonly bytes: number;
+  /** Fractions of the scope's time in memory-, compute- and overhead-bound ops (0..1). */
+  readonly memoryBoundShare: number;
+  readonly computeBoundShare: number;
+  readonly overheadBoundShare: number;
+  readonly unpricedOps: number;
+}
+
+export interface Summary {
+  readonly total: ScopeSummary;
+  readonly scopes: readonly ScopeSummary[];
+  readonly classes: readonly ClassShare[];
+}
+
+/** What `analyze` returns: everything every consumer shows. */
+export interface Analysis {
+  readonly graph: OpGraph;
+  readonly hardware: Hardware;
+  readonly dtype: DType;
+  readonly costs: readonly CostedOp[];
+  readonly findings: readonly Finding[];
+  /** Every symbol binding used, with its source, so the user sees what was assumed. */
+  readonly assumptions: readonly Assumption[];
+  readonly summary: Summary;
+  readonly notes: readonly AnalysisNote[];
+}

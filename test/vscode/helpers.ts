@@ -1,0 +1,101 @@
+// Helpers shared by the extension-host tests: finding the example files, waiting for diagnostics, recording timings.
+import * as vscode from 'vscode';
+
+export const EXTENSION_ID = 'memwall.memwall';
+
+/** A timing or figure the report needs; kept on globalThis because each test file is its own bundle. */
+export interface Measurement {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+const store = globalThis as unknown as { memwallMeasurements?: Measurement[] };
+
+export function recordMeasurement(name: string, value: number, unit: string): void {
+  (store.memwallMeasurements ??= []).push({ name, value: Math.round(value * 10) / 10, unit });
+  console.log(`[measure] ${name}: ${value.toFixed(1)} ${unit}`);
+}
+
+export function measurements(): Measurement[] {
+  return store.memwallMeasurements ?? [];
+}
+
+/** The workspace is a throw-away copy of examples/ made by the harness (or by test:vscode:desktop). */
+export function workspaceUri(...segments: string[]): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new Error('the test run needs a workspace folder (a copy of examples/)');
+  return vscode.Uri.joinPath(folder.uri, ...segments);
+}
+
+export function memwallDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((diagnostic) => diagnostic.source === 'memwall');
+}
+
+/** Resolves with the memwall diagnostics of `uri` once `accept` takes them; rejects after `timeoutMs`. */
+export function waitForDiagnostics(
+  uri: vscode.Uri,
+  accept: (diagnostics: vscode.Diagnostic[]) => boolean = (diagnostics) => diagnostics.length > 0,
+  timeoutMs = 20_000,
+): Promise<vscode.Diagnostic[]> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const diagnostics = memwallDiagnostics(uri);
+      if (!accept(diagnostics)) return false;
+      cleanup();
+      resolve(diagnostics);
+      return true;
+    };
+    const subscription = vscode.languages.onDidChangeDiagnostics((event) => {
+      if (event.uris.some((changed) => changed.toString() === uri.toString())) check();
+    });
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no matching memwall diagnostics on ${uri.fsPath} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      subscription.dispose();
+      clearTimeout(timer);
+    };
+    check();
+  });
+}
+
+/** Resolves with the next diagnostics change for `uri` (any content), measured from the call. */
+export function nextDiagnosticsChange(uri: vscode.Uri, timeoutMs = 10_000): Promise<vscode.Diagnostic[]> {
+  return new Promise((resolve, reject) => {
+    const subscription = vscode.languages.onDidChangeDiagnostics((event) => {
+      if (!event.uris.some((changed) => changed.toString() === uri.toString())) return;
+      subscription.dispose();
+      clearTimeout(timer);
+      resolve(memwallDiagnostics(uri));
+    });
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      reject(new Error(`diagnostics of ${uri.fsPath} did not change within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `probe` until it returns a value that is not undefined, or throws after `timeoutMs`. */
+export async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Flattens hover contents (MarkdownString | MarkedString) into plain text for assertions. */
+export function hoverText(hovers: vscode.Hover[]): string {
+  return hovers
+    .flatMap((hover) => hover.contents)
+    .map((content) => (typeof content === 'string' ? content : 'value' in content ? content.value : String(content)))
+    .join('\n');
+}

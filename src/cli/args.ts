@@ -1,0 +1,122 @@
+// Reads the command line into a checked request; every mistake becomes a UsageError with a one-line message.
+import { parseArgs } from 'node:util';
+import type { DType } from '../core/ir/types';
+import { FORMAT_NAMES, type FormatName } from './format';
+
+/** A mistake in the command line or its inputs: reported in one line, exit code 2. */
+export class UsageError extends Error {}
+
+export const CLI_DTYPES: readonly DType[] = ['bf16', 'fp16', 'fp32', 'fp8'];
+export const SEVERITY_NAMES = ['error', 'warning', 'information', 'hint'] as const;
+
+export type Request =
+  | { readonly command: 'help' }
+  | { readonly command: 'version' }
+  | { readonly command: 'gpus'; readonly format: 'text' | 'json' }
+  | { readonly command: 'explain'; readonly codes: readonly string[]; readonly format: 'text' | 'json' }
+  | {
+      readonly command: 'analyze';
+      readonly paths: readonly string[];
+      readonly gpu?: string;
+      readonly dtype?: DType;
+      readonly dims?: Readonly<Record<string, number>>;
+      readonly format: FormatName;
+      /** Codes (`MW201`) or severities (`warning`, meaning warning or worse) that make the exit code 1. */
+      readonly failOn: readonly string[];
+    };
+
+export const USAGE = `Usage:
+  memwall analyze <files or folders...> [--gpu ID] [--dtype bf16|fp16|fp32|fp8] [--dims B=8,T=1024]
+                  [--format text|json|sarif|markdown] [--fail-on CODE|SEVERITY]...
+  memwall gpus [--format text|json]
+  memwall explain <CODE...> [--format text|json]
+  memwall --help | --version
+
+Exit codes: 0 analysis ran (findings are not errors), 1 a --fail-on condition matched,
+2 bad arguments or an unreadable file, 3 an internal error while analysing a file.`;
+
+const OPTIONS = {
+  gpu: { type: 'string' },
+  dtype: { type: 'string' },
+  dims: { type: 'string', multiple: true },
+  format: { type: 'string', short: 'f' },
+  'fail-on': { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** `B=8,T=1024` (repeatable) → `{B: 8, T: 1024}`; sizes must be positive whole numbers. */
+export function parseDims(texts: readonly string[]): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const text of texts) {
+    for (const pair of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+      const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)$/.exec(pair);
+      if (!match) throw new UsageError(`--dims: expected SYMBOL=SIZE pairs such as B=8,T=1024, got '${pair}'`);
+      const size = Number(match[2]);
+      if (!Number.isSafeInteger(size) || size <= 0) throw new UsageError(`--dims: size of ${match[1]} must be a positive integer, got '${match[2]}'`);
+      dims[match[1]!] = size;
+    }
+  }
+  return dims;
+}
+
+function checkFailOn(values: readonly string[]): string[] {
+  return values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean).map((value) => {
+    if ((SEVERITY_NAMES as readonly string[]).includes(value.toLowerCase())) return value.toLowerCase();
+    if (/^MW\d{3}$/i.test(value)) return value.toUpperCase();
+    throw new UsageError(`--fail-on: expected a code such as MW201 or a severity (${SEVERITY_NAMES.join(', ')}), got '${value}'`);
+  });
+}
+
+function pickFormat<T extends string>(value: string | undefined, allowed: readonly T[], command: string): T {
+  const format = value ?? 'text';
+  if (!(allowed as readonly string[]).includes(format)) {
+    throw new UsageError(`--format: '${format}' is not one of ${allowed.join(', ')} for ${command}`);
+  }
+  return format as T;
+}
+
+export function parseCommandLine(argv: readonly string[]): Request {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0]!);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) return { command: 'version' };
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') return { command: 'help' };
+
+  switch (command) {
+    case 'gpus':
+      if (rest.length) throw new UsageError(`gpus takes no arguments, got '${rest[0]}'`);
+      return { command: 'gpus', format: pickFormat(values.format, ['text', 'json'], 'gpus') };
+    case 'explain':
+      if (!rest.length) throw new UsageError('explain: name a rule code, e.g. memwall explain MW201');
+      return { command: 'explain', codes: rest.map((code) => code.toUpperCase()), format: pickFormat(values.format, ['text', 'json'], 'explain') };
+    case 'analyze': {
+      if (!rest.length) throw new UsageError('analyze: name at least one file or folder');
+      let dtype: DType | undefined;
+      if (values.dtype !== undefined) {
+        if (!(CLI_DTYPES as readonly string[]).includes(values.dtype)) {
+          throw new UsageError(`--dtype: '${values.dtype}' is not one of ${CLI_DTYPES.join(', ')}`);
+        }
+        dtype = values.dtype as DType;
+      }
+      if (values.gpu !== undefined && !values.gpu.trim()) throw new UsageError('--gpu: empty GPU id (run memwall gpus for the list)');
+      const dims = values.dims ? parseDims(values.dims) : undefined;
+      return {
+        command: 'analyze',
+        paths: rest,
+        gpu: values.gpu?.trim(),
+        dtype,
+        dims: dims && Object.keys(dims).length ? dims : undefined,
+        format: pickFormat(values.format, FORMAT_NAMES, 'analyze'),
+        failOn: checkFailOn(values['fail-on'] ?? []),
+      };
+    }
+    default:
+      throw new UsageError(`unknown command '${command}' (expected analyze, gpus or explain)`);
+  }
+}

@@ -1,0 +1,142 @@
+// The JSON report, version 1: a public interface that later versions extend with new fields but never break.
+import type { Bound, ClassShare, ScopeSummary, Severity } from '../../core/ir/types';
+import { type FileReport, findingsInOrder, lineOf, opsInSourceOrder } from '../report';
+
+export const JSON_REPORT_VERSION = 1;
+
+export interface JsonAssumption {
+  readonly symbol: string;
+  readonly value: number | string;
+  readonly source: string;
+}
+
+export interface JsonOp {
+  /** Qualified op: `torch.nn.functional.gelu`, `torch.nn.Linear`, `operator.add`. */
+  readonly op: string;
+  /** As written in the source: `F.gelu`, `self.c_fc`, `+`. */
+  readonly label: string;
+  readonly category: string;
+  /** 1-based lines of the call. */
+  readonly line: number;
+  readonly endLine: number;
+  /** 1-based column where the call starts. */
+  readonly column: number;
+  readonly scope: string;
+  readonly modulePath: string;
+  /** Executions per call of the outermost scope; the figures below are for ONE execution. */
+  readonly repeat: number;
+  readonly flops: number | null;
+  readonly bytes: number | null;
+  readonly bytesRead: number | null;
+  readonly bytesWritten: number | null;
+  readonly intensity: number | null;
+  readonly timeUs: number | null;
+  readonly bound: Bound;
+  readonly unit: 'tensor' | 'vector' | 'none';
+  readonly dtype: string;
+  readonly inputShapes: readonly (readonly number[] | null)[];
+  readonly outputShapes: readonly (readonly number[] | null)[];
+  readonly notes: readonly string[];
+}
+
+export interface JsonFinding {
+  readonly code: string;
+  readonly kind: string;
+  readonly severity: Severity;
+  readonly line: number;
+  readonly endLine: number;
+  readonly column: number;
+  readonly endColumn: number;
+  readonly message: string;
+  readonly bytesSaved: number | null;
+  readonly timeSavedUs: number | null;
+}
+
+export interface JsonNote {
+  readonly code: string;
+  readonly message: string;
+  readonly line: number | null;
+}
+
+export interface JsonFile {
+  readonly path: string;
+  readonly gpu: string;
+  readonly gpuName: string;
+  readonly dtype: string;
+  readonly assumptions: readonly JsonAssumption[];
+  readonly ops: readonly JsonOp[];
+  readonly findings: readonly JsonFinding[];
+  readonly notes: readonly JsonNote[];
+  readonly summary: {
+    readonly total: ScopeSummary;
+    readonly scopes: readonly ScopeSummary[];
+    readonly classes: readonly ClassShare[];
+  };
+}
+
+export interface JsonReport {
+  readonly version: typeof JSON_REPORT_VERSION;
+  readonly files: readonly JsonFile[];
+}
+
+export function toJsonReport(reports: readonly FileReport[]): JsonReport {
+  return {
+    version: JSON_REPORT_VERSION,
+    files: reports.map(({ path, analysis }): JsonFile => ({
+      path,
+      gpu: analysis.hardware.id,
+      gpuName: analysis.hardware.name,
+      dtype: analysis.dtype,
+      assumptions: analysis.assumptions.map(({ symbol, value, source }) => ({ symbol, value, source })),
+      ops: opsInSourceOrder(analysis.costs).map((cost) => ({
+        op: cost.node.op,
+        label: cost.node.label,
+        category: cost.node.category,
+        line: lineOf(cost.node.span.startLine),
+        endLine: lineOf(cost.node.span.endLine),
+        column: cost.node.span.startColumn + 1,
+        scope: cost.node.scope,
+        modulePath: cost.node.modulePath,
+        repeat: cost.repeat,
+        flops: cost.flops,
+        bytes: cost.bytes,
+        bytesRead: cost.bytesRead,
+        bytesWritten: cost.bytesWritten,
+        intensity: cost.intensity,
+        timeUs: cost.timeUs,
+        bound: cost.bound,
+        unit: cost.unit,
+        dtype: cost.dtype,
+        inputShapes: cost.inputShapes,
+        outputShapes: cost.outputShapes,
+        notes: cost.node.notes,
+      })),
+      findings: findingsInOrder(analysis.findings).map((finding) => ({
+        code: finding.code,
+        kind: finding.kind,
+        severity: finding.severity,
+        line: lineOf(finding.span.startLine),
+        endLine: lineOf(finding.span.endLine),
+        column: finding.span.startColumn + 1,
+        endColumn: finding.span.endColumn + 1,
+        message: finding.message,
+        bytesSaved: finding.bytesSaved,
+        timeSavedUs: finding.timeSavedUs,
+      })),
+      notes: analysis.notes.map((note) => ({
+        code: note.code,
+        message: note.message,
+        line: note.span ? lineOf(note.span.startLine) : null,
+      })),
+      summary: {
+        total: analysis.summary.total,
+        scopes: analysis.summary.scopes,
+        classes: analysis.summary.classes,
+      },
+    })),
+  };
+}
+
+export function formatJson(reports: readonly FileReport[]): string {
+  return `${JSON.stringify(toJsonReport(reports), null, 2)}\n`;
+}

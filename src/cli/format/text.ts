@@ -1,0 +1,141 @@
+// The human report: per-op table, where the time goes, the assumptions behind the figures, and the findings.
+import type { Analysis } from '../../core/ir/types';
+import { type FileReport, findingsInOrder, lineOf, opName, opsInSourceOrder, peaksFor } from '../report';
+import {
+  formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatShare, formatTime,
+} from '../units';
+import { renderTable, type Column } from './table';
+
+const OP_COLUMNS: readonly Column[] = [
+  { header: 'op', align: 'left', maxWidth: 32 },
+  { header: 'line', align: 'right' },
+  { header: 'FLOPs', align: 'right' },
+  { header: 'bytes', align: 'right' },
+  { header: 'FLOP/B', align: 'right' },
+  { header: 'time', align: 'right' },
+  { header: 'bound', align: 'left' },
+  { header: 'repeat', align: 'right' },
+];
+
+const CLASS_COLUMNS: readonly Column[] = [
+  { header: 'class', align: 'left' },
+  { header: 'FLOPs', align: 'right' },
+  { header: 'FLOP share', align: 'right' },
+  { header: 'time', align: 'right' },
+  { header: 'time share', align: 'right' },
+];
+
+/** The header line: which GPU and dtype priced the file, and the peaks that matter for it. */
+function hardwareLines(analysis: Analysis): string[] {
+  const { hardware, dtype } = analysis;
+  const peaks = peaksFor(hardware, dtype);
+  const parts = [`${formatBandwidth(hardware.bandwidth.value)} DRAM`];
+  if (peaks.tensor) parts.push(`${formatRate(peaks.tensor.value)} ${dtype} tensor`);
+  if (peaks.vector) parts.push(`${formatRate(peaks.vector.value)} vector`);
+  parts.push(`launch ${formatTime(hardware.launchOverhead.value * 1e6)}`);
+  parts.push(`η memory ${formatPercent(hardware.memoryEfficiency.value)}, compute ${formatPercent(hardware.computeEfficiency.value)}`);
+  return [`  GPU ${hardware.name}: ${parts.join(' · ')}`];
+}
+
+function summaryLine(analysis: Analysis): string {
+  const total = analysis.summary.total;
+  const parts = [
+    `≈ ${formatTime(total.timeUs)} per call`,
+    `${formatFlops(total.flops)}`,
+    `${formatBytes(total.bytes)} moved`,
+    `time memory-bound ${formatPercent(total.memoryBoundShare)}`,
+    `compute-bound ${formatPercent(total.computeBoundShare)}`,
+    `overhead-bound ${formatPercent(total.overheadBoundShare)}`,
+  ];
+  if (total.unpricedOps > 0) parts.push(`${total.unpricedOps} op${total.unpricedOps === 1 ? '' : 's'} not priced`);
+  return `  ${parts.join(' · ')}`;
+}
+
+function opLines(analysis: Analysis): string[] {
+  const costs = opsInSourceOrder(analysis.costs);
+  if (costs.length === 0) return ['  No tensor ops recognised.'];
+  const rows = costs.map((cost) => [
+    opName(cost.node),
+    String(lineOf(cost.node.span.startLine)),
+    formatFlops(cost.flops),
+    formatBytes(cost.bytes),
+    formatIntensity(cost.intensity),
+    formatTime(cost.timeUs),
+    cost.bound,
+    cost.repeat === 1 ? '' : `×${cost.repeat}`,
+  ]);
+  return renderTable(OP_COLUMNS, rows);
+}
+
+function classLines(analysis: Analysis): string[] {
+  const classes = analysis.summary.classes.filter((share) => share.flops > 0 || share.timeUs > 0);
+  if (classes.length === 0) return [];
+  const rows = classes.map((share) => [
+    share.opClass,
+    formatFlops(share.flops),
+    formatShare(share.flopShare),
+    formatTime(share.timeUs),
+    formatShare(share.timeShare),
+  ]);
+  return ['', '  Where the time goes (share of FLOPs vs share of time)', ...renderTable(CLASS_COLUMNS, rows, '    ')];
+}
+
+function assumptionLines(analysis: Analysis): string[] {
+  const { hardware, dtype } = analysis;
+  const peaks = peaksFor(hardware, dtype);
+  const lines = ['', '  Assumptions'];
+  for (const assumption of analysis.assumptions) {
+    lines.push(`    ${assumption.symbol} = ${assumption.value}  (${assumption.source})`);
+  }
+  if (analysis.assumptions.length === 0) lines.push('    no symbolic sizes were needed');
+  lines.push(`    bandwidth ${formatBandwidth(hardware.bandwidth.value)}  (${hardware.bandwidth.source})`);
+  if (peaks.tensor) lines.push(`    ${dtype} tensor peak ${formatRate(peaks.tensor.value)}  (${peaks.tensor.source})`);
+  lines.push(`    launch overhead ${formatTime(hardware.launchOverhead.value * 1e6)}  (${hardware.launchOverhead.source})`);
+  return lines;
+}
+
+function findingLines(analysis: Analysis): string[] {
+  const findings = findingsInOrder(analysis.findings);
+  const lines = ['', findings.length ? `  Findings (${findings.length})` : '  Findings: none'];
+  for (const finding of findings) {
+    const savings: string[] = [];
+    if (finding.bytesSaved !== null) savings.push(`saves ${formatBytes(finding.bytesSaved)}`);
+    if (finding.timeSavedUs !== null) savings.push(`≈ ${formatTime(finding.timeSavedUs)}`);
+    const where = `${lineOf(finding.span.startLine)}:${finding.span.startColumn + 1}`;
+    lines.push(`    ${where}  ${finding.severity} ${finding.code} ${finding.message}${savings.length ? ` [${savings.join(', ')}]` : ''}`);
+  }
+  return lines;
+}
+
+function noteLines(analysis: Analysis): string[] {
+  const notes = analysis.notes.map((note) => {
+    const where = note.span ? `${lineOf(note.span.startLine)}: ` : '';
+    return `    ${where}${note.code} ${note.message}`;
+  });
+  for (const cost of opsInSourceOrder(analysis.costs)) {
+    for (const note of cost.node.notes) notes.push(`    ${lineOf(cost.node.span.startLine)}: ${opName(cost.node)}: ${note}`);
+  }
+  return notes.length ? ['', '  Notes', ...notes] : [];
+}
+
+export function formatText(reports: readonly FileReport[]): string {
+  const sections = reports.map(({ path, analysis }) =>
+    [
+      `${path} — ${analysis.hardware.name} (${analysis.hardware.id}), ${analysis.dtype}`,
+      ...hardwareLines(analysis),
+      summaryLine(analysis),
+      '',
+      ...opLines(analysis),
+      ...classLines(analysis),
+      ...assumptionLines(analysis),
+      ...findingLines(analysis),
+      ...noteLines(analysis),
+    ].join('\n'),
+  );
+  if (reports.length > 1) {
+    const findings = reports.reduce((count, report) => count + report.analysis.findings.length, 0);
+    const ops = reports.reduce((count, report) => count + report.analysis.costs.length, 0);
+    sections.push(`${reports.length} files · ${ops} ops · ${findings} findings`);
+  }
+  return `${sections.join('\n\n')}\n`;
+}

@@ -1,0 +1,72 @@
+// The `memwall` command: analyse PyTorch/Triton files on a GPU roofline from a terminal or a CI job.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createPythonParser } from '../core/parse/parser';
+import { parseCommandLine, UsageError, USAGE, type Request } from './args';
+import { explain } from './explain';
+import { FORMATTERS } from './format';
+import { failOnMatches } from './fail-on';
+import { gpusJson, gpusText } from './gpus';
+import { AnalysisError, runAnalyze } from './run-analyze';
+
+/** The version printed by --version; esbuild inlines it from package.json at bundle time. */
+import { version } from '../../package.json';
+
+export const EXIT = { ok: 0, failOn: 1, usage: 2, internal: 3 } as const;
+
+async function loadParser() {
+  // The wasm files travel next to the bundle (esbuild.js copies them into dist/).
+  return createPythonParser({
+    runtime: readFileSync(path.join(__dirname, 'web-tree-sitter.wasm')),
+    grammar: readFileSync(path.join(__dirname, 'tree-sitter-python.wasm')),
+  });
+}
+
+async function execute(request: Request, write: (text: string) => void): Promise<number> {
+  switch (request.command) {
+    case 'help':
+      write(`${USAGE}\n`);
+      return EXIT.ok;
+    case 'version':
+      write(`${version}\n`);
+      return EXIT.ok;
+    case 'gpus':
+      write(request.format === 'json' ? gpusJson() : gpusText());
+      return EXIT.ok;
+    case 'explain':
+      write(explain(request.codes, request.format));
+      return EXIT.ok;
+    case 'analyze': {
+      const reports = runAnalyze(request, await loadParser());
+      write(FORMATTERS[request.format](reports));
+      const matched = failOnMatches(reports, request.failOn);
+      if (matched.length) {
+        process.stderr.write(`memwall: --fail-on matched ${matched.length} finding${matched.length === 1 ? '' : 's'} (${[...new Set(matched.map((f) => f.code))].join(', ')})\n`);
+        return EXIT.failOn;
+      }
+      return EXIT.ok;
+    }
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const write = (text: string) => process.stdout.write(text);
+  try {
+    return await execute(parseCommandLine(argv), write);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`memwall: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    const message = error instanceof AnalysisError ? error.message : `internal error: ${(error as Error)?.stack ?? String(error)}`;
+    process.stderr.write(`memwall: ${message}\n`);
+    return EXIT.internal;
+  }
+}
+
+if (require.main === module) {
+  // exitCode rather than exit(): a large report piped to another program is flushed before Node leaves.
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

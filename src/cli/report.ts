@@ -1,0 +1,43 @@
+// What every output format receives: each analysed file's display path and its Analysis, plus shared lookups.
+import type { Analysis, CostedOp, Finding, Hardware, OpNode } from '../core/ir/types';
+
+export interface FileReport {
+  /** The path as shown to the user: relative to the working folder, with forward slashes. */
+  readonly path: string;
+  readonly analysis: Analysis;
+}
+
+/** 1-based line of a 0-based span line, as every report prints lines. */
+export function lineOf(zeroBased: number): number {
+  return zeroBased + 1;
+}
+
+/** Ops in source order (then by id), the order a reader scans a file in. */
+export function opsInSourceOrder(costs: readonly CostedOp[]): CostedOp[] {
+  return [...costs].sort((a, b) => a.node.span.start - b.node.span.start || a.node.id - b.node.id);
+}
+
+/** Findings by line, then code, so that reports and tests read the same order every time. */
+export function findingsInOrder(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((a, b) => a.span.start - b.span.start || a.code.localeCompare(b.code));
+}
+
+/** Findings ranked by time saved, largest first, unknown savings last: the order to fix them in. */
+export function findingsByTimeSaved(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) => (b.timeSavedUs ?? -1) - (a.timeSavedUs ?? -1) || a.span.start - b.span.start,
+  );
+}
+
+/** `F.gelu` as written, or the qualified op when the label is empty. */
+export function opName(node: OpNode): string {
+  return node.label || node.op;
+}
+
+/** The peaks that price an op on this GPU and dtype, for the report header; undefined where the table lacks one. */
+export function peaksFor(hardware: Hardware, dtype: Analysis['dtype']) {
+  return {
+    tensor: hardware.tensorPeak[dtype],
+    vector: hardware.vectorPeak[dtype] ?? hardware.vectorPeak.fp32,
+  };
+}

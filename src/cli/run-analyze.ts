@@ -1,0 +1,86 @@
+// `memwall analyze`: expands the paths, reads every file, gathers its configuration and imports, and analyses it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { analyze, type ExternalConfig } from '../core/analyze';
+import { resolveHardware } from '../core/cost/hardware';
+import type { PythonParser } from '../core/parse/parser';
+import { collectPythonFiles } from '../workspace/walk';
+import { readImportedModules } from '../workspace/imports';
+import { loadProjectConfig, type ProjectConfig } from '../workspace/project';
+import { UsageError, type Request } from './args';
+import type { FileReport } from './report';
+
+type AnalyzeRequest = Extract<Request, { command: 'analyze' }>;
+
+/** An analysis that threw: not the user's fault, so it is told apart from a usage error (exit code 3). */
+export class AnalysisError extends Error {}
+
+/** The path shown in reports: relative to the working folder when inside it, always with forward slashes. */
+export function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+  return shown.split(path.sep).join('/');
+}
+
+/** Reads every file before analysing any, so that an unreadable file stops the run before output starts. */
+function readAll(files: readonly string[], cwd: string): { file: string; text: string }[] {
+  return files.map((file) => {
+    try {
+      return { file, text: readFileSync(file, 'utf8') };
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new UsageError(`cannot read ${displayPath(file, cwd)}: ${reason}`);
+    }
+  });
+}
+
+/** The configurations in priority order: the command line's --dims first, then [tool.memwall] of the project. */
+function configsFor(request: AnalyzeRequest, project: ProjectConfig): ExternalConfig[] {
+  const configs: ExternalConfig[] = [];
+  if (request.dims) configs.push({ dims: request.dims, source: '--dims' });
+  if (project.config?.external) configs.push(project.config.external);
+  return configs;
+}
+
+export function runAnalyze(request: AnalyzeRequest, parser: PythonParser, cwd: string = process.cwd()): FileReport[] {
+  const { files, missing } = collectPythonFiles(request.paths, cwd);
+  if (missing.length) throw new UsageError(`cannot read ${missing[0]}: no such file or folder`);
+  if (files.length === 0) throw new UsageError(`no Python files under ${request.paths.join(', ')}`);
+
+  // An unknown --gpu is a usage error, caught once here rather than once per file.
+  if (request.gpu !== undefined) {
+    try {
+      resolveHardware(request.gpu, []);
+    } catch (error) {
+      throw new UsageError(`--gpu: ${(error as Error).message}`);
+    }
+  }
+
+  const projects = new Map<string, ProjectConfig>();
+  const reports: FileReport[] = [];
+  for (const { file, text } of readAll(files, cwd)) {
+    const shown = displayPath(file, cwd);
+    let project: ProjectConfig;
+    try {
+      project = loadProjectConfig(file, projects);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const modules = readImportedModules(file, text, { parser, roots: project.root ? [project.root] : [] });
+    try {
+      const analysis = analyze(text, {
+        parser,
+        gpu: request.gpu ?? project.config?.gpu,
+        dtype: request.dtype ?? project.config?.dtype,
+        configs: configsFor(request, project),
+        customGpus: project.config?.customGpus ?? [],
+        severities: project.config?.severities ?? {},
+        modules,
+      });
+      reports.push({ path: shown, analysis });
+    } catch (error) {
+      throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`);
+    }
+  }
+  return reports;
+}

@@ -1,0 +1,54 @@
+// Wording helpers shared by rule messages: bytes, microseconds, shares and repeats, in one style.
+import type { OpNode } from '../ir/types';
+import type { GraphIndex, Saving } from './graph-index';
+
+/** Decimal units, as GPU datasheets count bandwidth: 100.7 MB, 1.2 GB. */
+export function formatBytes(bytes: number): string {
+  const units: readonly [number, string][] = [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
+  for (const [size, unit] of units) if (bytes >= size) return `${(bytes / size).toFixed(1)} ${unit}`;
+  return `${Math.round(bytes)} B`;
+}
+
+export function formatMicroseconds(us: number): string {
+  if (us >= 1000) return `${(us / 1000).toFixed(2)} ms`;
+  if (us >= 10) return `${Math.round(us)} µs`;
+  return `${us.toFixed(1)} µs`;
+}
+
+export function formatShare(share: number): string {
+  const percent = share * 100;
+  return percent >= 10 ? `${Math.round(percent)}%` : `${percent.toFixed(1)}%`;
+}
+
+/** `F.gelu (line 12)`: how a message names an op; lines are shown 1-based. */
+export function opName(op: OpNode): string {
+  return `${op.label} (line ${op.span.startLine + 1})`;
+}
+
+/** `F.gelu → x * 0.5 → dropout`: the labels of a chain. */
+export function opChain(ops: readonly OpNode[]): string {
+  return ops.map((op) => op.label).join(' → ');
+}
+
+/** ` ×12` when the ops run more than once per call (a loop over layers), else empty. */
+export function repeatSuffix(index: GraphIndex, opId: number): string {
+  const repeat = index.repeat(opId);
+  return repeat > 1 ? ` (×${repeat} per forward)` : '';
+}
+
+/**
+ * `saves 100.7 MB and ≈ 30 µs per forward (×12, 3.1% of the forward)`, or a plain note when sizes are unknown.
+ * The share is of the estimated time of the forward that holds the anchor op.
+ */
+export function describeSaving(index: GraphIndex, saving: Saving, anchorId: number): string {
+  if (saving.bytesSaved === null || saving.timeSavedUs === null) {
+    return 'the saving cannot be priced until the shapes are known';
+  }
+  const parts: string[] = [];
+  const repeat = index.repeat(anchorId);
+  if (repeat > 1) parts.push(`×${repeat}`);
+  const forward = index.forwardTimeUs(anchorId);
+  if (forward > 0) parts.push(`${formatShare(saving.timeSavedUs / forward)} of the forward`);
+  const tail = parts.length > 0 ? ` (${parts.join(', ')})` : '';
+  return `saves ${formatBytes(saving.bytesSaved)} and ≈ ${formatMicroseconds(saving.timeSavedUs)} per forward${tail}`;
+}

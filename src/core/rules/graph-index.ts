@@ -1,0 +1,201 @@
+// An index over the op graph for rules: consumers of each value, sizes in bytes, forwards, and savings on the GPU.
+import { DTYPE_BYTES, type CostedOp, type DType, type Hardware, type OpNode, type TensorValue } from '../ir/types';
+import type { RunRulesInput } from './types';
+
+/** A consumer reached from a value, with the views (transpose, view, slice...) passed on the way. */
+export interface Reach {
+  readonly op: OpNode;
+  readonly views: readonly OpNode[];
+}
+
+/** What fusing or removing ops buys, per call of the outermost scope. */
+export interface Saving {
+  readonly bytesSaved: number | null;
+  readonly timeSavedUs: number | null;
+}
+
+export class GraphIndex {
+  readonly ops: readonly OpNode[];
+  private readonly opById = new Map<number, OpNode>();
+  private readonly costById = new Map<number, CostedOp>();
+  private readonly consumersByValue = new Map<number, OpNode[]>();
+  private readonly valueById = new Map<number, TensorValue>();
+  /** Numeric shape and element size of each value, from the op that wrote it or the first op that read it. */
+  private readonly valueSize = new Map<number, { shape: readonly number[] | null; elementBytes: number }>();
+  /** Union-find parents over op ids: a forward is a connected piece of the dataflow. */
+  private readonly parent = new Map<number, number>();
+  private readonly forwardTime = new Map<number, number>();
+  private readonly hardware: Hardware;
+
+  constructor(input: RunRulesInput) {
+    this.ops = input.graph.ops;
+    this.hardware = input.hardware;
+    for (const cost of input.costs) this.costById.set(cost.node.id, cost);
+    for (const op of this.ops) {
+      this.opById.set(op.id, op);
+      this.parent.set(op.id, op.id);
+    }
+    for (const op of this.ops) {
+      const cost = this.costById.get(op.id);
+      op.outputs.forEach((value, i) => {
+        this.valueById.set(value.id, value);
+        this.valueSize.set(value.id, {
+          shape: cost?.outputShapes[i] ?? null,
+          elementBytes: elementBytes(value, cost?.dtype ?? input.dtype),
+        });
+      });
+    }
+    for (const op of this.ops) {
+      const cost = this.costById.get(op.id);
+      const seen = new Set<number>();
+      op.inputs.forEach((value, i) => {
+        if (!this.valueById.has(value.id)) this.valueById.set(value.id, value);
+        if (!this.valueSize.has(value.id) || this.valueSize.get(value.id)?.shape === null) {
+          const shape = cost?.inputShapes[i] ?? null;
+          if (shape || !this.valueSize.has(value.id)) {
+            this.valueSize.set(value.id, { shape, elementBytes: elementBytes(value, cost?.dtype ?? input.dtype) });
+          }
+        }
+        if (seen.has(value.id)) return;
+        seen.add(value.id);
+        const list = this.consumersByValue.get(value.id) ?? [];
+        list.push(op);
+        this.consumersByValue.set(value.id, list);
+        if (value.producer !== undefined && this.opById.has(value.producer)) this.union(op.id, value.producer);
+      });
+    }
+    for (const op of this.ops) {
+      if (op.fusedBy === 'fallback') continue;
+      const root = this.find(op.id);
+      this.forwardTime.set(root, (this.forwardTime.get(root) ?? 0) + (this.totalTimeUs(op.id) ?? 0));
+    }
+  }
+
+  op(id: number): OpNode | undefined {
+    return this.opById.get(id);
+  }
+
+  cost(id: number): CostedOp | undefined {
+    return this.costById.get(id);
+  }
+
+  /** The op that wrote a value, or undefined for parameters and inputs. */
+  producer(value: TensorValue | number): OpNode | undefined {
+    const v = typeof value === 'number' ? this.valueById.get(value) : value;
+    return v?.producer === undefined ? undefined : this.opById.get(v.producer);
+  }
+
+  /** The ops that read a value (each op once, even when it reads the value twice as in `x * x`). */
+  consumers(value: TensorValue | number): readonly OpNode[] {
+    return this.consumersByValue.get(typeof value === 'number' ? value : value.id) ?? [];
+  }
+
+  /** The ops that really read a value's bytes: views are followed, since they move nothing. */
+  realConsumers(value: TensorValue | number, views: readonly OpNode[] = []): Reach[] {
+    const out: Reach[] = [];
+    for (const op of this.consumers(value)) {
+      if (op.category === 'view' && op.outputs.length > 0) {
+        for (const output of op.outputs) out.push(...this.realConsumers(output, [...views, op]));
+      } else {
+        out.push({ op, views });
+      }
+    }
+    return out;
+  }
+
+  /** The op that wrote a value's bytes, looking back through views; undefined for parameters and inputs. */
+  realProducer(value: TensorValue): OpNode | undefined {
+    let op = this.producer(value);
+    while (op && op.category === 'view' && op.inputs[0]) op = this.producer(op.inputs[0]);
+    return op;
+  }
+
+  /** The value before any views: what `x.view(...).transpose(...)` reads. */
+  throughViews(value: TensorValue): TensorValue {
+    let current = value;
+    for (let op = this.producer(current); op && op.category === 'view' && op.inputs[0]; op = this.producer(current)) {
+      current = op.inputs[0];
+    }
+    return current;
+  }
+
+  /** Numeric shape of a value after binding, or null when unknown. */
+  shape(value: TensorValue | number): readonly number[] | null {
+    return this.valueSize.get(typeof value === 'number' ? value : value.id)?.shape ?? null;
+  }
+
+  /** Bytes of one materialisation of a value, or null when its shape is unknown. */
+  bytes(value: TensorValue | number): number | null {
+    const size = this.valueSize.get(typeof value === 'number' ? value : value.id);
+    if (!size?.shape) return null;
+    return size.shape.reduce((a, b) => a * b, 1) * size.elementBytes;
+  }
+
+  /** How many times an op runs per call of the outermost scope. */
+  repeat(id: number): number {
+    return this.costById.get(id)?.repeat ?? 1;
+  }
+
+  /** Time of an op per call of the outermost scope (repeat included), µs; null when unpriced. */
+  totalTimeUs(id: number): number | null {
+    const cost = this.costById.get(id);
+    return cost?.timeUs == null ? null : cost.timeUs * cost.repeat;
+  }
+
+  /** Estimated time of the forward (the connected piece of dataflow) that holds an op, repeats included, µs. */
+  forwardTimeUs(id: number): number {
+    return this.forwardTime.get(this.find(id)) ?? 0;
+  }
+
+  /** A stable key for the forward that holds an op, for grouping and ranking findings. */
+  forwardKey(id: number): number {
+    return this.find(id);
+  }
+
+  /** True when both ops belong to the same forward (connected dataflow). */
+  sameForward(a: number, b: number): boolean {
+    return this.find(a) === this.find(b);
+  }
+
+  /**
+   * What removing `bytesPerExecution` of DRAM traffic and `launches` kernel launches buys, per call of the
+   * outermost scope: bytes × repeat, and time = bytes / (η_m·BW) + launches × launch overhead, capped by the time
+   * the involved ops take today less one kernel launch (the fused kernel still runs). Null when bytes are unknown.
+   */
+  saving(bytesPerExecution: number | null, launches: number, opIds: readonly number[]): Saving {
+    if (bytesPerExecution === null || opIds.length === 0) return { bytesSaved: null, timeSavedUs: null };
+    const repeat = Math.min(...opIds.map((id) => this.repeat(id)));
+    const bandwidth = this.hardware.memoryEfficiency.value * this.hardware.bandwidth.value;
+    const launchUs = this.hardware.launchOverhead.value * 1e6;
+    const perExecutionUs = (bytesPerExecution / bandwidth) * 1e6 + launches * launchUs;
+    let timeSavedUs = perExecutionUs * repeat;
+    const times = opIds.map((id) => this.totalTimeUs(id));
+    if (times.every((t): t is number => t !== null)) {
+      const ceiling = times.reduce((a, b) => a + b, 0) - launchUs * repeat;
+      timeSavedUs = Math.max(0, Math.min(timeSavedUs, ceiling));
+    }
+    return { bytesSaved: bytesPerExecution * repeat, timeSavedUs };
+  }
+
+  private find(id: number): number {
+    let root = id;
+    while (this.parent.get(root) !== undefined && this.parent.get(root) !== root) root = this.parent.get(root) as number;
+    let node = id;
+    while (node !== root) {
+      const next = this.parent.get(node) as number;
+      this.parent.set(node, root);
+      node = next;
+    }
+    return root;
+  }
+
+  private union(a: number, b: number): void {
+    const rootA = this.find(a);
+    const rootB = this.find(b);
+    if (rootA !== rootB) this.parent.set(Math.max(rootA, rootB), Math.min(rootA, rootB));
+  }
+}
+
+function elementBytes(value: TensorValue, fallback: DType): number {
+  return DTYPE_BYTES[value.dtype === null || value.dtype === 'default' ? fallback : value.dtype];
+}

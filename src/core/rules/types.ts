@@ -1,0 +1,99 @@
+// The rule format: a Rule is data (code, name, family, default severity, documentation) plus check(ctx).
+import type { Bindings } from '../ir/dims';
+import type { CostedOp, DType, Fix, Hardware, OpGraph, Severity, Span, Summary } from '../ir/types';
+import type { GraphIndex } from './graph-index';
+
+/** What analyze.ts hands to runRules. */
+export interface RunRulesInput {
+  readonly graph: OpGraph;
+  readonly costs: readonly CostedOp[];
+  readonly hardware: Hardware;
+  readonly dtype: DType;
+  readonly bindings: Bindings;
+  readonly summary: Summary;
+  readonly text: string;
+  /** Per-code overrides from settings; `off` silences a rule. */
+  readonly severities: Readonly<Record<string, Severity | 'off'>>;
+}
+
+/** What a rule's check sees: the input plus an index over the dataflow (consumers, sizes, forwards, savings). */
+export interface RuleContext extends RunRulesInput {
+  readonly index: GraphIndex;
+}
+
+/** The JSON `kind` of a finding: the family a rule belongs to. Stable for JSON consumers. */
+export type FindingKind =
+  | 'memory-bound'
+  | 'copy'
+  | 'pointwise-chain'
+  | 'matmul-epilogue'
+  | 'norm-residual'
+  | 'norm'
+  | 'softmax'
+  | 'attention'
+  | 'swiglu'
+  | 'rope'
+  | 'cross-entropy'
+  | 'horizontal-gemm'
+  | 'dropout-residual'
+  | 'overhead'
+  | 'triton-kernel';
+
+/**
+ * A rule's documentation as data: the single source for the hover, `memwall explain MWxxx` and the README table.
+ * Sentences, plain text; `example` and `useInstead` may hold Python code lines.
+ */
+export interface RuleDoc {
+  /** One line: the bad pattern in words (`Chain of pointwise ops that each round-trip through DRAM`). */
+  readonly summary: string;
+  /** What the rule finds, precisely (which ops, which conditions). */
+  readonly finds: string;
+  /** Why the pattern costs: bytes, launches, the roofline argument. */
+  readonly whyCosts: string;
+  /** A short piece of Python that triggers the rule. */
+  readonly example: string;
+  /** The remedy: a real API, kernel or compiler mode. */
+  readonly useInstead: string;
+}
+
+/** What torch.compile (Inductor) does to the pattern, for ops inside a compiled region. */
+export interface CompileBehaviour {
+  /** True when Inductor fuses the pattern by default: the finding becomes a hint that says so. */
+  readonly fuses: boolean;
+  /** One sentence appended to the message for compiled code (`Inductor fuses pointwise chains into one kernel.`). */
+  readonly note: string;
+}
+
+/** A finding as a rule reports it; runRules adds the code, kind and final severity. */
+export interface RuleFinding {
+  /** The span the diagnostic sits on (usually the first or the costliest op of the pattern). */
+  readonly span: Span;
+  /** Every op involved, the anchor op first. */
+  readonly opIds: readonly number[];
+  /** What is wrong, why it costs (bytes, µs, share, ×repeat) and what to do. */
+  readonly message: string;
+  /** DRAM bytes saved per call of the outermost scope (repeat included), or null when it cannot be priced. */
+  readonly bytesSaved: number | null;
+  /** Time saved per call of the outermost scope, µs, or null when it cannot be priced. */
+  readonly timeSavedUs: number | null;
+  readonly fix?: Fix;
+  /** A rule may state a severity for a weaker variant of its pattern; otherwise the rule's default applies. */
+  readonly severity?: Severity;
+}
+
+export interface Rule {
+  /** `MW201`. */
+  readonly code: string;
+  /** The bad pattern, kebab-case: `unfused-pointwise-chain`. */
+  readonly name: string;
+  readonly kind: FindingKind;
+  readonly defaultSeverity: Severity;
+  /**
+   * A generic rule (MW201) whose finding is dropped when every op it involves is already covered by a finding of a
+   * specific rule (MW203 residual+norm, MW204 hand-written norm...), so one pattern is reported once.
+   */
+  readonly generic?: boolean;
+  readonly underCompile: CompileBehaviour;
+  readonly doc: RuleDoc;
+  check(ctx: RuleContext): RuleFinding[];
+}

@@ -187,6 +187,8 @@ export interface Hardware {
   readonly bandwidth: SourcedNumber;
   readonly memoryBytes: SourcedNumber;
   readonly l2Bytes: SourcedNumber;
+  /** A last-level cache beyond L2 (AMD Infinity Cache), when the GPU has one. */
+  readonly lastLevelCacheBytes?: SourcedNumber;
   readonly smCount: SourcedNumber;
   /** Per-kernel launch overhead, seconds. */
   readonly launchOverhead: SourcedNumber;

@@ -1,0 +1,340 @@
+// The roofline price of each op: FLOPs, compulsory bytes, intensity, time and bound on one GPU and dtype.
+import { evalDim, evalShape, type Bindings, type Dim } from '../ir/dims';
+import { lookupOp } from '../ir/catalog';
+import { compulsoryBytes } from '../ir/catalog/helpers';
+import type { ByteCount, CostContext, OpSpec } from '../ir/opspec';
+import { DTYPE_BYTES, type AttrValue, type Bound, type CostedOp, type DType, type Hardware, type OpGraph, type OpNode, type SourcedNumber, type TensorValue } from '../ir/types';
+import { formatBandwidth, formatBytes, formatFlopRate, formatFlops, formatPercent, formatTimeUs } from './format';
+
+type Unit = 'tensor' | 'vector';
+
+/** The peak that prices an op, with where it came from and, when it is a fallback, why. */
+export interface PeakChoice {
+  readonly value: number;
+  /** `bf16 tensor cores`, `fp32 vector unit`. */
+  readonly label: string;
+  readonly source: string;
+  readonly verified: boolean;
+  /** Set when the dtype has no peak of its own on this GPU and a neighbour was used. */
+  readonly note?: string;
+}
+
+interface PeakKey {
+  readonly table: 'tensorPeak' | 'vectorPeak';
+  readonly dtype: DType;
+}
+
+const tensor = (dtype: DType): PeakKey => ({ table: 'tensorPeak', dtype });
+const vector = (dtype: DType): PeakKey => ({ table: 'vectorPeak', dtype });
+
+/**
+ * Which peaks a tensor-core op may use, best first. fp32 matmuls run on the fp32 vector units unless the code enables
+ * TF32 (`torch.backends.cuda.matmul.allow_tf32`, `set_float32_matmul_precision('high')`); AMD parts list an fp32
+ * matrix rate (`tensorPeak.fp32`). GPUs without bf16 tensor cores (V100, T4) fall back to the fp32 vector unit.
+ */
+const TENSOR_PEAKS: Readonly<Record<DType, readonly PeakKey[]>> = {
+  fp64: [tensor('fp64'), vector('fp64')],
+  fp32: [tensor('fp32'), vector('fp32')],
+  tf32: [tensor('tf32'), tensor('fp32'), vector('fp32')],
+  bf16: [tensor('bf16'), vector('fp32')],
+  fp16: [tensor('fp16'), vector('fp32')],
+  fp8: [tensor('fp8'), tensor('fp16'), tensor('bf16'), vector('fp32')],
+  int8: [tensor('int8'), vector('int8'), vector('fp32')],
+  int64: [vector('fp32')],
+  int32: [vector('fp32')],
+  uint8: [vector('fp32')],
+  bool: [vector('fp32')],
+};
+
+/**
+ * Vector-unit ops (pointwise, reductions, norms, softmax) compute in fp32 whatever the storage dtype: ATen's
+ * `at::opmath_type<Half>` and `<BFloat16>` are `float` ("For FP16 or BFloat16 inputs, ops should perform internal math
+ * in FP32", ATen/OpMathType.h), and Triton kernels usually upcast too. So bf16/fp16 elementwise work is priced at the
+ * fp32 vector peak; the fp16/bf16 vector peaks stay in the database for reference. fp64 uses the fp64 vector unit.
+ */
+const VECTOR_PEAKS: Readonly<Record<DType, readonly PeakKey[]>> = {
+  fp64: [vector('fp64')],
+  fp32: [vector('fp32')],
+  tf32: [vector('fp32')],
+  bf16: [vector('fp32')],
+  fp16: [vector('fp32')],
+  fp8: [vector('fp32')],
+  int8: [vector('fp32')],
+  int64: [vector('fp32')],
+  int32: [vector('fp32')],
+  uint8: [vector('fp32')],
+  bool: [vector('fp32')],
+};
+
+/** The peak for an op's unit and dtype on a GPU; null only when the GPU lists none of the candidates. */
+export function choosePeak(hardware: Hardware, unit: Unit, dtype: DType, tf32Enabled: boolean): PeakChoice | null {
+  const effectiveDtype: DType = unit === 'tensor' && dtype === 'fp32' && tf32Enabled ? 'tf32' : dtype;
+  const candidates = (unit === 'tensor' ? TENSOR_PEAKS : VECTOR_PEAKS)[effectiveDtype];
+  for (let i = 0; i < candidates.length; i++) {
+    const key = candidates[i] as PeakKey;
+    const peak: SourcedNumber | undefined = hardware[key.table][key.dtype];
+    if (!peak) continue;
+    const label = `${key.dtype} ${key.table === 'tensorPeak' ? (hardware.vendor === 'amd' ? 'matrix cores' : 'tensor cores') : 'vector unit'}`;
+    let note: string | undefined;
+    if (unit === 'tensor' && dtype === 'fp32' && !tf32Enabled && key.table === 'vectorPeak') {
+      note = 'fp32 matmul without TF32 (the PyTorch default): the fp32 vector peak; torch.backends.cuda.matmul.allow_tf32 = True would use the TF32 tensor cores';
+    } else if (unit === 'vector' && dtype !== key.dtype && dtype !== 'fp64') {
+      note = `${dtype} elementwise math runs in fp32 (ATen opmath_type), so the fp32 vector peak applies`;
+    } else if (i > 0) {
+      note = `${hardware.name} has no ${effectiveDtype} ${unit === 'tensor' ? 'tensor-core' : 'vector'} peak: priced at the ${label} peak`;
+    }
+    return { value: peak.value, label, source: peak.source, verified: peak.verified, ...(note ? { note } : {}) };
+  }
+  return null;
+}
+
+/** The roofline ridge point (FLOP/byte) for a unit and dtype: peak ÷ bandwidth, datasheet figures, no η. */
+export function ridgePoint(hardware: Hardware, unit: Unit, dtype: DType, tf32Enabled = false): number | null {
+  const peak = choosePeak(hardware, unit, dtype, tf32Enabled);
+  return peak ? peak.value / hardware.bandwidth.value : null;
+}
+
+/**
+ * GEMM efficiency falls for small and skinny shapes. The factor multiplies the GPU's large-GEMM η_c:
+ *   wave    = tiles / (⌈tiles / SMs⌉ · SMs), tiles = ⌈M/128⌉·⌈N/128⌉ output tiles of 128×128 (wave quantization);
+ *   depth   = K / (K + K0), K0 = 256 · √(peak per SM ÷ A100's bf16 peak per SM) (prologue/epilogue cost per tile,
+ *             relatively larger on faster SMs).
+ * Fitted to measured cuBLASLt points (Azure AI-benchmarking-guide): A100 FP16 square 1024/4096/16384 measured
+ * 38/73/82% of peak, model 39/74/82% (η_c 0.83); H100 FP8 1024/2048/4096/32768 measured 14/51/61/70%, model
+ * 22/54/60/70% (η_c 0.71). test/cost/price.test.ts checks these points. Skinny GEMMs (M ≤ 64) come out memory-bound
+ * from the byte roof anyway.
+ */
+export const GEMM_TILE = 128;
+const A100_BF16_PEAK_PER_SM = 312e12 / 108;
+const GEMM_DEPTH_K0 = 256;
+
+export function gemmShapeFactor(m: number, n: number, k: number, hardware: Hardware, peak: number): number {
+  if (!(m > 0 && n > 0 && k > 0)) return 1;
+  const sms = hardware.smCount.value;
+  const tiles = Math.ceil(m / GEMM_TILE) * Math.ceil(n / GEMM_TILE);
+  const wave = sms > 0 ? tiles / (Math.ceil(tiles / sms) * sms) : 1;
+  const perSm = sms > 0 ? peak / sms : A100_BF16_PEAK_PER_SM;
+  const k0 = GEMM_DEPTH_K0 * Math.sqrt(perSm / A100_BF16_PEAK_PER_SM);
+  return wave * (k / (k + k0));
+}
+
+/**
+ * Fused attention kernels reach a lower fraction of peak than plain GEMMs: FlashAttention-2 measured 58% of peak on
+ * A100 (hdim 64) and 33% on H100 (hdim 128); FlashAttention-3 up to 75% on H100 (Dao et al.; reference §3).
+ * 0.6 × η_c gives 50% (A100) and 43% (H100), between those.
+ */
+export const ATTENTION_EFFICIENCY_FACTOR = 0.6;
+
+const FLOATING: ReadonlySet<DType> = new Set<DType>(['fp64', 'fp32', 'tf32', 'bf16', 'fp16', 'fp8']);
+
+/** Prices every op of the graph; ops that cannot be priced get null figures and bound 'unknown', never zeros. */
+export function priceGraph(graph: OpGraph, hardware: Hardware, dtype: DType, bindings: Bindings): CostedOp[] {
+  return graph.ops.map((node) => priceOp(node, hardware, dtype, bindings, graph.tf32Enabled));
+}
+
+/** One op's price. Exported for the what-if panel and the tests. */
+export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, bindings: Bindings, tf32Enabled = false): CostedOp {
+  const explain: string[] = [];
+  const inputShapes = node.inputs.map((t) => evalShape(t.shape, bindings) ?? null);
+  const outputShapes = node.outputs.map((t) => evalShape(t.shape, bindings) ?? null);
+  const resolve = (t: TensorValue): DType => (t.dtype === null || t.dtype === 'default' ? analysisDtype : t.dtype);
+  const opDtype = opComputeDtype(node, analysisDtype);
+  if ([...node.inputs, ...node.outputs].some((t) => t.dtype === null)) {
+    explain.push(`dtype of some tensors not known statically: taken as ${analysisDtype} (the analysis dtype)`);
+  }
+  const repeatValue = evalDim(node.repeat, bindings);
+  const repeat = repeatValue !== undefined && Number.isFinite(repeatValue) && repeatValue >= 0 ? repeatValue : 1;
+  if (repeatValue === undefined) explain.push(`repeat count unknown (${describeDim(node.repeat)}): counted once`);
+
+  const base = { node, inputShapes, outputShapes, dtype: opDtype, repeat };
+  const unpriced = (why: string, unit: CostedOp['unit'] = 'vector'): CostedOp => ({
+    ...base, flops: null, bytesRead: null, bytesWritten: null, bytes: null, intensity: null, timeUs: null,
+    bound: 'unknown', unit, explain: [why, ...explain],
+  });
+
+  const context: CostContext = {
+    inputs: inputShapes,
+    outputs: outputShapes,
+    inputElementBytes: node.inputs.map((t) => DTYPE_BYTES[resolve(t)]),
+    outputElementBytes: node.outputs.map((t) => DTYPE_BYTES[resolve(t)]),
+    attrs: evaluateAttrs(node.attrs, bindings),
+  };
+
+  let flops: number | null;
+  let bytes: ByteCount | null;
+  let unit: CostedOp['unit'];
+  let flopsFormula: string;
+  let bytesFormula: string;
+  let requestedBytes: number | null = null;
+  const spec: OpSpec | undefined = lookupOp(node.op);
+  if (node.category === 'triton_kernel' && !spec) {
+    const attr = (name: string) => {
+      const value = context.attrs[name];
+      return typeof value === 'number' && Number.isFinite(value) ? value : null;
+    };
+    flops = attr('flops');
+    const read = attr('bytesRead');
+    const written = attr('bytesWritten');
+    bytes = read !== null && written !== null ? { read, written } : null;
+    requestedBytes = attr('requestedBytes');
+    unit = context.attrs.unit === 'tensor' || context.attrs.usesDot === true ? 'tensor' : 'vector';
+    flopsFormula = 'counted from the kernel body (tl.dot: 2 per multiply-add; elementwise math) × programs';
+    bytesFormula = 'loads and stores of the kernel, each distinct element once (compulsory)';
+  } else if (!spec) {
+    if (node.category === 'view') return freeView(base, explain, 'a view (metadata only)');
+    return unpriced(`${node.op} is not in MemWall's op catalog: not priced (not counted as free)`, 'vector');
+  } else {
+    unit = spec.unit;
+    flopsFormula = spec.flopsFormula;
+    bytesFormula = spec.bytesFormula ?? 'each input read once, each output written once (compulsory DRAM traffic)';
+    try {
+      flops = spec.flops(context);
+      bytes = spec.bytes ? spec.bytes(context) : compulsoryBytes(context);
+    } catch (error) {
+      return unpriced(`the cost formula of ${node.op} failed: ${error instanceof Error ? error.message : String(error)}`, unit);
+    }
+  }
+
+  const missing = describeMissing(node, inputShapes, outputShapes);
+  if (flops === null || bytes === null || !isCount(flops) || !isCount(bytes.read) || !isCount(bytes.written)) {
+    return unpriced(missing ? `not priced: ${missing}` : `not priced: the cost formula of ${node.op} had no answer for these shapes`, unit);
+  }
+  const totalBytes = bytes.read + bytes.written;
+  if (unit === 'none' && flops === 0 && totalBytes === 0) {
+    return freeView(base, explain, `${node.label}: a view (metadata only)`);
+  }
+  const pricedUnit: Unit = unit === 'tensor' ? 'tensor' : 'vector';
+  const peak = choosePeak(hardware, pricedUnit, opDtype, tf32Enabled);
+  if (!peak) return unpriced(`${hardware.name} lists no ${pricedUnit} peak for ${opDtype}`, pricedUnit);
+
+  // Efficiency: the GPU's large-GEMM η_c, lowered for small/skinny GEMMs and for fused attention.
+  let etaCompute = hardware.computeEfficiency.value;
+  let etaNote = `η_c ${formatPercent(etaCompute)} of peak (${hardware.computeEfficiency.source})`;
+  if (pricedUnit === 'tensor' && node.category === 'attention') {
+    etaCompute *= ATTENTION_EFFICIENCY_FACTOR;
+    etaNote = `η_c ${formatPercent(etaCompute)} of peak: ${formatPercent(ATTENTION_EFFICIENCY_FACTOR)} of the large-GEMM ${formatPercent(hardware.computeEfficiency.value)} for a fused attention kernel (FlashAttention-2: 58% on A100, 33% on H100)`;
+  } else if (pricedUnit === 'tensor' && node.category !== 'triton_kernel') {
+    const gemm = gemmDims(outputShapes[0], flops);
+    if (gemm) {
+      const factor = gemmShapeFactor(gemm.m, gemm.n, gemm.k, hardware, peak.value);
+      etaCompute *= factor;
+      etaNote = `η_c ${formatPercent(etaCompute)} of peak: large-GEMM ${formatPercent(hardware.computeEfficiency.value)} × ${factor.toFixed(2)} for M=${gemm.m}, N=${gemm.n}, K=${gemm.k} (wave quantization over ${hardware.smCount.value} SMs and K depth)`;
+    }
+  }
+  const etaMemory = hardware.memoryEfficiency.value;
+  const computeSeconds = flops / (etaCompute * peak.value);
+  // A Triton kernel that re-reads tiles (requested > compulsory) pays for the re-reads when they cannot stay in L2.
+  const trafficForTime = requestedBytes !== null && requestedBytes > totalBytes && totalBytes > hardware.l2Bytes.value
+    ? requestedBytes
+    : totalBytes;
+  const memorySeconds = trafficForTime / (etaMemory * hardware.bandwidth.value);
+  const gpuSeconds = Math.max(computeSeconds, memorySeconds);
+  const launchSeconds = hardware.launchOverhead.value;
+  const timeUs = (gpuSeconds + launchSeconds) * 1e6;
+  const bound: Bound = gpuSeconds < launchSeconds ? 'overhead' : computeSeconds > memorySeconds ? 'compute' : 'memory';
+  const intensity = totalBytes > 0 ? flops / totalBytes : null;
+  const ridge = peak.value / hardware.bandwidth.value;
+  const effectiveRidge = (etaCompute * peak.value) / (etaMemory * hardware.bandwidth.value);
+
+  const lines: string[] = [
+    `FLOPs ${formatFlops(flops)}: ${flopsFormula} (2 FLOPs per multiply-add)`,
+    `bytes ${formatBytes(totalBytes)} (read ${formatBytes(bytes.read)}, write ${formatBytes(bytes.written)}): ${bytesFormula}`,
+    intensity === null
+      ? 'intensity: no bytes moved'
+      : `intensity ${intensity.toPrecision(3)} FLOP/B; ridge ${ridge.toPrecision(3)} FLOP/B for the ${peak.label} (${effectiveRidge.toPrecision(3)} with η)`,
+    `peak ${formatFlopRate(peak.value)} ${peak.label} on ${hardware.name} (${peak.source})`,
+    ...(peak.note ? [peak.note] : []),
+    `compute ${formatTimeUs(computeSeconds * 1e6)} at ${etaNote}`,
+    `memory ${formatTimeUs(memorySeconds * 1e6)}: ${formatBytes(trafficForTime)} at ${formatPercent(etaMemory)} of ${formatBandwidth(hardware.bandwidth.value)} (η_m: ${hardware.memoryEfficiency.source})`,
+    `+ ${formatTimeUs(launchSeconds * 1e6)} launch (${hardware.launchOverhead.source})`,
+    boundSentence(bound, computeSeconds, memorySeconds, launchSeconds),
+  ];
+  if (requestedBytes !== null && requestedBytes > totalBytes) {
+    lines.push(trafficForTime === requestedBytes
+      ? `the kernel requests ${formatBytes(requestedBytes)} (re-reads across programs); the data exceeds the ${formatBytes(hardware.l2Bytes.value)} L2, so the re-reads are priced`
+      : `the kernel requests ${formatBytes(requestedBytes)} (re-reads across programs); the distinct data fits in the ${formatBytes(hardware.l2Bytes.value)} L2, which likely absorbs the re-reads, so the compulsory bytes are priced`);
+  }
+  if (hardware.l2Bytes.value > 0 && totalBytes > 0 && totalBytes <= hardware.l2Bytes.value) {
+    lines.push(`the working set (${formatBytes(totalBytes)}) fits in the ${formatBytes(hardware.l2Bytes.value)} L2: reads of a tensor its producer just wrote may hit L2, so the DRAM time here is an upper bound`);
+  }
+  return {
+    ...base, flops, bytesRead: bytes.read, bytesWritten: bytes.written, bytes: totalBytes, intensity, timeUs,
+    bound, unit: pricedUnit, explain: [...lines, ...explain],
+  };
+}
+
+function boundSentence(bound: Bound, computeSeconds: number, memorySeconds: number, launchSeconds: number): string {
+  switch (bound) {
+    case 'overhead':
+      return `overhead-bound: the GPU work (${formatTimeUs(Math.max(computeSeconds, memorySeconds) * 1e6)}) is shorter than the ${formatTimeUs(launchSeconds * 1e6)} launch`;
+    case 'compute':
+      return 'compute-bound: the FLOPs take longer than the bytes';
+    default:
+      return 'memory-bound: the bytes take longer than the FLOPs';
+  }
+}
+
+/** A view launches no kernel: zero FLOPs, zero bytes, zero time; its bound is 'unknown' because it has none. */
+function freeView(base: Pick<CostedOp, 'node' | 'inputShapes' | 'outputShapes' | 'dtype' | 'repeat'>, explain: string[], what: string): CostedOp {
+  return {
+    ...base, flops: 0, bytesRead: 0, bytesWritten: 0, bytes: 0, intensity: null, timeUs: 0, bound: 'unknown', unit: 'none',
+    explain: [`${what}: launches no kernel, moves no bytes, costs no GPU time (eager PyTorch still spends ~µs of CPU dispatch)`, ...explain],
+  };
+}
+
+/** The dtype the op computes in: its first floating-point tensor, else the analysis dtype. */
+function opComputeDtype(node: OpNode, analysisDtype: DType): DType {
+  for (const t of [...node.inputs, ...node.outputs]) {
+    const d = t.dtype === null || t.dtype === 'default' ? analysisDtype : t.dtype;
+    if (FLOATING.has(d)) return d;
+  }
+  return analysisDtype;
+}
+
+/** M, N, K of a contraction from its output shape and FLOPs: N = last output dim, M = the rest, K = F / (2·M·N). */
+function gemmDims(output: readonly number[] | null | undefined, flops: number): { m: number; n: number; k: number } | null {
+  if (!output || output.length === 0) return null;
+  const n = output[output.length - 1] as number;
+  const m = output.slice(0, -1).reduce((a, b) => a * b, 1);
+  if (!(m > 0 && n > 0) || flops <= 0) return null;
+  return { m, n, k: Math.max(1, Math.round(flops / (2 * m * n))) };
+}
+
+function isCount(value: number): boolean {
+  return Number.isFinite(value) && value >= 0;
+}
+
+function isDim(value: unknown): value is Dim {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'kind' in value;
+}
+
+/** Attributes with their Dims evaluated, as the cost formulas expect. */
+function evaluateAttrs(attrs: Readonly<Record<string, AttrValue>>, bindings: Bindings): CostContext['attrs'] {
+  const out: Record<string, number | string | boolean | readonly (number | undefined)[] | null | undefined> = {};
+  for (const [name, value] of Object.entries(attrs)) {
+    if (Array.isArray(value)) out[name] = value.map((d: Dim) => evalDim(d, bindings));
+    else if (isDim(value)) out[name] = evalDim(value, bindings);
+    else out[name] = value as number | string | boolean | null;
+  }
+  return out;
+}
+
+function describeDim(dim: Dim): string {
+  switch (dim.kind) {
+    case 'sym': return `${dim.name} unbound`;
+    case 'unknown': return dim.why;
+    default: return 'not evaluable';
+  }
+}
+
+/** Which shapes were missing, in words, for the unpriced note. */
+function describeMissing(node: OpNode, inputs: readonly (readonly number[] | null)[], outputs: readonly (readonly number[] | null)[]): string | null {
+  const missing: string[] = [];
+  node.inputs.forEach((t, i) => {
+    if (inputs[i] === null) missing.push(`shape of input ${i + 1}${t.origin ? ` (${t.origin})` : ''} unknown`);
+  });
+  node.outputs.forEach((_, i) => {
+    if (outputs[i] === null) missing.push(`shape of output ${i + 1} unknown`);
+  });
+  return missing.length > 0 ? missing.join('; ') : null;
+}

@@ -1,0 +1,97 @@
+// Aggregates of a priced graph: total and per-scope time with bound shares, and FLOP share against time share per op class.
+import type { Category, ClassShare, CostedOp, OpGraph, ScopeSummary, Summary } from '../ir/types';
+
+/**
+ * The classes of "Data Movement Is All You Need" (Ivanov et al.): tensor contractions, normalizations, element-wise,
+ * plus the ones a source-level view needs apart. Views are left out of the class table (they cost nothing).
+ */
+export const OP_CLASS_OF: Readonly<Record<Category, string | null>> = {
+  matmul: 'contraction',
+  conv: 'contraction',
+  attention: 'attention',
+  normalization: 'normalization',
+  softmax: 'softmax',
+  pointwise: 'elementwise',
+  reduction: 'other',
+  embedding: 'embedding',
+  copy: 'copy',
+  view: null,
+  creation: 'other',
+  collective: 'other',
+  triton_kernel: 'other',
+  unknown: 'other',
+};
+
+/** The order rows appear in: the expensive-in-FLOPs classes first, as in Ivanov et al.'s table. */
+export const OP_CLASSES = ['contraction', 'attention', 'normalization', 'softmax', 'elementwise', 'embedding', 'copy', 'other'] as const;
+
+export const TOTAL_SCOPE = '<total>';
+
+export function summarize(graph: OpGraph, costs: readonly CostedOp[]): Summary {
+  const scopeNames: string[] = [];
+  for (const scope of graph.scopes) if (!scopeNames.includes(scope.name)) scopeNames.push(scope.name);
+  for (const cost of costs) if (!scopeNames.includes(cost.node.scope)) scopeNames.push(cost.node.scope);
+  return {
+    total: summarizeScope(TOTAL_SCOPE, costs),
+    scopes: scopeNames.map((name) => summarizeScope(name, costs.filter((c) => c.node.scope === name))),
+    classes: classTable(costs),
+  };
+}
+
+/** Time, FLOPs and bytes of one call of the scope (each op × its repeat), and the shares of time by bound. */
+export function summarizeScope(scope: string, costs: readonly CostedOp[]): ScopeSummary {
+  let timeUs = 0;
+  let flops = 0;
+  let bytes = 0;
+  const byBound = { memory: 0, compute: 0, overhead: 0 };
+  let unpricedOps = 0;
+  for (const cost of costs) {
+    if (cost.timeUs === null || cost.flops === null || cost.bytes === null) {
+      unpricedOps++;
+      continue;
+    }
+    const time = cost.timeUs * cost.repeat;
+    timeUs += time;
+    flops += cost.flops * cost.repeat;
+    bytes += cost.bytes * cost.repeat;
+    if (cost.bound === 'memory' || cost.bound === 'compute' || cost.bound === 'overhead') byBound[cost.bound] += time;
+  }
+  const share = (part: number) => (timeUs > 0 ? part / timeUs : 0);
+  return {
+    scope,
+    timeUs,
+    flops,
+    bytes,
+    memoryBoundShare: share(byBound.memory),
+    computeBoundShare: share(byBound.compute),
+    overheadBoundShare: share(byBound.overhead),
+    unpricedOps,
+  };
+}
+
+/** FLOP share against time share per op class, over the priced ops; only classes present appear. */
+export function classTable(costs: readonly CostedOp[]): ClassShare[] {
+  const totals = new Map<string, { flops: number; timeUs: number }>();
+  let allFlops = 0;
+  let allTime = 0;
+  for (const cost of costs) {
+    const opClass = OP_CLASS_OF[cost.node.category];
+    if (opClass === null || cost.timeUs === null || cost.flops === null) continue;
+    const entry = totals.get(opClass) ?? { flops: 0, timeUs: 0 };
+    entry.flops += cost.flops * cost.repeat;
+    entry.timeUs += cost.timeUs * cost.repeat;
+    totals.set(opClass, entry);
+    allFlops += cost.flops * cost.repeat;
+    allTime += cost.timeUs * cost.repeat;
+  }
+  return OP_CLASSES.filter((c) => totals.has(c)).map((opClass) => {
+    const entry = totals.get(opClass) as { flops: number; timeUs: number };
+    return {
+      opClass,
+      flops: entry.flops,
+      timeUs: entry.timeUs,
+      flopShare: allFlops > 0 ? entry.flops / allFlops : 0,
+      timeShare: allTime > 0 ? entry.timeUs / allTime : 0,
+    };
+  });
+}

@@ -1,0 +1,95 @@
+// The node-side workspace helpers: folder walks, import resolution and the pyproject.toml lookup, on real folders.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { collectPythonFiles } from '../../src/workspace/walk';
+import { listImports, readImportedModules } from '../../src/workspace/imports';
+import { testParser } from '../helpers/parser';
+
+let root: string;
+let outside: string;
+
+function write(relative: string, text = '') {
+  const file = path.join(root, relative);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+before(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'memwall-ws-'));
+  outside = mkdtempSync(path.join(tmpdir(), 'memwall-outside-'));
+  writeFileSync(path.join(outside, 'secret.py'), 'x = 1\n');
+  write('pyproject.toml', '[tool.memwall]\n');
+  write('train.py', 'from model.gpt import GPT\nimport model.layers as L\n');
+  write('model/__init__.py');
+  write('model/gpt.py', 'import torch\nfrom .layers import MLP\nfrom . import attention\n');
+  write('model/layers.py', 'import torch.nn as nn\nfrom .norms import RMSNorm\nclass MLP(nn.Module): pass\n');
+  write('model/norms.py', 'class RMSNorm: pass\n');
+  write('model/attention.py', 'class Attention: pass\n');
+  write('model/README.md', 'not python');
+  write('.git/hooks/pre-commit.py');
+  write('node_modules/pkg/setup.py');
+  write('model/__pycache__/gpt.cpython-311.py');
+  write('.venv/lib/site.py');
+  write('env/pyvenv.cfg', 'home = /usr/bin\n');
+  write('env/lib/torch_stub.py');
+  write('notes/env/keep.py'); // a folder named env without pyvenv.cfg is ordinary code
+  symlinkSync(outside, path.join(root, 'linked-outside'));
+  symlinkSync(path.join(root, 'model'), path.join(root, 'model-alias'));
+});
+
+after(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
+
+describe('collectPythonFiles', () => {
+  it('finds Python files, skipping .git, node_modules, caches, virtual environments and links out of the folder', () => {
+    const { files, missing } = collectPythonFiles([root]);
+    assert.deepEqual(missing, []);
+    assert.deepEqual(files.map((file) => path.relative(root, file)).sort(), [
+      'model/__init__.py', 'model/attention.py', 'model/gpt.py', 'model/layers.py', 'model/norms.py', 'notes/env/keep.py', 'train.py',
+    ]);
+  });
+  it('keeps a file the user names whatever its extension, and reports missing paths', () => {
+    const { files, missing } = collectPythonFiles(['model/README.md', 'nope.py'], root);
+    assert.deepEqual(files, [path.join(root, 'model/README.md')]);
+    assert.deepEqual(missing, ['nope.py']);
+  });
+  it('lists a file once when it is named twice', () => {
+    const { files } = collectPythonFiles(['train.py', './train.py', '.'], root);
+    assert.equal(files.filter((file) => file.endsWith('train.py')).length, 1);
+  });
+});
+
+describe('imports', () => {
+  it('lists absolute, aliased, relative and from-imports as written', async () => {
+    const parser = await testParser();
+    assert.deepEqual(listImports('import torch, model.layers as L\nfrom .layers import MLP, Block as B\nfrom . import attention\ntry:\n    from ..util import f\nexcept ImportError:\n    pass\n', parser), [
+      { module: 'torch', names: [] },
+      { module: 'model.layers', names: [] },
+      { module: '.layers', names: ['MLP', 'Block'] },
+      { module: '.', names: ['attention'] },
+      { module: '..util', names: ['f'] },
+    ]);
+  });
+  it('reads relative imports by dotted name and as written, and follows them one hop further', async () => {
+    const parser = await testParser();
+    const gpt = path.join(root, 'model/gpt.py');
+    const modules = readImportedModules(gpt, 'import torch\nfrom .layers import MLP\nfrom . import attention\n', { parser, roots: [root] });
+    assert.ok(modules.get('.layers')?.includes('class MLP'));
+    assert.ok(modules.get('model.layers')?.includes('class MLP'));
+    assert.ok(modules.get('.attention')?.includes('class Attention'));
+    assert.ok(modules.get('model.norms')?.includes('class RMSNorm'), 'an import of an import');
+    assert.ok(!modules.has('torch'), 'packages outside the workspace are left out');
+  });
+  it('resolves absolute imports from the project root', async () => {
+    const parser = await testParser();
+    const modules = readImportedModules(path.join(root, 'train.py'), 'from model.gpt import GPT\nimport model.layers as L\n', { parser, roots: [root], depth: 1 });
+    assert.ok(modules.get('model.gpt')?.includes('from .layers import MLP'));
+    assert.ok(modules.get('model.layers')?.includes('class MLP'));
+    assert.ok(!modules.has('model.norms'), 'depth 1 stops after the file\'s own imports');
+  });
+});

@@ -27,7 +27,8 @@ const node = {
   format: 'cjs',
   target: 'node20',
   // esbuild would pick web-tree-sitter's ESM build, which crashes in Parser.init once bundled to CommonJS.
-  alias: { 'web-tree-sitter': require.resolve('web-tree-sitter/web-tree-sitter.cjs') },
+  // require.resolve from this CommonJS script resolves the package's "require" export: its .cjs build.
+  alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
 };
 
 const builds = [

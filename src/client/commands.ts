@@ -1,0 +1,105 @@
+// The MemWall commands: Show Roofline, Select GPU, Select Dtype, Set Sizes, Report for Current File, Explain Finding.
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import {
+  DTYPE_CHOICES, EXPLAIN_REQUEST, GPUS_REQUEST, REPORT_REQUEST,
+  type ExplainResult, type GpusResult, type ReportResult,
+} from '../protocol';
+import { RooflinePanel } from './panel';
+
+/** Settings go to the workspace when one is open, so a project keeps its GPU; else to the user's settings. */
+function target(): vscode.ConfigurationTarget {
+  return vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+}
+
+async function selectGpu(client: LanguageClient): Promise<void> {
+  const { gpus } = await client.sendRequest<GpusResult>(GPUS_REQUEST, {});
+  const current = vscode.workspace.getConfiguration('memwall').get<string>('gpu');
+  const picked = await vscode.window.showQuickPick(
+    gpus.map((gpu) => ({ label: gpu.name, description: gpu.id === current ? `${gpu.id} (current)` : gpu.id, detail: gpu.detail, id: gpu.id })),
+    { title: 'MemWall: GPU to price ops for', matchOnDescription: true },
+  );
+  if (picked) await vscode.workspace.getConfiguration('memwall').update('gpu', picked.id, target());
+}
+
+async function selectDtype(): Promise<void> {
+  const current = vscode.workspace.getConfiguration('memwall').get<string>('dtype');
+  const picked = await vscode.window.showQuickPick(
+    DTYPE_CHOICES.map((dtype) => ({ label: dtype, description: dtype === current ? '(current)' : undefined })),
+    { title: 'MemWall: dtype of tensors whose dtype the code does not fix' },
+  );
+  if (picked) await vscode.workspace.getConfiguration('memwall').update('dtype', picked.label, target());
+}
+
+/** Parses `B=8 T=1024` (spaces or commas) into sizes; undefined with a reason when malformed. */
+export function parseSizes(text: string): { dims?: Record<string, number>; error?: string } {
+  const dims: Record<string, number> = {};
+  for (const part of text.split(/[\s,]+/).filter(Boolean)) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(\d+)$/.exec(part);
+    if (!match || Number(match[2]) < 1) return { error: `"${part}" is not SYMBOL=positive integer` };
+    dims[match[1] as string] = Number(match[2]);
+  }
+  return { dims };
+}
+
+async function setSizes(): Promise<void> {
+  const config = vscode.workspace.getConfiguration('memwall');
+  const current = Object.entries(config.get<Record<string, number>>('dims', {}))
+    .map(([symbol, size]) => `${symbol}=${size}`)
+    .join(' ');
+  const text = await vscode.window.showInputBox({
+    title: 'MemWall: sizes of symbolic dims',
+    prompt: 'Symbols and sizes, e.g. B=8 T=2048 n_embd=1024 (empty clears them)',
+    value: current,
+    validateInput: (value) => parseSizes(value).error,
+  });
+  if (text === undefined) return;
+  await config.update('dims', parseSizes(text).dims, target());
+}
+
+async function reportForCurrentFile(client: LanguageClient): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== 'python') {
+    void vscode.window.showInformationMessage('MemWall: open a Python file to report on.');
+    return;
+  }
+  const { markdown } = await client.sendRequest<ReportResult>(REPORT_REQUEST, { uri: editor.document.uri.toString() });
+  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+  await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+}
+
+/** Explains a code given by a hover link, else the MemWall diagnostic under the cursor, else one the user picks. */
+async function explainFinding(client: LanguageClient, code?: unknown): Promise<void> {
+  let wanted = typeof code === 'string' ? code : undefined;
+  const editor = vscode.window.activeTextEditor;
+  if (!wanted && editor) {
+    const here = vscode.languages
+      .getDiagnostics(editor.document.uri)
+      .filter((d) => d.source === 'memwall' && d.range.contains(editor.selection.active));
+    const codes = [...new Set(here.map((d) => String(typeof d.code === 'object' ? d.code.value : d.code)))];
+    wanted = codes.length === 1 ? codes[0] : await vscode.window.showQuickPick(codes.length ? codes : [], { title: 'MemWall: explain which finding?' });
+  }
+  if (!wanted) wanted = await vscode.window.showInputBox({ title: 'MemWall: rule code to explain', prompt: 'e.g. MW201' });
+  if (!wanted) return;
+  const { markdown } = await client.sendRequest<ExplainResult>(EXPLAIN_REQUEST, { code: wanted });
+  if (!markdown) {
+    void vscode.window.showWarningMessage(`MemWall has no rule ${wanted}.`);
+    return;
+  }
+  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+  await vscode.commands.executeCommand('markdown.showPreview', document.uri);
+}
+
+export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient): vscode.Disposable {
+  const commands: Record<string, (...args: unknown[]) => unknown> = {
+    'memwall.showRoofline': () => RooflinePanel.show(context, client),
+    'memwall.selectGpu': () => selectGpu(client),
+    'memwall.selectDtype': () => selectDtype(),
+    'memwall.setSizes': () => setSizes(),
+    'memwall.reportForCurrentFile': () => reportForCurrentFile(client),
+    'memwall.explainFinding': (code) => explainFinding(client, code),
+  };
+  return vscode.Disposable.from(
+    ...Object.entries(commands).map(([id, handler]) => vscode.commands.registerCommand(id, handler)),
+  );
+}

@@ -1,0 +1,33 @@
+// Extension entry: starts the MemWall language server, then registers the commands, the status bar item and the panel.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { registerCommands } from './commands';
+import { RooflinePanel } from './panel';
+import { GpuStatusItem } from './statusBar';
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    // Every scheme: untitled buffers and virtual workspaces are analysed too, since MemWall only reads text.
+    documentSelector: [{ language: 'python' }],
+    synchronize: { configurationSection: 'memwall' },
+    // The hover's links run only these commands.
+    markdown: { isTrusted: { enabledCommands: ['memwall.showRoofline', 'memwall.explainFinding'] } },
+  };
+  client = new LanguageClient('memwall', 'MemWall', serverOptions, clientOptions);
+  await client.start();
+
+  const status = new GpuStatusItem(client);
+  context.subscriptions.push(status, registerCommands(context, client), RooflinePanel.registerSerializer(context, client));
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

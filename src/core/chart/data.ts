@@ -1,0 +1,122 @@
+// Turns an Analysis into ChartData: the roofs of the GPU for the dtype, one point per priced op, and fusion arrows.
+import type { Analysis, CostedOp, DType } from '../ir/types';
+import type { ChartData, ChartFusion, ChartPoint, ChartRoof, Ridge, UnplottedOp } from './types';
+import { formatBandwidth, formatRate, formatTensor } from './format';
+
+/** The roofs a dtype meets on a GPU: HBM, the tensor-core peak for the dtype, and the vector unit. */
+export function roofsFor(analysis: Pick<Analysis, 'hardware' | 'dtype'>): ChartRoof[] {
+  const { hardware, dtype } = analysis;
+  const roofs: ChartRoof[] = [
+    { id: 'hbm', kind: 'memory', label: `HBM ${formatBandwidth(hardware.bandwidth.value)}`, value: hardware.bandwidth.value },
+  ];
+  const tensor = hardware.tensorPeak[dtype];
+  if (tensor) roofs.push({ id: 'tensor', kind: 'compute', label: `${dtype} tensor ${formatRate(tensor.value)}`, value: tensor.value });
+  // Pointwise kernels compute in the storage dtype where the unit supports it, else in fp32.
+  const vectorDtype: DType = hardware.vectorPeak[dtype] ? dtype : 'fp32';
+  const vector = hardware.vectorPeak[vectorDtype];
+  if (vector) roofs.push({ id: 'vector', kind: 'compute', label: `${vectorDtype} vector ${formatRate(vector.value)}`, value: vector.value });
+  return roofs;
+}
+
+/** Every compute roof meets every memory roof at intensity = peak / bandwidth. */
+export function ridgesOf(roofs: readonly ChartRoof[]): Ridge[] {
+  const ridges: Ridge[] = [];
+  for (const memory of roofs.filter((r) => r.kind === 'memory')) {
+    for (const compute of roofs.filter((r) => r.kind === 'compute')) {
+      ridges.push({ computeRoof: compute.id, memoryRoof: memory.id, intensity: compute.value / memory.value, performance: compute.value });
+    }
+  }
+  return ridges;
+}
+
+function tensorLabels(cost: CostedOp, which: 'inputs' | 'outputs', analysisDtype: DType): string[] {
+  const shapes = which === 'inputs' ? cost.inputShapes : cost.outputShapes;
+  const values = cost.node[which];
+  return shapes.map((shape, index) => {
+    const dtype = values[index]?.dtype;
+    return formatTensor(shape, dtype === 'default' ? analysisDtype : dtype ?? null);
+  });
+}
+
+/** Why an op cannot be a point on log-log axes, or undefined when it can. */
+function unplottableReason(cost: CostedOp): string | undefined {
+  if (cost.flops === null || cost.bytes === null || cost.timeUs === null) return 'not priced: a shape or size is unknown';
+  if (cost.flops <= 0) return cost.bytes > 0 ? 'moves bytes but does no arithmetic' : 'a view: no FLOPs, no bytes';
+  if (cost.bytes <= 0) return 'no DRAM traffic';
+  if (cost.timeUs <= 0) return 'no time';
+  return undefined;
+}
+
+export function chartDataFromAnalysis(analysis: Analysis): ChartData {
+  const totalTimeUs =
+    analysis.summary.total.timeUs > 0
+      ? analysis.summary.total.timeUs
+      : analysis.costs.reduce((sum, cost) => sum + (cost.timeUs ?? 0) * cost.repeat, 0);
+  const points: ChartPoint[] = [];
+  const unplotted: UnplottedOp[] = [];
+  const byId = new Map<number, CostedOp>();
+  for (const cost of analysis.costs) {
+    const node = cost.node;
+    byId.set(node.id, cost);
+    const reason = unplottableReason(cost);
+    if (reason !== undefined) {
+      unplotted.push({
+        id: node.id, op: node.op, label: node.label, line: node.span.startLine, reason,
+        timeUs: cost.timeUs, bytes: cost.bytes, bound: cost.bound, scope: node.scope,
+      });
+      continue;
+    }
+    const flops = cost.flops as number;
+    const bytes = cost.bytes as number;
+    const timeUs = cost.timeUs as number;
+    points.push({
+      id: node.id,
+      op: node.op,
+      label: node.label,
+      category: node.category,
+      scope: node.scope,
+      modulePath: node.modulePath,
+      line: node.span.startLine,
+      endLine: node.span.endLine,
+      repeat: cost.repeat,
+      flops,
+      bytes,
+      intensity: flops / bytes,
+      timeUs,
+      performance: flops / (timeUs * 1e-6),
+      share: totalTimeUs > 0 ? (timeUs * cost.repeat) / totalTimeUs : 0,
+      bound: cost.bound,
+      unit: cost.unit,
+      inputs: tensorLabels(cost, 'inputs', analysis.dtype),
+      outputs: tensorLabels(cost, 'outputs', analysis.dtype),
+    });
+  }
+  const fusions: ChartFusion[] = [];
+  for (const finding of analysis.findings) {
+    if (finding.opIds.length < 2 || finding.bytesSaved === null || finding.timeSavedUs === null) continue;
+    const group = finding.opIds.map((id) => byId.get(id));
+    if (group.some((cost) => !cost || cost.flops === null || cost.bytes === null || cost.timeUs === null)) continue;
+    // Savings are per call of the outermost scope, so the group's figures are summed with their repeats too.
+    const flops = group.reduce((sum, cost) => sum + (cost!.flops as number) * cost!.repeat, 0);
+    const bytes = group.reduce((sum, cost) => sum + (cost!.bytes as number) * cost!.repeat, 0) - finding.bytesSaved;
+    const timeUs = group.reduce((sum, cost) => sum + (cost!.timeUs as number) * cost!.repeat, 0) - finding.timeSavedUs;
+    if (flops <= 0 || bytes <= 0 || timeUs <= 0) continue;
+    fusions.push({
+      code: finding.code, kind: finding.kind, line: finding.span.startLine, message: finding.message,
+      opIds: finding.opIds, flops, bytes, intensity: flops / bytes, timeUs, performance: flops / (timeUs * 1e-6),
+      bytesSaved: finding.bytesSaved, timeSavedUs: finding.timeSavedUs,
+    });
+  }
+  const scopes = [...new Set(analysis.costs.map((cost) => cost.node.scope))];
+  return {
+    gpu: { id: analysis.hardware.id, name: analysis.hardware.name },
+    dtype: analysis.dtype,
+    roofs: roofsFor(analysis),
+    points,
+    unplotted,
+    fusions,
+    totalTimeUs,
+    assumptions: analysis.assumptions.map((a) => ({ symbol: a.symbol, value: a.value, source: a.source })),
+    scopes,
+  };
+}

@@ -1,0 +1,69 @@
+// Number formatting shared by hovers, the chart, the panel and reports: one spelling of every unit everywhere.
+
+const SI_PREFIXES: readonly [number, string][] = [
+  [1e15, 'P'],
+  [1e12, 'T'],
+  [1e9, 'G'],
+  [1e6, 'M'],
+  [1e3, 'k'],
+];
+
+/** Three significant digits at most, no trailing zeros beyond one decimal: 3.35, 100.7, 989, 0.20. */
+function significant(value: number): string {
+  const magnitude = Math.abs(value);
+  if (magnitude >= 100) return value.toFixed(magnitude >= 1000 ? 0 : 1).replace(/\.0$/, '');
+  if (magnitude >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+/** `1.61 G`, `100.7 M`, `512` — decimal SI prefixes (bytes are 10^6 per MB, as datasheets count them). */
+export function formatSi(value: number, unit = ''): string {
+  if (!Number.isFinite(value)) return `? ${unit}`.trim();
+  const magnitude = Math.abs(value);
+  for (const [scale, prefix] of SI_PREFIXES) {
+    if (magnitude >= scale) return `${significant(value / scale)} ${prefix}${unit}`;
+  }
+  return `${significant(value)} ${unit}`.trim();
+}
+
+export const formatFlops = (flops: number | null): string => (flops === null ? 'unknown' : formatSi(flops, 'FLOP'));
+export const formatBytes = (bytes: number | null): string => (bytes === null ? 'unknown' : formatSi(bytes, 'B'));
+export const formatRate = (flopsPerSecond: number): string => formatSi(flopsPerSecond, 'FLOP/s');
+export const formatBandwidth = (bytesPerSecond: number): string => formatSi(bytesPerSecond, 'B/s');
+
+/** Intensity in FLOP/byte: `2.0`, `295`, `0.17`. */
+export function formatIntensity(intensity: number | null): string {
+  if (intensity === null || !Number.isFinite(intensity)) return 'unknown';
+  if (intensity >= 100) return intensity.toFixed(0);
+  if (intensity >= 1) return intensity.toFixed(1);
+  return intensity.toPrecision(2);
+}
+
+/** Microseconds as `34 µs`, `1.9 ms`, `0.40 µs`, `2.1 s`. */
+export function formatTime(timeUs: number | null): string {
+  if (timeUs === null || !Number.isFinite(timeUs)) return 'unknown';
+  if (timeUs >= 1e6) return `${significant(timeUs / 1e6)} s`;
+  if (timeUs >= 1e3) return `${significant(timeUs / 1e3)} ms`;
+  if (timeUs >= 10) return `${timeUs.toFixed(0)} µs`;
+  return `${significant(timeUs)} µs`;
+}
+
+export function formatPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return '?%';
+  const percent = fraction * 100;
+  if (percent > 0 && percent < 1) return '<1%';
+  return `${percent.toFixed(0)}%`;
+}
+
+/** Short names of bounds, for inlay hints and table cells. */
+export const BOUND_SHORT: Readonly<Record<string, string>> = {
+  memory: 'mem',
+  compute: 'compute',
+  overhead: 'overhead',
+  unknown: '?',
+};
+
+/** A numeric shape with its dtype: `[8, 1024, 3072] bf16`; `[?]` when unknown. */
+export function formatTensor(shape: readonly number[] | null, dtype: string | null): string {
+  return `${shape ? `[${shape.join(', ')}]` : '[?]'}${dtype ? ` ${dtype}` : ''}`;
+}

@@ -1,0 +1,139 @@
+// Types of the custom LSP requests and of the webview messages, shared by the server, the client and the webview bundle.
+import type { ChartData } from './core/chart/types';
+
+export type DTypeChoice = 'bf16' | 'fp16' | 'fp32' | 'fp8';
+export const DTYPE_CHOICES: readonly DTypeChoice[] = ['bf16', 'fp16', 'fp32', 'fp8'];
+
+/** What-if overrides: re-price the cached graph with another GPU, dtype or sizes, without re-parsing. */
+export interface WhatIf {
+  readonly gpu?: string;
+  readonly dtype?: DTypeChoice;
+  readonly dims?: Readonly<Record<string, number>>;
+}
+
+/** `memwall/roofline`: the chart data of a document's current analysis (the panel's only data source). */
+export const ROOFLINE_REQUEST = 'memwall/roofline';
+export interface RooflineParams {
+  readonly uri: string;
+  readonly whatIf?: WhatIf;
+}
+export interface RooflineResult {
+  readonly uri: string;
+  readonly version: number;
+  /** Null when the analysis failed; `error` says why in words. */
+  readonly chart: ChartData | null;
+  readonly error?: string;
+  readonly gpus: readonly GpuChoice[];
+  readonly notes: readonly string[];
+}
+
+/** `memwall/gpus`: the GPU table (built-in and custom), for the Select GPU quick pick and the panel. */
+export const GPUS_REQUEST = 'memwall/gpus';
+export interface GpuChoice {
+  readonly id: string;
+  readonly name: string;
+  readonly detail: string;
+}
+export interface GpusResult {
+  readonly gpus: readonly GpuChoice[];
+}
+
+/** `memwall/report`: a Markdown report of one document (summary, op table, findings). */
+export const REPORT_REQUEST = 'memwall/report';
+export interface ReportParams {
+  readonly uri: string;
+}
+export interface ReportResult {
+  readonly markdown: string;
+}
+
+/** `memwall/explain`: a rule's documentation (what it finds, why it costs, an example, what to use instead). */
+export const EXPLAIN_REQUEST = 'memwall/explain';
+export interface ExplainParams {
+  readonly code: string;
+}
+export interface ExplainResult {
+  /** Null when no rule has this code. */
+  readonly markdown: string | null;
+}
+
+/** `memwall/analyzed` (server → client notification): a document's analysis changed, so open panels refresh. */
+export const ANALYZED_NOTIFICATION = 'memwall/analyzed';
+export interface AnalyzedParams {
+  readonly uri: string;
+  readonly version: number;
+}
+
+// Webview messages. Both sides validate what they receive: the panel's content is untrusted input to the host.
+
+export type HostToWebview =
+  | { readonly type: 'data'; readonly fileName: string; readonly result: RooflineResult; readonly whatIf: WhatIf }
+  | { readonly type: 'cursor'; readonly uri: string; readonly line: number }
+  | { readonly type: 'empty'; readonly message: string };
+
+export type WebviewToHost =
+  | { readonly type: 'ready' }
+  | { readonly type: 'reveal'; readonly uri: string; readonly line: number }
+  | { readonly type: 'whatIf'; readonly uri: string; readonly whatIf: WhatIf }
+  | { readonly type: 'export'; readonly format: 'svg' | 'png'; readonly content: string };
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isLine = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
+const isString = (value: unknown, maxLength = 4096): value is string => typeof value === 'string' && value.length <= maxLength;
+
+export function isWhatIf(value: unknown): value is WhatIf {
+  if (!isRecord(value)) return false;
+  if (value.gpu !== undefined && !isString(value.gpu, 100)) return false;
+  if (value.dtype !== undefined && !DTYPE_CHOICES.includes(value.dtype as DTypeChoice)) return false;
+  if (value.dims !== undefined) {
+    if (!isRecord(value.dims)) return false;
+    for (const [symbol, size] of Object.entries(value.dims)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(symbol)) return false;
+      if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 2 ** 40) return false;
+    }
+  }
+  return true;
+}
+
+/** Checks a message from the webview; anything malformed is dropped by the host. */
+export function isWebviewToHost(value: unknown): value is WebviewToHost {
+  if (!isRecord(value)) return false;
+  switch (value.type) {
+    case 'ready':
+      return true;
+    case 'reveal':
+      return isString(value.uri) && isLine(value.line);
+    case 'whatIf':
+      return isString(value.uri) && isWhatIf(value.whatIf);
+    case 'export':
+      // A PNG data URL of a large chart is a few MB at most.
+      return (value.format === 'svg' || value.format === 'png') && isString(value.content, 32 * 1024 * 1024);
+    default:
+      return false;
+  }
+}
+
+/** Checks a message from the host before the webview draws it. */
+export function isHostToWebview(value: unknown): value is HostToWebview {
+  if (!isRecord(value)) return false;
+  switch (value.type) {
+    case 'data': {
+      const result = value.result;
+      return (
+        isString(value.fileName) &&
+        isWhatIf(value.whatIf) &&
+        isRecord(result) &&
+        isString(result.uri) &&
+        Array.isArray(result.gpus) &&
+        (result.chart === null || (isRecord(result.chart) && Array.isArray(result.chart.points) && Array.isArray(result.chart.roofs)))
+      );
+    }
+    case 'cursor':
+      return isString(value.uri) && isLine(value.line);
+    case 'empty':
+      return isString(value.message);
+    default:
+      return false;
+  }
+}

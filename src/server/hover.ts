@@ -1,0 +1,98 @@
+// The hover on a priced op: what it is, what bounds it on the selected GPU, every figure with its formula and sources.
+import type { Hover } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { dimSymbols } from '../core/ir/dims';
+import type { Analysis, CostedOp, DType } from '../core/ir/types';
+import {
+  formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatTensor, formatTime,
+} from '../core/chart/format';
+import { spanContains, spanToRange } from './convert';
+
+/** The innermost priced op whose span holds the offset: in `F.gelu(self.c_fc(x))`, hovering `c_fc` picks the Linear. */
+export function costAt(analysis: Analysis, offset: number): CostedOp | undefined {
+  let best: CostedOp | undefined;
+  for (const cost of analysis.costs) {
+    const span = cost.node.span;
+    if (!spanContains(span, offset)) continue;
+    if (!best || span.end - span.start < best.node.span.end - best.node.span.start) best = cost;
+  }
+  return best;
+}
+
+function tensorList(cost: CostedOp, which: 'inputs' | 'outputs', analysisDtype: DType): string {
+  const shapes = which === 'inputs' ? cost.inputShapes : cost.outputShapes;
+  if (shapes.length === 0) return 'none';
+  return shapes
+    .map((shape, index) => {
+      const dtype = cost.node[which][index]?.dtype;
+      return formatTensor(shape, dtype === 'default' ? analysisDtype : dtype ?? null);
+    })
+    .join(', ');
+}
+
+/** The peak and ridge of the unit that priced the op, for `intensity vs ridge`. */
+function unitPeak(analysis: Analysis, cost: CostedOp): { peak: number; name: string } | undefined {
+  const { hardware } = analysis;
+  if (cost.unit === 'tensor') {
+    const peak = hardware.tensorPeak[cost.dtype] ?? hardware.tensorPeak[analysis.dtype];
+    return peak ? { peak: peak.value, name: `${cost.dtype} tensor cores` } : undefined;
+  }
+  if (cost.unit === 'vector') {
+    const peak = hardware.vectorPeak[cost.dtype] ?? hardware.vectorPeak.fp32;
+    return peak ? { peak: peak.value, name: 'the vector unit' } : undefined;
+  }
+  return undefined;
+}
+
+export function hoverMarkdown(analysis: Analysis, cost: CostedOp): string {
+  const { node } = cost;
+  const { hardware } = analysis;
+  const lines: string[] = [];
+  const boundWords = cost.bound === 'unknown' ? 'not priced' : `${cost.bound}-bound`;
+  lines.push(`**${node.label}** — ${boundWords} on ${hardware.name} (${cost.dtype})  `);
+  lines.push(`\`${node.op}\` · ${node.category}${node.modulePath ? ` · \`${node.modulePath}\`` : ''}  `);
+  lines.push(`in ${tensorList(cost, 'inputs', analysis.dtype)} → out ${tensorList(cost, 'outputs', analysis.dtype)}  `);
+  if (cost.flops !== null && cost.bytes !== null) {
+    const read = cost.bytesRead === null ? '?' : formatBytes(cost.bytesRead);
+    const written = cost.bytesWritten === null ? '?' : formatBytes(cost.bytesWritten);
+    lines.push(`FLOPs ${formatFlops(cost.flops)} (2 per multiply-add) · bytes ${formatBytes(cost.bytes)} (read ${read}, write ${written})  `);
+  } else {
+    lines.push(`FLOPs ${formatFlops(cost.flops)} · bytes ${formatBytes(cost.bytes)}: not priced, because a shape or size is unknown  `);
+  }
+  const unit = unitPeak(analysis, cost);
+  if (cost.intensity !== null && unit) {
+    const ridge = unit.peak / hardware.bandwidth.value;
+    const attained = cost.flops !== null && cost.timeUs ? cost.flops / (cost.timeUs * 1e-6) : undefined;
+    const use = attained !== undefined ? `: attains ${formatRate(attained)}, ~${formatPercent(attained / unit.peak)} of peak compute` : '';
+    lines.push(`intensity ${formatIntensity(cost.intensity)} FLOP/B, ridge ${formatIntensity(ridge)} FLOP/B for ${unit.name} (${formatRate(unit.peak)} ÷ ${formatBandwidth(hardware.bandwidth.value)})${use}  `);
+  } else if (cost.intensity !== null) {
+    lines.push(`intensity ${formatIntensity(cost.intensity)} FLOP/B  `);
+  }
+  if (cost.timeUs !== null) {
+    const launchUs = hardware.launchOverhead.value * 1e6;
+    const scopeTime = analysis.costs
+      .filter((other) => other.node.scope === node.scope)
+      .reduce((sum, other) => sum + (other.timeUs ?? 0) * other.repeat, 0);
+    const share = scopeTime > 0 ? ` · ${formatPercent((cost.timeUs * cost.repeat) / scopeTime)} of ${node.scope}` : '';
+    const repeat = cost.repeat > 1 ? ` · ×${cost.repeat} per call = ${formatTime(cost.timeUs * cost.repeat)}` : '';
+    lines.push(`time ≈ ${formatTime(cost.timeUs)} (includes ${formatTime(launchUs)} launch)${repeat}${share}  `);
+  }
+  const symbols = new Set<string>();
+  for (const value of [...node.inputs, ...node.outputs]) for (const dim of value.shape ?? []) dimSymbols(dim, symbols);
+  dimSymbols(node.repeat, symbols);
+  const sizes = analysis.assumptions.filter((assumption) => symbols.has(assumption.symbol));
+  if (sizes.length) lines.push(`sizes: ${sizes.map((a) => `${a.symbol}=${a.value} (${a.source})`).join(', ')}  `);
+  for (const finding of analysis.findings.filter((f) => f.opIds.includes(node.id))) {
+    const saved = finding.timeSavedUs !== null ? ` — saves ≈ ${formatTime(finding.timeSavedUs)}` : '';
+    lines.push(`**${finding.code}** ${finding.message}${saved}  `);
+  }
+  const notes = [...cost.explain, ...node.notes];
+  if (notes.length) lines.push('', ...notes.map((note) => `- ${note}`));
+  return lines.join('\n');
+}
+
+export function hoverAt(document: TextDocument, analysis: Analysis, offset: number): Hover | null {
+  const cost = costAt(analysis, offset);
+  if (!cost) return null;
+  return { contents: { kind: 'markdown', value: hoverMarkdown(analysis, cost) }, range: spanToRange(document, cost.node.span) };
+}

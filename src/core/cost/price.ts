@@ -95,27 +95,42 @@ export function ridgePoint(hardware: Hardware, unit: Unit, dtype: DType, tf32Ena
 }
 
 /**
- * GEMM efficiency falls for small and skinny shapes. The factor multiplies the GPU's large-GEMM η_c:
- *   wave    = tiles / (⌈tiles / SMs⌉ · SMs), tiles = ⌈M/128⌉·⌈N/128⌉ output tiles of 128×128 (wave quantization);
- *   depth   = K / (K + K0), K0 = 256 · √(peak per SM ÷ A100's bf16 peak per SM) (prologue/epilogue cost per tile,
- *             relatively larger on faster SMs).
- * Fitted to measured cuBLASLt points (Azure AI-benchmarking-guide): A100 FP16 square 1024/4096/16384 measured
- * 38/73/82% of peak, model 39/74/82% (η_c 0.83); H100 FP8 1024/2048/4096/32768 measured 14/51/61/70%, model
- * 22/54/60/70% (η_c 0.71). test/cost/price.test.ts checks these points. Skinny GEMMs (M ≤ 64) come out memory-bound
- * from the byte roof anyway.
+ * GEMM efficiency falls for small and skinny shapes. The model times a GEMM as waves of 128×128 output tiles:
+ *   tiles  = max(1, M·N / 128²)                       (a tiny GEMM still costs one tile)
+ *   split  = max(1, min(SMs / (2·tiles), K / 256))      (split-K when the tiles cannot fill half the SMs)
+ *   waves  = ⌈tiles·split / SMs⌉                        (wave quantization)
+ *   time   = waves · 2·128²·(K/split + K0) / (η_c · peak / SMs)
+ *   K0     = 256 · √(peak per SM ÷ A100's bf16 peak per SM)  (per-tile prologue/epilogue, relatively larger on faster SMs)
+ * so the fraction of η_c·peak reached is M·N·K / (waves · SMs · 128² · (K/split + K0)), and the time never drops
+ * when M, N or K grows. Fitted to measured cuBLASLt points (Azure AI-benchmarking-guide): A100 FP16 square
+ * 1024/4096/16384 measured 38/73/82% of peak, model 39/74/82% (η_c 0.83); H100 FP8 1024/2048/4096/32768 measured
+ * 14/51/61/70%, model 22/54/60/70% (η_c 0.71). test/cost/price.test.ts checks these points. Split-K keeps skinny
+ * (decode-like, M ≤ 64) GEMMs on the byte roof, where they belong.
  */
 export const GEMM_TILE = 128;
 const A100_BF16_PEAK_PER_SM = 312e12 / 108;
 const GEMM_DEPTH_K0 = 256;
+const SPLIT_K_MIN_DEPTH = 256;
 
 export function gemmShapeFactor(m: number, n: number, k: number, hardware: Hardware, peak: number): number {
-  if (!(m > 0 && n > 0 && k > 0)) return 1;
+  return gemmModel(m, n, k, hardware, peak).factor;
+}
+
+/**
+ * The shape factor, and the same factor without the per-tile K0 term: that term is pipeline latency, not work, so
+ * the bound test leaves it out (a tiny GEMM whose only cost is latency is overhead-bound, not compute-bound).
+ */
+export function gemmModel(m: number, n: number, k: number, hardware: Hardware, peak: number): { factor: number; latencyFreeFactor: number } {
+  if (!(m > 0 && n > 0 && k > 0)) return { factor: 1, latencyFreeFactor: 1 };
   const sms = hardware.smCount.value;
-  const tiles = Math.ceil(m / GEMM_TILE) * Math.ceil(n / GEMM_TILE);
-  const wave = sms > 0 ? tiles / (Math.ceil(tiles / sms) * sms) : 1;
   const perSm = sms > 0 ? peak / sms : A100_BF16_PEAK_PER_SM;
   const k0 = GEMM_DEPTH_K0 * Math.sqrt(perSm / A100_BF16_PEAK_PER_SM);
-  return wave * (k / (k + k0));
+  if (!(sms > 0)) return { factor: k / (k + k0), latencyFreeFactor: 1 };
+  const tiles = Math.max(1, (m * n) / (GEMM_TILE * GEMM_TILE));
+  const split = Math.max(1, Math.min(sms / (2 * tiles), k / SPLIT_K_MIN_DEPTH));
+  const waves = Math.ceil((tiles * split) / sms - 1e-9);
+  const capacity = waves * sms * GEMM_TILE * GEMM_TILE;
+  return { factor: (m * n * k) / (capacity * (k / split + k0)), latencyFreeFactor: Math.min(1, (m * n * k) / (capacity * (k / split))) };
 }
 
 /**
@@ -195,7 +210,7 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
     }
   }
 
-  const missing = describeMissing(node, inputShapes, outputShapes);
+  const missing = describeMissing(node, inputShapes, outputShapes, bindings);
   if (flops === null || bytes === null || !isCount(flops) || !isCount(bytes.read) || !isCount(bytes.written)) {
     return unpriced(missing ? `not priced: ${missing}` : `not priced: the cost formula of ${node.op} had no answer for these shapes`, unit);
   }
@@ -209,6 +224,8 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
 
   // Efficiency: the GPU's large-GEMM η_c, lowered for small/skinny GEMMs and for fused attention.
   let etaCompute = hardware.computeEfficiency.value;
+  // The part of the compute time that is tile-pipeline latency rather than work (GEMMs only), for the bound test.
+  let latencyFreeEta: number | null = null;
   let etaNote = `η_c ${formatPercent(etaCompute)} of peak (${hardware.computeEfficiency.source})`;
   if (pricedUnit === 'tensor' && node.category === 'attention') {
     etaCompute *= ATTENTION_EFFICIENCY_FACTOR;
@@ -216,9 +233,10 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
   } else if (pricedUnit === 'tensor' && node.category !== 'triton_kernel') {
     const gemm = gemmDims(outputShapes[0], flops);
     if (gemm) {
-      const factor = gemmShapeFactor(gemm.m, gemm.n, gemm.k, hardware, peak.value);
+      const { factor, latencyFreeFactor } = gemmModel(gemm.m, gemm.n, gemm.k, hardware, peak.value);
+      latencyFreeEta = etaCompute * latencyFreeFactor;
       etaCompute *= factor;
-      etaNote = `η_c ${formatPercent(etaCompute)} of peak: large-GEMM ${formatPercent(hardware.computeEfficiency.value)} × ${factor.toFixed(2)} for M=${gemm.m}, N=${gemm.n}, K=${gemm.k} (wave quantization over ${hardware.smCount.value} SMs and K depth)`;
+      etaNote = `η_c ${formatPercent(etaCompute)} of peak: large-GEMM ${formatPercent(hardware.computeEfficiency.value)} × ${factor.toFixed(2)} for M=${gemm.m}, N=${gemm.n}, K=${gemm.k} (128×128 tiles in waves over ${hardware.smCount.value} SMs, K depth)`;
     }
   }
   const etaMemory = hardware.memoryEfficiency.value;
@@ -231,7 +249,8 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
   const gpuSeconds = Math.max(computeSeconds, memorySeconds);
   const launchSeconds = hardware.launchOverhead.value;
   const timeUs = (gpuSeconds + launchSeconds) * 1e6;
-  const bound: Bound = gpuSeconds < launchSeconds ? 'overhead' : computeSeconds > memorySeconds ? 'compute' : 'memory';
+  const workSeconds = Math.max(latencyFreeEta === null ? computeSeconds : flops / (latencyFreeEta * peak.value), memorySeconds);
+  const bound: Bound = workSeconds < launchSeconds ? 'overhead' : computeSeconds > memorySeconds ? 'compute' : 'memory';
   const intensity = totalBytes > 0 ? flops / totalBytes : null;
   const ridge = peak.value / hardware.bandwidth.value;
   const effectiveRidge = (etaCompute * peak.value) / (etaMemory * hardware.bandwidth.value);
@@ -247,7 +266,7 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
     `compute ${formatTimeUs(computeSeconds * 1e6)} at ${etaNote}`,
     `memory ${formatTimeUs(memorySeconds * 1e6)}: ${formatBytes(trafficForTime)} at ${formatPercent(etaMemory)} of ${formatBandwidth(hardware.bandwidth.value)} (η_m: ${hardware.memoryEfficiency.source})`,
     `+ ${formatTimeUs(launchSeconds * 1e6)} launch (${hardware.launchOverhead.source})`,
-    boundSentence(bound, computeSeconds, memorySeconds, launchSeconds),
+    boundSentence(bound, workSeconds, launchSeconds),
   ];
   if (requestedBytes !== null && requestedBytes > totalBytes) {
     lines.push(trafficForTime === requestedBytes
@@ -263,10 +282,10 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
   };
 }
 
-function boundSentence(bound: Bound, computeSeconds: number, memorySeconds: number, launchSeconds: number): string {
+function boundSentence(bound: Bound, workSeconds: number, launchSeconds: number): string {
   switch (bound) {
     case 'overhead':
-      return `overhead-bound: the GPU work (${formatTimeUs(Math.max(computeSeconds, memorySeconds) * 1e6)}) is shorter than the ${formatTimeUs(launchSeconds * 1e6)} launch`;
+      return `overhead-bound: the GPU work (${formatTimeUs(workSeconds * 1e6)}, tile latency aside) is shorter than the ${formatTimeUs(launchSeconds * 1e6)} launch`;
     case 'compute':
       return 'compute-bound: the FLOPs take longer than the bytes';
     default:
@@ -327,14 +346,34 @@ function describeDim(dim: Dim): string {
   }
 }
 
-/** Which shapes were missing, in words, for the unpriced note. */
-function describeMissing(node: OpNode, inputs: readonly (readonly number[] | null)[], outputs: readonly (readonly number[] | null)[]): string | null {
+/** Which shapes were missing and why (an unbound symbol, an unknown dim), in words, for the unpriced note. */
+function describeMissing(
+  node: OpNode,
+  inputs: readonly (readonly number[] | null)[],
+  outputs: readonly (readonly number[] | null)[],
+  bindings: Bindings,
+): string | null {
   const missing: string[] = [];
+  const why = (t: TensorValue): string => {
+    if (t.shape === null) return 'not known';
+    const reasons = new Set<string>();
+    for (const dim of t.shape) collectReasons(dim, bindings, reasons);
+    return reasons.size > 0 ? [...reasons].join(', ') : 'not evaluable';
+  };
   node.inputs.forEach((t, i) => {
-    if (inputs[i] === null) missing.push(`shape of input ${i + 1}${t.origin ? ` (${t.origin})` : ''} unknown`);
+    if (inputs[i] === null) missing.push(`shape of input ${i + 1}${t.origin ? ` (${t.origin})` : ''}: ${why(t)}`);
   });
-  node.outputs.forEach((_, i) => {
-    if (outputs[i] === null) missing.push(`shape of output ${i + 1} unknown`);
+  node.outputs.forEach((t, i) => {
+    if (outputs[i] === null) missing.push(`shape of output ${i + 1}: ${why(t)}`);
   });
   return missing.length > 0 ? missing.join('; ') : null;
+}
+
+function collectReasons(dim: Dim, bindings: Bindings, into: Set<string>): void {
+  if (dim.kind === 'sym' && !bindings.has(dim.name)) into.add(`${dim.name} unbound`);
+  else if (dim.kind === 'unknown') into.add(dim.why);
+  else if (dim.kind === 'bin') {
+    collectReasons(dim.left, bindings, into);
+    collectReasons(dim.right, bindings, into);
+  }
 }

@@ -43,7 +43,13 @@ const CHECKS: UiCheck[] = [
 
 export async function runUiPass(browser: Browser, options: WorkbenchOptions, screenshots: string): Promise<UiOutcome[]> {
   const outcomes: UiOutcome[] = [];
-  const { context, page } = await openWorkbench(browser, options);
+  let opened: Awaited<ReturnType<typeof openWorkbench>>;
+  try {
+    opened = await openWorkbench(browser, options);
+  } catch (error) {
+    return [{ name: 'the workbench loads', ok: false, detail: String((error as Error).message ?? error).split('\n')[0] }];
+  }
+  const { context, page } = opened;
   try {
     await page.screenshot({ path: path.join(screenshots, '00-workbench.png') });
     for (const check of CHECKS) {

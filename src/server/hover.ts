@@ -1,6 +1,7 @@
 // The hover on a priced op: what it is, what bounds it on the selected GPU, every figure with its formula and sources.
 import type { Hover } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { choosePeak } from '../core/cost/price';
 import { dimSymbols } from '../core/ir/dims';
 import type { Analysis, CostedOp, DType } from '../core/ir/types';
 import {
@@ -30,18 +31,11 @@ function tensorList(cost: CostedOp, which: 'inputs' | 'outputs', analysisDtype: 
     .join(', ');
 }
 
-/** The peak and ridge of the unit that priced the op, for `intensity vs ridge`. */
+/** The peak of the unit that priced the op (the cost model's own choice), for `intensity vs ridge`. */
 function unitPeak(analysis: Analysis, cost: CostedOp): { peak: number; name: string } | undefined {
-  const { hardware } = analysis;
-  if (cost.unit === 'tensor') {
-    const peak = hardware.tensorPeak[cost.dtype] ?? hardware.tensorPeak[analysis.dtype];
-    return peak ? { peak: peak.value, name: `${cost.dtype} tensor cores` } : undefined;
-  }
-  if (cost.unit === 'vector') {
-    const peak = hardware.vectorPeak[cost.dtype] ?? hardware.vectorPeak.fp32;
-    return peak ? { peak: peak.value, name: 'the vector unit' } : undefined;
-  }
-  return undefined;
+  if (cost.unit === 'none') return undefined;
+  const choice = choosePeak(analysis.hardware, cost.unit, cost.dtype, analysis.graph.tf32Enabled);
+  return choice ? { peak: choice.value, name: `the ${choice.label}` } : undefined;
 }
 
 export function hoverMarkdown(analysis: Analysis, cost: CostedOp): string {

@@ -1,32 +1,25 @@
 // Turns an Analysis into ChartData: the roofs of the GPU for the dtype, one point per priced op, and fusion arrows.
-import type { Analysis, CostedOp, DType } from '../ir/types';
-import type { ChartData, ChartFusion, ChartPoint, ChartRoof, Ridge, UnplottedOp } from './types';
+import type { Analysis, CostedOp, DType, Hardware } from '../ir/types';
+import { choosePeak } from '../cost/price';
+import type { ChartData, ChartFusion, ChartPoint, ChartRoof, UnplottedOp } from './types';
 import { formatBandwidth, formatRate, formatTensor } from './format';
 
-/** The roofs a dtype meets on a GPU: HBM, the tensor-core peak for the dtype, and the vector unit. */
-export function roofsFor(analysis: Pick<Analysis, 'hardware' | 'dtype'>): ChartRoof[] {
-  const { hardware, dtype } = analysis;
+/**
+ * The roofs a dtype meets on a GPU: HBM, and the peaks the cost model prices with (its choosePeak, so the chart and
+ * the figures never disagree): tensor cores for the dtype's contractions, the vector unit for pointwise work.
+ */
+export function roofsFor(hardware: Hardware, dtype: DType, tf32Enabled = false): ChartRoof[] {
   const roofs: ChartRoof[] = [
     { id: 'hbm', kind: 'memory', label: `HBM ${formatBandwidth(hardware.bandwidth.value)}`, value: hardware.bandwidth.value },
   ];
-  const tensor = hardware.tensorPeak[dtype];
-  if (tensor) roofs.push({ id: 'tensor', kind: 'compute', label: `${dtype} tensor ${formatRate(tensor.value)}`, value: tensor.value });
-  // Pointwise kernels compute in the storage dtype where the unit supports it, else in fp32.
-  const vectorDtype: DType = hardware.vectorPeak[dtype] ? dtype : 'fp32';
-  const vector = hardware.vectorPeak[vectorDtype];
-  if (vector) roofs.push({ id: 'vector', kind: 'compute', label: `${vectorDtype} vector ${formatRate(vector.value)}`, value: vector.value });
-  return roofs;
-}
-
-/** Every compute roof meets every memory roof at intensity = peak / bandwidth. */
-export function ridgesOf(roofs: readonly ChartRoof[]): Ridge[] {
-  const ridges: Ridge[] = [];
-  for (const memory of roofs.filter((r) => r.kind === 'memory')) {
-    for (const compute of roofs.filter((r) => r.kind === 'compute')) {
-      ridges.push({ computeRoof: compute.id, memoryRoof: memory.id, intensity: compute.value / memory.value, performance: compute.value });
-    }
+  const tensor = choosePeak(hardware, 'tensor', dtype, tf32Enabled);
+  const vector = choosePeak(hardware, 'vector', dtype, tf32Enabled);
+  if (tensor) roofs.push({ id: 'tensor', kind: 'compute', label: `${tensor.label} ${formatRate(tensor.value)}`, value: tensor.value });
+  // Where the dtype has no tensor-core peak, the "tensor" choice falls back to the vector unit: one roof, not two.
+  if (vector && vector.value !== tensor?.value) {
+    roofs.push({ id: 'vector', kind: 'compute', label: `${vector.label} ${formatRate(vector.value)}`, value: vector.value });
   }
-  return ridges;
+  return roofs;
 }
 
 function tensorLabels(cost: CostedOp, which: 'inputs' | 'outputs', analysisDtype: DType): string[] {
@@ -111,7 +104,7 @@ export function chartDataFromAnalysis(analysis: Analysis): ChartData {
   return {
     gpu: { id: analysis.hardware.id, name: analysis.hardware.name },
     dtype: analysis.dtype,
-    roofs: roofsFor(analysis),
+    roofs: roofsFor(analysis.hardware, analysis.dtype, analysis.graph.tf32Enabled),
     points,
     unplotted,
     fusions,

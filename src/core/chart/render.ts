@@ -1,7 +1,7 @@
 // The one roofline renderer: ChartData in, an SVG string out. Pure (no DOM), so the panel and the CLI draw the same chart.
 import { scaleLog, type ScaleLogarithmic } from 'd3-scale';
 import type { ChartData, ChartPoint, Ridge } from './types';
-import { ridgesOf } from './data';
+import { ridgesOf } from './ridges';
 import { formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatSi, formatTime } from './format';
 import { CHART_CSS } from './style';
 

@@ -1,0 +1,55 @@
+// What MemWall knows of triton.language, as tables: FLOPs per element of each function, reductions, dtypes.
+import type { DType } from '../../ir/types';
+
+/**
+ * FLOPs per output element of elementwise triton.language functions. Convention: 2 per multiply-add; one per
+ * arithmetic, comparison or select; a transcendental (exp, log, sqrt, sin...) counts as 1, as in the op catalog;
+ * sigmoid is 1/(1+exp(-x)): negate, exp, add, divide = 4.
+ */
+export const ELEMENTWISE_FLOPS: Readonly<Record<string, number>> = {
+  exp: 1, exp2: 1, log: 1, log2: 1, log1p: 1, expm1: 1, sqrt: 1, sqrt_rn: 1, rsqrt: 1, sin: 1, cos: 1, tan: 1, tanh: 1,
+  erf: 1, abs: 1, floor: 1, ceil: 1, fdiv: 1, div_rn: 1, maximum: 1, minimum: 1, where: 1, fast_expf: 1,
+  fast_dividef: 1, pow: 1, sigmoid: 4, fma: 2, clamp: 2, umulhi: 1, softplus: 3, gelu: 8, silu: 5,
+};
+
+/** Reductions and scans: one FLOP per input element. */
+export const REDUCTIONS: ReadonlySet<string> = new Set([
+  'sum', 'max', 'min', 'argmax', 'argmin', 'xor_sum', 'reduce', 'prod',
+]);
+export const SCANS: ReadonlySet<string> = new Set(['cumsum', 'cumprod', 'associative_scan']);
+
+/** Functions that rearrange or restate values and cost no FLOPs: casts, shape changes, compiler hints. */
+export const FREE_PASSTHROUGH: ReadonlySet<string> = new Set([
+  'multiple_of', 'max_contiguous', 'max_constancy', 'cast', 'bitcast',
+]);
+export const SHAPE_OPS: ReadonlySet<string> = new Set([
+  'trans', 'permute', 'reshape', 'view', 'broadcast_to', 'expand_dims', 'ravel',
+]);
+/** Calls that only check or print: they neither move bytes nor compute. */
+export const NO_EFFECT: ReadonlySet<string> = new Set([
+  'static_assert', 'device_assert', 'debug_barrier', 'static_print', 'device_print', 'assume',
+]);
+
+/** triton.language dtype names → MemWall dtypes. */
+export const TL_DTYPES: Readonly<Record<string, DType>> = {
+  float32: 'fp32', float16: 'fp16', bfloat16: 'bf16', float64: 'fp64', float8e4nv: 'fp8', float8e5: 'fp8',
+  float8e4b15: 'fp8', float8e4nv_: 'fp8', int64: 'int64', int32: 'int32', int8: 'int8', uint8: 'uint8', int1: 'bool',
+  tf32: 'tf32',
+};
+
+/** torch dtype names (torch.float16, torch.half...) → MemWall dtypes. */
+export const TORCH_DTYPES: Readonly<Record<string, DType>> = {
+  float32: 'fp32', float: 'fp32', float16: 'fp16', half: 'fp16', bfloat16: 'bf16', float64: 'fp64', double: 'fp64',
+  float8_e4m3fn: 'fp8', float8_e5m2: 'fp8', int64: 'int64', long: 'int64', int32: 'int32', int: 'int32',
+  int8: 'int8', uint8: 'uint8', bool: 'bool',
+};
+
+/** Modules that name Triton's language inside kernels (`import triton.language as tl`, `tl.math`, libdevice). */
+export const LANGUAGE_PREFIXES = ['tl.math.', 'tl.extra.cuda.libdevice.', 'libdevice.', 'tl.', 'triton.language.', 'math.'];
+
+export function languageFunction(dotted: string): string | undefined {
+  for (const prefix of LANGUAGE_PREFIXES) {
+    if (dotted.startsWith(prefix)) return dotted.slice(prefix.length);
+  }
+  return undefined;
+}

@@ -183,8 +183,10 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
   let requestedBytes: number | null = null;
   const spec: OpSpec | undefined = lookupOp(node.op);
   if (node.category === 'triton_kernel' && !spec) {
+    // The Triton frontend sizes tensors of unknown dtype in `dtype_bytes`, the analysis dtype's element size.
+    const tritonAttrs = evaluateAttrs(node.attrs, new Map([['dtype_bytes', DTYPE_BYTES[analysisDtype]], ...bindings]));
     const attr = (name: string) => {
-      const value = context.attrs[name];
+      const value = tritonAttrs[name];
       return typeof value === 'number' && Number.isFinite(value) ? value : null;
     };
     flops = attr('flops');

@@ -43,8 +43,12 @@ function configsFor(request: AnalyzeRequest, project: ProjectConfig): ExternalCo
 }
 
 export function runAnalyze(request: AnalyzeRequest, parser: PythonParser, cwd: string = process.cwd()): FileReport[] {
-  const { files, missing } = collectPythonFiles(request.paths, cwd);
-  if (missing.length) throw new UsageError(`cannot read ${missing[0]}: no such file or folder`);
+  const { files, unreadable } = collectPythonFiles(request.paths, cwd);
+  if (unreadable.length) {
+    const [first] = unreadable;
+    const reason = first!.reason === 'ENOENT' ? 'no such file or folder' : first!.reason;
+    throw new UsageError(`cannot read ${first!.path}: ${reason}`);
+  }
   if (files.length === 0) throw new UsageError(`no Python files under ${request.paths.join(', ')}`);
 
   // An unknown --gpu is a usage error, caught once here rather than once per file.

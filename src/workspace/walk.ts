@@ -11,8 +11,8 @@ const PYTHON_EXTENSIONS: ReadonlySet<string> = new Set(['.py', '.pyi']);
 export interface WalkResult {
   /** Absolute paths, in a stable order: the order the user named them, folders sorted by name. */
   readonly files: string[];
-  /** Paths the user named that do not exist. */
-  readonly missing: string[];
+  /** Paths the user named that cannot be read, with the reason (`ENOENT`, `ELOOP`, `EACCES`). */
+  readonly unreadable: { readonly path: string; readonly reason: string }[];
 }
 
 /** A folder with `pyvenv.cfg` is a virtual environment whatever its name (`env`, `.env311`...). */
@@ -31,7 +31,7 @@ function isInside(child: string, parent: string): boolean {
  */
 export function collectPythonFiles(paths: readonly string[], cwd: string = process.cwd()): WalkResult {
   const files: string[] = [];
-  const missing: string[] = [];
+  const unreadable: { path: string; reason: string }[] = [];
   const seen = new Set<string>();
   const add = (file: string) => {
     const real = realpathSync(file);
@@ -42,17 +42,20 @@ export function collectPythonFiles(paths: readonly string[], cwd: string = proce
 
   for (const given of paths) {
     const absolute = path.resolve(cwd, given);
-    if (!existsSync(absolute)) {
-      missing.push(given);
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(absolute).isDirectory();
+    } catch (error) {
+      unreadable.push({ path: given, reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
       continue;
     }
-    if (statSync(absolute).isDirectory()) {
+    if (isDirectory) {
       walkFolder(absolute, realpathSync(absolute), add, new Set());
     } else {
       add(absolute);
     }
   }
-  return { files, missing };
+  return { files, unreadable };
 }
 
 function walkFolder(folder: string, rootReal: string, add: (file: string) => void, visited: Set<string>): void {

@@ -8,33 +8,31 @@ import { fixtureAnalysis, GELU_BYTES, LINEAR_BYTES, LINEAR_FLOPS } from './fixtu
 
 const reports = () => [{ path: 'examples/mlp.py', analysis: fixtureAnalysis() }];
 
-describe('units', () => {
-  it('prints FLOPs with SI prefixes and unknown as ?', () => {
+describe('units (the shared spelling of core/chart/format)', () => {
+  it('prints FLOPs with SI prefixes and unknown as unknown, never 0', () => {
     assert.equal(formatFlops(LINEAR_FLOPS), '38.7 GFLOP');
-    assert.equal(formatFlops(201_326_592), '201 MFLOP');
-    assert.equal(formatFlops(989.4e12), '989 TFLOP');
-    assert.equal(formatFlops(0), '0 FLOP');
-    assert.equal(formatFlops(null), '?');
+    assert.equal(formatFlops(201_326_592), '201.3 MFLOP');
+    assert.equal(formatFlops(989.4e12), '989.4 TFLOP');
+    assert.equal(formatFlops(null), 'unknown');
   });
   it('prints decimal bytes as datasheets do', () => {
     assert.equal(formatBytes(GELU_BYTES), '100.7 MB'); // 100,663,296 B
-    assert.equal(formatBytes(1_207_959_552), '1.2 GB');
-    assert.equal(formatBytes(6144), '6.1 kB');
-    assert.equal(formatBytes(512), '512 B');
-    assert.equal(formatBytes(null), '?');
+    assert.equal(formatBytes(1_207_959_552), '1.21 GB');
+    assert.equal(formatBytes(6144), '6.14 kB');
+    assert.equal(formatBytes(null), 'unknown');
   });
   it('prints times in µs, ms and s', () => {
-    assert.equal(formatTime(3.64), '3.6 µs');
+    assert.equal(formatTime(3.64), '3.64 µs');
     assert.equal(formatTime(38.2), '38 µs');
     assert.equal(formatTime(1131.6), '1.13 ms');
     assert.equal(formatTime(2_410_000), '2.41 s');
-    assert.equal(formatTime(null), '?');
+    assert.equal(formatTime(null), 'unknown');
   });
   it('prints intensities with precision that suits their size', () => {
     assert.equal(formatIntensity(0.1666), '0.17');
     assert.equal(formatIntensity(2), '2.0');
     assert.equal(formatIntensity(LINEAR_FLOPS / LINEAR_BYTES), '571'); // 571.5 FLOP/B
-    assert.equal(formatIntensity(null), '?');
+    assert.equal(formatIntensity(null), 'unknown');
   });
 });
 
@@ -52,17 +50,17 @@ describe('text report', () => {
     assert.deepEqual(cells('self.c_fc'),
       ['self.c_fc', '10', '38.7 GFLOP', '67.6 MB', '571', '56 µs', 'compute', '×12']);
     assert.deepEqual(cells('F.gelu'),
-      ['F.gelu', '11', '201 MFLOP', '100.7 MB', '2.0', '38 µs', 'memory', '×12']);
+      ['F.gelu', '11', '201.3 MFLOP', '100.7 MB', '2.0', '38 µs', 'memory', '×12']);
   });
   it('shows an unpriced op as unknown, not as zero', () => {
     assert.deepEqual(cells('custom_op'),
-      ['custom_op', '12', '?', '?', '?', '?', 'unknown']);
+      ['custom_op', '12', 'unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
   });
   it('summarises total time, bound shares and the FLOP-vs-time class table', () => {
     assert.match(text, /≈ 1\.13 ms per call/); // 12 × (56.1 + 38.2) µs
     assert.match(text, /time memory-bound 41% · compute-bound 59% · overhead-bound 0%/);
     assert.match(text, /1 op not priced/);
-    assert.deepEqual(cells('contraction'), ['contraction', '464 GFLOP', '99.5%', '673 µs', '59.5%']);
+    assert.deepEqual(cells('contraction'), ['contraction', '463.9 GFLOP', '99.5%', '673 µs', '59.5%']);
   });
   it('lists assumptions with their sources, GPU figures included', () => {
     assert.match(text, /B = 8 {2}\(magic comment \(line 1\)\)/);
@@ -73,7 +71,7 @@ describe('text report', () => {
     const first = text.indexOf('MW202');
     const second = text.indexOf('MW901');
     assert.ok(first > 0 && second > first);
-    assert.match(text, /11:13 {2}warning MW202 GELU after c_fc .* \[saves 1\.2 GB, ≈ 381 µs\]/);
+    assert.match(text, /11:13 {2}warning MW202 GELU after c_fc .* \[saves 1\.21 GB, ≈ 381 µs\]/);
   });
   it('prints notes', () => {
     assert.match(text, /MW902 The file has syntax errors/);

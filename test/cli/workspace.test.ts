@@ -47,16 +47,18 @@ after(() => {
 
 describe('collectPythonFiles', () => {
   it('finds Python files, skipping .git, node_modules, caches, virtual environments and links out of the folder', () => {
-    const { files, missing } = collectPythonFiles([root]);
-    assert.deepEqual(missing, []);
+    const { files, unreadable } = collectPythonFiles([root]);
+    assert.deepEqual(unreadable, []);
     assert.deepEqual(files.map((file) => path.relative(root, file)).sort(), [
       'model/__init__.py', 'model/attention.py', 'model/gpt.py', 'model/layers.py', 'model/norms.py', 'notes/env/keep.py', 'train.py',
     ]);
   });
-  it('keeps a file the user names whatever its extension, and reports missing paths', () => {
-    const { files, missing } = collectPythonFiles(['model/README.md', 'nope.py'], root);
+  it('keeps a file the user names whatever its extension, and reports paths it cannot read', () => {
+    symlinkSync('loop-b.py', path.join(root, 'loop-a.py'));
+    symlinkSync('loop-a.py', path.join(root, 'loop-b.py'));
+    const { files, unreadable } = collectPythonFiles(['model/README.md', 'nope.py', 'loop-a.py'], root);
     assert.deepEqual(files, [path.join(root, 'model/README.md')]);
-    assert.deepEqual(missing, ['nope.py']);
+    assert.deepEqual(unreadable, [{ path: 'nope.py', reason: 'ENOENT' }, { path: 'loop-a.py', reason: 'ELOOP' }]);
   });
   it('lists a file once when it is named twice', () => {
     const { files } = collectPythonFiles(['train.py', './train.py', '.'], root);

@@ -2,7 +2,7 @@
 import type { Analysis } from '../../core/ir/types';
 import { type FileReport, findingsByTimeSaved, lineOf, opName, opsInSourceOrder } from '../report';
 import { ruleHelpUri } from '../rule-docs';
-import { formatBytes, formatFlops, formatIntensity, formatPercent, formatShare, formatTime } from '../units';
+import { formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatShare, formatTime } from '../units';
 
 /** Table cells must not break the table: pipes escaped, newlines folded. */
 function cell(text: string): string {
@@ -79,9 +79,9 @@ function opSection(analysis: Analysis): string[] {
 function assumptionSection(analysis: Analysis): string[] {
   const { hardware } = analysis;
   const rows = analysis.assumptions.map((assumption) => [assumption.symbol, String(assumption.value), assumption.source]);
-  rows.push(['DRAM bandwidth', `${(hardware.bandwidth.value / 1e12).toFixed(2)} TB/s`, hardware.bandwidth.source]);
+  rows.push(['DRAM bandwidth', formatBandwidth(hardware.bandwidth.value), hardware.bandwidth.source]);
   const tensor = hardware.tensorPeak[analysis.dtype];
-  if (tensor) rows.push([`${analysis.dtype} tensor peak`, `${(tensor.value / 1e12).toFixed(0)} TFLOP/s`, tensor.source]);
+  if (tensor) rows.push([`${analysis.dtype} tensor peak`, formatRate(tensor.value), tensor.source]);
   rows.push(['launch overhead', formatTime(hardware.launchOverhead.value * 1e6), hardware.launchOverhead.source]);
   return ['', '### Assumptions', '', ...table(['symbol', 'value', 'source'], ['l', 'r', 'l'], rows)];
 }

@@ -579,6 +579,9 @@ class Extractor {
       const types = dot.operandTypes;
       attrs.dotOperandDtype = types.includes('fp32') ? 'fp32' : types.every((t) => t === 'default') ? 'default' : types.find((t) => t && t !== 'default') ?? 'default';
       attrs.dotInputPrecision = dot.inputPrecision;
+      // fp32 operands with input_precision="ieee" run on the FMA units, not the tensor cores.
+      attrs.unit = attrs.dotOperandDtype === 'fp32' && dot.inputPrecision === 'ieee' ? 'vector' : 'tensor';
+      attrs.usesDot = attrs.unit === 'tensor';
       attrs.dotBlocks = run.dots.map((d) => `${formatDim(d.m)}x${formatDim(d.n)}x${formatDim(d.k)}`).join(', ');
     }
 

@@ -79,7 +79,7 @@ describe('Triton fixture kernels: one launch, hand-computed figures', () => {
     assert.equal(op.attrs.dotBlocks, '128x256x64');
     assert.equal(cost.unit, 'tensor');
     // The cost model sees the re-reads (1.6 GB requested against 100.7 MB compulsory) and says how it priced them.
-    assert.ok(cost.explain.some((line) => /requests 1\.6 GB/.test(line)), cost.explain.join('\n'));
+    assert.ok(cost.explain.some((line) => /requests 1\.64 GB/.test(line)), cost.explain.join('\n'));
   });
 
   it('flash-attention forward, Z=4 H=16 N=4096 d=64 fp16: Q, K, V, O once compulsory; K and V re-read per query block', async () => {

@@ -95,17 +95,21 @@ export function ridgePoint(hardware: Hardware, unit: Unit, dtype: DType, tf32Ena
 }
 
 /**
- * GEMM efficiency falls for small and skinny shapes. The model times a GEMM as waves of 128×128 output tiles:
+ * GEMM efficiency falls for small and skinny shapes. The model times a GEMM as waves of 128×128 output tiles plus
+ * one pipeline fill:
  *   tiles  = max(1, M·N / 128²)                       (a tiny GEMM still costs one tile)
  *   split  = max(1, min(SMs / (2·tiles), K / 256))      (split-K when the tiles cannot fill half the SMs)
  *   waves  = ⌈tiles·split / SMs⌉                        (wave quantization)
- *   time   = waves · 2·128²·(K/split + K0) / (η_c · peak / SMs)
- *   K0     = 256 · √(peak per SM ÷ A100's bf16 peak per SM)  (per-tile prologue/epilogue, relatively larger on faster SMs)
- * so the fraction of η_c·peak reached is M·N·K / (waves · SMs · 128² · (K/split + K0)), and the time never drops
- * when M, N or K grows. Fitted to measured cuBLASLt points (Azure AI-benchmarking-guide): A100 FP16 square
- * 1024/4096/16384 measured 38/73/82% of peak, model 39/74/82% (η_c 0.83); H100 FP8 1024/2048/4096/32768 measured
- * 14/51/61/70%, model 22/54/60/70% (η_c 0.71). test/cost/price.test.ts checks these points. Split-K keeps skinny
- * (decode-like, M ≤ 64) GEMMs on the byte roof, where they belong.
+ *   time   = (waves·K/split + K0) · 2·128² / (η_c · peak / SMs)
+ *   K0     = 256 · √(peak per SM ÷ A100's bf16 peak per SM)  (the fill/drain latency, in K-steps of one tile;
+ *            relatively longer on faster SMs)
+ * so the fraction of η_c·peak reached is M·N·K / (SMs · 128² · (waves·K/split + K0)); the time never drops when M,
+ * N or K grows. The latency is paid once per kernel, not per wave: resident CTAs overlap one another's fill, and a
+ * per-wave latency would make a K=64 attention-score bmm compute-bound, which it is not.
+ * Against measured cuBLASLt points (Azure AI-benchmarking-guide): A100 FP16 square 1024/4096/16384 measured
+ * 38/73/82% of peak, model 39/78/83% (η_c 0.83); H100 FP8 1024/2048/4096/32768 measured 14/51/61/70%, model
+ * 22/60/67/71% (η_c 0.71): it is optimistic by up to 9 points in the 2k-4k range. test/cost/price.test.ts holds
+ * these points. Split-K keeps skinny (decode-like, M ≤ 64) GEMMs on the byte roof, where they belong.
  */
 export const GEMM_TILE = 128;
 const A100_BF16_PEAK_PER_SM = 312e12 / 108;
@@ -117,7 +121,7 @@ export function gemmShapeFactor(m: number, n: number, k: number, hardware: Hardw
 }
 
 /**
- * The shape factor, and the same factor without the per-tile K0 term: that term is pipeline latency, not work, so
+ * The shape factor, and the same factor without the K0 term: that term is pipeline latency, not work, so
  * the bound test leaves it out (a tiny GEMM whose only cost is latency is overhead-bound, not compute-bound).
  */
 export function gemmModel(m: number, n: number, k: number, hardware: Hardware, peak: number): { factor: number; latencyFreeFactor: number } {
@@ -129,8 +133,9 @@ export function gemmModel(m: number, n: number, k: number, hardware: Hardware, p
   const tiles = Math.max(1, (m * n) / (GEMM_TILE * GEMM_TILE));
   const split = Math.max(1, Math.min(sms / (2 * tiles), k / SPLIT_K_MIN_DEPTH));
   const waves = Math.ceil((tiles * split) / sms - 1e-9);
-  const capacity = waves * sms * GEMM_TILE * GEMM_TILE;
-  return { factor: (m * n * k) / (capacity * (k / split + k0)), latencyFreeFactor: Math.min(1, (m * n * k) / (capacity * (k / split))) };
+  const capacity = sms * GEMM_TILE * GEMM_TILE;
+  const work = waves * (k / split);
+  return { factor: (m * n * k) / (capacity * (work + k0)), latencyFreeFactor: Math.min(1, (m * n * k) / (capacity * work)) };
 }
 
 /**
@@ -217,8 +222,9 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
     return unpriced(missing ? `not priced: ${missing}` : `not priced: the cost formula of ${node.op} had no answer for these shapes`, unit);
   }
   const totalBytes = bytes.read + bytes.written;
-  if (unit === 'none' && flops === 0 && totalBytes === 0) {
-    return freeView(base, explain, `${node.label}: a view (metadata only)`);
+  if (flops === 0 && totalBytes === 0) {
+    // No arithmetic and no traffic means no kernel: a view, or an identity such as dropout in eval mode.
+    return freeView(base, explain, unit === 'none' ? `${node.label}: a view (metadata only)` : `${node.label}: an identity here (no FLOPs, no bytes)`);
   }
   const pricedUnit: Unit = unit === 'tensor' ? 'tensor' : 'vector';
   const peak = choosePeak(hardware, pricedUnit, opDtype, tf32Enabled);
@@ -238,7 +244,7 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
       const { factor, latencyFreeFactor } = gemmModel(gemm.m, gemm.n, gemm.k, hardware, peak.value);
       latencyFreeEta = etaCompute * latencyFreeFactor;
       etaCompute *= factor;
-      etaNote = `η_c ${formatPercent(etaCompute)} of peak: large-GEMM ${formatPercent(hardware.computeEfficiency.value)} × ${factor.toFixed(2)} for M=${gemm.m}, N=${gemm.n}, K=${gemm.k} (128×128 tiles in waves over ${hardware.smCount.value} SMs, K depth)`;
+      etaNote = `η_c ${formatPercent(etaCompute)} of peak: large-GEMM ${formatPercent(hardware.computeEfficiency.value)} × ${factor.toFixed(2)} for M=${gemm.m}, N=${gemm.n}, K=${gemm.k} (128×128 tiles in waves over ${hardware.smCount.value} SMs, one pipeline fill)`;
     }
   }
   const etaMemory = hardware.memoryEfficiency.value;

@@ -324,7 +324,8 @@ function gemmDims(output: readonly number[] | null | undefined, flops: number): 
   const n = output[output.length - 1] as number;
   const m = output.slice(0, -1).reduce((a, b) => a * b, 1);
   if (!(m > 0 && n > 0) || flops <= 0) return null;
-  return { m, n, k: Math.max(1, Math.round(flops / (2 * m * n))) };
+  // Floor: a bias or added input contributes M·N more FLOPs, less than one extra K step.
+  return { m, n, k: Math.max(1, Math.floor(flops / (2 * m * n) + 1e-9)) };
 }
 
 function isCount(value: number): boolean {

@@ -1,11 +1,47 @@
-// The op catalog: qualified op name → OpSpec. One table for every frontend; new ops are data, not code.
+// The op catalog: qualified op name → entry. One table for every frontend; new ops are data, not code.
+// Families live in their own files; a later family overrides an earlier one only where both define a name.
 import type { OpSpec } from '../opspec';
 import { BASE_OPS } from './base';
+import { COMPOSITE_OPS } from './attention';
+import { CONTRACTION_OPS } from './contraction';
+import { CONV_OPS } from './conv';
+import { COPY_OPS } from './copy';
+import type { CatalogEntry } from './entry';
+import { NORMALIZATION_OPS } from './normalization';
+import { POINTWISE_OPS } from './pointwise';
+import { REDUCTION_OPS } from './reduction';
+import { VIEW_OPS } from './view';
 
-const CATALOG: ReadonlyMap<string, OpSpec> = new Map(Object.entries(BASE_OPS));
+export type { CatalogEntry, ModuleSpec } from './entry';
+
+const FAMILIES: readonly Readonly<Record<string, CatalogEntry>>[] = [
+  CONTRACTION_OPS,
+  POINTWISE_OPS,
+  NORMALIZATION_OPS,
+  REDUCTION_OPS,
+  VIEW_OPS,
+  COPY_OPS,
+  CONV_OPS,
+  COMPOSITE_OPS,
+];
+
+function buildCatalog(): Map<string, CatalogEntry> {
+  const catalog = new Map<string, CatalogEntry>();
+  // The first entries (base.ts) have no call signatures; the families' fuller entries replace them.
+  for (const [name, spec] of Object.entries(BASE_OPS)) catalog.set(name, { signature: ['input', 'other'], ...spec });
+  for (const family of FAMILIES) for (const [name, entry] of Object.entries(family)) catalog.set(name, entry);
+  return catalog;
+}
+
+const CATALOG: ReadonlyMap<string, CatalogEntry> = buildCatalog();
 
 /** The spec for a qualified op name (`torch.nn.functional.gelu`), or undefined for an op MemWall does not know. */
 export function lookupOp(op: string): OpSpec | undefined {
+  return CATALOG.get(op);
+}
+
+/** The full entry, with the call signature and nn-module constructor the frontends need. */
+export function lookupEntry(op: string): CatalogEntry | undefined {
   return CATALOG.get(op);
 }
 

@@ -1,0 +1,138 @@
+// One analysed Python file: its classes, functions, imports, magic shape declarations, and which names its code calls.
+import type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
+import { readShapeDeclarations, type ShapeDeclaration } from '../../shapes/magic';
+import type { ClassInfo, FunctionInfo, Value } from './values';
+
+export interface FileContext {
+  /** Dotted module name (`model.layers`), or `<main>` for the analysed file. */
+  readonly name: string;
+  readonly text: string;
+  readonly tree: Tree;
+  readonly root: SyntaxNode;
+  /** The file's global names: imports, classes, functions, module-level assignments. */
+  readonly globals: Map<string, Value>;
+  readonly classes: Map<string, ClassInfo>;
+  readonly functions: Map<string, FunctionInfo>;
+  readonly shapes: readonly ShapeDeclaration[];
+  /** Names called or instantiated somewhere, with the class or function each call sits in (`''` for module level). */
+  readonly calledFrom: Map<string, Set<string>>;
+}
+
+/** Decorators that make a function a Triton kernel; MemWall's triton frontend prices those. */
+const TRITON_DECORATORS = /^(triton\.)?(jit|autotune|heuristics)\b|^triton\.(language\.)?jit/;
+
+export function decoratorNames(definition: SyntaxNode): string[] {
+  const parent = definition.parent;
+  if (!parent || parent.type !== 'decorated_definition') return [];
+  return parent.namedChildren
+    .filter((c): c is SyntaxNode => c !== null && c.type === 'decorator')
+    .map((d) => d.text.replace(/^@\s*/, '').trim());
+}
+
+export function isTritonKernel(decorators: readonly string[]): boolean {
+  return decorators.some((d) => TRITON_DECORATORS.test(d));
+}
+
+/** Reads the file's top-level definitions; nested functions are found when their enclosing code runs. */
+export function collectFile(name: string, text: string, tree: Tree): FileContext {
+  const root = tree.rootNode;
+  const file: FileContext = {
+    name,
+    text,
+    tree,
+    root,
+    globals: new Map(),
+    classes: new Map(),
+    functions: new Map(),
+    shapes: readShapeDeclarations(text),
+    calledFrom: new Map(),
+  };
+  for (const statement of root.namedChildren) {
+    if (!statement) continue;
+    const definition = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (!definition) continue;
+    if (definition.type === 'class_definition') {
+      const cls = classInfo(definition, file);
+      file.classes.set(cls.name, cls);
+    } else if (definition.type === 'function_definition') {
+      const fn = functionInfo(definition, file, undefined);
+      file.functions.set(fn.name, fn);
+    }
+  }
+  collectCalls(file);
+  return file;
+}
+
+export function classInfo(node: SyntaxNode, file: FileContext): ClassInfo {
+  const name = node.childForFieldName('name')?.text ?? '<class>';
+  const decorators = decoratorNames(node);
+  const cls: ClassInfo = {
+    name,
+    node,
+    file,
+    bases: [],
+    methods: new Map(),
+    fields: new Map(),
+    isDataclass: decorators.some((d) => /(^|\.)dataclass\b/.test(d)),
+    compiled: decorators.some((d) => /(^|\.)compile\b/.test(d)),
+  };
+  const body = node.childForFieldName('body');
+  for (const statement of body?.namedChildren ?? []) {
+    if (!statement) continue;
+    const definition = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (definition?.type === 'function_definition') {
+      const fn = functionInfo(definition, file, cls);
+      cls.methods.set(fn.name, fn);
+    } else if (statement.type === 'expression_statement') {
+      const assignment = statement.namedChildren[0];
+      if (assignment?.type === 'assignment') {
+        const left = assignment.childForFieldName('left');
+        if (left?.type === 'identifier') cls.fields.set(left.text, assignment.childForFieldName('right'));
+      }
+    }
+  }
+  return cls;
+}
+
+export function functionInfo(node: SyntaxNode, file: FileContext, owner: ClassInfo | undefined, outer?: string): FunctionInfo {
+  const name = node.childForFieldName('name')?.text ?? '<function>';
+  const decorators = decoratorNames(node);
+  return {
+    name,
+    qualifiedName: owner ? `${owner.name}.${name}` : outer ? `${outer}.${name}` : name,
+    node,
+    file,
+    owner,
+    decorators,
+    tritonKernel: isTritonKernel(decorators),
+    compiled: decorators.some((d) => /(^|\.)compile\b/.test(d)),
+  };
+}
+
+/**
+ * Records which top-level definitions mention which names: `Block(config)` inside GPT's methods marks Block as used
+ * by GPT, so only outermost modules and uncalled functions are analysed as roots (a Block inside a GPT is not counted
+ * twice). A text search over definition ranges costs far less than walking every syntax node.
+ */
+function collectCalls(file: FileContext): void {
+  const ranges: { name: string; start: number; end: number }[] = [];
+  for (const statement of file.root.namedChildren) {
+    if (!statement) continue;
+    const definition = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (definition?.type === 'class_definition' || definition?.type === 'function_definition') {
+      ranges.push({ name: definition.childForFieldName('name')?.text ?? '', start: statement.startIndex, end: statement.endIndex });
+    }
+  }
+  const names = [...file.classes.keys(), ...file.functions.keys()];
+  for (const name of names) {
+    const pattern = new RegExp(`\\b${name.replace(/[^A-Za-z0-9_]/g, '')}\\b`, 'g');
+    for (const match of file.text.matchAll(pattern)) {
+      const at = match.index ?? 0;
+      const owner = ranges.find((r) => at >= r.start && at < r.end)?.name ?? '';
+      if (owner === name) continue;
+      const owners = file.calledFrom.get(name) ?? new Set<string>();
+      owners.add(owner);
+      file.calledFrom.set(name, owners);
+    }
+  }
+}

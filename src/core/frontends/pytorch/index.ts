@@ -1,0 +1,53 @@
+// The PyTorch frontend: reads nn.Module classes, functions and scripts and adds their tensor ops to the graph.
+import type { Tree } from 'web-tree-sitter';
+import type { GraphBuilder } from '../../ir/graph';
+import type { PythonParser } from '../../parse/parser';
+import { collectFile } from './files';
+import { Interpreter } from './interpreter';
+import type { ClassInfo } from './values';
+
+export interface PytorchOptions {
+  /** Texts of workspace modules the file imports, by dotted module name. */
+  readonly modules: ReadonlyMap<string, string>;
+  readonly parser: PythonParser;
+}
+
+/**
+ * Runs the file abstractly. Module-level code (imports, scripts, `__main__` blocks) runs first; then every outermost
+ * nn.Module whose forward nothing called yet is analysed with symbolic inputs, then every function nobody calls.
+ * A class or function used by another definition is reached through it, so nothing is counted twice.
+ */
+export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, options: PytorchOptions): void {
+  const file = collectFile('<main>', text, tree);
+  const interpreter = new Interpreter(builder, file, options.modules, options.parser);
+  try {
+    const moduleOps = builder.ops.length;
+    interpreter.runModule(file);
+    if (builder.ops.length > moduleOps) {
+      builder.scopes.push({ name: '<module>', kind: 'module', span: { start: 0, end: 0, startLine: 0, startColumn: 0, endLine: 0, endColumn: 0 } });
+    }
+    const usedByOthers = (name: string): boolean => [...(file.calledFrom.get(name) ?? [])].some((owner) => owner !== '');
+    for (const cls of file.classes.values()) {
+      if (interpreter.covered.has(cls) || usedByOthers(cls.name)) continue;
+      if (!isModule(cls)) continue;
+      const instance = [...file.globals.values()].find((v) => v.kind === 'module' && v.instance.cls === cls);
+      interpreter.runRootClass(cls, instance);
+    }
+    for (const fn of file.functions.values()) {
+      if (interpreter.covered.has(fn) || fn.tritonKernel || usedByOthers(fn.name)) continue;
+      interpreter.runRootFunction(fn);
+    }
+    interpreter.recordAllScopes();
+    interpreter.flushBindings();
+  } finally {
+    interpreter.deleteTrees();
+  }
+  // tf32: `torch.backends.cuda.matmul.allow_tf32 = True` is found while running; a text check catches it in dead code too.
+  if (/allow_tf32\s*=\s*True|set_float32_matmul_precision\(\s*["'](high|medium)["']/.test(text)) builder.tf32Enabled = true;
+}
+
+function isModule(cls: ClassInfo, seen = new Set<ClassInfo>()): boolean {
+  if (seen.has(cls)) return false;
+  seen.add(cls);
+  return cls.bases.some((b) => (b.kind === 'ref' && /^torch\.nn\./.test(b.name)) || (b.kind === 'class' && isModule(b.cls, seen)));
+}

@@ -1,0 +1,90 @@
+// The abstract values the PyTorch frontend computes with: tensors, sizes, modules, configs and references.
+import type { Node as SyntaxNode } from 'web-tree-sitter';
+import type { Dim } from '../../ir/dims';
+import type { CatalogEntry } from '../../ir/catalog';
+import type { AttrValue, DType, TensorValue } from '../../ir/types';
+import type { FileContext } from './files';
+
+export interface ClassInfo {
+  readonly name: string;
+  readonly node: SyntaxNode;
+  readonly file: FileContext;
+  /** Base classes as evaluated (user classes or qualified torch names). */
+  bases: Value[];
+  readonly methods: Map<string, FunctionInfo>;
+  /** Class-level `name: type = default` and `name = default` statements (dataclass fields and class constants). */
+  readonly fields: Map<string, SyntaxNode | null>;
+  readonly isDataclass: boolean;
+  compiled: boolean;
+}
+
+export interface FunctionInfo {
+  readonly name: string;
+  /** `MLP.forward`, `helper`. */
+  readonly qualifiedName: string;
+  readonly node: SyntaxNode;
+  readonly file: FileContext;
+  readonly owner?: ClassInfo;
+  readonly decorators: readonly string[];
+  readonly tritonKernel: boolean;
+  compiled: boolean;
+}
+
+export interface ModuleInstance {
+  readonly cls: ClassInfo;
+  readonly attrs: Map<string, Value>;
+  compiled: boolean;
+}
+
+export interface LayerInstance {
+  /** `torch.nn.Linear`. */
+  readonly op: string;
+  readonly entry: CatalogEntry | undefined;
+  readonly args: Record<string, AttrValue>;
+  readonly params: Map<string, TensorValue>;
+  /** Where the constructor call is, for labels. */
+  readonly label: string;
+}
+
+export type Value =
+  | { readonly kind: 'tensor'; readonly tensor: TensorValue }
+  | { readonly kind: 'dim'; readonly dim: Dim }
+  | { readonly kind: 'scalar'; readonly value?: number }
+  | { readonly kind: 'str'; readonly value: string }
+  | { readonly kind: 'bool'; readonly value?: boolean; readonly flash?: boolean }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'dtype'; readonly dtype: DType }
+  /** A tuple or list; `repeated` stands for `count` copies of one item (a comprehension over range(n_layer)). */
+  | { readonly kind: 'list'; readonly items: readonly Value[]; readonly repeated?: { readonly item: Value; readonly count: Dim } }
+  | { readonly kind: 'dict'; readonly entries: Map<string, Value>; readonly path?: string }
+  | { readonly kind: 'module'; readonly instance: ModuleInstance; readonly path: string }
+  | { readonly kind: 'layer'; readonly layer: LayerInstance; readonly path: string }
+  | { readonly kind: 'modlist'; readonly list: Extract<Value, { kind: 'list' }>; readonly path: string; readonly sequential: boolean }
+  /** A plain object: a config instance or another user class's instance. */
+  | { readonly kind: 'object'; readonly cls?: ClassInfo; readonly attrs: Map<string, Value> }
+  /** A value the code does not define here (a root's parameter): used as a size it is a symbol, its attributes are symbols. */
+  | { readonly kind: 'free'; readonly name: string }
+  /** A dotted name outside the file: `torch.nn.functional`, `math.sqrt`, `builtins.range`. */
+  | { readonly kind: 'ref'; readonly name: string }
+  | { readonly kind: 'function'; readonly fn: FunctionInfo; readonly self?: Value }
+  | { readonly kind: 'class'; readonly cls: ClassInfo }
+  /** A bound method of a tensor or layer not called yet: `x.view` in `f = x.view`. */
+  | { readonly kind: 'method'; readonly receiver: Value; readonly name: string }
+  | { readonly kind: 'usermodule'; readonly file: FileContext }
+  | { readonly kind: 'super'; readonly self: Value; readonly cls: ClassInfo }
+  /** `range(start, stop)`: iterating repeats the body `count` times. */
+  | { readonly kind: 'range'; readonly count: Dim }
+  /** `kernel[grid]` of a @triton.jit function: the triton frontend prices its calls. */
+  | { readonly kind: 'triton_launch' }
+  | { readonly kind: 'unknown'; readonly why?: string };
+
+export const NONE: Value = { kind: 'none' };
+export const UNKNOWN: Value = { kind: 'unknown' };
+
+export function isTensor(value: Value): value is Extract<Value, { kind: 'tensor' }> {
+  return value.kind === 'tensor';
+}
+
+export function listOf(items: readonly Value[]): Value {
+  return { kind: 'list', items };
+}

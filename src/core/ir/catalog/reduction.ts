@@ -1,0 +1,126 @@
+// Reductions (sum, mean, max, norms), scans (cumsum) and selections (topk, sort): read everything, write little.
+import { num, type Dim } from '../dims';
+import type { InferContext } from '../opspec';
+import { attrDim, attrDims, normalizeIndex, reduce } from '../../shapes/infer';
+import { COMPULSORY_TEXT, perInputElement, type CatalogEntry } from './entry';
+import { compulsoryBytes, elements } from './helpers';
+
+/** Reduced shape from `dim` (int or tuple; absent = all dims) and `keepdim`. */
+function reducedShape({ inputs, attrs }: InferContext): (readonly Dim[] | null)[] {
+  const dims = attrs.dim === undefined || attrs.dim === null ? undefined : attrDims(attrs.dim);
+  return [reduce(inputs[0] ?? null, dims, attrs.keepdim === true)];
+}
+
+function reduction(flopsPerElement: number, text: string, extra: Partial<CatalogEntry> = {}): CatalogEntry {
+  return {
+    category: 'reduction',
+    unit: 'vector',
+    signature: ['input', 'dim', 'keepdim', 'dtype'],
+    infer: reducedShape,
+    flops: perInputElement(flopsPerElement),
+    flopsFormula: text,
+    bytes: compulsoryBytes,
+    bytesFormula: `${COMPULSORY_TEXT}: the input once, the (smaller) result once`,
+    ...extra,
+  };
+}
+
+/** max/min with a dim return (values, indices); without one, a single value. */
+const valuesAndIndices: CatalogEntry = reduction(1, '1 compare per input element', {
+  multiOutput: true,
+  infer: (context) => {
+    const [shape] = reducedShape(context);
+    const hasDim = context.attrs.dim !== undefined && context.attrs.dim !== null;
+    return hasDim ? [shape ?? null, shape ?? null] : [shape ?? null];
+  },
+});
+
+/** topk(k, dim=-1) → (values, indices) with `dim` replaced by k. */
+const topk: CatalogEntry = {
+  category: 'reduction',
+  unit: 'vector',
+  signature: ['input', 'k', 'dim', 'largest', 'sorted'],
+  multiOutput: true,
+  infer: ({ inputs, attrs }) => {
+    const x = inputs[0];
+    const k = attrDim(attrs.k);
+    if (!x || !k) return [null, null];
+    const index = normalizeIndex(attrDim(attrs.dim) ?? num(-1), x.length);
+    if (index === undefined) return [null, null];
+    const out = [...x];
+    out[index] = k;
+    return [out, out];
+  },
+  flops: (context) => {
+    const n = elements(context.inputs[0]);
+    const k = typeof context.attrs.k === 'number' ? context.attrs.k : null;
+    return n === null || k === null ? null : n * Math.max(1, Math.ceil(Math.log2(k + 1)));
+  },
+  flopsFormula: 'n·⌈log2(k+1)⌉ compares (a k-heap per row)',
+  bytes: compulsoryBytes,
+  bytesFormula: COMPULSORY_TEXT,
+};
+
+const sort: CatalogEntry = {
+  category: 'reduction',
+  unit: 'vector',
+  signature: ['input', 'dim', 'descending', 'stable'],
+  multiOutput: true,
+  infer: ({ inputs }) => [inputs[0] ?? null, inputs[0] ?? null],
+  flops: (context) => {
+    const x = context.inputs[0];
+    const n = elements(x);
+    if (!x || n === null) return null;
+    const index = typeof context.attrs.dim === 'number' ? context.attrs.dim : -1;
+    const length = x[index < 0 ? x.length + index : index] ?? 1;
+    return n * Math.max(1, Math.ceil(Math.log2(length)));
+  },
+  flopsFormula: 'n·⌈log2 L⌉ compares, L the sorted dim',
+  bytes: compulsoryBytes,
+  bytesFormula: COMPULSORY_TEXT,
+};
+
+/** Scans keep the shape: one add (or multiply) per element. */
+const scan: CatalogEntry = reduction(1, '1 per element', { infer: ({ inputs }) => [inputs[0] ?? null], signature: ['input', 'dim', 'dtype'] });
+
+function build(): Record<string, CatalogEntry> {
+  const ops: Record<string, CatalogEntry> = {};
+  const simple: Record<string, CatalogEntry> = {
+    sum: reduction(1, '1 add per input element'),
+    nansum: reduction(1, '1 add per input element'),
+    mean: reduction(1, '1 add per input element (+ one divide per output)'),
+    nanmean: reduction(1, '1 add per input element'),
+    prod: reduction(1, '1 multiply per input element'),
+    amax: reduction(1, '1 compare per input element'),
+    amin: reduction(1, '1 compare per input element'),
+    argmax: reduction(1, '1 compare per input element', { dtype: 'int64' }),
+    argmin: reduction(1, '1 compare per input element', { dtype: 'int64' }),
+    all: reduction(1, '1 per input element', { dtype: 'bool' }),
+    any: reduction(1, '1 per input element', { dtype: 'bool' }),
+    count_nonzero: reduction(1, '1 per input element', { dtype: 'int64' }),
+    std: reduction(3, '3 per input element (subtract the mean, square, add)', { signature: ['input', 'dim', 'unbiased', 'keepdim'] }),
+    var: reduction(3, '3 per input element (subtract the mean, square, add)', { signature: ['input', 'dim', 'unbiased', 'keepdim'] }),
+    norm: reduction(2, '2 per input element (square, add)', { signature: ['input', 'p', 'dim', 'keepdim', 'dtype'] }),
+    logsumexp: reduction(3, '3 per input element (subtract the max, exp, add)'),
+    max: valuesAndIndices,
+    min: valuesAndIndices,
+    median: valuesAndIndices,
+    mode: valuesAndIndices,
+    topk,
+    sort,
+    cumsum: scan,
+    cumprod: scan,
+    cummax: scan,
+    logcumsumexp: scan,
+  };
+  for (const [name, spec] of Object.entries(simple)) {
+    ops[`torch.${name}`] = spec;
+    ops[`torch.Tensor.${name}`] = spec;
+  }
+  ops['torch.argsort'] = { ...sort, multiOutput: false, infer: ({ inputs }) => [inputs[0] ?? null], dtype: 'int64' };
+  ops['torch.Tensor.argsort'] = ops['torch.argsort'] as CatalogEntry;
+  ops['torch.Tensor.cumsum_'] = scan;
+  return ops;
+}
+
+export const REDUCTION_OPS: Readonly<Record<string, CatalogEntry>> = build();

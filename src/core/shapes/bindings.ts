@@ -1,0 +1,70 @@
+// Binds the graph's symbols to numbers: magic comment, then outside configs, then the code, then MemWall's defaults.
+import type { ExternalConfig } from '../analyze';
+import { dimSymbols, type Dim } from '../ir/dims';
+import type { Assumption, AttrValue, OpGraph } from '../ir/types';
+
+/**
+ * Sizes assumed for batch- and sequence-like symbols that nothing else binds. They are typical of training runs
+ * (a batch of 8 sequences of 1,024 tokens, 224×224 images). Single letters `H`/`W` are left out on purpose:
+ * in attention code `H` is as often the number of heads and always appear in the assumptions as `default`.
+ */
+export const DEFAULT_SIZES: Readonly<Record<string, number>> = {
+  B: 8, b: 8, N: 8, batch: 8, batch_size: 8, bsz: 8, bs: 8, n_batch: 8,
+  T: 1024, t: 1024, S: 1024, s: 1024, L: 1024, seq: 1024, seq_len: 1024, seqlen: 1024, sequence_length: 1024,
+  n_ctx: 1024, context_length: 1024, num_tokens: 1024,
+  height: 224, width: 224, img_size: 224, image_size: 224,
+};
+
+export const DEFAULT_SOURCE = 'default';
+
+/** The symbols every op of the graph depends on (shapes, attributes and repeat counts), in order of appearance. */
+export function graphSymbols(graph: OpGraph): Set<string> {
+  const symbols = new Set<string>();
+  const addShape = (shape: readonly Dim[] | null): void => {
+    for (const dim of shape ?? []) dimSymbols(dim, symbols);
+  };
+  const addAttr = (value: AttrValue): void => {
+    if (value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) for (const d of value as readonly Dim[]) dimSymbols(d, symbols);
+    else dimSymbols(value as Dim, symbols);
+  };
+  for (const op of graph.ops) {
+    for (const input of op.inputs) addShape(input.shape);
+    for (const output of op.outputs) addShape(output.shape);
+    for (const value of Object.values(op.attrs)) addAttr(value);
+    dimSymbols(op.repeat, symbols);
+  }
+  return symbols;
+}
+
+/**
+ * Resolves every symbol the graph uses. Priority, highest first: the file's magic comments, the configs in the order
+ * given (CLI `--dims`, settings, pyproject), bindings found in the code, then DEFAULT_SIZES. Assumptions list each
+ * symbol the graph uses with the value and source that won, plus every magic-comment binding (the user wrote it).
+ */
+export function resolveBindings(
+  graph: OpGraph,
+  configs: readonly ExternalConfig[],
+): { bindings: Map<string, number>; assumptions: Assumption[] } {
+  const chosen = new Map<string, Assumption>();
+  const offer = (symbol: string, value: number, source: string): void => {
+    if (!chosen.has(symbol) && Number.isFinite(value)) chosen.set(symbol, { symbol, value, source });
+  };
+  for (const binding of graph.magic.bindings) if (typeof binding.value === 'number') offer(binding.symbol, binding.value, binding.source);
+  for (const config of configs) {
+    for (const [symbol, value] of Object.entries(config.dims ?? {})) offer(symbol, value, config.source);
+  }
+  for (const binding of graph.codeBindings) if (typeof binding.value === 'number') offer(binding.symbol, binding.value, binding.source);
+
+  const used = graphSymbols(graph);
+  for (const symbol of used) {
+    const fallback = DEFAULT_SIZES[symbol];
+    if (fallback !== undefined) offer(symbol, fallback, DEFAULT_SOURCE);
+  }
+
+  const bindings = new Map<string, number>();
+  for (const [symbol, assumption] of chosen) bindings.set(symbol, assumption.value as number);
+  const magicSymbols = new Set(graph.magic.bindings.map((b) => b.symbol));
+  const assumptions = [...chosen.values()].filter((a) => used.has(a.symbol) || magicSymbols.has(a.symbol));
+  return { bindings, assumptions };
+}

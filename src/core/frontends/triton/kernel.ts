@@ -610,6 +610,7 @@ class Interpreter {
       if (object.kind === 'descriptor') {
         if (method === 'load') return this.load(node, { kind: 'pointer', base: object.base, shape: object.blockShape, sig: `${object.base}.desc${argument(args, 0, 'offsets')?.text ?? ''}` }, undefined);
         if (method === 'store') {
+          evaluateArgument(1, 'value');
           this.store(node, { kind: 'pointer', base: object.base, shape: object.blockShape, sig: `${object.base}.desc${argument(args, 0, 'offsets')?.text ?? ''}` }, undefined);
           return { kind: 'const', value: null };
         }

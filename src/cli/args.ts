@@ -14,20 +14,33 @@ export type Request =
   | { readonly command: 'version' }
   | { readonly command: 'gpus'; readonly format: 'text' | 'json' }
   | { readonly command: 'explain'; readonly codes: readonly string[]; readonly format: 'text' | 'json' }
-  | {
+  | (Sizing & {
       readonly command: 'analyze';
-      readonly paths: readonly string[];
-      readonly gpu?: string;
-      readonly dtype?: DType;
-      readonly dims?: Readonly<Record<string, number>>;
       readonly format: FormatName;
       /** Codes (`MW201`) or severities (`warning`, meaning warning or worse) that make the exit code 1. */
       readonly failOn: readonly string[];
-    };
+    })
+  | (Sizing & {
+      readonly command: 'roofline';
+      /** Absent: SVG when one file is analysed, an HTML page when several are. */
+      readonly format?: 'svg' | 'html';
+      /** The file to write; stdout when absent. */
+      readonly out?: string;
+    });
+
+/** What every analysing command takes: the paths and what prices them. */
+export interface Sizing {
+  readonly paths: readonly string[];
+  readonly gpu?: string;
+  readonly dtype?: DType;
+  readonly dims?: Readonly<Record<string, number>>;
+}
 
 export const USAGE = `Usage:
   memwall analyze <files or folders...> [--gpu ID] [--dtype bf16|fp16|fp32|fp8] [--dims B=8,T=1024]
                   [--format text|json|sarif|markdown] [--fail-on CODE|SEVERITY]...
+  memwall roofline <files or folders...> [--gpu ID] [--dtype ...] [--dims ...] [--out FILE.svg|FILE.html]
+                  [--format svg|html]
   memwall gpus [--format text|json]
   memwall explain <CODE...> [--format text|json]
   memwall --help | --version
@@ -41,9 +54,20 @@ const OPTIONS = {
   dims: { type: 'string', multiple: true },
   format: { type: 'string', short: 'f' },
   'fail-on': { type: 'string', multiple: true },
+  out: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
+
+/** Which commands take each option (help and version apply everywhere). */
+const OPTION_COMMANDS: Readonly<Record<string, readonly string[]>> = {
+  gpu: ['analyze', 'roofline'],
+  dtype: ['analyze', 'roofline'],
+  dims: ['analyze', 'roofline'],
+  'fail-on': ['analyze'],
+  out: ['roofline'],
+  format: ['analyze', 'roofline', 'gpus', 'explain'],
+};
 
 /** `B=8,T=1024` (repeatable) → `{B: 8, T: 1024}`; sizes must be positive whole numbers. */
 export function parseDims(texts: readonly string[]): Record<string, number> {
@@ -87,6 +111,12 @@ export function parseCommandLine(argv: readonly string[]): Request {
   if (values.version) return { command: 'version' };
   const [command, ...rest] = positionals;
   if (values.help || command === undefined || command === 'help') return { command: 'help' };
+  // An option a command does not use is a mistake worth telling (`gpus --fail-on MW201` would otherwise pass quietly).
+  for (const [option, commands] of Object.entries(OPTION_COMMANDS)) {
+    if (values[option as keyof typeof values] !== undefined && !commands.includes(command)) {
+      throw new UsageError(`--${option} does not apply to ${command}`);
+    }
+  }
 
   switch (command) {
     case 'gpus':
@@ -95,28 +125,40 @@ export function parseCommandLine(argv: readonly string[]): Request {
     case 'explain':
       if (!rest.length) throw new UsageError('explain: name a rule code, e.g. memwall explain MW201');
       return { command: 'explain', codes: rest.map((code) => code.toUpperCase()), format: pickFormat(values.format, ['text', 'json'], 'explain') };
-    case 'analyze': {
-      if (!rest.length) throw new UsageError('analyze: name at least one file or folder');
-      let dtype: DType | undefined;
-      if (values.dtype !== undefined) {
-        if (!(CLI_DTYPES as readonly string[]).includes(values.dtype)) {
-          throw new UsageError(`--dtype: '${values.dtype}' is not one of ${CLI_DTYPES.join(', ')}`);
-        }
-        dtype = values.dtype as DType;
-      }
-      if (values.gpu !== undefined && !values.gpu.trim()) throw new UsageError('--gpu: empty GPU id (run memwall gpus for the list)');
-      const dims = values.dims ? parseDims(values.dims) : undefined;
+    case 'analyze':
       return {
         command: 'analyze',
-        paths: rest,
-        gpu: values.gpu?.trim(),
-        dtype,
-        dims: dims && Object.keys(dims).length ? dims : undefined,
+        ...sizing(command, rest, values),
         format: pickFormat(values.format, FORMAT_NAMES, 'analyze'),
         failOn: checkFailOn(values['fail-on'] ?? []),
       };
+    case 'roofline': {
+      const sized = sizing(command, rest, values);
+      // The format follows --format, else the --out extension; the runner picks one when neither says.
+      const extension = values.out ? /\.[^./\\]+$/.exec(values.out)?.[0]?.toLowerCase() : undefined;
+      const fromExtension = extension === '.svg' ? 'svg' : extension === '.html' || extension === '.htm' ? 'html' : undefined;
+      if (values.out !== undefined && !values.format && !fromExtension) {
+        throw new UsageError(`--out: '${values.out}' is neither .svg nor .html; add --format svg or --format html`);
+      }
+      const requested = values.format ?? fromExtension;
+      const format = requested === undefined ? undefined : pickFormat(requested, ['svg', 'html'] as const, 'roofline');
+      return { command: 'roofline', ...sized, ...(format ? { format } : {}), ...(values.out ? { out: values.out } : {}) };
     }
     default:
-      throw new UsageError(`unknown command '${command}' (expected analyze, gpus or explain)`);
+      throw new UsageError(`unknown command '${command}' (expected analyze, roofline, gpus or explain)`);
   }
+}
+
+function sizing(command: string, paths: readonly string[], values: { gpu?: string; dtype?: string; dims?: string[] }): Sizing {
+  if (!paths.length) throw new UsageError(`${command}: name at least one file or folder`);
+  let dtype: DType | undefined;
+  if (values.dtype !== undefined) {
+    if (!(CLI_DTYPES as readonly string[]).includes(values.dtype)) {
+      throw new UsageError(`--dtype: '${values.dtype}' is not one of ${CLI_DTYPES.join(', ')}`);
+    }
+    dtype = values.dtype as DType;
+  }
+  if (values.gpu !== undefined && !values.gpu.trim()) throw new UsageError('--gpu: empty GPU id (run memwall gpus for the list)');
+  const dims = values.dims ? parseDims(values.dims) : undefined;
+  return { paths, gpu: values.gpu?.trim(), dtype, dims: dims && Object.keys(dims).length ? dims : undefined };
 }

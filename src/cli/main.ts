@@ -1,5 +1,5 @@
 // The `memwall` command: analyse PyTorch/Triton files on a GPU roofline from a terminal or a CI job.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createPythonParser } from '../core/parse/parser';
 import { parseCommandLine, UsageError, USAGE, type Request } from './args';
@@ -7,6 +7,7 @@ import { explain } from './explain';
 import { FORMATTERS } from './format';
 import { failOnMatches } from './fail-on';
 import { gpusJson, gpusText } from './gpus';
+import { rooflineHtml, rooflineSvg } from './roofline';
 import { AnalysisError, runAnalyze } from './run-analyze';
 
 /** The version printed by --version; esbuild inlines it from package.json at bundle time. */
@@ -43,6 +44,25 @@ async function execute(request: Request, write: (text: string) => void): Promise
       if (matched.length) {
         process.stderr.write(`memwall: --fail-on matched ${matched.length} finding${matched.length === 1 ? '' : 's'} (${[...new Set(matched.map((f) => f.code))].join(', ')})\n`);
         return EXIT.failOn;
+      }
+      return EXIT.ok;
+    }
+    case 'roofline': {
+      const reports = runAnalyze(request, await loadParser());
+      const format = request.format ?? (reports.length === 1 ? 'svg' : 'html');
+      if (format === 'svg' && reports.length !== 1) {
+        throw new UsageError(`an SVG holds one chart, and ${reports.length} files were analysed: use --format html or name one file`);
+      }
+      const output = format === 'svg' ? rooflineSvg(reports[0]!) : rooflineHtml(reports);
+      if (request.out === undefined) {
+        write(output);
+      } else {
+        try {
+          writeFileSync(request.out, output);
+        } catch (error) {
+          throw new UsageError(`cannot write ${request.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        }
+        process.stderr.write(`memwall: wrote ${request.out} (${reports.length} chart${reports.length === 1 ? '' : 's'})\n`);
       }
       return EXIT.ok;
     }

@@ -7,10 +7,8 @@ import type { PythonParser } from '../core/parse/parser';
 import { collectPythonFiles } from '../workspace/walk';
 import { readImportedModules } from '../workspace/imports';
 import { loadProjectConfig, type ProjectConfig } from '../workspace/project';
-import { UsageError, type Request } from './args';
+import { UsageError, type Sizing } from './args';
 import type { FileReport } from './report';
-
-type AnalyzeRequest = Extract<Request, { command: 'analyze' }>;
 
 /** An analysis that threw: not the user's fault, so it is told apart from a usage error (exit code 3). */
 export class AnalysisError extends Error {}
@@ -35,14 +33,14 @@ function readAll(files: readonly string[], cwd: string): { file: string; text: s
 }
 
 /** The configurations in priority order: the command line's --dims first, then [tool.memwall] of the project. */
-function configsFor(request: AnalyzeRequest, project: ProjectConfig): ExternalConfig[] {
+function configsFor(request: Sizing, project: ProjectConfig): ExternalConfig[] {
   const configs: ExternalConfig[] = [];
   if (request.dims) configs.push({ dims: request.dims, source: '--dims' });
   if (project.config?.external) configs.push(project.config.external);
   return configs;
 }
 
-export function runAnalyze(request: AnalyzeRequest, parser: PythonParser, cwd: string = process.cwd()): FileReport[] {
+export function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = process.cwd()): FileReport[] {
   const { files, unreadable } = collectPythonFiles(request.paths, cwd);
   if (unreadable.length) {
     const [first] = unreadable;

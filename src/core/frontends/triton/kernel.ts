@@ -234,7 +234,7 @@ class Interpreter {
     const right = statement.childForFieldName('right');
     const body = statement.childForFieldName('body');
     if (!left || !right || !body) return;
-    let trips: Dim = unknownDim('loop');
+    let trips: Dim;
     let start: Dim = num(0);
     let step: Dim = num(1);
     const callee = right.type === 'call' ? dottedName(right.childForFieldName('function')) : undefined;

@@ -197,6 +197,24 @@ const CASES: readonly Case[] = [
     bound: 'overhead',
   },
   {
+    name: 'F.scaled_dot_product_attention [8,16,2048,64] bf16: 4·B·H·L·S·d + 5·B·H·L·S, at 0.6·η_c (fused attention)',
+    spec: {
+      op: 'torch.nn.functional.scaled_dot_product_attention', category: 'attention',
+      inputs: [bf16([8, 16, 2048, 64]), bf16([8, 16, 2048, 64]), bf16([8, 16, 2048, 64])], outputs: [bf16([8, 16, 2048, 64])],
+    },
+    flops: 4 * 128 * 2048 * 2048 * 64 + 5 * 128 * 2048 * 2048, read: 3 * 128 * 2048 * 64 * 2, written: 128 * 2048 * 64 * 2,
+    timeUs: us((4 * 128 * 2048 * 2048 * 64 + 5 * 128 * 2048 * 2048) / (0.71 * 0.6 * 989.4e12)) + LAUNCH_US, bound: 'compute',
+  },
+  {
+    name: 'causal SDPA counts half the FLOPs (masked blocks skipped)',
+    spec: {
+      op: 'torch.nn.functional.scaled_dot_product_attention', category: 'attention', attrs: { is_causal: true },
+      inputs: [bf16([8, 16, 2048, 64]), bf16([8, 16, 2048, 64]), bf16([8, 16, 2048, 64])], outputs: [bf16([8, 16, 2048, 64])],
+    },
+    flops: (4 * 128 * 2048 * 2048 * 64 + 5 * 128 * 2048 * 2048) / 2, read: 3 * 128 * 2048 * 64 * 2, written: 128 * 2048 * 64 * 2,
+    timeUs: us((4 * 128 * 2048 * 2048 * 64 + 5 * 128 * 2048 * 2048) / 2 / (0.71 * 0.6 * 989.4e12)) + LAUNCH_US, bound: 'compute',
+  },
+  {
     name: 'x + y [8192,8192] bf16 on MI300X: η_m 0.77 of 5.3 TB/s',
     gpu: 'mi300x',
     spec: { op: 'torch.add', category: 'pointwise', inputs: [bf16([8192, 8192]), bf16([8192, 8192])], outputs: [bf16([8192, 8192])] },

@@ -157,6 +157,17 @@ const CASES: readonly Case[] = [
     bound: 'compute',
   },
   {
+    name: 'F.conv2d [32,64,56,56] * [128,64,3,3] + bias, padding 1, bf16: 2·out·C_in·k² + out, an implicit GEMM',
+    spec: {
+      op: 'torch.nn.functional.conv2d', category: 'conv', attrs: { padding: 1 },
+      inputs: [bf16([32, 64, 56, 56]), bf16([128, 64, 3, 3]), bf16([128])], outputs: [bf16([32, 128, 56, 56])],
+    },
+    flops: 2 * 12845056 * 576 + 12845056, read: (32 * 64 * 3136 + 128 * 64 * 9 + 128) * 2, written: 12845056 * 2,
+    // M·N = 12,845,056 outputs → 784 tiles → 6 waves; K = C_in·k² = 576.
+    timeUs: us((2 * 12845056 * 576 + 12845056) / (0.71 * ((12845056 * 576) / (132 * 16384 * (6 * 576 + K0_H100_BF16))) * 989.4e12)) + LAUNCH_US,
+    bound: 'compute',
+  },
+  {
     name: 'torch.bmm [64,512,64] @ [64,64,512] bf16 (attention scores, K=64): memory-bound',
     spec: { op: 'torch.bmm', category: 'matmul', inputs: [bf16([64, 512, 64]), bf16([64, 64, 512])], outputs: [bf16([64, 512, 512])] },
     flops: 2 * 64 * 512 * 512 * 64, read: 2 * 64 * 512 * 64 * 2, written: 64 * 512 * 512 * 2,

@@ -234,7 +234,9 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
   let etaCompute = hardware.computeEfficiency.value;
   // The part of the compute time that is tile-pipeline latency rather than work (GEMMs only), for the bound test.
   let latencyFreeEta: number | null = null;
-  let etaNote = `η_c ${formatPercent(etaCompute)} of peak (${hardware.computeEfficiency.source})`;
+  let etaNote = pricedUnit === 'vector'
+    ? `η_c ${formatPercent(etaCompute)} of peak (the GPU's large-GEMM fraction, applied to the vector unit too: no separate measurement)`
+    : `η_c ${formatPercent(etaCompute)} of peak (${hardware.computeEfficiency.source})`;
   if (pricedUnit === 'tensor' && node.category === 'attention') {
     etaCompute *= ATTENTION_EFFICIENCY_FACTOR;
     etaNote = `η_c ${formatPercent(etaCompute)} of peak: ${formatPercent(ATTENTION_EFFICIENCY_FACTOR)} of the large-GEMM ${formatPercent(hardware.computeEfficiency.value)} for a fused attention kernel (FlashAttention-2: 58% on A100, 33% on H100)`;
@@ -244,7 +246,10 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
       const { factor, latencyFreeFactor } = gemmModel(gemm.m, gemm.n, gemm.k, hardware, peak.value);
       latencyFreeEta = etaCompute * latencyFreeFactor;
       etaCompute *= factor;
-      etaNote = `η_c ${formatPercent(etaCompute)} of peak: large-GEMM ${formatPercent(hardware.computeEfficiency.value)} × ${factor.toFixed(2)} for M=${gemm.m}, N=${gemm.n}, K=${gemm.k} (128×128 tiles in waves over ${hardware.smCount.value} SMs, one pipeline fill)`;
+      const shape = node.category === 'conv'
+        ? `an implicit GEMM with M·N = ${gemm.m * gemm.n} outputs, K = ${gemm.k}`
+        : `M=${gemm.m}, N=${gemm.n}, K=${gemm.k}`;
+      etaNote = `η_c ${formatPercent(etaCompute)} of peak: large-GEMM ${formatPercent(hardware.computeEfficiency.value)} × ${factor.toFixed(2)} for ${shape} (128×128 tiles in waves over ${hardware.smCount.value} SMs, one pipeline fill)`;
     }
   }
   const etaMemory = hardware.memoryEfficiency.value;

@@ -105,7 +105,7 @@ describe('priceGraph: the roofline time of one op', () => {
     assert.equal(cost.flops, 1024);
     assert.ok(close(cost.timeUs, (3 * 1024 * 4) / (0.88 * 3.35e12) * 1e6 + 4));
     assert.equal(cost.bound, 'overhead');
-    assert.ok(cost.explain.some((line) => line.includes('fits in the 52.4 MB L2')), 'small tensors get the L2 note');
+    assert.ok(cost.explain.some((line) => line.includes('fits in the 50 MiB L2')), 'small tensors get the L2 note');
   });
 
   it('prices a broadcast add reading the small operand once', () => {
@@ -231,5 +231,21 @@ describe('GEMM efficiency curve against measured cuBLASLt points (Azure AI-bench
     }]), H100, 'bf16', NO_BINDINGS)[0]!;
     assert.equal(decode.bound, 'memory');
     assert.ok(gemmShapeFactor(16, 4096, 4096, H100, 989.4e12) < gemmShapeFactor(4096, 4096, 4096, H100, 989.4e12));
+  });
+});
+
+describe('L2 notes', () => {
+  it('says when an input was just written by the previous op and fits in L2, and stays silent for large tensors', async () => {
+    const { GraphBuilder } = await import('../../src/core/ir/graph');
+    const { addOp } = await import('./build');
+    const builder = new GraphBuilder();
+    const small = addOp(builder, { op: 'torch.exp', category: 'pointwise', inputs: [{ shape: [1024, 1024] }], outputs: [{ shape: [1024, 1024] }] });
+    builder.addOp({ ...small, op: 'torch.nn.functional.gelu', label: 'F.gelu', inputs: [small.outputs[0]!] }, [{ shape: small.outputs[0]!.shape, dtype: 'default' }]);
+    const big = addOp(builder, { op: 'torch.exp', category: 'pointwise', inputs: [{ shape: [8192, 8192] }], outputs: [{ shape: [8192, 8192] }] });
+    builder.addOp({ ...big, op: 'torch.nn.functional.gelu', label: 'F.gelu', inputs: [big.outputs[0]!] }, [{ shape: big.outputs[0]!.shape, dtype: 'default' }]);
+    const costs = priceGraph(builder.build({ bindings: [], ignores: new Map() }), H100, 'bf16', NO_BINDINGS);
+    assert.ok(costs[1]!.explain.some((line) => line.startsWith('2.1 MB of its input was just written by exp and fits in the 50 MiB L2')), costs[1]!.explain.join('\n'));
+    assert.ok(costs[0]!.explain.some((line) => line.startsWith('the working set (4.19 MB) fits in the 50 MiB L2')), costs[0]!.explain.join('\n'));
+    assert.ok(!costs[3]!.explain.some((line) => line.includes('L2')), '128 MB tensors get no L2 note');
   });
 });

@@ -12,11 +12,20 @@ const RUNS = { seed: 20261129, numRuns: 100 };
 const GPUS = listHardware();
 const DTYPES: DType[] = ['fp32', 'bf16', 'fp16', 'fp8'];
 
-/** Ops whose catalog entries exist from the start, each built for sizes (m, k, n). */
+/** One op per family, each built for sizes (m, k, n): contraction, pointwise, broadcast, norm, softmax, reduction, attention, copy. */
 const OPS: readonly ((m: number, k: number, n: number) => OpSpecForTest)[] = [
   (m, k, n) => ({ op: 'torch.nn.Linear', category: 'matmul', inputs: [{ shape: [m, k] }, { shape: [n, k] }], outputs: [{ shape: [m, n] }] }),
+  (m, k, n) => ({ op: 'torch.bmm', category: 'matmul', inputs: [{ shape: [4, m, k] }, { shape: [4, k, n] }], outputs: [{ shape: [4, m, n] }] }),
   (m, k) => ({ op: 'torch.nn.functional.gelu', category: 'pointwise', inputs: [{ shape: [m, k] }], outputs: [{ shape: [m, k] }] }),
   (m, k) => ({ op: 'torch.add', category: 'pointwise', inputs: [{ shape: [m, k] }, { shape: [k] }], outputs: [{ shape: [m, k] }] }),
+  (m, k) => ({ op: 'torch.nn.functional.layer_norm', category: 'normalization', inputs: [{ shape: [m, k] }, { shape: [k] }, { shape: [k] }], outputs: [{ shape: [m, k] }] }),
+  (m, k) => ({ op: 'torch.nn.functional.softmax', category: 'softmax', attrs: { dim: -1 }, inputs: [{ shape: [m, k] }], outputs: [{ shape: [m, k] }] }),
+  (m, k) => ({ op: 'torch.Tensor.sum', category: 'reduction', attrs: { dim: -1 }, inputs: [{ shape: [m, k] }], outputs: [{ shape: [m] }] }),
+  (m, _k, n) => ({
+    op: 'torch.nn.functional.scaled_dot_product_attention', category: 'attention',
+    inputs: [{ shape: [1, 4, m, 64] }, { shape: [1, 4, n, 64] }, { shape: [1, 4, n, 64] }], outputs: [{ shape: [1, 4, m, 64] }],
+  }),
+  (m, k, n) => ({ op: 'torch.cat', category: 'copy', attrs: { dim: -1 }, inputs: [{ shape: [m, k] }, { shape: [m, n] }], outputs: [{ shape: [m, k + n] }] }),
 ];
 
 const size = fc.integer({ min: 1, max: 1 << 14 });

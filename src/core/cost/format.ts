@@ -32,6 +32,13 @@ export function formatBytes(bytes: number): string {
   return withPrefix(bytes, 'B');
 }
 
+/** Binary units, as vendors quote cache sizes (NVIDIA's "50 MB L2" is 50 MiB): `50 MiB`. */
+export function formatBinaryBytes(bytes: number): string {
+  const units: readonly [number, string][] = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']];
+  for (const [scale, unit] of units) if (bytes >= scale) return `${significant(bytes / scale)} ${unit}`;
+  return `${bytes} B`;
+}
+
 /** `989.4 TFLOP/s`. */
 export function formatFlopRate(flopsPerSecond: number): string {
   return `${withPrefix(flopsPerSecond, 'FLOP')}/s`;

@@ -4,7 +4,7 @@ import { lookupOp } from '../ir/catalog';
 import { compulsoryBytes } from '../ir/catalog/helpers';
 import type { ByteCount, CostContext, OpSpec } from '../ir/opspec';
 import { DTYPE_BYTES, type AttrValue, type Bound, type CostedOp, type DType, type Hardware, type OpGraph, type OpNode, type SourcedNumber, type TensorValue } from '../ir/types';
-import { formatBandwidth, formatBytes, formatFlopRate, formatFlops, formatPercent, formatTimeUs } from './format';
+import { formatBandwidth, formatBinaryBytes, formatBytes, formatFlopRate, formatFlops, formatPercent, formatTimeUs } from './format';
 
 type Unit = 'tensor' | 'vector';
 
@@ -149,11 +149,21 @@ const FLOATING: ReadonlySet<DType> = new Set<DType>(['fp64', 'fp32', 'tf32', 'bf
 
 /** Prices every op of the graph; ops that cannot be priced get null figures and bound 'unknown', never zeros. */
 export function priceGraph(graph: OpGraph, hardware: Hardware, dtype: DType, bindings: Bindings): CostedOp[] {
-  return graph.ops.map((node) => priceOp(node, hardware, dtype, bindings, graph.tf32Enabled));
+  return graph.ops.map((node, index) => priceOp(node, hardware, dtype, bindings, graph.tf32Enabled, index > 0 ? graph.ops[index - 1] : undefined));
 }
 
-/** One op's price. Exported for the what-if panel and the tests. */
-export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, bindings: Bindings, tf32Enabled = false): CostedOp {
+/**
+ * One op's price. Exported for the what-if panel and the tests. `previous` is the op that ran just before it: an
+ * input it wrote that fits in L2 is probably still there, which the hover says (the DRAM time is then an upper bound).
+ */
+export function priceOp(
+  node: OpNode,
+  hardware: Hardware,
+  analysisDtype: DType,
+  bindings: Bindings,
+  tf32Enabled = false,
+  previous?: OpNode,
+): CostedOp {
   const explain: string[] = [];
   const inputShapes = node.inputs.map((t) => evalShape(t.shape, bindings) ?? null);
   const outputShapes = node.outputs.map((t) => evalShape(t.shape, bindings) ?? null);
@@ -283,11 +293,24 @@ export function priceOp(node: OpNode, hardware: Hardware, analysisDtype: DType, 
   ];
   if (requestedBytes !== null && requestedBytes > totalBytes) {
     lines.push(trafficForTime === requestedBytes
-      ? `the kernel requests ${formatBytes(requestedBytes)} (re-reads across programs); the data exceeds the ${formatBytes(hardware.l2Bytes.value)} L2, so the re-reads are priced`
-      : `the kernel requests ${formatBytes(requestedBytes)} (re-reads across programs); the distinct data fits in the ${formatBytes(hardware.l2Bytes.value)} L2, which likely absorbs the re-reads, so the compulsory bytes are priced`);
+      ? `the kernel requests ${formatBytes(requestedBytes)} (re-reads across programs); the data exceeds the ${formatBinaryBytes(hardware.l2Bytes.value)} L2, so the re-reads are priced`
+      : `the kernel requests ${formatBytes(requestedBytes)} (re-reads across programs); the distinct data fits in the ${formatBinaryBytes(hardware.l2Bytes.value)} L2, which likely absorbs the re-reads, so the compulsory bytes are priced`);
   }
-  if (hardware.l2Bytes.value > 0 && totalBytes > 0 && totalBytes <= hardware.l2Bytes.value) {
-    lines.push(`the working set (${formatBytes(totalBytes)}) fits in the ${formatBytes(hardware.l2Bytes.value)} L2: reads of a tensor its producer just wrote may hit L2, so the DRAM time here is an upper bound`);
+  const l2 = hardware.l2Bytes.value;
+  if (l2 > 0) {
+    // Inputs the previous kernel just wrote, small enough to still sit in L2: their reads likely never reach DRAM.
+    const warm = previous === undefined ? [] : node.inputs.flatMap((t, i) => {
+      const shape = inputShapes[i];
+      if (t.producer !== previous.id || !shape) return [];
+      const size = shape.reduce((a, b) => a * b, 1) * (context.inputElementBytes[i] ?? 0);
+      return size > 0 && size <= l2 ? [size] : [];
+    });
+    const warmBytes = warm.reduce((a, b) => a + b, 0);
+    if (warmBytes > 0) {
+      lines.push(`${formatBytes(warmBytes)} of its input was just written by ${previous?.label} and fits in the ${formatBinaryBytes(l2)} L2: those reads likely hit L2, so the DRAM time here is an upper bound`);
+    } else if (totalBytes > 0 && totalBytes <= l2) {
+      lines.push(`the working set (${formatBytes(totalBytes)}) fits in the ${formatBinaryBytes(l2)} L2: if its inputs were written just before, reads hit L2 and the DRAM time here is an upper bound`);
+    }
   }
   return {
     ...base, flops, bytesRead: bytes.read, bytesWritten: bytes.written, bytes: totalBytes, intensity, timeUs,

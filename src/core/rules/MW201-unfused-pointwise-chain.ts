@@ -1,6 +1,7 @@
 // MW201: consecutive pointwise ops whose intermediates are used once, each written to DRAM and read back.
 import type { OpNode } from '../ir/types';
 import { describeSaving, formatBytes, opChain } from './format';
+import { lineRange } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 export const unfusedPointwiseChain: Rule = {
@@ -8,7 +9,7 @@ export const unfusedPointwiseChain: Rule = {
   name: 'unfused-pointwise-chain',
   kind: 'pointwise-chain',
   defaultSeverity: 'warning',
-  generic: true,
+  specificity: 0,
   underCompile: {
     fuses: true,
     note: 'Inductor fuses chains of pointwise ops with equal element counts into one kernel, so these intermediates never reach DRAM.',
@@ -87,11 +88,4 @@ function describeIntermediates(sizes: readonly number[]): string {
   const first = sizes[0] as number;
   if (sizes.length === 1) return formatBytes(first);
   return sizes.every((s) => s === first) ? `${formatBytes(first)} each` : sizes.map(formatBytes).join(', ');
-}
-
-function lineRange(ops: readonly OpNode[]): string {
-  const lines = ops.map((op) => op.span.startLine + 1);
-  const low = Math.min(...lines);
-  const high = Math.max(...lines);
-  return low === high ? `line ${low}` : `lines ${low}–${high}`;
 }

@@ -131,6 +131,11 @@ export class GraphIndex {
     return size.shape.reduce((a, b) => a * b, 1) * size.elementBytes;
   }
 
+  /** Bytes per element of a value (its dtype, or the analysis dtype when the code leaves it open). */
+  elementBytes(value: TensorValue | number): number | null {
+    return this.valueSize.get(typeof value === 'number' ? value : value.id)?.elementBytes ?? null;
+  }
+
   /** How many times an op runs per call of the outermost scope. */
   repeat(id: number): number {
     return this.costById.get(id)?.repeat ?? 1;
@@ -175,6 +180,44 @@ export class GraphIndex {
       timeSavedUs = Math.max(0, Math.min(timeSavedUs, ceiling));
     }
     return { bytesSaved: bytesPerExecution * repeat, timeSavedUs };
+  }
+
+  /**
+   * What running a set of ops as `kernelsAfter` fused kernels saves: their eager traffic (each op's compulsory bytes)
+   * less the fused kernel's own (each value from outside the set read once, each value leaving the set written
+   * once), and one launch per kernel removed. Views in the set are free and transparent.
+   */
+  fusionSaving(opIds: readonly number[], kernelsAfter = 1): Saving & { eagerBytes: number | null; fusedBytes: number | null } {
+    const members = new Set(opIds);
+    const kernels = opIds.map((id) => this.opById.get(id)).filter((op): op is OpNode => !!op && op.category !== 'view');
+    let eagerBytes: number | null = 0;
+    for (const op of kernels) {
+      const bytes = this.costById.get(op.id)?.bytes;
+      eagerBytes = bytes == null || eagerBytes === null ? null : eagerBytes + bytes;
+    }
+    const reads = new Map<number, number | null>();
+    let writes: number | null = 0;
+    for (const op of kernels) {
+      for (const input of op.inputs) {
+        const base = this.throughViews(input);
+        const producer = this.producer(base);
+        if (producer && members.has(producer.id)) continue;
+        const bytes = this.bytes(input);
+        const previous = reads.get(base.id);
+        reads.set(base.id, previous === undefined ? bytes : previous === null || bytes === null ? null : Math.max(previous, bytes));
+      }
+      for (const output of op.outputs) {
+        const readers = this.realConsumers(output);
+        const leaves = readers.length === 0 || readers.some((reach) => !members.has(reach.op.id));
+        if (!leaves) continue;
+        const bytes = this.bytes(output);
+        writes = bytes === null || writes === null ? null : writes + bytes;
+      }
+    }
+    let fusedBytes: number | null = writes;
+    for (const bytes of reads.values()) fusedBytes = bytes === null || fusedBytes === null ? null : fusedBytes + bytes;
+    const saved = eagerBytes === null || fusedBytes === null ? null : Math.max(0, eagerBytes - fusedBytes);
+    return { ...this.saving(saved, Math.max(0, kernels.length - kernelsAfter), opIds), eagerBytes, fusedBytes };
   }
 
   private find(id: number): number {

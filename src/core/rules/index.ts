@@ -3,14 +3,52 @@ import type { Finding, Severity } from '../ir/types';
 import { GraphIndex } from './graph-index';
 import type { Rule, RuleContext, RuleFinding, RunRulesInput } from './types';
 import { memoryBoundHotspot } from './MW101-memory-bound-hotspot';
+import { avoidableCopy } from './MW102-avoidable-copy';
 import { unfusedPointwiseChain } from './MW201-unfused-pointwise-chain';
+import { unfusedMatmulEpilogue } from './MW202-unfused-matmul-epilogue';
+import { unfusedResidualNorm } from './MW203-unfused-residual-norm';
+import { handWrittenNorm } from './MW204-hand-written-norm';
+import { unfusedSoftmax } from './MW205-unfused-softmax';
+import { handWrittenAttention } from './MW206-hand-written-attention';
+import { unfusedGatedMlp } from './MW207-unfused-gated-mlp';
+import { unfusedRotaryEmbedding } from './MW208-unfused-rotary-embedding';
+import { unfusedLinearCrossEntropy } from './MW209-unfused-linear-cross-entropy';
+import { horizontalGemms } from './MW210-horizontal-gemms';
+import { unfusedDropoutResidual } from './MW211-unfused-dropout-residual';
+import { overheadBoundLoop } from './MW301-overhead-bound-loop';
+import { tritonMultiPassReread } from './MW401-triton-multi-pass-reread';
+import { tritonIntermediateRoundTrip } from './MW402-triton-intermediate-round-trip';
+import { tritonLaunchesShareInput } from './MW403-triton-launches-share-input';
+import { tritonFp32DotWithoutTensorCores } from './MW404-triton-fp32-dot-without-tensor-cores';
+import { tritonDotBlockTooSmall } from './MW405-triton-dot-block-too-small';
+import { tritonIdleLanes } from './MW406-triton-idle-lanes';
+import { tritonRowExceedsBlock } from './MW407-triton-row-exceeds-block';
 
 export type { Rule, RuleContext, RuleDoc, RuleFinding, RunRulesInput, FindingKind } from './types';
 
 /** Every rule, in code order. A new rule is one file and one line here. */
 const RULES: readonly Rule[] = [
   memoryBoundHotspot,
+  avoidableCopy,
   unfusedPointwiseChain,
+  unfusedMatmulEpilogue,
+  unfusedResidualNorm,
+  handWrittenNorm,
+  unfusedSoftmax,
+  handWrittenAttention,
+  unfusedGatedMlp,
+  unfusedRotaryEmbedding,
+  unfusedLinearCrossEntropy,
+  horizontalGemms,
+  unfusedDropoutResidual,
+  overheadBoundLoop,
+  tritonMultiPassReread,
+  tritonIntermediateRoundTrip,
+  tritonLaunchesShareInput,
+  tritonFp32DotWithoutTensorCores,
+  tritonDotBlockTooSmall,
+  tritonIdleLanes,
+  tritonRowExceedsBlock,
 ];
 
 /** A finding saving less than this share of its forward's time is only a hint. */
@@ -49,14 +87,15 @@ export function runRules(input: RunRulesInput): Finding[] {
   }
 
   const live = raws.filter(({ finding }) => !finding.opIds.some((id) => index.op(id)?.fusedBy === 'fallback'));
-  // Ops already inside a specific fusion finding (MW2xx, not generic) are not reported again by a generic rule.
-  const covered = new Set<number>();
-  for (const { rule, finding } of live) {
-    if (!rule.generic && rule.code.startsWith('MW2')) for (const id of finding.opIds) covered.add(id);
-  }
+  // A finding whose ops all lie inside findings of more specific rules repeats them: it is dropped.
+  const coveredAbove = (level: number, opId: number): boolean =>
+    live.some(
+      ({ rule, finding }) => rule.specificity !== undefined && rule.specificity > level && finding.opIds.includes(opId),
+    );
   const unique = new Map<string, Raw>();
   for (const raw of live) {
-    if (raw.rule.generic && raw.finding.opIds.every((id) => covered.has(id))) continue;
+    const level = raw.rule.specificity;
+    if (level !== undefined && raw.finding.opIds.every((id) => coveredAbove(level, id))) continue;
     if (isSuppressed(raw, input)) continue;
     const key = `${raw.rule.code}:${raw.finding.span.start}:${raw.finding.opIds.join(',')}`;
     if (!unique.has(key)) unique.set(key, raw);
@@ -83,12 +122,13 @@ function finalise({ rule, finding }: Raw, input: RunRulesInput, index: GraphInde
   let severity: Severity = override && override !== 'off' ? override : (finding.severity ?? rule.defaultSeverity);
   let message = finding.message;
   const compiled = finding.opIds.length > 0 && finding.opIds.every((id) => index.op(id)?.fusedBy === 'torch.compile');
+  const underCompile = finding.underCompile ?? rule.underCompile;
   if (compiled) {
-    if (rule.underCompile.fuses) {
+    if (underCompile.fuses) {
       severity = 'hint';
-      message = `Under torch.compile: ${rule.underCompile.note} In eager mode: ${message}`;
+      message = `Under torch.compile: ${underCompile.note} In eager mode: ${message}`;
     } else {
-      message = `${message} Under torch.compile: ${rule.underCompile.note}`;
+      message = `${message} Under torch.compile: ${underCompile.note}`;
     }
   }
   const anchor = finding.opIds[0];

@@ -50,11 +50,15 @@ export function canonicalOp(op: string | OpNode): string {
   if (qualified.startsWith('triton:')) return 'triton_kernel';
   const last = qualified.slice(qualified.lastIndexOf('.') + 1).toLowerCase();
   const stripped = last.startsWith('__') && last.endsWith('__') ? last.slice(2, -2) : last;
-  return ALIASES[stripped] ?? stripped;
+  const alias = ALIASES[stripped];
+  if (alias) return alias;
+  // In-place forms (`mul_`, `masked_fill_`) are the same pattern as their out-of-place twins.
+  const outOfPlace = stripped.endsWith('_') ? stripped.slice(0, -1) : stripped;
+  return ALIASES[outOfPlace] ?? outOfPlace;
 }
 
 /** True when the op's canonical name is one of `names`. */
-export function isOp(op: OpNode | undefined, ...names: string[]): op is OpNode {
+export function isOp(op: OpNode | undefined, ...names: string[]): boolean {
   return op !== undefined && names.includes(canonicalOp(op));
 }
 
@@ -65,6 +69,6 @@ export const ACTIVATIONS: readonly string[] = ['gelu', 'relu', 'silu', 'sigmoid'
 export const GEMMS: readonly string[] = ['linear', 'matmul', 'einsum', 'conv', 'addmm', 'baddbmm'];
 
 /** The op is a GEMM-like contraction, by category or by name. */
-export function isGemm(op: OpNode | undefined): op is OpNode {
+export function isGemm(op: OpNode | undefined): boolean {
   return op !== undefined && (op.category === 'matmul' || op.category === 'conv' || GEMMS.includes(canonicalOp(op)));
 }

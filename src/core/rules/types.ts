@@ -79,6 +79,8 @@ export interface RuleFinding {
   readonly fix?: Fix;
   /** A rule may state a severity for a weaker variant of its pattern; otherwise the rule's default applies. */
   readonly severity?: Severity;
+  /** For a variant that torch.compile treats differently from the rule's usual pattern. */
+  readonly underCompile?: CompileBehaviour;
 }
 
 export interface Rule {
@@ -89,10 +91,12 @@ export interface Rule {
   readonly kind: FindingKind;
   readonly defaultSeverity: Severity;
   /**
-   * A generic rule (MW201) whose finding is dropped when every op it involves is already covered by a finding of a
-   * specific rule (MW203 residual+norm, MW204 hand-written norm...), so one pattern is reported once.
+   * How specific the pattern is, for overlaps between fusion findings: a finding whose ops all lie inside findings
+   * of more specific rules is dropped, so one pattern is reported once (MW201's chain inside MW204's hand-written
+   * norm). 0 for generic patterns (pointwise chain, copies), 1 for pairs (GEMM epilogue, dropout + residual),
+   * 2 for whole idioms (attention, norms, RoPE). Absent: the rule's findings are never dropped nor drop others.
    */
-  readonly generic?: boolean;
+  readonly specificity?: number;
   readonly underCompile: CompileBehaviour;
   readonly doc: RuleDoc;
   check(ctx: RuleContext): RuleFinding[];

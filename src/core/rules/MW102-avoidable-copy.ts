@@ -1,0 +1,128 @@
+// MW102: copies that move data for nothing: needless clones and contiguous(), dtype round trips, materialised repeats.
+import type { OpNode } from '../ir/types';
+import { describeSaving, formatBytes, opChain } from './format';
+import type { GraphIndex } from './graph-index';
+import { canonicalOp, isGemm } from './ops';
+import { bySource, lineRange, output, soleReader } from './patterns';
+import type { Rule, RuleContext, RuleFinding } from './types';
+
+const CASTS = ['float', 'half', 'bfloat16', 'double', 'to', 'type_as', 'type'];
+const REPEATS = ['repeat', 'repeat_interleave', 'tile'];
+const TRANSPOSES = ['transpose', 't', 'mt', 'swapaxes', 'swapdims'];
+
+export const avoidableCopy: Rule = {
+  code: 'MW102',
+  name: 'avoidable-copy',
+  kind: 'copy',
+  defaultSeverity: 'warning',
+  specificity: 1,
+  underCompile: {
+    fuses: true,
+    note: 'Inductor folds views, copies and casts into the indexing of the kernels that read them, so most of this traffic disappears.',
+  },
+  doc: {
+    summary: 'A copy that moves data for nothing',
+    finds: 'clone() of a tensor nothing else reads; contiguous() of a transpose that only a matmul reads (matmul takes transposed operands); an upcast followed by a cast back (`.float()` … `.half()`); repeat/repeat_interleave/expand+copy that materialises repeated data, such as repeating KV heads for grouped-query attention.',
+    whyCosts: 'A copy reads and writes the whole tensor for no arithmetic; a repeat writes a tensor several times larger than its input, which the consumer then reads back; an fp32 round trip doubles the bytes of every intermediate.',
+    example: 'k = k.repeat_interleave(n_rep, dim=1)  # [B, H_kv, T, d] → [B, H, T, d]',
+    useInstead: 'Drop the copy; let matmul read the transposed view; F.scaled_dot_product_attention(..., enable_gqa=True) or a broadcasting matmul instead of repeating KV heads; keep the dtype or compute in fp32 inside one fused kernel (torch.compile, F.softmax(dtype=...)).',
+  },
+  check(ctx: RuleContext): RuleFinding[] {
+    const { index } = ctx;
+    const findings: RuleFinding[] = [];
+    const add = (ops: OpNode[], what: string, remedy: string, bytes: number | null | 'fusion', launches = 1): void => {
+      const sorted = bySource(ops);
+      const anchor = ops[0] as OpNode;
+      const opIds = [anchor.id, ...sorted.filter((op) => op !== anchor).map((op) => op.id)];
+      const saving = bytes === 'fusion' ? index.fusionSaving(opIds, 0) : index.saving(bytes, launches, opIds);
+      findings.push({
+        span: anchor.span,
+        opIds,
+        message: `${what} Removing it ${describeSaving(index, saving, anchor.id)}. ${remedy}`,
+        bytesSaved: saving.bytesSaved,
+        timeSavedUs: saving.timeSavedUs,
+      });
+    };
+    for (const op of index.ops) {
+      const name = canonicalOp(op);
+      if (name === 'clone' || name === 'contiguous') {
+        const input = op.inputs[0];
+        if (!input) continue;
+        const cost = index.cost(op.id);
+        const bytes = cost?.bytes ?? null;
+        const producer = index.producer(input);
+        if (name === 'contiguous' && producer && producer.category === 'view' && TRANSPOSES.includes(canonicalOp(producer))) {
+          const readers = index.realConsumers(output(op) ?? input).map((reach) => reach.op);
+          if (readers.length > 0 && readers.every((reader) => isGemm(reader) && canonicalOp(reader) !== 'linear')) {
+            add([op], `${op.label} (line ${op.span.startLine + 1}) copies a transposed view that only a matmul reads${sizeText(bytes)}.`,
+              'Pass the transposed view to the matmul directly: cuBLAS reads transposed operands at no cost.', bytes);
+          }
+          continue;
+        }
+        if (name === 'clone' && index.realProducer(input) !== undefined && soleReader(index, input) === op) {
+          add([op], `${op.label} (line ${op.span.startLine + 1}) copies a tensor that nothing else reads${sizeText(bytes)}.`,
+            'Use the tensor itself: no other op reads the original, so the copy protects nothing.', bytes);
+        }
+      } else if (REPEATS.includes(name) || (op.category === 'copy' && expandsFirst(index, op))) {
+        const reader = soleReader(index, output(op));
+        const cost = index.cost(op.id);
+        const inBytes = op.inputs[0] ? index.bytes(op.inputs[0]) : null;
+        const outBytes = output(op) ? index.bytes(output(op) as NonNullable<ReturnType<typeof output>>) : null;
+        // The repeat kernel's traffic goes, and the consumer reads the small input instead of the repeated one.
+        const bytes = cost?.bytes == null || inBytes === null || outBytes === null ? null : cost.bytes + outBytes - inBytes;
+        const attention = reader && (canonicalOp(reader) === 'sdpa' || reader.category === 'attention');
+        const remedy = attention
+          ? 'Let attention broadcast the KV heads instead: F.scaled_dot_product_attention(q, k, v, enable_gqa=True) (PyTorch 2.5+).'
+          : reader && isGemm(reader)
+            ? 'Let the matmul broadcast: view the operand as [B, H_kv, 1, T, d] against q as [B, H_kv, n_rep, T, d] (or use expand, a view) instead of copying the repeats.'
+            : 'Use expand (a view that moves nothing) where the consumer broadcasts, or index the original.';
+        add([op], `${op.label} (line ${op.span.startLine + 1}) materialises repeated data${outBytes === null ? '' : ` (${formatBytes(outBytes)} written from ${formatBytes(inBytes ?? 0)})`}.`,
+          remedy, bytes);
+      } else if (CASTS.includes(name) && op.category === 'pointwise') {
+        const trip = roundTrip(index, op);
+        if (trip) {
+          add(trip, `A dtype round trip (${opChain(trip)}, ${lineRange(trip)}) widens the tensor and narrows it back: every intermediate moves twice the bytes.`,
+            'Drop the round trip if fp32 is not needed; otherwise compute in fp32 inside one fused kernel (torch.compile, or an op\'s dtype= argument such as F.softmax(x, dim=-1, dtype=torch.float32)).',
+            'fusion');
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+function sizeText(bytes: number | null): string {
+  return bytes === null ? '' : ` (${formatBytes(bytes)} read and written)`;
+}
+
+/** A copy (contiguous, reshape) of an expand: the broadcast is materialised. */
+function expandsFirst(index: GraphIndex, op: OpNode): boolean {
+  if (!['contiguous', 'reshape', 'clone'].includes(canonicalOp(op))) return false;
+  for (let producer = op.inputs[0] ? index.producer(op.inputs[0]) : undefined; producer && producer.category === 'view';
+    producer = producer.inputs[0] ? index.producer(producer.inputs[0]) : undefined) {
+    if (canonicalOp(producer) === 'expand') return true;
+  }
+  return false;
+}
+
+/** An upcast followed, through single-use elementwise ops, by a cast back to the original width. */
+function roundTrip(index: GraphIndex, up: OpNode): OpNode[] | undefined {
+  const input = up.inputs[0];
+  const widened = output(up);
+  if (!input || !widened) return undefined;
+  const before = index.elementBytes(input);
+  const after = index.elementBytes(widened);
+  if (before === null || after === null || after <= before) return undefined;
+  const ops: OpNode[] = [up];
+  let last = up;
+  for (let step = 0; step < 8; step++) {
+    const next = soleReader(index, output(last));
+    if (!next || next.category !== 'pointwise') return undefined;
+    ops.push(next);
+    const nextOutput = output(next);
+    const width = nextOutput ? index.elementBytes(nextOutput) : null;
+    if (CASTS.includes(canonicalOp(next)) && width !== null && width <= before) return ops;
+    last = next;
+  }
+  return undefined;
+}

@@ -1,0 +1,57 @@
+// MW203: a residual add whose sum a LayerNorm/RMSNorm reads straight back, in two kernels instead of one.
+import type { OpNode } from '../ir/types';
+import { describeSaving, formatBytes } from './format';
+import { canonicalOp, isOp } from './ops';
+import type { Rule, RuleContext, RuleFinding } from './types';
+
+const NORMS = ['layer_norm', 'rms_norm'];
+
+export const unfusedResidualNorm: Rule = {
+  code: 'MW203',
+  name: 'unfused-residual-norm',
+  kind: 'norm-residual',
+  defaultSeverity: 'warning',
+  specificity: 2,
+  underCompile: {
+    fuses: true,
+    note: 'Inductor fuses the add into the norm\'s reduction kernel (a pointwise prologue with the same element count).',
+  },
+  doc: {
+    summary: 'Residual add and the LayerNorm/RMSNorm that reads its sum run as two kernels',
+    finds: 'An add (usually the residual `x = x + f(x)`) whose result is read by a LayerNorm or RMSNorm, including across block boundaries (the last add of one block and the first norm of the next, or the final norm).',
+    whyCosts: 'The add writes the sum to DRAM and the norm reads it straight back: one extra read (and, when nothing else needs the sum, one extra write) of the whole activation, plus a launch, for every layer.',
+    example: 'x = x + self.attn(self.ln_1(x))\nh = self.ln_2(x)',
+    useInstead: 'torch.compile (Inductor fuses the add into the norm), or a fused add+norm kernel that writes both the sum and the normalised output (vLLM\'s fused_add_rms_norm, TransformerEngine, a Triton kernel).',
+  },
+  check(ctx: RuleContext): RuleFinding[] {
+    const { index } = ctx;
+    const findings: RuleFinding[] = [];
+    for (const norm of index.ops) {
+      if (!isOp(norm, ...NORMS)) continue;
+      const input = norm.inputs[0];
+      const add = input ? index.realProducer(input) : undefined;
+      if (!add || !isOp(add, 'add') || add.category !== 'pointwise') continue;
+      const opIds = [add.id, norm.id];
+      const saving = index.fusionSaving(opIds);
+      const sum = add.outputs[0];
+      const size = sum ? index.bytes(sum) : null;
+      const across = add.scope !== norm.scope ? ` across the block boundary (${add.scope} → ${norm.scope})` : '';
+      findings.push({
+        span: add.span,
+        opIds,
+        message:
+          `${add.label} (line ${add.span.startLine + 1}) writes the residual sum${size === null ? '' : ` (${formatBytes(size)})`} and ` +
+          `${norm.label} (line ${norm.span.startLine + 1}) reads it straight back${across}. One fused add+norm kernel ` +
+          `${describeSaving(index, saving, add.id)}. ${remedy(norm)}`,
+        bytesSaved: saving.bytesSaved,
+        timeSavedUs: saving.timeSavedUs,
+      });
+    }
+    return findings;
+  },
+};
+
+function remedy(norm: OpNode): string {
+  const fused = canonicalOp(norm) === 'rms_norm' ? "vLLM's fused_add_rms_norm" : 'apex/TransformerEngine fused layer norms';
+  return `Fuse them: torch.compile (Inductor fuses the add into the norm kernel), or a fused add+norm kernel (${fused}, or a Triton kernel) that writes the sum and the normalised output in one pass.`;
+}

@@ -1,0 +1,126 @@
+// MW206: attention written as q @ kᵀ, scale, mask, softmax, dropout, @ v: the T×T scores go through DRAM several times.
+import type { OpNode, TensorValue } from '../ir/types';
+import { describeSaving, formatBytes, opChain } from './format';
+import type { GraphIndex } from './graph-index';
+import { canonicalOp, isGemm, isOp } from './ops';
+import { bySource, elementCount, lineRange, output, soleReader } from './patterns';
+import { sdpaFix } from './sdpa-fix';
+import type { Rule, RuleContext, RuleFinding } from './types';
+
+/** Ops that may sit between the scores GEMM and the softmax: scale, mask, casts. */
+const BEFORE_SOFTMAX = ['mul', 'div', 'add', 'masked_fill', 'where', 'float', 'to', 'sub'];
+/** Ops that may sit between the softmax and the second GEMM: dropout, casts. */
+const AFTER_SOFTMAX = ['dropout', 'to', 'type_as', 'half', 'bfloat16', 'float'];
+
+/** The ops of one hand-written attention, in dataflow order. */
+export interface AttentionRegion {
+  readonly scores: OpNode;
+  readonly beforeSoftmax: readonly OpNode[];
+  readonly softmax: OpNode;
+  readonly afterSoftmax: readonly OpNode[];
+  readonly output: OpNode;
+}
+
+export const handWrittenAttention: Rule = {
+  code: 'MW206',
+  name: 'hand-written-attention',
+  kind: 'attention',
+  defaultSeverity: 'warning',
+  specificity: 2,
+  underCompile: {
+    fuses: true,
+    note: 'Inductor\'s pattern matcher rewrites common hand-written attention into scaled_dot_product_attention; check the compiled graph if the pattern is unusual.',
+  },
+  doc: {
+    summary: 'Attention written out, materialising the T×T scores',
+    finds: 'A matmul of queries and keys, then optional scaling, masking and casts, a softmax, optional dropout and a matmul with the values.',
+    whyCosts: 'The [B, H, T, T] score matrix is written and read back by every step (scale, mask, softmax, dropout, the second matmul): Θ(T²) DRAM traffic per head, which dominates at long sequences. FlashAttention keeps each tile of scores on chip and moves only Q, K, V and the output.',
+    example: 'att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))\natt = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))\natt = F.softmax(att, dim=-1)\ny = att @ v',
+    useInstead: 'F.scaled_dot_product_attention(q, k, v, attn_mask=..., dropout_p=..., is_causal=..., scale=...) with the same semantics (FlashAttention / memory-efficient kernels); the quick fix writes the call.',
+  },
+  check(ctx: RuleContext): RuleFinding[] {
+    const { index } = ctx;
+    const findings: RuleFinding[] = [];
+    for (const softmax of index.ops) {
+      if (!isOp(softmax, 'softmax')) continue;
+      const region = attentionRegion(index, softmax);
+      if (!region) continue;
+      const ops = [region.scores, ...region.beforeSoftmax, region.softmax, ...region.afterSoftmax, region.output];
+      const opIds = ops.map((op) => op.id);
+      const saving = index.fusionSaving(opIds);
+      const scores = output(region.scores);
+      const scoreBytes = scores ? index.bytes(scores) : null;
+      const shape = scores ? index.shape(scores) : null;
+      const roundTrips = ops.length - 1;
+      const sorted = bySource(ops);
+      const fix = sdpaFix(ctx, region);
+      findings.push({
+        span: region.scores.span,
+        opIds,
+        message:
+          `Hand-written attention (${opChain(ops)}, ${lineRange(sorted)}) materialises the scores` +
+          `${shape ? ` [${shape.join(', ')}]` : ''}${scoreBytes === null ? '' : ` (${formatBytes(scoreBytes)})`} and passes them ` +
+          `through DRAM ${roundTrips} times. F.scaled_dot_product_attention keeps them on chip (FlashAttention) and ` +
+          `${describeSaving(index, saving, region.scores.id)}.${fix ? ' A quick fix writes the call.' : ''}`,
+        bytesSaved: saving.bytesSaved,
+        timeSavedUs: saving.timeSavedUs,
+        ...(fix ? { fix } : {}),
+      });
+    }
+    return findings;
+  },
+};
+
+/** Walks back from a softmax to the scores GEMM and forward to the values GEMM; undefined when it is not attention. */
+export function attentionRegion(index: GraphIndex, softmax: OpNode): AttentionRegion | undefined {
+  const beforeSoftmax: OpNode[] = [];
+  let value: TensorValue | undefined = softmax.inputs[0];
+  let scores: OpNode | undefined;
+  for (let step = 0; step < 6 && value && !scores; step++) {
+    const producer: OpNode | undefined = index.realProducer(value);
+    if (!producer) return undefined;
+    if (isGemm(producer)) {
+      scores = producer;
+      break;
+    }
+    if (producer.category !== 'pointwise' || !BEFORE_SOFTMAX.includes(canonicalOp(producer))) return undefined;
+    beforeSoftmax.unshift(producer);
+    value = mainInput(index, producer);
+  }
+  if (!scores) return undefined;
+  // The scores must feed the softmax path alone, or they are needed elsewhere (returned attention weights).
+  const chain = [scores, ...beforeSoftmax];
+  for (let i = 0; i < chain.length; i++) {
+    if (soleReader(index, output(chain[i] as OpNode)) !== (chain[i + 1] ?? softmax)) return undefined;
+  }
+  const afterSoftmax: OpNode[] = [];
+  let last = softmax;
+  for (let step = 0; step < 4; step++) {
+    const next = soleReader(index, output(last));
+    if (!next) return undefined;
+    if (isGemm(next)) {
+      const first = next.inputs[0];
+      const probabilities = output(last);
+      if (!first || !probabilities || index.throughViews(first).id !== index.throughViews(probabilities).id) return undefined;
+      return { scores, beforeSoftmax, softmax, afterSoftmax, output: next };
+    }
+    if (next.category !== 'pointwise' || !AFTER_SOFTMAX.includes(canonicalOp(next))) return undefined;
+    afterSoftmax.push(next);
+    last = next;
+  }
+  return undefined;
+}
+
+/** The input an elementwise op carries forward: the largest (the scores, not the mask or the scale). */
+function mainInput(index: GraphIndex, op: OpNode): TensorValue | undefined {
+  let best: TensorValue | undefined;
+  let bestCount = -1;
+  for (const input of op.inputs) {
+    const count = elementCount(index, input) ?? 0;
+    if (count > bestCount) {
+      best = input;
+      bestCount = count;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,121 @@
+// MW301: overhead-bound code: Python loops issuing small tensor ops, and host syncs (.item(), .cpu(), print) in hot code.
+import type { OpNode } from '../ir/types';
+import { formatMicroseconds } from './format';
+import { bySource, lineRange } from './patterns';
+import { blockLines, codeOf, lineStart, spanOf } from './text';
+import type { Rule, RuleContext, RuleFinding } from './types';
+
+/** A loop is worth a finding when it issues at least this many overhead-bound launches per forward. */
+const MIN_LAUNCHES = 8;
+
+/** Calls that copy a GPU tensor to the host and so wait for every queued kernel. */
+const SYNC_CALL = /\.(item|cpu|tolist|numpy)\(\s*\)|\btorch\.cuda\.synchronize\(\s*\)/g;
+/** print(...) of something other than a plain string: printing a CUDA tensor copies it to the host. */
+const PRINT_CALL = /\bprint\((?!\s*["'][^{}]*["']\s*\))/g;
+
+export const overheadBoundLoop: Rule = {
+  code: 'MW301',
+  name: 'overhead-bound-loop',
+  kind: 'overhead',
+  defaultSeverity: 'warning',
+  underCompile: {
+    fuses: false,
+    note: 'a host sync inside a compiled function causes a graph break and still waits for the GPU; mode="reduce-overhead" only graphs the pieces between breaks.',
+  },
+  doc: {
+    summary: 'Python loop of tiny tensor ops, or a host sync in hot code',
+    finds: 'Ops repeated by a Python loop whose GPU time is below their launch cost (overhead-bound), and .item(), .cpu(), .tolist(), .numpy(), print(tensor) or torch.cuda.synchronize() inside a forward or a loop that issues tensor ops.',
+    whyCosts: 'Each eager op costs several µs of Python, dispatcher and launch time on the CPU; when the GPU work per op is smaller, the GPU waits on the CPU. A host sync stops the CPU until every queued kernel has finished, so the CPU can no longer run ahead and the GPU idles while Python issues the next ops.',
+    example: 'for i in range(n):\n    x[i] = x[i] * w[i] + b[i]\nloss_value = loss.item()  # inside the training step',
+    useInstead: 'Batch the loop into one tensor op (vectorise, torch._foreach_*), CUDA graphs (torch.compile(mode="reduce-overhead"), torch.cuda.graphs), and keep values on the GPU (log every N steps, or .detach() and read asynchronously).',
+  },
+  check(ctx: RuleContext): RuleFinding[] {
+    return [...smallOpLoops(ctx), ...hostSyncs(ctx)];
+  },
+};
+
+/** Overhead-bound ops repeated by the same loop: grouped by scope and repeat count. */
+function smallOpLoops(ctx: RuleContext): RuleFinding[] {
+  const { index } = ctx;
+  const groups = new Map<string, OpNode[]>();
+  for (const cost of ctx.costs) {
+    if (cost.bound !== 'overhead' || cost.repeat < 2 || cost.node.category === 'view') continue;
+    const key = `${cost.node.scope}|${cost.repeat}`;
+    const list = groups.get(key) ?? [];
+    list.push(cost.node);
+    groups.set(key, list);
+  }
+  const findings: RuleFinding[] = [];
+  for (const group of groups.values()) {
+    const ops = bySource(group);
+    const anchor = ops[0] as OpNode;
+    const repeat = index.repeat(anchor.id);
+    if (ops.length * repeat < MIN_LAUNCHES) continue;
+    const opIds = ops.map((op) => op.id);
+    const saving = index.saving(0, ops.length, opIds);
+    const launchUs = ctx.hardware.launchOverhead.value * 1e6;
+    const overheadUs = ops.length * repeat * launchUs;
+    findings.push({
+      span: anchor.span,
+      opIds,
+      underCompile: {
+        fuses: true,
+        note: 'torch.compile traces through the loop and fuses its small ops; mode="reduce-overhead" also replays them as one CUDA graph.',
+      },
+      message:
+        `A loop issues ${ops.length} small op${ops.length > 1 ? 's' : ''} (${lineRange(ops)}) ${repeat} times: ` +
+        `${ops.length * repeat} launches costing ≈ ${formatMicroseconds(overheadUs)} of CPU overhead while each kernel's GPU work ` +
+        `is shorter than its launch, so the GPU waits on Python. Batching them or replaying them as a CUDA graph saves up to ` +
+        `≈ ${formatMicroseconds(saving.timeSavedUs ?? 0)}. Vectorise the loop into one tensor op (or torch._foreach_*), or use ` +
+        'torch.compile(mode="reduce-overhead") / torch.cuda.graphs.',
+      bytesSaved: 0,
+      timeSavedUs: saving.timeSavedUs,
+    });
+  }
+  return findings;
+}
+
+/** Host syncs inside forwards (warning) or inside loops that issue tensor ops (information). */
+function hostSyncs(ctx: RuleContext): RuleFinding[] {
+  const lines = ctx.text.split('\n');
+  const forwardLines = new Set<number>();
+  for (const scope of ctx.graph.scopes) {
+    if (scope.kind !== 'forward') continue;
+    const { first, last } = blockLines(lines, scope.span.startLine);
+    for (let line = first; line <= last; line++) forwardLines.add(line);
+  }
+  // Loops whose body issues tensor ops: where a sync stalls every iteration.
+  const opLines = new Set(ctx.graph.ops.map((op) => op.span.startLine));
+  const hotLoopLines = new Set<number>();
+  lines.forEach((text, header) => {
+    if (!/^\s*(for|while)\b.*:\s*(#.*)?$/.test(text)) return;
+    const { first, last } = blockLines(lines, header);
+    let issuesOps = false;
+    for (let line = first; line <= last && !issuesOps; line++) issuesOps = opLines.has(line);
+    if (issuesOps) for (let line = first; line <= last; line++) hotLoopLines.add(line);
+  });
+  const findings: RuleFinding[] = [];
+  lines.forEach((text, line) => {
+    const inForward = forwardLines.has(line);
+    if (!inForward && !hotLoopLines.has(line)) return;
+    const code = codeOf(text);
+    const matches = [...code.matchAll(SYNC_CALL), ...(inForward ? [...code.matchAll(PRINT_CALL)] : [])];
+    for (const match of matches) {
+      const start = lineStart(ctx.text, line) + (match.index ?? 0);
+      const call = match[0].startsWith('print') ? 'print(tensor)' : match[0].replace(/^\./, '.').trim();
+      const opIds = ctx.graph.ops.filter((op) => op.span.startLine === line).map((op) => op.id);
+      findings.push({
+        span: spanOf(ctx.text, start, start + match[0].length),
+        opIds,
+        severity: inForward ? 'warning' : 'information',
+        message:
+          `${call} ${inForward ? 'inside a forward' : 'inside a loop that issues tensor ops'} (line ${line + 1}) is a host sync: ` +
+          'the CPU waits for every queued kernel to finish, then the GPU idles while Python issues the next ones, on every call. ' +
+          'Keep the value on the GPU (return the tensor, log every N steps, or copy it with non_blocking=True), and move prints out of the hot path.',
+        bytesSaved: null,
+        timeSavedUs: null,
+      });
+    }
+  });
+  return findings;
+}

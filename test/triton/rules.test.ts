@@ -1,0 +1,93 @@
+// The MW4xx rules on their annotated fixtures (`# expect: MW4xx` / `# ok` lines), and their costs by hand.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { analyzeText } from './helpers';
+
+const RULE_FIXTURES = path.join(__dirname, '..', 'fixtures', 'rules');
+const files = readdirSync(RULE_FIXTURES).filter((f) => /^MW4\d\d-.*\.py$/.test(f) && !/\.(in|out)\.py$/.test(f)).sort();
+
+async function findingsOf(file: string) {
+  const text = readFileSync(path.join(RULE_FIXTURES, file), 'utf8');
+  const analysis = await analyzeText(text, 'bf16');
+  return { text, analysis };
+}
+
+describe('MW4xx rules on their annotated fixtures', () => {
+  it('has a fixture for each of MW401..MW407', () => {
+    assert.deepEqual(files.map((f) => f.slice(0, 5)), ['MW401', 'MW402', 'MW403', 'MW404', 'MW405', 'MW406', 'MW407']);
+  });
+  for (const file of files) {
+    const code = file.slice(0, 5);
+    it(`${file}: ${code} on every '# expect' line and nowhere else`, async () => {
+      const { text, analysis } = await findingsOf(file);
+      const lines = text.split('\n');
+      const expected = lines.flatMap((line, i) => (new RegExp(`# expect: .*${code}`).test(line) ? [i] : []));
+      const ok = lines.flatMap((line, i) => (/# ok\b/.test(line) ? [i] : []));
+      assert.ok(expected.length > 0 && ok.length > 0, 'the fixture tags both cases');
+      const found = analysis.findings.filter((f) => f.code === code).map((f) => f.span.startLine);
+      assert.deepEqual([...new Set(found)].sort((a, b) => a - b), expected, analysis.findings.map((f) => `${f.code}@${f.span.startLine}: ${f.message}`).join('\n'));
+      for (const line of ok) assert.ok(!found.includes(line), `line ${line + 1} is tagged ok`);
+    });
+  }
+});
+
+describe('MW4xx costs, by hand', () => {
+  it('MW401: the layer norm re-reads X twice: 2·M·N·2 bytes saved', async () => {
+    const { analysis } = await findingsOf('MW401-triton-multi-pass-reread.py');
+    const finding = analysis.findings.find((f) => f.code === 'MW401')!;
+    assert.equal(finding.bytesSaved, 2 * 4096 * 8192 * 2);
+    assert.ok(finding.timeSavedUs! > 0);
+    assert.match(finding.message, /loads X again/);
+  });
+
+  it('MW402: the 2^26-element bf16 intermediate is written and read once: 2·2^26·2 bytes and a launch saved', async () => {
+    const { analysis } = await findingsOf('MW402-triton-intermediate-round-trip.py');
+    const finding = analysis.findings.find((f) => f.code === 'MW402')!;
+    assert.equal(finding.bytesSaved, 2 * 2 ** 26 * 2);
+    const bandwidth = analysis.hardware.memoryEfficiency.value * analysis.hardware.bandwidth.value;
+    const expected = ((2 * 2 ** 26 * 2) / bandwidth + analysis.hardware.launchOverhead.value) * 1e6;
+    assert.ok(Math.abs(finding.timeSavedUs! - expected) < 1e-6, `${finding.timeSavedUs} vs ${expected}`);
+  });
+
+  it('MW403: x (16384×4096 bf16) is read once instead of twice', async () => {
+    const { analysis } = await findingsOf('MW403-triton-launches-share-input.py');
+    const finding = analysis.findings.find((f) => f.code === 'MW403')!;
+    assert.equal(finding.bytesSaved, 16384 * 4096 * 2);
+  });
+
+  it('MW404: the ieee dot is priced on the fp32 vector unit; TF32 tensor cores would take 2·4096³ / (η·TF32 peak)', async () => {
+    const { analysis } = await findingsOf('MW404-triton-fp32-dot-without-tensor-cores.py');
+    const finding = analysis.findings.find((f) => f.code === 'MW404')!;
+    const cost = analysis.costs.find((c) => c.node.span.startLine === finding.span.startLine && c.node.category === 'triton_kernel')!;
+    assert.equal(cost.unit, 'vector');
+    const hw = analysis.hardware;
+    const tf32 = (2 * 4096 ** 3) / (hw.computeEfficiency.value * hw.tensorPeak.tf32!.value);
+    const memory = cost.bytes! / (hw.memoryEfficiency.value * hw.bandwidth.value);
+    const after = (Math.max(tf32, memory) + hw.launchOverhead.value) * 1e6;
+    assert.ok(Math.abs(finding.timeSavedUs! - (cost.timeUs! - after)) < 1e-6);
+    assert.equal(finding.bytesSaved, 0);
+  });
+
+  it('MW405: an 8×8×16 block is an error (under 16) and pads to 16×16×16: 25% useful', async () => {
+    const { analysis } = await findingsOf('MW405-triton-dot-block-too-small.py');
+    const finding = analysis.findings.find((f) => f.code === 'MW405')!;
+    assert.equal(finding.severity, 'error');
+    assert.match(finding.message, /8×8×16 block/);
+    assert.match(finding.message, /only 25% of the MMA work is useful/);
+  });
+
+  it('MW406: rows of 1000 in 4096 lanes: 76% idle', async () => {
+    const { analysis } = await findingsOf('MW406-triton-idle-lanes.py');
+    const finding = analysis.findings.find((f) => f.code === 'MW406')!;
+    assert.match(finding.message, /rows of 1000 elements with blocks of 4096 lanes: 76%/);
+  });
+
+  it('MW407: rows of 4096 in a block of 1024 are an error', async () => {
+    const { analysis } = await findingsOf('MW407-triton-row-exceeds-block.py');
+    const finding = analysis.findings.find((f) => f.code === 'MW407')!;
+    assert.equal(finding.severity, 'error');
+    assert.match(finding.message, /only the first 1024 elements/);
+  });
+});

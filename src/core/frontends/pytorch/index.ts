@@ -13,9 +13,9 @@ export interface PytorchOptions {
 }
 
 /**
- * Runs the file abstractly. Module-level code (imports, scripts, `__main__` blocks) runs first; then every outermost
- * nn.Module whose forward nothing called yet is analysed with symbolic inputs, then every function nobody calls.
- * A class or function used by another definition is reached through it, so nothing is counted twice.
+ * Runs the file abstractly. Module-level code (imports, scripts, `__main__` blocks) runs first; then every function
+ * nobody calls, then every outermost nn.Module whose forward nothing ran yet, with symbolic inputs. A class or function
+ * used by another definition is reached through it, so nothing is counted twice.
  */
 export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, options: PytorchOptions): void {
   const file = collectFile('<main>', text, tree);
@@ -26,16 +26,22 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
     if (builder.ops.length > moduleOps) {
       builder.scopes.push({ name: '<module>', kind: 'module', span: { start: 0, end: 0, startLine: 0, startColumn: 0, endLine: 0, endColumn: 0 } });
     }
-    const usedByOthers = (name: string): boolean => [...(file.calledFrom.get(name) ?? [])].some((owner) => owner !== '');
-    for (const cls of file.classes.values()) {
-      if (interpreter.covered.has(cls) || usedByOthers(cls.name)) continue;
-      if (!isModule(cls)) continue;
+    const referencedBy = (name: string): string[] => [...(file.calledFrom.get(name) ?? [])].filter((owner) => owner !== '');
+    // Functions first: a harness like `def main(): model(x)` runs the model with its real inputs, which then need
+    // no symbolic run of their own.
+    for (const fn of file.functions.values()) {
+      if (interpreter.covered.has(fn) || fn.tritonKernel || referencedBy(fn.name).length > 0) continue;
+      interpreter.runRootFunction(fn);
+    }
+    // Then the outermost modules, last defined first (a GPT is usually defined after its Block): a class used inside
+    // another module class, or whose forward already ran, is reached through that and not analysed again.
+    const moduleClasses = [...file.classes.values()].filter((cls) => isModule(cls));
+    const moduleNames = new Set(moduleClasses.map((cls) => cls.name));
+    for (const cls of [...moduleClasses].reverse()) {
+      if (interpreter.covered.has(cls)) continue;
+      if (referencedBy(cls.name).some((owner) => moduleNames.has(owner))) continue;
       const instance = [...file.globals.values()].find((v) => v.kind === 'module' && v.instance.cls === cls);
       interpreter.runRootClass(cls, instance);
-    }
-    for (const fn of file.functions.values()) {
-      if (interpreter.covered.has(fn) || fn.tritonKernel || usedByOthers(fn.name)) continue;
-      interpreter.runRootFunction(fn);
     }
     interpreter.recordAllScopes();
     interpreter.flushBindings();

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { num, sym, unknownDim } from '../../src/core/ir/dims';
 import { resolveHardware } from '../../src/core/cost/hardware';
 import { ATTENTION_EFFICIENCY_FACTOR, choosePeak, gemmShapeFactor, priceGraph } from '../../src/core/cost/price';
-import { close, graphOf, type OpSpecForTest } from './build';
+import { GraphBuilder } from '../../src/core/ir/graph';
+import { addOp, close, graphOf, type OpSpecForTest } from './build';
 
 const H100 = resolveHardware('h100-sxm');
 const A100 = resolveHardware('a100-80gb-sxm');
@@ -235,9 +236,7 @@ describe('GEMM efficiency curve against measured cuBLASLt points (Azure AI-bench
 });
 
 describe('L2 notes', () => {
-  it('says when an input was just written by the previous op and fits in L2, and stays silent for large tensors', async () => {
-    const { GraphBuilder } = await import('../../src/core/ir/graph');
-    const { addOp } = await import('./build');
+  it('says when an input was just written by the previous op and fits in L2, and stays silent for large tensors', () => {
     const builder = new GraphBuilder();
     const small = addOp(builder, { op: 'torch.exp', category: 'pointwise', inputs: [{ shape: [1024, 1024] }], outputs: [{ shape: [1024, 1024] }] });
     builder.addOp({ ...small, op: 'torch.nn.functional.gelu', label: 'F.gelu', inputs: [small.outputs[0]!] }, [{ shape: small.outputs[0]!.shape, dtype: 'default' }]);

@@ -29,6 +29,17 @@ export function findingsByTimeSaved(findings: readonly Finding[]): Finding[] {
   );
 }
 
+/** An op that does no arithmetic and moves no DRAM bytes (views, dropout with p=0, torch.empty): known to be free. */
+export function isFree(cost: CostedOp): boolean {
+  return cost.flops === 0 && cost.bytes === 0;
+}
+
+/** `k.view (47)`, for the one-line list of free ops under the tables. */
+export function freeOpList(costs: readonly CostedOp[]): string {
+  const short = (name: string) => ([...name].length > 30 ? `${[...name].slice(0, 29).join('')}…` : name);
+  return costs.map((cost) => `${short(opName(cost.node))} (${lineOf(cost.node.span.startLine)})`).join(', ');
+}
+
 /** `F.gelu` as written, or the qualified op when the label is empty. */
 export function opName(node: OpNode): string {
   return node.label || node.op;

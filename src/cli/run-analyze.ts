@@ -1,7 +1,7 @@
 // `memwall analyze`: expands the paths, reads every file, gathers its configuration and imports, and analyses it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { analyze, type ExternalConfig } from '../core/analyze';
+import { extract, price, DEFAULT_GPU, type ExternalConfig } from '../core/analyze';
 import { resolveHardware } from '../core/cost/hardware';
 import type { PythonParser } from '../core/parse/parser';
 import { collectPythonFiles } from '../workspace/walk';
@@ -49,15 +49,6 @@ export function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = 
   }
   if (files.length === 0) throw new UsageError(`no Python files under ${request.paths.join(', ')}`);
 
-  // An unknown --gpu is a usage error, caught once here rather than once per file.
-  if (request.gpu !== undefined) {
-    try {
-      resolveHardware(request.gpu, []);
-    } catch (error) {
-      throw new UsageError(`--gpu: ${(error as Error).message}`);
-    }
-  }
-
   const projects = new Map<string, ProjectConfig>();
   const reports: FileReport[] = [];
   for (const { file, text } of readAll(files, cwd)) {
@@ -66,22 +57,39 @@ export function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = 
     try {
       project = loadProjectConfig(file, projects);
     } catch (error) {
-      throw new UsageError((error as Error).message);
+      throw new UsageError((error as Error).message, { cause: error });
     }
     const modules = readImportedModules(file, text, { parser, roots: project.root ? [project.root] : [] });
+    const customGpus = project.config?.customGpus ?? [];
+    let graph;
     try {
-      const analysis = analyze(text, {
-        parser,
-        gpu: request.gpu ?? project.config?.gpu,
+      graph = extract(text, { parser, modules });
+    } catch (error) {
+      throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`, { cause: error });
+    }
+    // An unknown GPU id is the user's mistake wherever it is written: say where, and exit 2 rather than crash.
+    const gpuChoices: [string | undefined, string][] = [
+      [graph.magic.gpu, `${shown}: magic comment gpu=`],
+      [request.gpu, '--gpu'],
+      [project.config?.gpu, `${project.pyprojectPath ? displayPath(project.pyprojectPath, cwd) : 'pyproject.toml'} [tool.memwall] gpu`],
+    ];
+    const [gpu, where] = gpuChoices.find(([id]) => id !== undefined) ?? [DEFAULT_GPU, 'default'];
+    try {
+      resolveHardware(gpu!, customGpus);
+    } catch (error) {
+      throw new UsageError(`${where}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      const analysis = price(graph, text, {
+        gpu,
         dtype: request.dtype ?? project.config?.dtype,
         configs: configsFor(request, project),
-        customGpus: project.config?.customGpus ?? [],
+        customGpus,
         severities: project.config?.severities ?? {},
-        modules,
       });
       reports.push({ path: shown, analysis });
     } catch (error) {
-      throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`);
+      throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`, { cause: error });
     }
   }
   return reports;

@@ -1,5 +1,12 @@
 // Human units for the reports: the shared spelling from core/chart/format (hovers, chart, panel), plus table shares.
-export { formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatTime } from '../core/chart/format';
+import { formatFlops as formatFlopsShared } from '../core/chart/format';
+
+export { formatBandwidth, formatBytes, formatIntensity, formatPercent, formatRate, formatTime } from '../core/chart/format';
+
+/** FLOPs in the shared spelling, with an exact zero written `0` (a copy does no arithmetic; `0.00 FLOP` reads as rounding). */
+export function formatFlops(flops: number | null): string {
+  return flops === 0 ? '0' : formatFlopsShared(flops);
+}
 
 /** A fraction as a percentage with one decimal (`0.2%`, `61.0%`), which keeps the small normalization shares visible. */
 export function formatShare(fraction: number): string {

@@ -28,6 +28,7 @@ export function fixtureAnalysis(): Analysis {
   const linear = node(0, 'torch.nn.Linear', 'self.c_fc', 'matmul', spanAt(9, 12, 26));
   const gelu = node(1, 'torch.nn.functional.gelu', 'F.gelu', 'pointwise', spanAt(10, 12, 21));
   const mystery = node(2, 'mylib.custom_op', 'custom_op', 'unknown', spanAt(11, 12, 24), ['unknown op mylib.custom_op: not priced']);
+  const view = node(3, 'torch.Tensor.view', 'y.view', 'view', spanAt(12, 8, 22));
   const cost = (n: OpNode, figures: Partial<CostedOp>): CostedOp => ({
     node: n, inputShapes: [], outputShapes: [], dtype: 'bf16', repeat: 12, flops: null, bytesRead: null,
     bytesWritten: null, bytes: null, intensity: null, timeUs: null, bound: 'unknown', unit: 'none', explain: [], ...figures,
@@ -44,6 +45,8 @@ export function fixtureAnalysis(): Analysis {
       intensity: GELU_FLOPS / GELU_BYTES, timeUs: 38.2, bound: 'memory', unit: 'vector',
     }),
     cost(mystery, { repeat: 1 }),
+    // A view moves no bytes and does no arithmetic: known to be free, not unknown.
+    cost(view, { flops: 0, bytesRead: 0, bytesWritten: 0, bytes: 0, timeUs: 0, unit: 'none' }),
   ];
   const finding: Finding = {
     code: 'MW202', kind: 'matmul-epilogue', severity: 'warning', span: gelu.span, opIds: [0, 1],
@@ -60,7 +63,7 @@ export function fixtureAnalysis(): Analysis {
   };
   return {
     graph: {
-      ops: [linear, gelu, mystery], codeBindings: [], scopes: [], notes: [], tf32Enabled: false,
+      ops: [linear, gelu, mystery, view], codeBindings: [], scopes: [], notes: [], tf32Enabled: false,
       magic: { bindings: [], ignores: new Map() },
     },
     hardware,

@@ -3,36 +3,27 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatJson, toJsonReport } from '../../src/cli/format/json';
 import { formatText } from '../../src/cli/format/text';
-import { formatBytes, formatFlops, formatIntensity, formatTime } from '../../src/cli/units';
+import { formatBytes, formatFlops, formatIntensity, formatShare, formatTime } from '../../src/cli/units';
 import { fixtureAnalysis, GELU_BYTES, LINEAR_BYTES, LINEAR_FLOPS } from './fixture-analysis';
 
 const reports = () => [{ path: 'examples/mlp.py', analysis: fixtureAnalysis() }];
 
-describe('units (the shared spelling of core/chart/format)', () => {
-  it('prints FLOPs with SI prefixes and unknown as unknown, never 0', () => {
-    assert.equal(formatFlops(LINEAR_FLOPS), '38.7 GFLOP');
-    assert.equal(formatFlops(201_326_592), '201.3 MFLOP');
-    assert.equal(formatFlops(989.4e12), '989.4 TFLOP');
+describe('units', () => {
+  // The spelling itself belongs to core/chart/format and is tested there; the CLI adds exact zeros and shares.
+  it('writes an exact zero FLOP count as 0 and an unknown one as unknown', () => {
+    assert.equal(formatFlops(0), '0');
     assert.equal(formatFlops(null), 'unknown');
+    assert.equal(formatFlops(LINEAR_FLOPS), '38.7 GFLOP');
   });
-  it('prints decimal bytes as datasheets do', () => {
-    assert.equal(formatBytes(GELU_BYTES), '100.7 MB'); // 100,663,296 B
-    assert.equal(formatBytes(1_207_959_552), '1.21 GB');
-    assert.equal(formatBytes(6144), '6.14 kB');
+  it('writes shares with one decimal so small classes stay visible', () => {
+    assert.equal(formatShare(0.0017), '0.2%');
+    assert.equal(formatShare(0.61), '61.0%');
+  });
+  it('keeps unknown figures unknown', () => {
     assert.equal(formatBytes(null), 'unknown');
-  });
-  it('prints times in µs, ms and s', () => {
-    assert.equal(formatTime(3.64), '3.64 µs');
-    assert.equal(formatTime(38.2), '38 µs');
-    assert.equal(formatTime(1131.6), '1.13 ms');
-    assert.equal(formatTime(2_410_000), '2.41 s');
     assert.equal(formatTime(null), 'unknown');
-  });
-  it('prints intensities with precision that suits their size', () => {
-    assert.equal(formatIntensity(0.1666), '0.17');
-    assert.equal(formatIntensity(2), '2.0');
-    assert.equal(formatIntensity(LINEAR_FLOPS / LINEAR_BYTES), '571'); // 571.5 FLOP/B
     assert.equal(formatIntensity(null), 'unknown');
+    assert.equal(formatBytes(GELU_BYTES), '100.7 MB'); // 100,663,296 B in decimal units
   });
 });
 
@@ -55,6 +46,10 @@ describe('text report', () => {
   it('shows an unpriced op as unknown, not as zero', () => {
     assert.deepEqual(cells('custom_op'),
       ['custom_op', '12', 'unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
+  });
+  it('names free ops (views) in one line instead of a row of zeros', () => {
+    assert.equal(row('y.view'), '');
+    assert.match(text, /^ {2}Free \(no FLOPs, no DRAM traffic\): y\.view \(13\)$/m);
   });
   it('summarises total time, bound shares and the FLOP-vs-time class table', () => {
     assert.match(text, /≈ 1\.13 ms per call/); // 12 × (56.1 + 38.2) µs
@@ -93,7 +88,8 @@ describe('JSON report version 1', () => {
     assert.deepEqual(file.assumptions[0], { symbol: 'B', value: 8, source: 'magic comment (line 1)' });
   });
   it('gives ops with 1-based lines and numeric figures', () => {
-    const [linear, gelu, mystery] = json.files[0].ops;
+    const [linear, gelu, mystery, view] = json.files[0].ops;
+    assert.deepEqual([view.flops, view.bytes, view.timeUs], [0, 0, 0], 'JSON keeps every op, free ones included');
     assert.deepEqual(
       { op: gelu.op, category: gelu.category, line: gelu.line, endLine: gelu.endLine, scope: gelu.scope, repeat: gelu.repeat, flops: gelu.flops, bytes: gelu.bytes, intensity: gelu.intensity, timeUs: gelu.timeUs, bound: gelu.bound },
       { op: 'torch.nn.functional.gelu', category: 'pointwise', line: 11, endLine: 11, scope: 'MLP.forward', repeat: 12, flops: 201_326_592, bytes: 100_663_296, intensity: 2, timeUs: 38.2, bound: 'memory' },

@@ -1,6 +1,6 @@
 // The Markdown report: summary, FLOP-vs-time table by op class, findings ranked by time saved, and the per-op table.
 import type { Analysis } from '../../core/ir/types';
-import { type FileReport, findingsByTimeSaved, lineOf, opName, opsInSourceOrder } from '../report';
+import { type FileReport, findingsByTimeSaved, freeOpList, isFree, lineOf, opName, opsInSourceOrder } from '../report';
 import { ruleHelpUri } from '../rule-docs';
 import { formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatShare, formatTime } from '../units';
 
@@ -58,8 +58,11 @@ function findingSection(analysis: Analysis): string[] {
 }
 
 function opSection(analysis: Analysis): string[] {
-  const costs = opsInSourceOrder(analysis.costs);
-  if (!costs.length) return ['', '### Ops', '', 'No tensor ops recognised.'];
+  const all = opsInSourceOrder(analysis.costs);
+  if (!all.length) return ['', '### Ops', '', 'No tensor ops recognised.'];
+  const costs = all.filter((cost) => !isFree(cost));
+  const free = all.filter(isFree);
+  const freeLine = free.length ? ['', `Free (no FLOPs, no DRAM traffic): ${cell(freeOpList(free))}`] : [];
   return [
     '', '### Ops', '',
     ...table(['op', 'line', 'FLOPs', 'bytes', 'FLOP/B', 'time', 'bound', 'repeat'], ['l', 'r', 'r', 'r', 'r', 'r', 'l', 'r'],
@@ -73,6 +76,7 @@ function opSection(analysis: Analysis): string[] {
         cost.bound,
         cost.repeat === 1 ? '' : `×${cost.repeat}`,
       ])),
+    ...freeLine,
   ];
 }
 

@@ -1,6 +1,6 @@
 // The human report: per-op table, where the time goes, the assumptions behind the figures, and the findings.
 import type { Analysis } from '../../core/ir/types';
-import { type FileReport, findingsInOrder, lineOf, opName, opsInSourceOrder, peaksFor } from '../report';
+import { type FileReport, findingsInOrder, freeOpList, isFree, lineOf, opName, opsInSourceOrder, peaksFor } from '../report';
 import {
   formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatShare, formatTime,
 } from '../units';
@@ -52,8 +52,11 @@ function summaryLine(analysis: Analysis): string {
 }
 
 function opLines(analysis: Analysis): string[] {
-  const costs = opsInSourceOrder(analysis.costs);
-  if (costs.length === 0) return ['  No tensor ops recognised.'];
+  const all = opsInSourceOrder(analysis.costs);
+  if (all.length === 0) return ['  No tensor ops recognised.'];
+  // Free ops (views, no-op dropout) would fill the table with zeros; they are named in one line below it instead.
+  const costs = all.filter((cost) => !isFree(cost));
+  const free = all.filter(isFree);
   const rows = costs.map((cost) => [
     opName(cost.node),
     String(lineOf(cost.node.span.startLine)),
@@ -64,7 +67,9 @@ function opLines(analysis: Analysis): string[] {
     cost.bound,
     cost.repeat === 1 ? '' : `×${cost.repeat}`,
   ]);
-  return renderTable(OP_COLUMNS, rows);
+  const lines = costs.length ? renderTable(OP_COLUMNS, rows) : ['  No op does arithmetic or moves data.'];
+  if (free.length) lines.push(`  Free (no FLOPs, no DRAM traffic): ${freeOpList(free)}`);
+  return lines;
 }
 
 function classLines(analysis: Analysis): string[] {

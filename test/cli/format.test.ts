@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { formatJson, toJsonReport } from '../../src/cli/format/json';
 import { formatText } from '../../src/cli/format/text';
 import { formatBytes, formatFlops, formatIntensity, formatShare, formatTime } from '../../src/cli/units';
-import { fixtureAnalysis, GELU_BYTES, LINEAR_BYTES, LINEAR_FLOPS } from './fixture-analysis';
+import { fixtureAnalysis, GELU_BYTES, LINEAR_FLOPS } from './fixture-analysis';
 
 const reports = () => [{ path: 'examples/mlp.py', analysis: fixtureAnalysis() }];
 

@@ -1,0 +1,89 @@
+// [tool.memwall] in pyproject.toml as the CLI reads it: found above the file, applied, and named when it is wrong.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { findPyproject, loadProjectConfig } from '../../src/workspace/project';
+
+const ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+let project: string;
+
+function write(relative: string, text: string) {
+  const file = path.join(project, relative);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+function memwall(args: string[], cwd = project) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+before(() => {
+  if (!existsSync(CLI)) execFileSync(process.execPath, ['esbuild.js'], { cwd: ROOT, stdio: 'inherit' });
+  project = mkdtempSync(path.join(tmpdir(), 'memwall-project-'));
+  write('pyproject.toml', [
+    '[project]',
+    'name = "demo"',
+    '',
+    '[tool.memwall]',
+    'gpu = "a100-80gb-sxm"',
+    'dtype = "fp16"',
+    'dims = { B = 2, T = 64 }',
+    '',
+    '[[tool.memwall.custom-gpus]]',
+    'id = "half-h100"',
+    'base = "h100-sxm"',
+    'bandwidth = 1.675e12',
+    '',
+  ].join('\n'));
+  write('model/gelu.py', 'import torch\nimport torch.nn.functional as F\nx = torch.randn(8, 1024, 3072, dtype=torch.bfloat16)\ny = F.gelu(x)\n');
+  write('broken/pyproject.toml', '[tool.memwall]\ndims = { B = "eight" }\n');
+  write('broken/a.py', 'x = 1\n');
+});
+
+after(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+describe('pyproject.toml [tool.memwall]', () => {
+  it('is found above the file and read once per cache', () => {
+    const cache = new Map();
+    const first = loadProjectConfig(path.join(project, 'model/gelu.py'), cache);
+    assert.equal(first.pyprojectPath, path.join(project, 'pyproject.toml'));
+    assert.equal(first.root, project);
+    assert.deepEqual(first.config?.external?.dims, { B: 2, T: 64 });
+    assert.equal(first.config?.gpu, 'a100-80gb-sxm');
+    assert.equal(loadProjectConfig(path.join(project, 'model/other.py'), cache), first);
+    assert.equal(findPyproject(path.join(tmpdir(), 'no-project-here', 'a.py'), tmpdir()), undefined);
+  });
+
+  it('sets the GPU and dtype of the CLI run; --gpu outranks it and may name a custom GPU from it', () => {
+    const fromProject = JSON.parse(memwall(['analyze', 'model/gelu.py', '--format', 'json']).stdout).files[0];
+    assert.equal(fromProject.gpu, 'a100-80gb-sxm');
+    assert.equal(fromProject.dtype, 'fp16');
+    const custom = memwall(['analyze', 'model/gelu.py', '--format', 'json', '--gpu', 'half-h100']);
+    assert.equal(custom.code, 0, custom.stderr);
+    const gelu = JSON.parse(custom.stdout).files[0].ops.find((op: { op: string }) => op.op === 'torch.nn.functional.gelu');
+    assert.equal(JSON.parse(custom.stdout).files[0].gpu, 'half-h100');
+    assert.equal(gelu.bytes, 2 * 8 * 1024 * 3072 * 2);
+  });
+
+  it('names the pyproject.toml and the bad value in one line, exit 2', () => {
+    const { code, stderr } = memwall(['analyze', 'broken/a.py']);
+    assert.equal(code, 2);
+    assert.equal(stderr.trimEnd().split('\n').length, 1);
+    assert.match(stderr, /pyproject\.toml.*dims\.B must be a positive integer/);
+  });
+
+  it('names a GPU id it does not know, and where it was written', () => {
+    write('typo/pyproject.toml', '[tool.memwall]\ngpu = "h100-sxn"\n');
+    write('typo/a.py', 'x = 1\n');
+    const { code, stderr } = memwall(['analyze', 'typo/a.py']);
+    assert.equal(code, 2);
+    assert.match(stderr, /^memwall: typo\/pyproject\.toml \[tool\.memwall\] gpu: unknown GPU "h100-sxn"/);
+  });
+});

@@ -27,13 +27,15 @@ export const memoryBoundHotspot: Rule = {
   name: 'memory-bound-hotspot',
   kind: 'memory-bound',
   defaultSeverity: 'information',
+  // Below every fusion rule: an op a fusion finding already covers is reported there, with its remedy.
+  specificity: -1,
   underCompile: {
     fuses: true,
     note: 'Inductor fuses this op with its pointwise and reduction neighbours where their shapes allow, so its own DRAM round trip mostly disappears.',
   },
   doc: {
     summary: 'An op that dominates the forward\'s time while waiting on memory',
-    finds: 'The few costliest memory-bound ops of each forward (each at least 5% of its estimated time, at most 5 per forward), ranked by time.',
+    finds: 'The few costliest memory-bound ops of each forward (each at least 5% of its estimated time, at most 5 per forward), ranked by time; an op that a fusion finding (MW2xx) already covers is reported there instead.',
     whyCosts: 'A memory-bound op\'s arithmetic intensity (FLOPs per DRAM byte) is below the GPU\'s ridge point, so its time is its bytes divided by the bandwidth and the compute units idle. On an H100 a bf16 add does 1 FLOP per 6 bytes against a ridge of ~295 FLOP/B on tensor cores and ~20 on the vector unit.',
     example: 'h = F.gelu(self.c_fc(x))  # reads and writes B·T·4C elements for a few FLOPs each',
     useInstead: 'Cut the bytes: fuse the op with its neighbours (torch.compile, a Triton kernel, a fused library kernel such as Liger-Kernel), keep activations in bf16, or remove copies. The MW2xx findings name the concrete fusions.',
@@ -42,7 +44,7 @@ export const memoryBoundHotspot: Rule = {
     const byForward = new Map<number, { op: OpNode; cost: CostedOp; time: number }[]>();
     for (const cost of ctx.costs) {
       const op = cost.node;
-      if (cost.bound !== 'memory' || op.category === 'view' || op.fusedBy === 'fallback') continue;
+      if (cost.bound !== 'memory' || ['view', 'creation'].includes(op.category) || op.fusedBy === 'fallback') continue;
       const time = ctx.index.totalTimeUs(op.id);
       if (time === null || time <= 0) continue;
       const key = ctx.index.forwardKey(op.id);

@@ -47,6 +47,8 @@ export const handWrittenAttention: Rule = {
       if (!region) continue;
       const ops = [region.scores, ...region.beforeSoftmax, region.softmax, ...region.afterSoftmax, region.output];
       const opIds = ops.map((op) => op.id);
+      // The mask computation (`self.bias[...] == 0`) goes with the region: SDPA takes is_causal or the mask itself.
+      const feeders = feedersOf(index, ops);
       const saving = index.fusionSaving(opIds);
       const scores = output(region.scores);
       const scoreBytes = scores ? index.bytes(scores) : null;
@@ -56,7 +58,7 @@ export const handWrittenAttention: Rule = {
       const fix = sdpaFix(ctx, region);
       findings.push({
         span: region.scores.span,
-        opIds,
+        opIds: [...opIds, ...feeders.map((op) => op.id)],
         message:
           `Hand-written attention (${opChain(ops)}, ${lineRange(sorted)}) materialises the scores` +
           `${shape ? ` [${shape.join(', ')}]` : ''}${scoreBytes === null ? '' : ` (${formatBytes(scoreBytes)})`} and passes them ` +
@@ -109,6 +111,26 @@ export function attentionRegion(index: GraphIndex, softmax: OpNode): AttentionRe
     last = next;
   }
   return undefined;
+}
+
+/** Small ops whose results only the region reads (the mask comparison), found by walking back from its inputs. */
+function feedersOf(index: GraphIndex, region: readonly OpNode[]): OpNode[] {
+  const inside = new Set(region.map((op) => op.id));
+  const feeders: OpNode[] = [];
+  const visit = (op: OpNode, depth: number): void => {
+    for (const input of op.inputs) {
+      const producer = index.producer(input);
+      if (!producer || inside.has(producer.id) || depth > 3) continue;
+      if (producer.category !== 'pointwise' && producer.category !== 'view') continue;
+      const readers = producer.outputs.flatMap((value) => index.consumers(value));
+      if (readers.length === 0 || !readers.every((reader) => inside.has(reader.id))) continue;
+      inside.add(producer.id);
+      feeders.push(producer);
+      visit(producer, depth + 1);
+    }
+  };
+  for (const op of region) visit(op, 0);
+  return feeders.filter((op) => op.category !== 'view');
 }
 
 /** The input an elementwise op carries forward: the largest (the scores, not the mask or the scale). */

@@ -24,10 +24,11 @@ export const horizontalGemms: Rule = {
   },
   check(ctx: RuleContext): RuleFinding[] {
     const { index } = ctx;
-    const byInput = new Map<number, OpNode[]>();
+    const byInput = new Map<string, OpNode[]>();
     for (const op of index.ops) {
       if (canonicalOp(op) !== 'linear' || !op.inputs[0]) continue;
-      const key = index.throughViews(op.inputs[0]).id;
+      // Projections of one forward: the same input fed to separate modules from a script is not one layer.
+      const key = `${index.throughViews(op.inputs[0]).id}|${op.scope}`;
       const list = byInput.get(key) ?? [];
       list.push(op);
       byInput.set(key, list);

@@ -61,11 +61,12 @@ export class GraphIndex {
         const list = this.consumersByValue.get(value.id) ?? [];
         list.push(op);
         this.consumersByValue.set(value.id, list);
-        if (value.producer !== undefined && this.opById.has(value.producer)) this.union(op.id, value.producer);
+        const producer = value.producer === undefined ? undefined : this.opById.get(value.producer);
+        if (producer && !isExampleInput(producer)) this.union(op.id, producer.id);
       });
     }
     for (const op of this.ops) {
-      if (op.fusedBy === 'fallback') continue;
+      if (op.fusedBy === 'fallback' || isExampleInput(op)) continue;
       const root = this.find(op.id);
       this.forwardTime.set(root, (this.forwardTime.get(root) ?? 0) + (this.totalTimeUs(op.id) ?? 0));
     }
@@ -237,6 +238,14 @@ export class GraphIndex {
     const rootB = this.find(b);
     if (rootA !== rootB) this.parent.set(Math.max(rootA, rootB), Math.min(rootA, rootB));
   }
+}
+
+/**
+ * `torch.randn(...)` at module level (a `__main__` block's example input) is not part of any forward: it neither
+ * links the modules it is fed to into one forward nor adds to a forward's time.
+ */
+export function isExampleInput(op: OpNode): boolean {
+  return op.category === 'creation' && op.scope === '<module>';
 }
 
 function elementBytes(value: TensorValue, fallback: DType): number {

@@ -61,6 +61,9 @@ export function sdpaFix(ctx: RuleContext, region: AttentionRegion): Fix | undefi
     if (probability !== null) keywords.push(`dropout_p=${probability}`);
   }
   if (scale !== undefined) keywords.push(`scale=${scale}`);
+  // SDPA's own parameter order: attn_mask, dropout_p, is_causal, scale.
+  const order = ['attn_mask', 'dropout_p', 'is_causal', 'scale'];
+  keywords.sort((a, b) => order.indexOf(a.split('=')[0] as string) - order.indexOf(b.split('=')[0] as string));
 
   const call = `${functionalPrefix(text)}scaled_dot_product_attention(${[q, k, v, ...keywords].join(', ')})`;
   const firstLine = region.scores.span.startLine;

@@ -1,7 +1,7 @@
 // The roofline panel's browser code: draws the server's chart data, posts reveal / what-if / export messages back.
 import { renderRoofline } from '../src/core/chart/render.js';
 import { CHART_CSS } from '../src/core/chart/style.js';
-import { BOUND_SHORT, formatBytes, formatFlops, formatIntensity, formatPercent, formatTime } from '../src/core/chart/format.js';
+import { BOUND_SHORT, formatAssumption, formatBytes, formatFlops, formatIntensity, formatPercent, formatTime } from '../src/core/chart/format.js';
 import type { ChartData } from '../src/core/chart/types.js';
 import { DTYPE_CHOICES, isHostToWebview, type HostToWebview, type RooflineResult, type WebviewToHost, type WhatIf } from '../src/protocol.js';
 import { button, dropdown, registerControls, textField } from './controls.js';
@@ -179,13 +179,13 @@ interface Row {
 const COLUMNS: readonly { key: SortKey | null; title: string; cell: (row: Row) => string; numeric?: boolean }[] = [
   { key: 'line', title: 'line', cell: (r) => String(r.line + 1), numeric: true },
   { key: 'label', title: 'op', cell: (r) => r.label },
-  { key: null, title: '×', cell: (r) => (r.repeat === null ? '' : String(r.repeat)), numeric: true },
-  { key: null, title: 'FLOPs', cell: (r) => formatFlops(r.flops), numeric: true },
-  { key: 'bytes', title: 'bytes', cell: (r) => formatBytes(r.bytes), numeric: true },
-  { key: 'intensity', title: 'FLOP/B', cell: (r) => (r.intensity === null ? '—' : formatIntensity(r.intensity)), numeric: true },
+  { key: 'bound', title: 'bound', cell: (r) => BOUND_SHORT[r.bound] ?? r.bound },
   { key: 'time', title: 'time', cell: (r) => formatTime(r.time), numeric: true },
   { key: null, title: 'share', cell: (r) => (r.share === null ? '' : formatPercent(r.share)), numeric: true },
-  { key: 'bound', title: 'bound', cell: (r) => BOUND_SHORT[r.bound] ?? r.bound },
+  { key: 'intensity', title: 'FLOP/B', cell: (r) => (r.intensity === null ? '—' : formatIntensity(r.intensity)), numeric: true },
+  { key: 'bytes', title: 'bytes', cell: (r) => formatBytes(r.bytes), numeric: true },
+  { key: null, title: 'FLOPs', cell: (r) => formatFlops(r.flops), numeric: true },
+  { key: null, title: '×', cell: (r) => (r.repeat === null ? '' : String(r.repeat)), numeric: true },
 ];
 
 function sortValue(row: Row, key: SortKey): number | string {
@@ -199,15 +199,19 @@ function sortValue(row: Row, key: SortKey): number | string {
   }
 }
 
+/** A view or reshape that the cost model prices at zero bytes: listed in the notes, not in the table. */
+const isFreeView = (op: ChartData['unplotted'][number]): boolean => op.category === 'view' && !op.bytes;
+
 function renderTable(host: HTMLElement, chart: ChartData, current: ReadonlySet<number>): void {
   const rows: Row[] = [
     ...chart.points.map((p) => ({
       id: p.id, line: p.line, label: p.label, scope: p.scope, repeat: p.repeat, time: p.timeUs, bytes: p.bytes,
       flops: p.flops, intensity: p.intensity, share: p.share, bound: p.bound,
     })),
-    ...chart.unplotted.map((u) => ({
+    // Views move no bytes and do no arithmetic: the notes count them instead of filling the table.
+    ...chart.unplotted.filter((u) => !isFreeView(u)).map((u) => ({
       id: u.id, line: u.line, label: u.label, scope: u.scope, repeat: null, time: u.timeUs, bytes: u.bytes,
-      flops: null, intensity: null, share: null, bound: u.bound,
+      flops: u.flops, intensity: null, share: null, bound: u.bound,
     })),
   ].filter((row) => !state.scope || row.scope === state.scope);
   const { key, descending } = state.sort;
@@ -250,6 +254,11 @@ function renderTable(host: HTMLElement, chart: ChartData, current: ReadonlySet<n
       const td = tr.insertCell();
       if (column.numeric) td.className = 'numeric';
       td.textContent = column.cell(row);
+      if (column.key === 'bound') td.className = 'bound';
+      if (column.key === 'label') {
+        td.className = 'label';
+        td.title = row.label;
+      }
     }
   }
   host.replaceChildren(table);
@@ -257,8 +266,11 @@ function renderTable(host: HTMLElement, chart: ChartData, current: ReadonlySet<n
 
 function renderNotes(host: HTMLElement, result: RooflineResult, chart: ChartData): void {
   const items: string[] = [];
-  if (chart.unplotted.length) items.push(`${chart.unplotted.length} ops are not on the chart (views, copies or unpriced ops); the table lists them.`);
-  if (chart.assumptions.length) items.push(`Sizes: ${chart.assumptions.map((a) => `${a.symbol}=${a.value} (${a.source})`).join(', ')}.`);
+  const views = chart.unplotted.filter(isFreeView).length;
+  const others = chart.unplotted.length - views;
+  if (views) items.push(`${views} views (view, transpose, split...) move no data and are left out of the chart and the table.`);
+  if (others) items.push(`${others} ops are in the table but not on the chart: they do no arithmetic or could not be priced.`);
+  if (chart.assumptions.length) items.push(`Sizes: ${chart.assumptions.map(formatAssumption).join(', ')}.`);
   for (const fusion of chart.fusions) items.push(`${fusion.code} line ${fusion.line + 1}: fused, saves ${formatBytes(fusion.bytesSaved)}, ≈ ${formatTime(fusion.timeSavedUs)}.`);
   items.push(...result.notes);
   const list = document.createElement('ul');

@@ -5,7 +5,7 @@ import { choosePeak } from '../core/cost/price';
 import { dimSymbols } from '../core/ir/dims';
 import type { Analysis, CostedOp, DType } from '../core/ir/types';
 import {
-  formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatTensor, formatTime,
+  formatAssumption, formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatTensor, formatTime,
 } from '../core/chart/format';
 import { spanContains, spanToRange } from './convert';
 
@@ -75,13 +75,13 @@ export function hoverMarkdown(analysis: Analysis, cost: CostedOp): string {
   for (const value of [...node.inputs, ...node.outputs]) for (const dim of value.shape ?? []) dimSymbols(dim, symbols);
   dimSymbols(node.repeat, symbols);
   const sizes = analysis.assumptions.filter((assumption) => symbols.has(assumption.symbol));
-  if (sizes.length) lines.push(`sizes: ${sizes.map((a) => `${a.symbol}=${a.value} (${a.source})`).join(', ')}  `);
+  if (sizes.length) lines.push(`sizes: ${sizes.map(formatAssumption).join(', ')}  `);
   for (const finding of analysis.findings.filter((f) => f.opIds.includes(node.id))) {
     const saved = finding.timeSavedUs !== null ? ` — saves ≈ ${formatTime(finding.timeSavedUs)}` : '';
     lines.push(`**${finding.code}** ${finding.message}${saved}  `);
   }
   const notes = [...cost.explain, ...node.notes];
-  if (notes.length) lines.push('', ...notes.map((note) => `- ${note}`));
+  if (notes.length) lines.push('', '---', '', 'How it was priced:', '', ...notes.map((note) => `- ${note}`));
   return lines.join('\n');
 }
 

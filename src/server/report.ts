@@ -1,7 +1,7 @@
 // The `memwall/report` request: one document's summary, op table and findings as Markdown.
 import type { Analysis } from '../core/ir/types';
 import {
-  BOUND_SHORT, formatBytes, formatFlops, formatIntensity, formatPercent, formatTime,
+  BOUND_SHORT, formatAssumption, formatBytes, formatFlops, formatIntensity, formatPercent, formatTime,
 } from '../core/chart/format';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -15,7 +15,7 @@ export function reportMarkdown(fileName: string, analysis: Analysis): string {
       `${formatPercent(total.memoryBoundShare)} of the time memory-bound, ${formatPercent(total.computeBoundShare)} compute-bound, ` +
       `${formatPercent(total.overheadBoundShare)} overhead-bound` + (total.unpricedOps ? ` · ${total.unpricedOps} ops not priced` : ''),
     '',
-    `Sizes: ${analysis.assumptions.map((a) => `${a.symbol}=${a.value} (${a.source})`).join(', ') || 'none needed'}`,
+    `Sizes: ${analysis.assumptions.map(formatAssumption).join(', ') || 'none needed'}`,
     '',
     '| line | op | scope | × | FLOPs | bytes | FLOP/B | time | bound |',
     '|---:|---|---|---:|---:|---:|---:|---:|---|',

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { resolveHardware } from '../../src/core/cost/hardware';
 import { roofsFor } from '../../src/core/chart/data';
-import { formatBytes, formatIntensity, formatTime } from '../../src/core/chart/format';
+import { formatBytes, formatIntensity, formatTick, formatTime } from '../../src/core/chart/format';
 import { MARGIN, renderRoofline } from '../../src/core/chart/render';
 import type { ChartData, ChartPoint } from '../../src/core/chart/types';
 
@@ -154,5 +154,12 @@ describe('roofline chart', () => {
     assert.equal(formatTime(34.2), '34 µs');
     assert.equal(formatTime(1900), '1.90 ms');
     assert.equal(formatTime(0.4), '0.40 µs');
+    assert.equal(formatTime(4), '4.0 µs');
+    assert.equal(formatTime(0), '0 µs');
+    assert.equal(formatBytes(0), '0 B');
+    assert.equal(formatIntensity(0), '0');
+    assert.equal(formatTick(1e15), '1 P');
+    assert.equal(formatTick(0.1), '0.1');
+    assert.equal(formatTick(1000), '1 k');
   });
 });

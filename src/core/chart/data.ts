@@ -54,8 +54,8 @@ export function chartDataFromAnalysis(analysis: Analysis): ChartData {
     const reason = unplottableReason(cost);
     if (reason !== undefined) {
       unplotted.push({
-        id: node.id, op: node.op, label: node.label, line: node.span.startLine, reason,
-        timeUs: cost.timeUs, bytes: cost.bytes, bound: cost.bound, scope: node.scope,
+        id: node.id, op: node.op, label: node.label, category: node.category, line: node.span.startLine, reason,
+        flops: cost.flops, timeUs: cost.timeUs, bytes: cost.bytes, bound: cost.bound, scope: node.scope,
       });
       continue;
     }

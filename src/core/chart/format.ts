@@ -19,11 +19,25 @@ function significant(value: number): string {
 /** `1.61 G`, `100.7 M`, `512` — decimal SI prefixes (bytes are 10^6 per MB, as datasheets count them). */
 export function formatSi(value: number, unit = ''): string {
   if (!Number.isFinite(value)) return `? ${unit}`.trim();
+  if (value === 0) return `0 ${unit}`.trim();
   const magnitude = Math.abs(value);
   for (const [scale, prefix] of SI_PREFIXES) {
     if (magnitude >= scale) return `${significant(value / scale)} ${prefix}${unit}`;
   }
   return `${significant(value)} ${unit}`.trim();
+}
+
+/** Axis ticks: `0.1`, `10`, `1k`, `100 T` — no trailing zeros. */
+export function formatTick(value: number): string {
+  for (const [scale, prefix] of SI_PREFIXES) {
+    if (Math.abs(value) >= scale) return `${Number((value / scale).toPrecision(3))} ${prefix}`;
+  }
+  return String(Number(value.toPrecision(3)));
+}
+
+/** `B=8 from magic comment (line 3)`: a size with where it came from. */
+export function formatAssumption(assumption: { readonly symbol: string; readonly value: number | string; readonly source: string }): string {
+  return `${assumption.symbol}=${assumption.value} from ${assumption.source}`;
 }
 
 export const formatFlops = (flops: number | null): string => (flops === null ? 'unknown' : formatSi(flops, 'FLOP'));
@@ -34,18 +48,21 @@ export const formatBandwidth = (bytesPerSecond: number): string => formatSi(byte
 /** Intensity in FLOP/byte: `2.0`, `295`, `0.17`. */
 export function formatIntensity(intensity: number | null): string {
   if (intensity === null || !Number.isFinite(intensity)) return 'unknown';
+  if (intensity === 0) return '0';
   if (intensity >= 100) return intensity.toFixed(0);
   if (intensity >= 1) return intensity.toFixed(1);
   return intensity.toPrecision(2);
 }
 
-/** Microseconds as `34 µs`, `1.9 ms`, `0.40 µs`, `2.1 s`. */
+/** Microseconds as `34 µs`, `4.0 µs`, `0.40 µs`, `1.90 ms`, `2.10 s`. */
 export function formatTime(timeUs: number | null): string {
   if (timeUs === null || !Number.isFinite(timeUs)) return 'unknown';
   if (timeUs >= 1e6) return `${significant(timeUs / 1e6)} s`;
   if (timeUs >= 1e3) return `${significant(timeUs / 1e3)} ms`;
   if (timeUs >= 10) return `${timeUs.toFixed(0)} µs`;
-  return `${significant(timeUs)} µs`;
+  if (timeUs >= 1) return `${timeUs.toFixed(1)} µs`;
+  if (timeUs === 0) return '0 µs';
+  return `${timeUs.toFixed(2)} µs`;
 }
 
 export function formatPercent(fraction: number): string {

@@ -2,7 +2,7 @@
 import { scaleLog, type ScaleLogarithmic } from 'd3-scale';
 import type { ChartData, ChartPoint, Ridge } from './types';
 import { ridgesOf } from './ridges';
-import { formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatSi, formatTime } from './format';
+import { formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatTick, formatTime } from './format';
 import { CHART_CSS } from './style';
 
 export interface RenderOptions {
@@ -31,9 +31,6 @@ export interface RooflineLayout {
   readonly ridges: readonly Ridge[];
 }
 
-const decadeBelow = (value: number): number => 10 ** Math.floor(Math.log10(value));
-const decadeAbove = (value: number): number => 10 ** Math.ceil(Math.log10(value));
-
 export function layoutRoofline(data: ChartData, options: RenderOptions = {}): RooflineLayout {
   const width = options.width ?? 760;
   const height = options.height ?? 480;
@@ -45,9 +42,10 @@ export function layoutRoofline(data: ChartData, options: RenderOptions = {}): Ro
     ...data.fusions.map((f) => f.intensity),
     ...ridges.map((r) => r.intensity),
   ].filter((value) => value > 0 && Number.isFinite(value));
+  // Margins around the data rather than whole decades: a 989 TFLOP/s roof would otherwise leave a decade empty above.
   const xDomain = options.xDomain ?? [
-    decadeBelow(Math.min(0.1, ...intensities) / 2),
-    decadeAbove(Math.max(1000, ...intensities) * 2),
+    Math.min(0.1, ...intensities) / 2.5,
+    Math.max(1000, ...intensities) * 2.5,
   ];
   const bandwidth = memoryRoofs.length ? Math.max(...memoryRoofs.map((roof) => roof.value)) : 1e12;
   const performances = [...data.points.map((p) => p.performance), ...data.fusions.map((f) => f.performance)].filter(
@@ -55,8 +53,8 @@ export function layoutRoofline(data: ChartData, options: RenderOptions = {}): Ro
   );
   const topPeak = computePeaks.length ? Math.max(...computePeaks) : Math.max(1e12, ...performances);
   const yDomain = options.yDomain ?? [
-    decadeBelow(Math.min(bandwidth * xDomain[0] * 10, ...performances.map((p) => p / 2))),
-    decadeAbove(topPeak * 1.5),
+    Math.min(bandwidth * xDomain[0] * 4, ...performances.map((p) => p / 2.5)),
+    topPeak * 2.5,
   ];
   const x = scaleLog().domain([xDomain[0], xDomain[1]]).range([MARGIN.left, width - MARGIN.right]);
   const y = scaleLog().domain([yDomain[0], yDomain[1]]).range([height - MARGIN.bottom, MARGIN.top]);
@@ -118,10 +116,10 @@ export function renderRoofline(data: ChartData, options: RenderOptions = {}): st
   parts.push('</g><g class="axes">');
   parts.push(`<rect class="plot-area" x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="none"/>`);
   for (const tick of decades(x.domain())) {
-    parts.push(`<text class="tick tick-x" x="${fixed(x(tick))}" y="${bottom + 14}" text-anchor="middle">${formatSi(tick)}</text>`);
+    parts.push(`<text class="tick tick-x" x="${fixed(x(tick))}" y="${bottom + 14}" text-anchor="middle">${formatTick(tick)}</text>`);
   }
   for (const tick of decades(y.domain())) {
-    parts.push(`<text class="tick tick-y" x="${left - 6}" y="${fixed(y(tick) + 4)}" text-anchor="end">${formatSi(tick)}</text>`);
+    parts.push(`<text class="tick tick-y" x="${left - 6}" y="${fixed(y(tick) + 4)}" text-anchor="end">${formatTick(tick)}</text>`);
   }
   parts.push(
     `<text class="axis-title" x="${(left + right) / 2}" y="${height - 8}" text-anchor="middle">arithmetic intensity (FLOP/byte)</text>`,

@@ -49,7 +49,9 @@ export interface UnplottedOp {
   readonly op: string;
   readonly label: string;
   readonly line: number;
+  readonly category: Category;
   readonly reason: string;
+  readonly flops: number | null;
   readonly timeUs: number | null;
   readonly bytes: number | null;
   readonly bound: Bound;

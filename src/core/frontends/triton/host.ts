@@ -48,6 +48,11 @@ export type HostEnvironment = Map<string, HostValue>;
 const UNKNOWN: HostValue = { kind: 'unknown' };
 
 export class HostEvaluator {
+  /** `q[2]` → `N_CTX`: names for `q.shape[2]`, from the kernel parameter the expression feeds at a launch. */
+  preferredShapeNames = new Map<string, string>();
+  /** One symbol per unknown dim of a tensor, so that every `q.shape[2]` of a wrapper is the same size. */
+  private readonly shapeSymbols = new WeakMap<TensorRef, Map<string, Dim>>();
+
   constructor(
     private readonly builder: GraphBuilder,
     /** Sizes the file's `# memwall:` comments bind, to evaluate next_power_of_2 and min/max on symbols. */
@@ -175,7 +180,12 @@ export class HostEvaluator {
         const dim = ref.shape[index.dim.value < 0 ? ref.shape.length + index.dim.value : index.dim.value];
         if (dim) return { kind: 'number', dim };
       }
-      return { kind: 'number', dim: sym(hint ?? `${objectNode.text}_dim${indexNode.text.replace(/\W/g, '')}`) };
+      const key = `${objectNode.text}[${indexNode.text}]`;
+      const known = ref ? this.shapeSymbols.get(ref)?.get(indexNode.text) : undefined;
+      if (known) return { kind: 'number', dim: known };
+      const dim = sym(this.preferredShapeNames.get(key) ?? hint ?? `${objectNode.text}_dim${indexNode.text.replace(/\W/g, '')}`);
+      if (ref) this.shapeSymbols.set(ref, new Map([...(this.shapeSymbols.get(ref) ?? []), [indexNode.text, dim]]));
+      return { kind: 'number', dim };
     }
     const value = this.evaluate(valueNode, environment);
     const index = this.evaluate(indexNode, environment);

@@ -251,8 +251,28 @@ class Extractor {
       const value = defaultValue ? this.host.evaluate(defaultValue, environment, name) : undefined;
       environment.set(name, value && value.kind !== 'unknown' && value.kind !== 'none' ? value : { kind: 'parameter', name });
     }
+    this.host.preferredShapeNames = this.shapeNamesFromLaunches(functionNode);
     const body = functionNode.childForFieldName('body');
     if (body) this.walkBlock(body, environment, scope, num(1));
+  }
+
+  /** `kernel[grid](..., N_CTX=q.shape[2])`: the size `q.shape[2]` is called N_CTX everywhere in the wrapper. */
+  private shapeNamesFromLaunches(functionNode: SyntaxNode): Map<string, string> {
+    const names = new Map<string, string>();
+    walk(functionNode, (node) => {
+      const launch = this.launchOf(node);
+      if (!launch) return;
+      const args = callArguments(node);
+      launch.kernel.parameters.forEach((parameter, index) => {
+        const value = argument(args, index, parameter.name);
+        const shape = value?.type === 'subscript' ? value.childForFieldName('value') : undefined;
+        const indexNode = value?.childForFieldName('subscript');
+        if (!shape || shape.type !== 'attribute' || shape.childForFieldName('attribute')?.text !== 'shape' || !indexNode) return;
+        const key = `${shape.childForFieldName('object')?.text}[${indexNode.text}]`;
+        if (!names.has(key)) names.set(key, parameter.name);
+      });
+    });
+    return names;
   }
 
   private containsLaunch(node: SyntaxNode): boolean {
@@ -422,6 +442,9 @@ class Extractor {
     for (const [key, value] of configuration.values) bound.set(key, value);
     for (const parameter of kernel.parameters) {
       if (!bound.has(parameter.name) && parameter.defaultValue) bound.set(parameter.name, this.host.evaluate(parameter.defaultValue, this.moduleEnvironment, parameter.name));
+      // A block size nobody fixes stays a symbol of its own name, for the grid and the kernel alike (bind it with
+      // a magic comment).
+      if (!bound.has(parameter.name) && parameter.constexpr) bound.set(parameter.name, { kind: 'number', dim: sym(parameter.name) });
     }
 
     // The grid: a tuple, or a lambda/function of the meta-parameters.

@@ -608,10 +608,12 @@ class Interpreter {
       const method = functionNode.childForFieldName('attribute')?.text ?? '';
       const object = objectNode ? this.evaluate(objectNode, environment, depth) : UNKNOWN('method');
       if (object.kind === 'descriptor') {
-        if (method === 'load') return this.load(node, { kind: 'pointer', base: object.base, shape: object.blockShape, sig: `${object.base}.desc${argument(args, 0, 'offsets')?.text ?? ''}` }, undefined);
+        const offsets = evaluateArgument(0, 'offsets');
+        const pointer: KernelValue = { kind: 'pointer', base: object.base, shape: object.blockShape, sig: `${object.base}@desc(${offsets ? sigOf(offsets) : '?'})` };
+        if (method === 'load') return this.load(node, pointer, undefined);
         if (method === 'store') {
           evaluateArgument(1, 'value');
-          this.store(node, { kind: 'pointer', base: object.base, shape: object.blockShape, sig: `${object.base}.desc${argument(args, 0, 'offsets')?.text ?? ''}` }, undefined);
+          this.store(node, pointer, undefined);
           return { kind: 'const', value: null };
         }
       }
@@ -704,8 +706,9 @@ class Interpreter {
         const base = evaluateArgument(0, 'base');
         const blockShape = this.shapeOf(evaluateArgument(4, 'block_shape') ?? UNKNOWN('block_shape')) ?? [unknownDim('block_shape')];
         if (base?.kind !== 'pointer') return UNKNOWN('block pointer base');
-        const offsets = argument(args, 3, 'offsets')?.text ?? '';
-        return { kind: 'pointer', base: base.base, shape: blockShape, sig: `${base.sig}@block(${offsets})` };
+        // The offsets' own signatures keep their dependence on program ids (pid0...) visible to the byte counts.
+        const offsets = evaluateArgument(3, 'offsets');
+        return { kind: 'pointer', base: base.base, shape: blockShape, sig: `${base.sig}@block(${offsets ? sigOf(offsets) : '?'})` };
       }
       case 'advance': return evaluateArgument(0, 'base') ?? UNKNOWN('advance');
       case 'make_tensor_descriptor': case '_experimental_make_tensor_descriptor': {
@@ -881,6 +884,7 @@ function truthOf(value: KernelValue): boolean | undefined {
 }
 
 function sigOf(value: KernelValue): string {
+  if (value.kind === 'tuple') return `(${value.items.map(sigOf).join(',')})`;
   return value.kind === 'scalar' || value.kind === 'block' || value.kind === 'pointer' ? value.sig : value.kind;
 }
 

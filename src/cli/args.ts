@@ -13,6 +13,7 @@ export type Request =
   | { readonly command: 'help' }
   | { readonly command: 'version' }
   | { readonly command: 'gpus'; readonly format: 'text' | 'json' }
+  | { readonly command: 'rules'; readonly format: 'text' | 'json' | 'markdown' }
   | { readonly command: 'explain'; readonly codes: readonly string[]; readonly format: 'text' | 'json' }
   | (Sizing & {
       readonly command: 'analyze';
@@ -43,6 +44,7 @@ export const USAGE = `Usage:
                   [--format svg|html]
   memwall gpus [--format text|json]
   memwall explain <CODE...> [--format text|json]
+  memwall rules [--format text|json|markdown]
   memwall --help | --version
 
 Exit codes: 0 analysis ran (findings are not errors), 1 a --fail-on condition matched,
@@ -66,7 +68,7 @@ const OPTION_COMMANDS: Readonly<Record<string, readonly string[]>> = {
   dims: ['analyze', 'roofline'],
   'fail-on': ['analyze'],
   out: ['roofline'],
-  format: ['analyze', 'roofline', 'gpus', 'explain'],
+  format: ['analyze', 'roofline', 'gpus', 'explain', 'rules'],
 };
 
 /** `B=8,T=1024` (repeatable) → `{B: 8, T: 1024}`; sizes must be positive whole numbers. */
@@ -122,6 +124,9 @@ export function parseCommandLine(argv: readonly string[]): Request {
     case 'gpus':
       if (rest.length) throw new UsageError(`gpus takes no arguments, got '${rest[0]}'`);
       return { command: 'gpus', format: pickFormat(values.format, ['text', 'json'], 'gpus') };
+    case 'rules':
+      if (rest.length) throw new UsageError(`rules takes no arguments, got '${rest[0]}' (memwall explain ${rest[0]} explains one)`);
+      return { command: 'rules', format: pickFormat(values.format, ['text', 'json', 'markdown'], 'rules') };
     case 'explain':
       if (!rest.length) throw new UsageError('explain: name a rule code, e.g. memwall explain MW201');
       return { command: 'explain', codes: rest.map((code) => code.toUpperCase()), format: pickFormat(values.format, ['text', 'json'], 'explain') };
@@ -145,7 +150,7 @@ export function parseCommandLine(argv: readonly string[]): Request {
       return { command: 'roofline', ...sized, ...(format ? { format } : {}), ...(values.out ? { out: values.out } : {}) };
     }
     default:
-      throw new UsageError(`unknown command '${command}' (expected analyze, roofline, gpus or explain)`);
+      throw new UsageError(`unknown command '${command}' (expected analyze, roofline, gpus, rules or explain)`);
   }
 }
 

@@ -8,6 +8,7 @@ import { FORMATTERS } from './format';
 import { failOnMatches } from './fail-on';
 import { gpusJson, gpusText } from './gpus';
 import { rooflineHtml, rooflineSvg } from './roofline';
+import { ruleTableMarkdown, rulesJson, rulesText } from './rule-table';
 import { AnalysisError, runAnalyze } from './run-analyze';
 
 /** The version printed by --version; esbuild inlines it from package.json at bundle time. */
@@ -36,6 +37,9 @@ async function execute(request: Request, write: (text: string) => void): Promise
       return EXIT.ok;
     case 'explain':
       write(explain(request.codes, request.format));
+      return EXIT.ok;
+    case 'rules':
+      write(request.format === 'json' ? rulesJson() : request.format === 'markdown' ? `${ruleTableMarkdown()}\n` : rulesText());
       return EXIT.ok;
     case 'analyze': {
       const reports = runAnalyze(request, await loadParser());

@@ -125,11 +125,11 @@ describe('MW101 memory-bound hotspot', () => {
   it('reports the costliest memory-bound ops of a forward, not every small one', () => {
     const g = new SyntheticGraph();
     const x = g.input(SHAPE);
-    const big = g.op('torch.nn.functional.gelu', [x], { line: 1, shape: [8, 1024, 3072] });
-    // Forty tiny ops in the same forward (their result feeds the add): each far below 5% of its time.
+    const norm = g.op('torch.nn.functional.layer_norm', [x], { line: 1, category: 'normalization', shape: [8, 1024, 3072] });
+    // Forty tiny ops in the same forward (their result feeds the softmax): each far below 5% of its time.
     let v = g.input([64]);
     for (let i = 0; i < 40; i++) v = g.out(g.op('operator.mul', [v], { line: 10 + i, shape: [64] }));
-    g.op('operator.add', [v, g.out(big)], { line: 2, shape: [8, 1024, 3072] });
+    g.op('torch.softmax', [g.out(norm), v], { line: 2, category: 'softmax', shape: [8, 1024, 3072] });
     const hot = g.run().filter((f) => f.code === 'MW101');
     assert.deepEqual(hot.map((f) => f.span.startLine).sort(), [1, 2]);
     assert.equal(hot[0]!.severity, 'information');

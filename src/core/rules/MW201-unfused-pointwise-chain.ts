@@ -31,10 +31,9 @@ export const unfusedPointwiseChain: Rule = {
       if (!pointwise(op) || op.outputs.length !== 1) continue;
       const output = op.outputs[0];
       if (!output) continue;
-      const readers = index.realConsumers(output);
-      const only = readers[0];
-      if (readers.length !== 1 || !only || !pointwise(only.op)) continue;
-      next.set(op.id, { consumer: only.op, intermediateBytes: index.bytes(output) });
+      const only = index.soleReader(output);
+      if (!pointwise(only)) continue;
+      next.set(op.id, { consumer: only, intermediateBytes: index.bytes(output) });
     }
     // Groups are connected pieces of these edges (a chain, or a tree such as a(x) * b(x) with both used once).
     const parent = new Map<number, number>();

@@ -1,5 +1,6 @@
 // An index over the op graph for rules: consumers of each value, sizes in bytes, forwards, and savings on the GPU.
 import { DTYPE_BYTES, type CostedOp, type DType, type Hardware, type OpNode, type TensorValue } from '../ir/types';
+import { blockLines, codeOf, indentation, lineStart } from './text';
 import type { RunRulesInput } from './types';
 
 /** A consumer reached from a value, with the views (transpose, view, slice...) passed on the way. */
@@ -26,10 +27,15 @@ export class GraphIndex {
   private readonly parent = new Map<number, number>();
   private readonly forwardTime = new Map<number, number>();
   private readonly hardware: Hardware;
+  private readonly text: string;
+  private readonly lines: readonly string[];
+  private readonly escapeCache = new Map<number, boolean>();
 
   constructor(input: RunRulesInput) {
     this.ops = input.graph.ops;
     this.hardware = input.hardware;
+    this.text = input.text;
+    this.lines = input.text.split('\n');
     for (const cost of input.costs) this.costById.set(cost.node.id, cost);
     for (const op of this.ops) {
       this.opById.set(op.id, op);
@@ -102,6 +108,69 @@ export class GraphIndex {
       }
     }
     return out;
+  }
+
+  /**
+   * True when a value is used where no op of the graph reads it: returned, stored, passed to a call MemWall does not
+   * model. Read from the source: the value is assigned to a name (`y = x @ w`) and the name appears later in the
+   * function outside the ops that read it. Such a value is materialised whatever its op readers do.
+   */
+  escapes(value: TensorValue): boolean {
+    const cached = this.escapeCache.get(value.id);
+    if (cached !== undefined) return cached;
+    const result = this.computeEscapes(value);
+    this.escapeCache.set(value.id, result);
+    return result;
+  }
+
+  /** The one op that really reads a value (through views), or undefined when none, several, or the value escapes. */
+  soleReader(value: TensorValue | undefined): OpNode | undefined {
+    if (!value) return undefined;
+    const readers = this.realConsumers(value);
+    const only = readers[0];
+    if (readers.length !== 1 || !only) return undefined;
+    if (this.escapes(value) || only.views.some((view) => view.outputs.some((output) => this.escapes(output)))) return undefined;
+    return only.op;
+  }
+
+  private computeEscapes(value: TensorValue): boolean {
+    const producer = this.producer(value);
+    if (!producer || producer.outputs.length !== 1) return false;
+    const line = producer.span.startLine;
+    const text = this.lines[line] ?? '';
+    const start = lineStart(this.text, line);
+    const prefix = this.text.slice(start, producer.span.start);
+    const assigned = /^\s*([A-Za-z_]\w*)\s*=\s*$/.exec(prefix);
+    const rest = codeOf(text.slice(producer.span.end - start)).trim();
+    // Only a direct `name = <op>` can hand the value to later code under a name.
+    if (!assigned || producer.span.endLine !== line || rest.length > 0) return false;
+    const name = assigned[1] as string;
+    const readers = this.consumers(value);
+    const insideReader = (offset: number) => readers.some((op) => op.span.start <= offset && offset < op.span.end);
+    let last = this.lines.length - 1;
+    for (let header = line - 1; header >= 0; header--) {
+      const candidate = this.lines[header] ?? '';
+      if (/^\s*(async\s+)?def\s/.test(candidate) && indentation(candidate) < indentation(text)) {
+        last = blockLines(this.lines, header).last;
+        break;
+      }
+    }
+    const word = new RegExp(`(?<![\\w.])${name}(?!\\w)`, 'g');
+    for (let current = line + 1; current <= last; current++) {
+      const code = codeOf(this.lines[current] ?? '');
+      const reassigned = new RegExp(`^\\s*${name}\\s*([-+*/@]?=)(?!=)`).test(code);
+      let first = true;
+      for (const match of code.matchAll(word)) {
+        if (reassigned && first) {
+          first = false;
+          continue;
+        }
+        first = false;
+        if (!insideReader(lineStart(this.text, current) + (match.index ?? 0))) return true;
+      }
+      if (reassigned) return false;
+    }
+    return false;
   }
 
   /** The op that wrote a value's bytes, looking back through views; undefined for parameters and inputs. */
@@ -209,7 +278,7 @@ export class GraphIndex {
       }
       for (const output of op.outputs) {
         const readers = this.realConsumers(output);
-        const leaves = readers.length === 0 || readers.some((reach) => !members.has(reach.op.id));
+        const leaves = readers.length === 0 || readers.some((reach) => !members.has(reach.op.id)) || this.escapes(output);
         if (!leaves) continue;
         const bytes = this.bytes(output);
         writes = bytes === null || writes === null ? null : writes + bytes;

@@ -3,11 +3,9 @@ import type { OpNode, TensorValue } from '../ir/types';
 import type { GraphIndex } from './graph-index';
 import { canonicalOp } from './ops';
 
-/** The only op that really reads a value (through views), or undefined when none or several do. */
+/** The only op that really reads a value (through views), or undefined when none or several do or it escapes. */
 export function soleReader(index: GraphIndex, value: TensorValue | undefined): OpNode | undefined {
-  if (!value) return undefined;
-  const readers = index.realConsumers(value);
-  return readers.length === 1 ? readers[0]?.op : undefined;
+  return index.soleReader(value);
 }
 
 /** The op's first output. */

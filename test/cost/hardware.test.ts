@@ -179,3 +179,18 @@ describe('resolveHardware', () => {
     assert.ok(ids.includes('my-h100'));
   });
 });
+
+describe('src/core/cost/README.md GPU table', () => {
+  it('lists every GPU with the database\'s bf16/fp16 tensor peak, fp32 vector peak and bandwidth', () => {
+    const readme = readFileSync(join(__dirname, '../../src/core/cost/README.md'), 'utf8');
+    for (const h of listHardware()) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| ${h.id} |`));
+      assert.ok(row, `${h.id} has a row`);
+      const cells = row.split('|').map((c) => c.trim());
+      const tensor = (h.tensorPeak.bf16 ?? h.tensorPeak.fp16)?.value as number;
+      assert.equal(parseFloat(cells[3] as string), +(tensor / T).toFixed(1), `${h.id} tensor peak`);
+      assert.equal(parseFloat(cells[6] as string), +((h.vectorPeak.fp32?.value as number) / T).toFixed(1), `${h.id} fp32 vector`);
+      assert.equal(parseFloat(cells[8] as string), +(h.bandwidth.value / 1e9).toFixed(1), `${h.id} bandwidth`);
+    }
+  });
+});

@@ -8,6 +8,7 @@ import {
   formatAssumption, formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatTensor, formatTime,
 } from '../core/chart/format';
 import { spanContains, spanToRange } from './convert';
+import { scopeFigures, scopeMarkdown } from './scopes';
 
 /** The innermost priced op whose span holds the offset: in `F.gelu(self.c_fc(x))`, hovering `c_fc` picks the Linear. */
 export function costAt(analysis: Analysis, offset: number): CostedOp | undefined {
@@ -76,10 +77,17 @@ export function hoverMarkdown(analysis: Analysis, cost: CostedOp): string {
   dimSymbols(node.repeat, symbols);
   const sizes = analysis.assumptions.filter((assumption) => symbols.has(assumption.symbol));
   if (sizes.length) lines.push(`sizes: ${sizes.map(formatAssumption).join(', ')}  `);
-  for (const finding of analysis.findings.filter((f) => f.opIds.includes(node.id))) {
+  const findings = analysis.findings.filter((f) => f.opIds.includes(node.id));
+  for (const finding of findings) {
     const saved = finding.timeSavedUs !== null ? ` — saves ≈ ${formatTime(finding.timeSavedUs)}` : '';
     lines.push(`**${finding.code}** ${finding.message}${saved}  `);
   }
+  // Command links: the client trusts exactly these two commands in MemWall's hovers.
+  const links = ['[Show in Roofline](command:memwall.showRoofline)'];
+  for (const code of new Set(findings.map((f) => f.code))) {
+    links.push(`[Explain ${code}](command:memwall.explainFinding?${encodeURIComponent(JSON.stringify([code]))})`);
+  }
+  lines.push(links.join(' · '));
   const notes = [...cost.explain, ...node.notes];
   if (notes.length) lines.push('', '---', '', 'How it was priced:', '', ...notes.map((note) => `- ${note}`));
   return lines.join('\n');
@@ -87,6 +95,11 @@ export function hoverMarkdown(analysis: Analysis, cost: CostedOp): string {
 
 export function hoverAt(document: TextDocument, analysis: Analysis, offset: number): Hover | null {
   const cost = costAt(analysis, offset);
-  if (!cost) return null;
+  if (!cost) {
+    // On a `def` line (name and parameters): the scope's own figures.
+    const scope = scopeFigures(analysis).find((figures) => spanContains(figures.info.span, offset));
+    if (!scope) return null;
+    return { contents: { kind: 'markdown', value: scopeMarkdown(scope, analysis) }, range: spanToRange(document, scope.info.span) };
+  }
   return { contents: { kind: 'markdown', value: hoverMarkdown(analysis, cost) }, range: spanToRange(document, cost.node.span) };
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult,
+  CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { extract, price, type AnalyzeOptions, type ExternalConfig } from '../core/analyze';
@@ -15,6 +15,8 @@ import {
   ANALYZED_NOTIFICATION, EXPLAIN_REQUEST, GPUS_REQUEST, REPORT_REQUEST, ROOFLINE_REQUEST,
   type ExplainParams, type ExplainResult, type GpusResult, type ReportParams, type ReportResult, type RooflineParams, type RooflineResult, type WhatIf,
 } from '../protocol';
+import { codeActions } from './codeActions';
+import { codeLenses } from './codeLens';
 import { toDiagnostics } from './diagnostics';
 import { explainMarkdown } from './explain';
 import { gpuChoices } from './gpus';
@@ -42,6 +44,7 @@ function loadParser(): Promise<PythonParser> {
 
 let canReadConfiguration = false;
 let canRefreshInlayHints = false;
+let canRefreshCodeLenses = false;
 let workspaceRoots: string[] = [];
 const settingsByUri = new Map<string, Promise<MemwallSettings>>();
 
@@ -122,6 +125,7 @@ async function publish(result: DocumentAnalysis): Promise<void> {
 connection.onInitialize((params): InitializeResult => {
   canReadConfiguration = !!params.capabilities.workspace?.configuration;
   canRefreshInlayHints = !!params.capabilities.workspace?.inlayHint?.refreshSupport;
+  canRefreshCodeLenses = !!params.capabilities.workspace?.codeLens?.refreshSupport;
   workspaceRoots = (params.workspaceFolders ?? [])
     .filter((folder) => folder.uri.startsWith('file:'))
     .map((folder) => fileURLToPath(folder.uri));
@@ -132,6 +136,8 @@ connection.onInitialize((params): InitializeResult => {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       hoverProvider: true,
       inlayHintProvider: true,
+      codeLensProvider: { resolveProvider: false },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
     },
     serverInfo: { name: 'memwall', version: '0.1.0' },
   };
@@ -154,6 +160,7 @@ connection.onDidChangeConfiguration(() => {
   store.invalidateAll();
   for (const document of documents.all()) store.schedule(document, (result) => void publish(result), true);
   if (canRefreshInlayHints) void connection.languages.inlayHint.refresh();
+  if (canRefreshCodeLenses) void connection.sendRequest('workspace/codeLens/refresh');
 });
 
 connection.onHover(async (params) => {
@@ -168,6 +175,20 @@ connection.languages.inlayHint.on(async (params) => {
   if (!document) return [];
   const [{ analysis }, settings] = await Promise.all([store.get(document), settingsFor(document.uri)]);
   return analysis ? inlayHints(document, analysis, params.range, settings.inlayHints) : [];
+});
+
+connection.onCodeLens(async (params) => {
+  const document = documents.get(params.textDocument.uri);
+  if (!document) return [];
+  const { analysis } = await store.get(document);
+  return analysis ? codeLenses(document, analysis) : [];
+});
+
+connection.onCodeAction(async (params) => {
+  const document = documents.get(params.textDocument.uri);
+  if (!document) return [];
+  const { analysis } = await store.get(document);
+  return analysis ? codeActions(document, analysis, params.context.diagnostics) : [];
 });
 
 connection.onRequest(ROOFLINE_REQUEST, async (params: RooflineParams): Promise<RooflineResult> => {

@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import type { CodeAction, CodeLens, Diagnostic } from 'vscode-languageserver-protocol';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze } from '../../src/core/analyze';
 import { chartDataFromAnalysis } from '../../src/core/chart/data';
 import {
@@ -160,6 +162,42 @@ describe('language server over stdio', () => {
     }
     assert.ok(latencies.length >= 5, 'hovers were measured');
     t.diagnostic(`gpt_block.py: open → diagnostics ${openToDiagnostics.toFixed(0)} ms (first analysis, parser warm); hover median ${median(latencies).toFixed(2)} ms over ${latencies.length}`);
+  });
+
+  it('offers code lenses on forwards, a hover on def, and a suppression that silences the finding', async (t) => {
+    if (!existsSync(EXAMPLE)) {
+      t.skip('examples/gpt_block.py is not written yet');
+      return;
+    }
+    const text = readFileSync(EXAMPLE, 'utf8');
+    const lenses = await server.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: EXAMPLE_URI } });
+    const forwards = text.split('\n').flatMap((line, index) => (/^\s*def forward\(/.test(line) ? [index] : []));
+    assert.ok(lenses.length >= 2, `code lenses: ${lenses.length}`);
+    for (const lens of lenses) {
+      assert.ok(forwards.includes(lens.range.start.line), `lens on line ${lens.range.start.line + 1} is on a def forward`);
+      assert.match(lens.command?.title ?? '', /^≈ [\d.]+ (µs|ms) on NVIDIA H100 SXM · \d+% of time memory-bound/);
+      assert.equal(lens.command?.command, 'memwall.showRoofline');
+    }
+    const forward = forwards[0]!;
+    const scopeHover = hoverText(await server.hover(EXAMPLE_URI, forward, text.split('\n')[forward]!.indexOf('forward') + 2));
+    assert.match(scopeHover, /\*\*\w+\.forward\*\* — ≈ [\d.]+ (µs|ms) on NVIDIA H100 SXM/);
+
+    const diagnostics = (await server.waitForDiagnostics(EXAMPLE_URI, 1)).diagnostics;
+    const target = diagnostics[0]!;
+    const actions = await server.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri: EXAMPLE_URI }, range: target.range, context: { diagnostics: [target] },
+    });
+    const suppress = actions.find((action) => action.title.startsWith(`Suppress ${target.code}`));
+    assert.ok(suppress?.edit?.changes, actions.map((a) => a.title).join(' | '));
+    assert.ok(actions.some((action) => action.command?.command === 'memwall.explainFinding'));
+    const edit = suppress.edit.changes[EXAMPLE_URI]![0]!;
+    const document = TextDocument.create(EXAMPLE_URI, 'python', 1, text);
+    const suppressed = TextDocument.applyEdits(document, [edit]);
+    server.change(EXAMPLE_URI, 2, suppressed);
+    const after = await server.waitForDiagnostics(EXAMPLE_URI, 2);
+    const sameLine = (d: Diagnostic) => d.code === target.code && d.range.start.line === target.range.start.line;
+    assert.ok(!after.diagnostics.some(sameLine), `${target.code} on line ${target.range.start.line + 1} is silenced by ${JSON.stringify(edit.newText)}`);
+    assert.equal(after.diagnostics.length, diagnostics.length - diagnostics.filter(sameLine).length);
   });
 
   it('survives bad input: syntax errors, an empty file and non-Python text', async () => {

@@ -67,4 +67,14 @@ describe('summarize', () => {
     const scope = empty.scopes.find((s) => s.scope === 'Empty.forward')!;
     assert.deepEqual([scope.timeUs, scope.memoryBoundShare, scope.unpricedOps], [0, 0, 0]);
   });
+
+  it('leaves fallback-path ops out of the aggregates (they do not run when the fused path does)', () => {
+    const withFallback = graphOf([gelu('Attn.forward'), { ...gelu('Attn.forward'), label: 'fallback gelu' }]);
+    const marked = { ...withFallback, ops: withFallback.ops.map((op, i) => (i === 1 ? { ...op, fusedBy: 'fallback' as const } : op)) };
+    const priced = priceGraph(marked, H100, 'bf16', new Map());
+    const result = summarize(marked, priced);
+    assert.ok(priced[1]!.timeUs !== null, 'still priced for its own hover');
+    assert.ok(Math.abs(result.total.timeUs - (priced[0]!.timeUs as number)) < 1e-12);
+    assert.equal(result.classes[0]!.timeUs, priced[0]!.timeUs);
+  });
 });

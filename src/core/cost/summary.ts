@@ -27,6 +27,15 @@ export const OP_CLASSES = ['contraction', 'attention', 'normalization', 'softmax
 
 export const TOTAL_SCOPE = '<total>';
 
+/**
+ * Ops on a fallback path (the `else` of `if self.flash:` next to a fused kernel) do not run when the fused path
+ * does, so aggregates leave them out; each is still priced on its own for its hover. Ops inside torch.compile
+ * regions stay in, priced as eager kernels: an upper bound.
+ */
+function counted(cost: CostedOp): boolean {
+  return cost.node.fusedBy !== 'fallback';
+}
+
 export function summarize(graph: OpGraph, costs: readonly CostedOp[]): Summary {
   const scopeNames: string[] = [];
   for (const scope of graph.scopes) if (!scopeNames.includes(scope.name)) scopeNames.push(scope.name);
@@ -46,6 +55,7 @@ export function summarizeScope(scope: string, costs: readonly CostedOp[]): Scope
   const byBound = { memory: 0, compute: 0, overhead: 0 };
   let unpricedOps = 0;
   for (const cost of costs) {
+    if (!counted(cost)) continue;
     if (cost.timeUs === null || cost.flops === null || cost.bytes === null) {
       unpricedOps++;
       continue;
@@ -76,7 +86,7 @@ export function classTable(costs: readonly CostedOp[]): ClassShare[] {
   let allTime = 0;
   for (const cost of costs) {
     const opClass = OP_CLASS_OF[cost.node.category];
-    if (opClass === null || cost.timeUs === null || cost.flops === null) continue;
+    if (opClass === null || !counted(cost) || cost.timeUs === null || cost.flops === null) continue;
     const entry = totals.get(opClass) ?? { flops: 0, timeUs: 0 };
     entry.flops += cost.flops * cost.repeat;
     entry.timeUs += cost.timeUs * cost.repeat;

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSuite, ROOT } from '../vscode/build';
 import { startVscodeServer } from './server';
-import { runUiPass, type UiOutcome } from './ui';
+import { runUiPass, type SeenDiagnostic, type UiOutcome } from './ui';
 import { launchChromium, runSuiteInWorkbench } from './workbench';
 
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'vscode');
@@ -29,6 +29,7 @@ const USER_SETTINGS = {
 interface SuiteResults {
   outcomes: { title: string; state: string; durationMs?: number; error?: string }[];
   measurements: { name: string; value: number; unit: string }[];
+  facts?: { diagnostics?: SeenDiagnostic[] };
 }
 
 function required(name: string): string {
@@ -71,13 +72,14 @@ async function main(): Promise<number> {
       XDG_DATA_HOME: path.join(xdg, 'data'),
       XDG_CACHE_HOME: path.join(xdg, 'cache'),
       MEMWALL_E2E_RESULTS: resultsFile,
+      ...(process.env.MEMWALL_E2E_GREP ? { MEMWALL_E2E_GREP: process.env.MEMWALL_E2E_GREP } : {}),
     },
   });
   console.log(`e2e: VS Code server up at ${server.url} after ${seconds(started)} (log ${server.logFile})`);
   const browser = await launchChromium();
-  let suitePassed = 0;
-  let suiteFailed = 0;
-  let ui: UiOutcome[] = [];
+  let suitePassed: number;
+  let suiteFailed: number;
+  let ui: UiOutcome[];
   try {
     const suiteStarted = performance.now();
     const suite = await runSuiteInWorkbench(browser, { serverUrl: server.url, workspace, extensionPath: ROOT, testsPath }, 240_000);
@@ -102,7 +104,10 @@ async function main(): Promise<number> {
     for (const measurement of results.measurements) console.log(`  measured: ${measurement.name} = ${measurement.value} ${measurement.unit}`);
 
     const uiStarted = performance.now();
-    ui = await runUiPass(browser, { serverUrl: server.url, workspace, extensionPath: ROOT }, SCREENSHOTS);
+    // The UI pass gets its own copy of examples/: the suite's settings, edits and restored tabs stay out of its way.
+    const uiWorkspace = path.join(runDir, 'workspace-ui');
+    fs.cpSync(path.join(ROOT, 'examples'), uiWorkspace, { recursive: true });
+    ui = process.env.MEMWALL_E2E_SKIP_UI ? [] : await runUiPass(browser, { serverUrl: server.url, workspace: uiWorkspace, extensionPath: ROOT }, SCREENSHOTS, results.facts?.diagnostics ?? []);
     console.log(`\ne2e: Playwright UI pass (${seconds(uiStarted)})`);
     for (const outcome of ui) {
       console.log(`  ${outcome.ok ? 'ok  ' : 'FAIL'} ${outcome.name}${outcome.detail ? `: ${outcome.detail}` : ''}`);

@@ -21,6 +21,17 @@ export function measurements(): Measurement[] {
   return store.memwallMeasurements ?? [];
 }
 
+/** What the suite saw through the API (e.g. each diagnostic's line), handed to the UI pass to check on screen. */
+const factStore = globalThis as unknown as { memwallFacts?: Record<string, unknown> };
+
+export function recordFact(name: string, value: unknown): void {
+  (factStore.memwallFacts ??= {})[name] = value;
+}
+
+export function facts(): Record<string, unknown> {
+  return factStore.memwallFacts ?? {};
+}
+
 /** The workspace is a throw-away copy of examples/ made by the harness (or by test:vscode:desktop). */
 export function workspaceUri(...segments: string[]): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -51,7 +62,8 @@ export function waitForDiagnostics(
     });
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`no matching memwall diagnostics on ${uri.fsPath} within ${timeoutMs} ms`));
+      const seen = memwallDiagnostics(uri).map((diagnostic) => `${codeOf(diagnostic)}@${diagnostic.range.start.line + 1}`);
+      reject(new Error(`no matching memwall diagnostics on ${uri.fsPath} within ${timeoutMs} ms; last seen: ${seen.join(' ') || 'none'}`));
     }, timeoutMs);
     const cleanup = (): void => {
       subscription.dispose();
@@ -98,4 +110,41 @@ export function hoverText(hovers: vscode.Hover[]): string {
     .flatMap((hover) => hover.contents)
     .map((content) => (typeof content === 'string' ? content : 'value' in content ? content.value : String(content)))
     .join('\n');
+}
+
+export const EXAMPLE = 'gpt_block.py';
+
+/** Opens a workspace file in an editor (and so in the language server) and returns its editor. */
+export async function openInEditor(name: string): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument(workspaceUri(name));
+  return vscode.window.showTextDocument(document, { preview: false });
+}
+
+/** 0-based line numbers of the lines whose text matches `pattern`. */
+export function linesMatching(document: vscode.TextDocument, pattern: RegExp): number[] {
+  const lines: number[] = [];
+  for (let line = 0; line < document.lineCount; line++) {
+    if (pattern.test(document.lineAt(line).text)) lines.push(line);
+  }
+  return lines;
+}
+
+export function codeOf(diagnostic: vscode.Diagnostic): string {
+  const code = diagnostic.code;
+  return String(typeof code === 'object' && code !== null ? code.value : code);
+}
+
+/** Updates a memwall setting in the workspace and returns a function that puts the old value back. */
+export async function withSetting(key: string, value: unknown): Promise<() => Promise<void>> {
+  const config = vscode.workspace.getConfiguration('memwall');
+  const previous = config.inspect(key)?.workspaceValue;
+  await config.update(key, value, vscode.ConfigurationTarget.Workspace);
+  return async () => {
+    await vscode.workspace.getConfiguration('memwall').update(key, previous, vscode.ConfigurationTarget.Workspace);
+  };
+}
+
+export function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? NaN;
 }

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
-import { measurements } from './helpers';
+import { facts, measurements } from './helpers';
 
 /** One finished test, as the harness prints and counts it. */
 interface TestOutcome {
@@ -18,7 +18,9 @@ interface TestOutcome {
  * host inherits the VS Code server's environment), because a web workbench only hands back an exit code.
  */
 export async function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, reporter: 'spec' });
+  // MEMWALL_E2E_GREP runs only the tests whose full title matches (for working on one test).
+  const grep = process.env.MEMWALL_E2E_GREP;
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, reporter: 'spec', ...(grep ? { grep } : {}) });
   const here = __dirname;
   for (const file of fs.readdirSync(here).filter((name) => name.endsWith('.vscode.js')).sort()) {
     mocha.addFile(path.join(here, file));
@@ -34,7 +36,7 @@ export async function run(): Promise<void> {
   });
   const resultsFile = process.env.MEMWALL_E2E_RESULTS;
   if (resultsFile) {
-    fs.writeFileSync(resultsFile, JSON.stringify({ outcomes, measurements: measurements() }, null, 2));
+    fs.writeFileSync(resultsFile, JSON.stringify({ outcomes, measurements: measurements(), facts: facts() }, null, 2));
   }
   if (failures > 0) throw new Error(`${failures} extension-host test(s) failed`);
 }

@@ -16,7 +16,7 @@ const REMEDY: Readonly<Partial<Record<Category, string>>> = {
   softmax: 'fuse it with its producer and consumer: F.scaled_dot_product_attention for attention scores, torch.compile otherwise',
   attention: 'use F.scaled_dot_product_attention (FlashAttention), which never writes the T×T scores to DRAM',
   copy: 'avoid the copy: keep the layout the consumer reads, or let the consumer read a view',
-  matmul: 'it reads more bytes (weights) than it has work for: batch more rows per GEMM (larger B·T), or use lower-precision weights (fp8, int8)',
+  matmul: 'its operands are large for the work it does (a skinny or small batched GEMM): give it more rows per call (larger B·T, batched requests), fuse it into its neighbours (F.scaled_dot_product_attention for attention scores), or use lower-precision operands',
   conv: 'batch more images per call, use channels_last, or lower precision',
   embedding: 'its gathers are memory-bound by nature; fuse what follows it (position add, dropout, norm)',
   triton_kernel: 'check the kernel\'s loads and stores for reuse: a larger tile or fewer passes over the data (see MW4xx)',

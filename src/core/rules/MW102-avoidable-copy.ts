@@ -3,7 +3,7 @@ import type { OpNode } from '../ir/types';
 import { describeSaving, formatBytes, opChain } from './format';
 import type { GraphIndex } from './graph-index';
 import { canonicalOp, isGemm } from './ops';
-import { bySource, lineRange, output, soleReader } from './patterns';
+import { byDataflow, bySource, lineRange, output, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 const CASTS = ['float', 'half', 'bfloat16', 'double', 'to', 'type_as', 'type'];
@@ -81,7 +81,7 @@ export const avoidableCopy: Rule = {
       } else if (CASTS.includes(name) && op.category === 'pointwise') {
         const trip = roundTrip(index, op);
         if (trip) {
-          add(trip, `A dtype round trip (${opChain(trip)}, ${lineRange(trip)}) widens the tensor and narrows it back: every intermediate moves twice the bytes.`,
+          add(trip, `A dtype round trip (${opChain(byDataflow(trip))}, ${lineRange(trip)}) widens the tensor and narrows it back: every intermediate moves twice the bytes.`,
             'Drop the round trip if fp32 is not needed; otherwise compute in fp32 inside one fused kernel (torch.compile, or an op\'s dtype= argument such as F.softmax(x, dim=-1, dtype=torch.float32)).',
             'fusion');
         }

@@ -3,7 +3,7 @@ import type { OpNode, TensorValue } from '../ir/types';
 import { describeSaving, opChain } from './format';
 import type { GraphIndex } from './graph-index';
 import { canonicalOp, isOp } from './ops';
-import { bySource, elementCount, isLeaf, lineRange, output, soleReader } from './patterns';
+import { byDataflow, bySource, elementCount, isLeaf, lineRange, output, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 /** Reductions a hand-written norm starts from: the mean of squares (RMS), the variance, or the vector norm. */
@@ -53,7 +53,7 @@ export const handWrittenNorm: Rule = {
         span: anchor.span,
         opIds,
         message:
-          `Hand-written ${region.centered ? 'LayerNorm' : 'RMSNorm'} (${opChain(ops)}, ${lineRange(ops)}) runs as ` +
+          `Hand-written ${region.centered ? 'LayerNorm' : 'RMSNorm'} (${opChain(byDataflow(ops))}, ${lineRange(ops)}) runs as ` +
           `${ops.filter((op) => op.category !== 'view').length} kernels that each move the activation. ` +
           `One fused norm kernel ${describeSaving(index, saving, anchor.id)}. Use ${api}; torch.compile also fuses it.`,
         bytesSaved: saving.bytesSaved,

@@ -3,7 +3,7 @@ import type { OpNode } from '../ir/types';
 import { describeSaving, opChain } from './format';
 import type { GraphIndex } from './graph-index';
 import { canonicalOp, isOp } from './ops';
-import { bySource, lineRange, output, reads, sameElementCount, soleReader } from './patterns';
+import { byDataflow, bySource, lineRange, output, reads, sameElementCount, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 /** Casts and scalings that sit around a softmax and fuse into its kernel. */
@@ -41,7 +41,7 @@ export const unfusedSoftmax: Rule = {
         span: anchor.span,
         opIds,
         message:
-          `${what} (${opChain(sorted)}, ${lineRange(sorted)}) runs as ${sorted.filter((op) => op.category !== 'view').length} kernels. ` +
+          `${what} (${opChain(byDataflow(sorted))}, ${lineRange(sorted)}) runs as ${sorted.filter((op) => op.category !== 'view').length} kernels. ` +
           `One fused kernel ${describeSaving(index, saving, anchor.id)}. ${remedy}`,
         bytesSaved: saving.bytesSaved,
         timeSavedUs: saving.timeSavedUs,

@@ -2,7 +2,7 @@
 import type { OpNode } from '../ir/types';
 import { describeSaving, opChain } from './format';
 import { canonicalOp, isGemm } from './ops';
-import { bySource, lineRange, output, soleReader } from './patterns';
+import { byDataflow, bySource, lineRange, output, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 const GATES = ['silu', 'gelu', 'relu', 'sigmoid'];
@@ -56,7 +56,7 @@ export const unfusedGatedMlp: Rule = {
           opIds,
           message:
             `${name} written as ${split ? 'one split GEMM' : 'two GEMMs'}, an activation and a multiply ` +
-            `(${opChain(sorted)}, ${lineRange(sorted)}): the activation's output goes to DRAM only for the multiply to read it back` +
+            `(${opChain(byDataflow(sorted))}, ${lineRange(sorted)}): the activation's output goes to DRAM only for the multiply to read it back` +
             `${split ? '' : ', and x is read by two GEMMs'}. Fused, it ${describeSaving(index, saving, activation.id)}. ` +
             `Use Liger-Kernel's ${canonicalOp(activation) === 'gelu' ? 'LigerGEGLUMLP' : 'LigerSwiGLUMLP'} (fused activation-multiply)` +
             `${split ? '' : ' and one concatenated gate/up projection (nn.Linear(d, 2 * hidden), then .chunk(2, dim=-1))'}; ` +

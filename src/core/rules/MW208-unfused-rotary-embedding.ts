@@ -3,7 +3,7 @@ import type { OpNode, TensorValue } from '../ir/types';
 import { describeSaving, opChain } from './format';
 import type { GraphIndex } from './graph-index';
 import { canonicalOp } from './ops';
-import { bySource, lineRange, output, soleReader } from './patterns';
+import { byDataflow, bySource, lineRange, output, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 export const unfusedRotaryEmbedding: Rule = {
@@ -37,7 +37,7 @@ export const unfusedRotaryEmbedding: Rule = {
         span: anchor.span,
         opIds,
         message:
-          `Rotary embedding written out (${opChain(sorted)}, ${lineRange(sorted)}) runs as ` +
+          `Rotary embedding written out (${opChain(byDataflow(sorted))}, ${lineRange(sorted)}) runs as ` +
           `${sorted.filter((o) => o.category !== 'view').length} kernels over q or k. One fused RoPE kernel ` +
           `${describeSaving(index, saving, anchor.id)}. Use Liger-Kernel's liger_rotary_pos_emb or flash-attn's ` +
           'apply_rotary_emb; torch.compile also fuses it.',

@@ -2,7 +2,7 @@
 import type { OpNode } from '../ir/types';
 import { describeSaving, opChain } from './format';
 import { canonicalOp } from './ops';
-import { bySource, lineRange, output, soleReader } from './patterns';
+import { byDataflow, bySource, lineRange, output, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 export const unfusedDropoutResidual: Rule = {
@@ -40,7 +40,7 @@ export const unfusedDropoutResidual: Rule = {
         span: dropout.span,
         opIds,
         message:
-          `${opChain(sorted)} (${lineRange(sorted)}) run as ${ops.length} kernels in training: the dropped-out activation and its mask ` +
+          `${opChain(byDataflow(sorted))} (${lineRange(sorted)}) run as ${ops.length} kernels in training: the dropped-out activation and its mask ` +
           `go to DRAM for the add to read back. One kernel ${describeSaving(index, saving, dropout.id)}. ` +
           'Fuse them: torch.compile (dropout\'s mask is generated inside the fused kernel), or one Triton kernel.',
         bytesSaved: saving.bytesSaved,

@@ -18,6 +18,8 @@ export const overheadBoundLoop: Rule = {
   name: 'overhead-bound-loop',
   kind: 'overhead',
   defaultSeverity: 'warning',
+  // Above the generic pointwise chain: a loop of tiny ops is an overhead problem first.
+  specificity: 1,
   underCompile: {
     fuses: false,
     note: 'a host sync inside a compiled function causes a graph break and still waits for the GPU; mode="reduce-overhead" only graphs the pieces between breaks.',

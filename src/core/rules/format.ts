@@ -42,7 +42,7 @@ export function repeatSuffix(index: GraphIndex, opId: number): string {
  */
 export function describeSaving(index: GraphIndex, saving: Saving, anchorId: number): string {
   if (saving.bytesSaved === null || saving.timeSavedUs === null) {
-    return 'the saving cannot be priced until the shapes are known';
+    return 'saves traffic that cannot be priced until every shape is known';
   }
   const parts: string[] = [];
   const repeat = index.repeat(anchorId);

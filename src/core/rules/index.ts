@@ -95,7 +95,7 @@ export function runRules(input: RunRulesInput): Finding[] {
   const unique = new Map<string, Raw>();
   for (const raw of live) {
     const level = raw.rule.specificity;
-    if (level !== undefined && raw.finding.opIds.every((id) => coveredAbove(level, id))) continue;
+    if (level !== undefined && raw.finding.opIds.length > 0 && raw.finding.opIds.every((id) => coveredAbove(level, id))) continue;
     if (isSuppressed(raw, input)) continue;
     const key = `${raw.rule.code}:${raw.finding.span.start}:${raw.finding.opIds.join(',')}`;
     if (!unique.has(key)) unique.set(key, raw);

@@ -26,9 +26,15 @@ export function sameElementCount(index: GraphIndex, a: TensorValue | undefined, 
   return na !== null && na === nb;
 }
 
-/** True for a value no op in the graph wrote (through views): a parameter, a buffer, an input. */
+/** True for a value no computation wrote (through views): a parameter, a buffer, an input, a fresh `torch.ones`. */
 export function isLeaf(index: GraphIndex, value: TensorValue): boolean {
-  return index.realProducer(value) === undefined;
+  const producer = index.realProducer(value);
+  return producer === undefined || producer.category === 'creation';
+}
+
+/** Ops in dataflow order: the frontends number ops as they evaluate them, arguments before calls. */
+export function byDataflow(ops: Iterable<OpNode>): OpNode[] {
+  return [...ops].sort((a, b) => a.id - b.id);
 }
 
 /** The inputs of an op other than `value` (compared through views). */

@@ -1,7 +1,9 @@
 // The `memwall` command: analyse PyTorch/Triton files on a GPU roofline from a terminal or a CI job.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { listHardware } from '../core/cost/hardware';
 import { createPythonParser } from '../core/parse/parser';
+import { loadProjectConfig } from '../workspace/project';
 import { parseCommandLine, UsageError, USAGE, type Request } from './args';
 import { explain } from './explain';
 import { FORMATTERS } from './format';
@@ -32,9 +34,18 @@ async function execute(request: Request, write: (text: string) => void): Promise
     case 'version':
       write(`${version}\n`);
       return EXIT.ok;
-    case 'gpus':
-      write(request.format === 'json' ? gpusJson() : gpusText());
+    case 'gpus': {
+      // Custom GPUs of the project in the working folder are listed with the built-in ones.
+      let project;
+      try {
+        project = loadProjectConfig(path.join(process.cwd(), 'memwall-gpus'));
+      } catch (error) {
+        throw new UsageError((error as Error).message, { cause: error });
+      }
+      const hardware = listHardware(project.config?.customGpus ?? []);
+      write(request.format === 'json' ? gpusJson(hardware) : gpusText(hardware));
       return EXIT.ok;
+    }
     case 'explain':
       write(explain(request.codes, request.format));
       return EXIT.ok;

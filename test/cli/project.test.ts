@@ -72,6 +72,14 @@ describe('pyproject.toml [tool.memwall]', () => {
     assert.equal(gelu.bytes, 2 * 8 * 1024 * 3072 * 2);
   });
 
+  it('lists the project\'s custom GPUs in memwall gpus', () => {
+    const json = JSON.parse(memwall(['gpus', '--format', 'json']).stdout);
+    const custom = json.gpus.find((gpu: { id: string }) => gpu.id === 'half-h100');
+    assert.ok(custom, 'half-h100 listed');
+    assert.equal(custom.bandwidth.value, 1.675e12);
+    assert.ok(json.gpus.some((gpu: { id: string }) => gpu.id === 'h100-sxm'));
+  });
+
   it('names the pyproject.toml and the bad value in one line, exit 2', () => {
     const { code, stderr } = memwall(['analyze', 'broken/a.py']);
     assert.equal(code, 2);

@@ -118,7 +118,16 @@ def line_in(stack, path, innermost_first=False):
     lines = [int(m.group(1)) for m in re.finditer(pattern, stack)]
     if not lines:
         return None
-    return lines[0] if innermost_first else lines[-1]
+    return lines[0]
+
+
+def reshape_copies(in_shape, in_stride, out_shape):
+    """Whether PyTorch's reshape copies: exactly when a view with these strides is impossible."""
+    try:
+        torch.empty_strided(tuple(in_shape), tuple(in_stride)).view(tuple(out_shape))
+        return False
+    except RuntimeError:
+        return True
 
 
 def contiguous(meta):
@@ -169,7 +178,7 @@ def trace_fx(model, inputs, path):
             if name in ("contiguous", "reshape", "flatten") and first_meta is not None:
                 if name == "contiguous":
                     category = "view" if contiguous(first_meta) else "copy"
-                elif not contiguous(first_meta):
+                elif reshape_copies(first_meta.shape, first_meta.stride, out_shapes[0]):
                     category = "copy"
             if name in ("float", "half", "bfloat16", "to", "type_as") and first_meta is not None and hasattr(meta, "dtype"):
                 if first_meta.dtype == meta.dtype:
@@ -223,6 +232,13 @@ JIT_SKIP = {"size", "Int", "NumToTensor", "ScalarImplicit", "Float", "dim", "con
             "TupleConstruct", "TupleUnpack", "Constant", "GetAttr", "device", "dtype", "floor", "ceil", "sqrt_int"}
 
 
+def is_tensor_like(value_type):
+    """A tensor, or a list of tensors (the input of cat and stack)."""
+    if isinstance(value_type, torch._C.TensorType):
+        return True
+    return value_type.kind() == "ListType" and isinstance(value_type.getElementType(), torch._C.TensorType)
+
+
 CREATION_KINDS = {"aten::ones", "aten::zeros", "aten::arange", "aten::empty", "aten::full", "aten::randn", "aten::rand", "aten::tensor", "aten::randint"}
 
 
@@ -234,7 +250,7 @@ def trace_jit(model, inputs, path):
     size_derived = set()
     for node in graph.nodes():
         kind = node.kind()
-        tensor_inputs = [i for i in node.inputs() if isinstance(i.type(), torch._C.TensorType)]
+        tensor_inputs = [i for i in node.inputs() if is_tensor_like(i.type())]
         scalar_only = kind.startswith("aten::") and not tensor_inputs and kind not in CREATION_KINDS
         if kind in ("aten::size", "prim::NumToTensor", "prim::Constant") or scalar_only or (tensor_inputs and all(i.unique() in size_derived for i in tensor_inputs)):
             for o in node.outputs():
@@ -269,8 +285,8 @@ def trace_jit(model, inputs, path):
                     expected *= size
             if name == "contiguous":
                 category = "view" if is_contiguous else "copy"
-            else:
-                category = "view" if is_contiguous else "copy"
+            elif strides is not None and sizes is not None and shapes:
+                category = "copy" if reshape_copies(sizes, strides, shapes[0]) else "view"
         if name in ("to", "type_as") and isinstance(first_type, torch._C.TensorType) and outputs:
             if first_type.scalarType() == outputs[0].type().scalarType():
                 continue

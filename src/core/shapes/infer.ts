@@ -38,11 +38,42 @@ export function simplify(dim: Dim): Dim {
     if (sameDim(left.left, right)) return left.right;
   }
   if ((dim.op === '//' || dim.op === '/') && sameDim(left, right)) return num(1);
-  if (dim.op === '*' && right.kind === 'bin' && (right.op === '//') && sameDim(right.right, left)) {
-    // a * (b // a) is b only when a divides b; shape code writes it that way precisely when it does.
+  // a * (b // a) is b only when a divides b: accept it when a is one of b's factors, never in general.
+  if (dim.op === '*' && right.kind === 'bin' && right.op === '//' && sameDim(right.right, left) && flattenFactors([right.left]).some((f) => sameDim(f, left))) {
     return right.left;
   }
+  if (dim.op === '+' || dim.op === '-') return simplifySum(bin(dim.op, left, right));
   return bin(dim.op, left, right);
+}
+
+/** `a + 2 - 1` → `a + 1`, `(i + 1) - i` → `1`: literal terms folded, equal terms of opposite sign cancelled. */
+function simplifySum(dim: Dim): Dim {
+  if (dim.kind !== 'bin') return dim;
+  const terms: { sign: number; term: Dim }[] = [];
+  let constant = 0;
+  const visit = (d: Dim, sign: number): void => {
+    if (d.kind === 'bin' && (d.op === '+' || d.op === '-')) {
+      visit(d.left, sign);
+      visit(d.right, d.op === '+' ? sign : -sign);
+    } else if (d.kind === 'num') constant += sign * d.value;
+    else terms.push({ sign, term: d });
+  };
+  visit(dim, 1);
+  for (let i = 0; i < terms.length; i++) {
+    const a = terms[i] as { sign: number; term: Dim };
+    const j = terms.findIndex((b, k) => k > i && b.sign === -a.sign && sameDim(b.term, a.term));
+    if (j >= 0) {
+      terms.splice(j, 1);
+      terms.splice(i, 1);
+      i--;
+    }
+  }
+  if (terms.length === 0) return num(constant);
+  let result: Dim = (terms[0] as { sign: number }).sign > 0 ? (terms[0] as { term: Dim }).term : bin('-', num(0), (terms[0] as { term: Dim }).term);
+  for (const { sign, term } of terms.slice(1)) result = bin(sign > 0 ? '+' : '-', result, term);
+  if (constant > 0) result = bin('+', result, num(constant));
+  if (constant < 0) result = bin('-', result, num(-constant));
+  return result;
 }
 
 /** Index `index` (may be negative) into a rank; undefined when out of range or not a literal. */

@@ -2,6 +2,7 @@
 import type { Tree } from 'web-tree-sitter';
 import type { GraphBuilder } from '../../ir/graph';
 import type { PythonParser } from '../../parse/parser';
+import { readMagicComments } from '../../shapes/magic';
 import { collectFile } from './files';
 import { Interpreter } from './interpreter';
 import type { ClassInfo } from './values';
@@ -19,7 +20,9 @@ export interface PytorchOptions {
  */
 export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, options: PytorchOptions): void {
   const file = collectFile('<main>', text, tree);
-  const interpreter = new Interpreter(builder, file, options.modules, options.parser);
+  const magic = new Map<string, number>();
+  for (const binding of readMagicComments(text).bindings) if (typeof binding.value === 'number') magic.set(binding.symbol, binding.value);
+  const interpreter = new Interpreter(builder, file, options.modules, options.parser, magic);
   try {
     const moduleOps = builder.ops.length;
     interpreter.runModule(file);
@@ -40,8 +43,8 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
     for (const cls of [...moduleClasses].reverse()) {
       if (interpreter.covered.has(cls)) continue;
       if (referencedBy(cls.name).some((owner) => moduleNames.has(owner))) continue;
-      const instance = [...file.globals.values()].find((v) => v.kind === 'module' && v.instance.cls === cls);
-      interpreter.runRootClass(cls, instance);
+      // The model as the code builds it (`model = GPT(GPTConfig(n_layer=2))`), else one with symbolic arguments.
+      interpreter.runRootClass(cls, interpreter.instances.get(cls));
     }
     interpreter.recordAllScopes();
     interpreter.flushBindings();

@@ -1,6 +1,6 @@
 // Runs Python code abstractly: statements and expressions over symbolic tensors, emitting one OpNode per tensor op.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
-import { bin, num, product, sym, unknownDim, type Dim } from '../../ir/dims';
+import { bin, evalDim, num, product, sym, unknownDim, type Dim } from '../../ir/dims';
 import type { GraphBuilder } from '../../ir/graph';
 import { lookupEntry, type CatalogEntry } from '../../ir/catalog';
 import type { AttrValue, DType, OpNode, Span, TensorValue } from '../../ir/types';
@@ -9,6 +9,7 @@ import { DTYPE_ALIASES, parseDimText } from '../../shapes/magic';
 import type { PythonParser } from '../../parse/parser';
 import { classInfo, collectFile, functionInfo, type FileContext } from './files';
 import { BINARY_OPERATORS, BUILTINS, COMPARISON_OPERATORS, TORCH_DTYPES } from './tables';
+import { permuteLayout, reshapeLayout, type Layout } from './layout';
 import { NONE, UNKNOWN, type ClassInfo, type FunctionInfo, type LayerInstance, type ModuleInstance, type Value } from './values';
 
 /** Where code runs: its variables, the scope and module path it reports, and what multiplies or marks its ops. */
@@ -40,16 +41,25 @@ interface CodeBinding {
 
 const MAX_DEPTH = 24;
 
+/** Shape changes that copy when their input is not contiguous (view would fail instead). */
+const COPYING_RESHAPES = new Set(['torch.Tensor.reshape', 'torch.reshape', 'torch.Tensor.flatten', 'torch.flatten', 'torch.Tensor.reshape_as']);
+
+/** Attributes only tensors have: reading them marks a free parameter as a tensor. */
+const TENSOR_ONLY_ATTRIBUTES = new Set(['shape', 'size', 'dtype', 'device', 'ndim', 'dim', 'T', 'mT', 'numel', 'contiguous']);
+
 /** Categories whose outputs take the autocast dtype (PyTorch's autocast "lower precision" op list). */
 const AUTOCAST_CATEGORIES = new Set(['matmul', 'conv', 'attention']);
 
-/** Ops after which a tensor is no longer contiguous, so `.contiguous()` really copies. */
-const NON_CONTIGUOUS_PRODUCERS = /\.(transpose|permute|T|mT|t|expand|expand_as|movedim|swapaxes|swapdims|narrow|unfold)$/;
 
 export class Interpreter {
   private readonly codeBindings: CodeBinding[] = [];
-  private readonly nonContiguous = new Set<number>();
+  /** Layouts of tensors that are not contiguous (absent means contiguous). */
+  private readonly layouts = new Map<number, Layout>();
+  /** The code's bindings as numbers, rebuilt when a binding is added; magic-comment values come first. */
+  private bindingCache: { count: number; values: Map<string, number> } | undefined;
   private readonly callStack: FunctionInfo[] = [];
+  /** The first instance of each module class built by plain code (a script, `main()`), with its real arguments. */
+  readonly instances = new Map<ClassInfo, Value>();
   /** Classes whose forward ran and functions that ran: they are not analysed again as roots. */
   readonly covered = new Set<ClassInfo | FunctionInfo>();
   private readonly openFiles = new Map<string, FileContext>();
@@ -60,6 +70,7 @@ export class Interpreter {
     private readonly main: FileContext,
     private readonly modules: ReadonlyMap<string, string>,
     private readonly parser: PythonParser,
+    private readonly magicBindings: ReadonlyMap<string, number> = new Map(),
   ) {}
 
   // ───────────────────────────── entry points ─────────────────────────────
@@ -365,11 +376,24 @@ export class Interpreter {
       this.runBlock(body, inner);
       if (inner.returned) frame.returned = inner.returned;
     };
-    if (iterable.kind === 'range') return loop({ kind: 'dim', dim: sym('_loop') }, iterable.count, unknownDim('loop index'));
+    const indexName = left.type === 'identifier' ? left.text : undefined;
+    if (iterable.kind === 'range') {
+      // While building a model (`__init__`), a loop of known length is unrolled: each pass may build a different layer.
+      const count = frame.emit ? undefined : this.currentValue(iterable.count);
+      if (count !== undefined && count >= 0 && count <= 64) {
+        for (let i = 0; i < count; i++) {
+          bindTarget({ kind: 'dim', dim: num(i) }, num(i));
+          this.runBlock(body, frame);
+          if (frame.returned) return;
+        }
+        return;
+      }
+      return loop({ kind: 'dim', dim: sym(indexName ?? '_loop') }, iterable.count, sym(indexName ?? '_loop'));
+    }
     if (iterable.kind === 'modlist') {
       const list = iterable.list;
       if (list.repeated) {
-        return loop(withPath(list.repeated.item, `${iterable.path}[*]`), list.repeated.count, unknownDim('loop index'));
+        return loop(withPath(list.repeated.item, `${iterable.path}[*]`), list.repeated.count, sym(enumerateIndexName(left) ?? '_loop'));
       }
       list.items.forEach((item, i) => {
         bindTarget(withPath(item, `${iterable.path}[${i}]`), num(i));
@@ -378,7 +402,7 @@ export class Interpreter {
       return;
     }
     if (iterable.kind === 'list') {
-      if (iterable.repeated) return loop(iterable.repeated.item, iterable.repeated.count, unknownDim('loop index'));
+      if (iterable.repeated) return loop(iterable.repeated.item, iterable.repeated.count, sym(enumerateIndexName(left) ?? '_loop'));
       iterable.items.forEach((item, i) => {
         bindTarget(item, num(i));
         this.runBlock(body, frame);
@@ -695,6 +719,7 @@ export class Interpreter {
         return { kind: 'method', receiver: object, name };
       }
       case 'modlist':
+      case 'list':
         return { kind: 'method', receiver: object, name };
       case 'dict': {
         const value = object.entries.get(name);
@@ -712,9 +737,16 @@ export class Interpreter {
         }
         return { kind: 'dim', dim: sym(name) };
       }
-      case 'free':
+      case 'free': {
+        // A root's parameter used like a tensor (`x.pow(2)`, `x.shape`) is a tensor whose shape nobody declared.
+        if (TENSOR_ONLY_ATTRIBUTES.has(name) || lookupEntry(`torch.Tensor.${name}`)) {
+          const tensor: Value = { kind: 'tensor', tensor: this.builder.value(null, 'default', `param ${object.name}`) };
+          if (frame.env.get(object.name) === object) frame.env.set(object.name, tensor);
+          return this.attribute(tensor, name, frame, node);
+        }
         // `config.n_embd` on a config MemWall has no instance of: the attribute's name is the symbol.
         return { kind: 'free', name };
+      }
       case 'class': {
         const method = this.findMethod(object.cls, name);
         if (method) return { kind: 'function', fn: method };
@@ -896,7 +928,8 @@ export class Interpreter {
     if (!emitOp) return { kind: 'tensor', tensor: this.builder.value(resultShape, object.tensor.dtype) };
     const label = `${valueNode?.text ?? ''}[${indices.map((i) => i.text).join(', ')}]`.slice(0, 80);
     const op = advanced ? 'torch.Tensor.index' : 'torch.Tensor.__getitem__';
-    return this.emit(op, label, node, [object.tensor, ...gathered], resultShape ? { shape: resultShape } : {}, frame, { shapes: [resultShape], nonContiguous: !advanced && indices.length > 1 });
+    const strided = !advanced && indices.some((index, k) => k > 0 && index.type !== 'ellipsis' && !(index.type === 'slice' && index.text.replace(/\s/g, '') === ':'));
+    return this.emit(op, label, node, [object.tensor, ...gathered], resultShape ? { shape: resultShape } : {}, frame, { shapes: [resultShape], strided });
   }
 
   // ───────────────────────────── operators ─────────────────────────────
@@ -924,6 +957,12 @@ export class Interpreter {
     if (a === undefined || b === undefined) {
       if (left.kind === 'str' && right.kind === 'str' && operator === '+') return { kind: 'str', value: left.value + right.value };
       return UNKNOWN;
+    }
+    if (a.kind === 'dim' && b.kind === 'dim' && operator === '**' && b.dim.kind === 'num' && Number.isInteger(b.dim.value) && b.dim.value >= 0 && b.dim.value <= 4) {
+      // `(img_size // patch) ** 2`: a small integer power is a product, which stays symbolic.
+      let power: Dim = num(1);
+      for (let i = 0; i < b.dim.value; i++) power = bin('*', power, a.dim);
+      return { kind: 'dim', dim: simplify(power) };
     }
     if (a.kind === 'dim' && b.kind === 'dim' && ['+', '-', '*', '//', '%'].includes(operator)) {
       return { kind: 'dim', dim: simplify(bin(operator as '+' | '-' | '*' | '//' | '%', a.dim, b.dim)) };
@@ -972,8 +1011,9 @@ export class Interpreter {
     }
     const a = numeric(left);
     const b = numeric(right);
-    const x = a?.kind === 'dim' ? (a.dim.kind === 'num' ? a.dim.value : undefined) : a?.value;
-    const y = b?.kind === 'dim' ? (b.dim.kind === 'num' ? b.dim.value : undefined) : b?.value;
+    // Control flow on sizes (`if in_planes != planes:`) is decided with the values the code gives the symbols.
+    const x = a?.kind === 'dim' ? this.currentValue(a.dim) : a?.value;
+    const y = b?.kind === 'dim' ? this.currentValue(b.dim) : b?.value;
     if (x !== undefined && y !== undefined) {
       const table: Record<string, boolean> = { '==': x === y, '!=': x !== y, '<': x < y, '<=': x <= y, '>': x > y, '>=': x >= y };
       if (operator in table) return { kind: 'bool', value: table[operator] };
@@ -983,6 +1023,19 @@ export class Interpreter {
       if (operator === '!=') return { kind: 'bool', value: left.value !== right.value };
     }
     return { kind: 'bool' };
+  }
+
+  /** A dim's value under the code's own bindings (explicit arguments first), for decisions the code makes on sizes. */
+  currentValue(dim: Dim): number | undefined {
+    if (dim.kind === 'num') return dim.value;
+    if (!this.bindingCache || this.bindingCache.count !== this.codeBindings.length) {
+      const values = new Map<string, number>(this.magicBindings);
+      for (const binding of [...this.codeBindings].sort((p, q) => p.priority - q.priority)) {
+        if (!values.has(binding.symbol)) values.set(binding.symbol, binding.value);
+      }
+      this.bindingCache = { count: this.codeBindings.length, values };
+    }
+    return evalDim(dim, this.bindingCache.values);
   }
 
   // ───────────────────────────── calls ─────────────────────────────
@@ -1406,7 +1459,7 @@ export class Interpreter {
         return this.emit('torch.Tensor.to', label, node, [tensor], { dtype: target }, frame, { dtype: target });
       }
       case 'contiguous':
-        if (!this.nonContiguous.has(tensor.id)) return receiver;
+        if (!this.layouts.has(tensor.id)) return receiver;
         break;
       case 'type_as': {
         const other = positional[0];
@@ -1467,6 +1520,21 @@ export class Interpreter {
       }
     }
     inputs.push(...extraInputs);
+    const first = inputs[0];
+    const firstLayout = first ? this.layouts.get(first.id) : undefined;
+    if (COPYING_RESHAPES.has(qualified) && first?.shape && firstLayout) {
+      // reshape/flatten of a transposed or sliced tensor is a view only when the merged dims sit together in
+      // memory; otherwise PyTorch copies, and the op is that copy (it writes the reshaped result).
+      let target: readonly Dim[] | null = null;
+      try {
+        target = entry.infer?.({ inputs: inputs.map((i) => i.shape), attrs })[0] ?? null;
+      } catch {
+        target = null;
+      }
+      if (target && reshapeLayout(firstLayout, first.shape, target, (d) => this.currentValue(d)).copies) {
+        return this.emit('torch.Tensor.contiguous', `${label} (copies: input not contiguous)`, node, [first], {}, frame, { shapes: [target], modulePath });
+      }
+    }
     return this.emit(qualified, label, node, inputs, attrs, frame, { argumentNodes: inputNodes, entry, modulePath });
   }
 
@@ -1542,6 +1610,7 @@ export class Interpreter {
     const self: Value = isModule ? { kind: 'module', instance, path: '' } : { kind: 'object', cls, attrs: instance.attrs };
     const init = this.findMethod(cls, '__init__');
     if (init) this.callFunction(init, positional, keywords, { ...frame, emit: false }, self, node, false, true);
+    if (isModule && frame.emit && !this.instances.has(cls)) this.instances.set(cls, self);
     return self;
   }
 
@@ -1791,6 +1860,79 @@ export class Interpreter {
 
   // ───────────────────────────── emission ─────────────────────────────
 
+  /** Records which outputs are not contiguous, so that a later `.contiguous()` or `.reshape()` knows whether it copies. */
+  private trackLayout(op: string, entry: CatalogEntry | undefined, inputs: readonly TensorValue[], attrs: Record<string, AttrValue>, outputs: readonly TensorValue[], strided: boolean): void {
+    const input = inputs[0];
+    if (!input || entry?.category !== 'view') {
+      if (strided) for (const v of outputs) this.layouts.set(v.id, { kind: 'strided' });
+      return;
+    }
+    const layout = this.layouts.get(input.id);
+    const shape = input.shape;
+    const sizeOf = (d: Dim): number | undefined => this.currentValue(d);
+    const set = (value: Layout | undefined): void => {
+      for (const v of outputs) {
+        if (value) this.layouts.set(v.id, value);
+      }
+    };
+    const method = op.replace(/^torch\.(Tensor\.)?/, '');
+    const rank = shape?.length ?? 0;
+    const perm = (order: number[]): void => {
+      const out = outputs[0]?.shape;
+      set(shape && out ? permuteLayout(layout, order, out, sizeOf) : { kind: 'strided' });
+    };
+    const index = (value: AttrValue | undefined, of: number): number | undefined => normalizeIndex(typeof value === 'number' ? value : undefined, of);
+    switch (method) {
+      case 'transpose':
+      case 'swapaxes':
+      case 'swapdims': {
+        const a = index(attrs.dim0, rank);
+        const b = index(attrs.dim1, rank);
+        if (a === undefined || b === undefined) return set({ kind: 'strided' });
+        const order = Array.from({ length: rank }, (_, i) => i);
+        [order[a], order[b]] = [b, a];
+        return perm(order);
+      }
+      case 'permute': {
+        const dims = Array.isArray(attrs.dims) ? (attrs.dims as readonly Dim[]).map((d) => index(d.kind === 'num' ? d.value : undefined, rank)) : [];
+        if (dims.length !== rank || dims.some((d) => d === undefined)) return set({ kind: 'strided' });
+        return perm(dims as number[]);
+      }
+      case 't':
+      case 'T':
+        return perm(Array.from({ length: rank }, (_, i) => rank - 1 - i));
+      case 'mT': {
+        const order = Array.from({ length: rank }, (_, i) => i);
+        if (rank >= 2) [order[rank - 2], order[rank - 1]] = [rank - 1, rank - 2];
+        return perm(order);
+      }
+      case 'expand':
+      case 'expand_as':
+      case 'broadcast_to':
+      case 'unfold':
+      case 'movedim':
+        return set({ kind: 'strided' });
+      case 'split':
+      case 'chunk':
+      case 'unbind':
+      case 'narrow':
+      case 'select': {
+        const dim = index(attrs.dim ?? 0, rank) ?? 0;
+        // Pieces along the outermost dim that is not of size 1 stay contiguous; any other dim leaves gaps.
+        const outer = shape ? shape.findIndex((d) => sizeOf(d) !== 1) : 0;
+        return set(layout ?? (dim > Math.max(outer, 0) ? { kind: 'strided' } : undefined));
+      }
+      case '__getitem__':
+        return set(strided ? { kind: 'strided' } : layout);
+      default: {
+        if (!layout || !shape) return;
+        const out = outputs[0]?.shape;
+        if (!out) return set({ kind: 'strided' });
+        return set(reshapeLayout(layout, shape, out, sizeOf).layout ?? undefined);
+      }
+    }
+  }
+
   span(node: SyntaxNode, frame: Frame): Span {
     if (frame.callSite) return frame.callSite;
     return {
@@ -1820,7 +1962,7 @@ export class Interpreter {
       dtype?: DType | 'default' | null;
       argumentNodes?: (SyntaxNode | undefined)[];
       modulePath?: string;
-      nonContiguous?: boolean;
+      strided?: boolean;
       createOnly?: boolean;
     } = {},
   ): Value {
@@ -1873,7 +2015,7 @@ export class Interpreter {
     } else {
       values = outputs.map((o) => this.builder.value(o.shape, o.dtype, qualifiedOp));
     }
-    if (options.nonContiguous || NON_CONTIGUOUS_PRODUCERS.test(qualifiedOp)) for (const v of values) this.nonContiguous.add(v.id);
+    this.trackLayout(qualifiedOp, entry, inputs, attrs, values, options.strided === true);
     const tensors: Value[] = values.map((tensor) => ({ kind: 'tensor', tensor }));
     if (entry?.multiOutput) {
       if (tensors.length === 1) return { kind: 'list', items: [], repeated: { item: tensors[0] as Value, count: unknownDim('pieces') } };
@@ -1890,6 +2032,13 @@ const JAXTYPING_DTYPES: Readonly<Record<string, DType | 'default'>> = {
   Float32: 'fp32', Float16: 'fp16', BFloat16: 'bf16', Float64: 'fp64',
   Int: 'int64', Int64: 'int64', Int32: 'int32', Int8: 'int8', UInt8: 'uint8', Integer: 'int64', Bool: 'bool',
 };
+
+/** `i` in `for i, block in enumerate(...)`: the loop index stands for itself as a symbol. */
+function enumerateIndexName(left: SyntaxNode): string | undefined {
+  if (left.type !== 'pattern_list' && left.type !== 'tuple_pattern') return undefined;
+  const first = left.namedChildren[0];
+  return first?.type === 'identifier' ? first.text : undefined;
+}
 
 /** `x.size()`, `x.shape`, `x.shape[:3]`: the name of x, when the right side of an unpacking reads a shape. */
 function shapeSource(right: SyntaxNode): string | undefined {
@@ -2115,8 +2264,14 @@ function sliceLength(dim: Dim, parts: { start?: Value; stop?: Value; step?: Valu
   let start = toDim(parts.start);
   let stop = toDim(parts.stop);
   const step = toDim(parts.step);
-  if (start?.kind === 'num' && start.value < 0) start = bin('+', dim, start);
-  if (stop?.kind === 'num' && stop.value < 0) stop = bin('+', dim, stop);
+  // Negative bounds count from the end: `-1` literally, or `-self.trim` (0 − trim) symbolically.
+  const fromEnd = (d: Dim | undefined): Dim | undefined => {
+    if (d?.kind === 'num' && d.value < 0) return bin('+', dim, d);
+    if (d?.kind === 'bin' && d.op === '-' && d.left.kind === 'num' && d.left.value === 0) return bin('-', dim, d.right);
+    return d;
+  };
+  start = fromEnd(start);
+  stop = fromEnd(stop);
   if (stop && dim.kind === 'num' && stop.kind === 'num') stop = num(Math.min(stop.value, dim.value));
   const end = stop ?? dim;
   let length = start ? bin('-', end, start) : end;

@@ -51,7 +51,8 @@ const multiheadAttention: CatalogEntry = {
     const l = q[batchFirst ? 1 : 0] as Dim;
     const s = k[batchFirst ? 1 : 0] as Dim;
     const batch = q.length === 3 ? [q[batchFirst ? 0 : 1] as Dim] : [];
-    return [q, [...batch, l, s]];
+    // With need_weights=False the module returns (output, None): one tensor.
+    return attrs.need_weights === false ? [q] : [q, [...batch, l, s]];
   },
   flops: (context) => {
     const [q, k] = context.inputs;

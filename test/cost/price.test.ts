@@ -248,3 +248,13 @@ describe('L2 notes', () => {
     assert.ok(!costs[3]!.explain.some((line) => line.includes('L2')), '128 MB tensors get no L2 note');
   });
 });
+
+describe('hover lines', () => {
+  it('report the achieved rates and warn when a tensor exceeds GPU memory', () => {
+    const cost = priceGraph(graphOf([{ op: 'torch.exp', category: 'pointwise', inputs: [{ shape: [1 << 30] }], outputs: [{ shape: [1 << 30] }] }]), H100, 'fp32', NO_BINDINGS)[0]!;
+    // 2^30 fp32 elements = 4.29 GB in and out: at 88% of 3.35 TB/s the op streams 2.95 TB/s = 88% of peak bandwidth.
+    assert.ok(cost.explain.some((line) => line.includes('2.95 TB/s') && line.includes('88% of peak bandwidth')), cost.explain.join('\n'));
+    const huge = priceGraph(graphOf([{ op: 'torch.exp', category: 'pointwise', inputs: [{ shape: [1 << 30, 64] }], outputs: [{ shape: [1 << 30, 64] }] }]), A100, 'bf16', NO_BINDINGS)[0]!;
+    assert.ok(huge.explain.some((line) => line.includes('larger than the 80 GB of NVIDIA A100 SXM 80GB')), huge.explain.join('\n'));
+  });
+});

@@ -290,7 +290,14 @@ export function priceOp(
     `memory ${formatTimeUs(memorySeconds * 1e6)}: ${formatBytes(trafficForTime)} at ${formatPercent(etaMemory)} of ${formatBandwidth(hardware.bandwidth.value)} (η_m: ${hardware.memoryEfficiency.source})`,
     `+ ${formatTimeUs(launchSeconds * 1e6)} launch (${hardware.launchOverhead.source})`,
     boundSentence(bound, workSeconds, launchSeconds),
+    `achieves ${formatFlopRate(flops / gpuSeconds)} and ${formatBandwidth(totalBytes / gpuSeconds)} over its GPU time: ${formatPercent(flops / gpuSeconds / peak.value)} of the ${peak.label} peak, ${formatPercent(totalBytes / gpuSeconds / hardware.bandwidth.value)} of peak bandwidth`,
   ];
+  // A single tensor larger than the GPU's memory cannot run as written: say so rather than price it silently.
+  const largest = Math.max(...[...inputShapes.map((shape, i) => [shape, context.inputElementBytes[i]] as const), ...outputShapes.map((shape, i) => [shape, context.outputElementBytes[i]] as const)]
+    .map(([shape, size]) => (shape ? shape.reduce((a, b) => a * b, 1) * (size ?? 0) : 0)));
+  if (hardware.memoryBytes.value > 0 && largest > hardware.memoryBytes.value) {
+    lines.push(`one tensor of this op (${formatBytes(largest)}) is larger than the ${formatBytes(hardware.memoryBytes.value)} of ${hardware.name}: it cannot run at these sizes`);
+  }
   if (requestedBytes !== null && requestedBytes > totalBytes) {
     lines.push(trafficForTime === requestedBytes
       ? `the kernel requests ${formatBytes(requestedBytes)} (re-reads across programs); the data exceeds the ${formatBinaryBytes(hardware.l2Bytes.value)} L2, so the re-reads are priced`

@@ -1,7 +1,7 @@
 // The bundled `memwall` command end to end: dist/cli.js on the examples and on options (bad input: cli-errors.test.ts).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -130,6 +130,22 @@ describe('memwall analyze examples/', () => {
     }
     const unmatched = ['MW101', 'MW201', 'MW202', 'MW203', 'MW204', 'MW301', 'MW401'].find((code) => !codes.includes(code))!;
     assert.equal(memwall(['analyze', 'examples/', '--fail-on', unmatched]).code, 0);
+  });
+});
+
+describe('memwall roofline', () => {
+  it('writes an HTML page with one chart per example, and one SVG for one file', () => {
+    const out = path.join(scratch, 'roofline.html');
+    const page = memwall(['roofline', 'examples/', '--out', out]);
+    assert.equal(page.code, 0, page.stderr);
+    assert.match(page.stderr, /wrote .*roofline\.html \(\d+ charts?\)/);
+    const html = readFileSync(out, 'utf8');
+    const examples = readdirSync(EXAMPLES).filter((name) => name.endsWith('.py'));
+    assert.equal(html.match(/<section>/g)?.length, examples.length);
+    const svg = memwall(['roofline', 'examples/gpt_block.py']);
+    assert.equal(svg.code, 0, svg.stderr);
+    assert.match(svg.stdout, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg.stdout, /data-op="torch\.nn\.Linear:\d+"/);
   });
 });
 

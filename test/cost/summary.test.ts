@@ -77,4 +77,12 @@ describe('summarize', () => {
     assert.ok(Math.abs(result.total.timeUs - (priced[0]!.timeUs as number)) < 1e-12);
     assert.equal(result.classes[0]!.timeUs, priced[0]!.timeUs);
   });
+
+  it('counts a Triton kernel built on tl.dot as a contraction', () => {
+    const kernel = graphOf([{
+      op: 'triton:matmul_kernel', category: 'triton_kernel', inputs: [{ shape: [1024, 1024] }], outputs: [{ shape: [1024, 1024] }],
+      attrs: { flops: num(2 * 1024 ** 3), bytesRead: num(4 * 1024 * 1024), bytesWritten: num(2 * 1024 * 1024), usesDot: true },
+    }]);
+    assert.deepEqual(summarize(kernel, priceGraph(kernel, H100, 'bf16', new Map())).classes.map((c) => c.opClass), ['contraction']);
+  });
 });

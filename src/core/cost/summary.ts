@@ -85,7 +85,8 @@ export function classTable(costs: readonly CostedOp[]): ClassShare[] {
   let allFlops = 0;
   let allTime = 0;
   for (const cost of costs) {
-    const opClass = OP_CLASS_OF[cost.node.category];
+    // A Triton kernel built on tl.dot is a contraction; other kernels stay in 'other' (their kind is not known).
+    const opClass = cost.node.category === 'triton_kernel' && cost.unit === 'tensor' ? 'contraction' : OP_CLASS_OF[cost.node.category];
     if (opClass === null || !counted(cost) || cost.timeUs === null || cost.flops === null) continue;
     const entry = totals.get(opClass) ?? { flops: 0, timeUs: 0 };
     entry.flops += cost.flops * cost.repeat;

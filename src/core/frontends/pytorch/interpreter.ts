@@ -41,6 +41,12 @@ interface CodeBinding {
 
 const MAX_DEPTH = 24;
 
+/**
+ * Expressions nested deeper than this are not evaluated: CPython itself refuses more than 200 nested parentheses, and
+ * each level costs several JavaScript frames, so 1,000 nested calls would otherwise overflow the stack.
+ */
+const MAX_EXPRESSION_DEPTH = 200;
+
 /** Shape changes that copy when their input is not contiguous (view would fail instead). */
 const COPYING_RESHAPES = new Set(['torch.Tensor.reshape', 'torch.reshape', 'torch.Tensor.flatten', 'torch.flatten', 'torch.Tensor.reshape_as']);
 
@@ -64,6 +70,8 @@ export class Interpreter {
   readonly covered = new Set<ClassInfo | FunctionInfo>();
   private readonly openFiles = new Map<string, FileContext>();
   private readonly scopesSeen = new Set<string>();
+  private expressionDepth = 0;
+  private expressionTooDeepNoted = false;
 
   constructor(
     private readonly builder: GraphBuilder,
@@ -507,6 +515,22 @@ export class Interpreter {
   // ───────────────────────────── expressions ─────────────────────────────
 
   evaluate(node: SyntaxNode, frame: Frame): Value {
+    if (this.expressionDepth >= MAX_EXPRESSION_DEPTH) {
+      if (!this.expressionTooDeepNoted) {
+        this.expressionTooDeepNoted = true;
+        this.builder.notes.push({ code: 'MW903', message: `Expression nested deeper than ${MAX_EXPRESSION_DEPTH} levels: its inner part is not analysed.`, span: this.span(node, frame) });
+      }
+      return UNKNOWN;
+    }
+    this.expressionDepth++;
+    try {
+      return this.evaluateExpression(node, frame);
+    } finally {
+      this.expressionDepth--;
+    }
+  }
+
+  private evaluateExpression(node: SyntaxNode, frame: Frame): Value {
     switch (node.type) {
       case 'identifier':
         return this.lookup(node.text, frame);

@@ -35,7 +35,7 @@ export const unfusedResidualNorm: Rule = {
       const saving = index.fusionSaving(opIds);
       const sum = add.outputs[0];
       const size = sum ? index.bytes(sum) : null;
-      const across = add.scope !== norm.scope ? ` across the block boundary (${add.scope} → ${norm.scope})` : '';
+      const across = add.scope !== norm.scope ? ` in ${norm.scope}, across the module boundary` : '';
       findings.push({
         span: add.span,
         opIds,

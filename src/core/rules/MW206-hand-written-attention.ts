@@ -48,7 +48,7 @@ export const handWrittenAttention: Rule = {
       const ops = [region.scores, ...region.beforeSoftmax, region.softmax, ...region.afterSoftmax, region.output];
       const opIds = ops.map((op) => op.id);
       // The mask computation (`self.bias[...] == 0`) goes with the region: SDPA takes is_causal or the mask itself.
-      const feeders = feedersOf(index, ops);
+      const feeders = feedersOf(index, ops, [...region.beforeSoftmax, ...region.afterSoftmax], [region.scores, region.output]);
       const saving = index.fusionSaving(opIds);
       const scores = output(region.scores);
       const scoreBytes = scores ? index.bytes(scores) : null;
@@ -114,13 +114,16 @@ export function attentionRegion(index: GraphIndex, softmax: OpNode): AttentionRe
 }
 
 /** Small ops whose results only the region reads (the mask comparison), found by walking back from its inputs. */
-function feedersOf(index: GraphIndex, region: readonly OpNode[]): OpNode[] {
+function feedersOf(index: GraphIndex, region: readonly OpNode[], from: readonly OpNode[], gemms: readonly OpNode[]): OpNode[] {
   const inside = new Set(region.map((op) => op.id));
   const feeders: OpNode[] = [];
   const visit = (op: OpNode, depth: number): void => {
     for (const input of op.inputs) {
       const producer = index.producer(input);
       if (!producer || inside.has(producer.id) || depth > 3) continue;
+      // q, k and v (what the GEMMs read) stay: they are SDPA's own inputs; `type_as(q)` only reads q's dtype.
+      if (index.consumers(input).length === 0 || gemms.some((gemm) => index.consumers(input).includes(gemm))) continue;
+      if (producer.outputs.some((value) => gemms.some((gemm) => gemm.inputs.some((i) => index.throughViews(i).id === value.id)))) continue;
       if (producer.category !== 'pointwise' && producer.category !== 'view') continue;
       const readers = producer.outputs.flatMap((value) => index.consumers(value));
       if (readers.length === 0 || !readers.every((reader) => inside.has(reader.id))) continue;
@@ -129,7 +132,8 @@ function feedersOf(index: GraphIndex, region: readonly OpNode[]): OpNode[] {
       visit(producer, depth + 1);
     }
   };
-  for (const op of region) visit(op, 0);
+  // Only the scale, mask and dropout steps: q, k and v come in as SDPA's own inputs.
+  for (const op of from) visit(op, 0);
   return feeders.filter((op) => op.category !== 'view');
 }
 

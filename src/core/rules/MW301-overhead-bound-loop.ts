@@ -1,7 +1,7 @@
 // MW301: overhead-bound code: Python loops issuing small tensor ops, and host syncs (.item(), .cpu(), print) in hot code.
 import type { OpNode } from '../ir/types';
 import { formatMicroseconds } from './format';
-import { bySource, lineRange } from './patterns';
+import { byDataflow, lineRange } from './patterns';
 import { blockLines, codeOf, lineStart, spanOf } from './text';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
@@ -41,15 +41,16 @@ function smallOpLoops(ctx: RuleContext): RuleFinding[] {
   const { index } = ctx;
   const groups = new Map<string, OpNode[]>();
   for (const cost of ctx.costs) {
-    if (cost.bound !== 'overhead' || cost.repeat < 2 || cost.node.category === 'view') continue;
-    const key = `${cost.node.scope}|${cost.repeat}`;
+    if (cost.bound !== 'overhead' || cost.repeat < 2 || cost.node.category === 'view' || cost.node.fusedBy === 'fallback') continue;
+    // One loop's body spans the modules it calls: ops of one forward repeated the same number of times.
+    const key = `${index.forwardKey(cost.node.id)}|${cost.repeat}`;
     const list = groups.get(key) ?? [];
     list.push(cost.node);
     groups.set(key, list);
   }
   const findings: RuleFinding[] = [];
   for (const group of groups.values()) {
-    const ops = bySource(group);
+    const ops = byDataflow(group);
     const anchor = ops[0] as OpNode;
     const repeat = index.repeat(anchor.id);
     if (ops.length * repeat < MIN_LAUNCHES) continue;
@@ -65,7 +66,7 @@ function smallOpLoops(ctx: RuleContext): RuleFinding[] {
         note: 'torch.compile traces through the loop and fuses its small ops; mode="reduce-overhead" also replays them as one CUDA graph.',
       },
       message:
-        `A loop issues ${ops.length} small op${ops.length > 1 ? 's' : ''} (${lineRange(ops)}) ${repeat} times: ` +
+        `A loop issues ${ops.length} small op${ops.length > 1 ? 's' : ''} (${lineRange(ops)}, first ${ops[0]?.label}) ${repeat} times: ` +
         `${ops.length * repeat} launches costing ≈ ${formatMicroseconds(overheadUs)} of CPU overhead while each kernel's GPU work ` +
         `is shorter than its launch, so the GPU waits on Python. Batching them or replaying them as a CUDA graph saves up to ` +
         `≈ ${formatMicroseconds(saving.timeSavedUs ?? 0)}. Vectorise the loop into one tensor op (or torch._foreach_*), or use ` +

@@ -1,5 +1,6 @@
 // An index over the op graph for rules: consumers of each value, sizes in bytes, forwards, and savings on the GPU.
 import { DTYPE_BYTES, type CostedOp, type DType, type Hardware, type OpNode, type TensorValue } from '../ir/types';
+import { canonicalOp } from './ops';
 import { blockLines, codeOf, indentation, lineStart } from './text';
 import type { RunRulesInput } from './types';
 
@@ -54,6 +55,7 @@ export class GraphIndex {
     for (const op of this.ops) {
       const cost = this.costById.get(op.id);
       const seen = new Set<number>();
+      const metadataOnly = METADATA_INPUTS[canonicalOp(op)] ?? [];
       op.inputs.forEach((value, i) => {
         if (!this.valueById.has(value.id)) this.valueById.set(value.id, value);
         if (!this.valueSize.has(value.id) || this.valueSize.get(value.id)?.shape === null) {
@@ -62,7 +64,7 @@ export class GraphIndex {
             this.valueSize.set(value.id, { shape, elementBytes: elementBytes(value, cost?.dtype ?? input.dtype) });
           }
         }
-        if (seen.has(value.id)) return;
+        if (seen.has(value.id) || metadataOnly.includes(i)) return;
         seen.add(value.id);
         const list = this.consumersByValue.get(value.id) ?? [];
         list.push(op);
@@ -268,7 +270,9 @@ export class GraphIndex {
     const reads = new Map<number, number | null>();
     let writes: number | null = 0;
     for (const op of kernels) {
-      for (const input of op.inputs) {
+      const metadataOnly = METADATA_INPUTS[canonicalOp(op)] ?? [];
+      for (const [position, input] of op.inputs.entries()) {
+        if (metadataOnly.includes(position)) continue;
         const base = this.throughViews(input);
         const producer = this.producer(base);
         if (producer && members.has(producer.id)) continue;
@@ -287,7 +291,9 @@ export class GraphIndex {
     let fusedBytes: number | null = writes;
     for (const bytes of reads.values()) fusedBytes = bytes === null || fusedBytes === null ? null : fusedBytes + bytes;
     const saved = eagerBytes === null || fusedBytes === null ? null : Math.max(0, eagerBytes - fusedBytes);
-    return { ...this.saving(saved, Math.max(0, kernels.length - kernelsAfter), opIds), eagerBytes, fusedBytes };
+    // An op priced at zero (dropout with p=0 or in eval, an identity) launches nothing today.
+    const launching = kernels.filter((op) => this.costById.get(op.id)?.timeUs !== 0).length;
+    return { ...this.saving(saved, Math.max(0, launching - kernelsAfter), opIds), eagerBytes, fusedBytes };
   }
 
   private find(id: number): number {
@@ -308,6 +314,12 @@ export class GraphIndex {
     if (rootA !== rootB) this.parent.set(Math.max(rootA, rootB), Math.min(rootA, rootB));
   }
 }
+
+/** Inputs an op reads only for their dtype or shape, not their bytes: `x.type_as(q)` does not read q. */
+const METADATA_INPUTS: Readonly<Record<string, readonly number[]>> = {
+  type_as: [1], expand_as: [1], view_as: [1], reshape_as: [1], zeros_like: [0], ones_like: [0], empty_like: [0],
+  new_zeros: [0], new_ones: [0], new_empty: [0], new_full: [0],
+};
 
 /**
  * `torch.randn(...)` at module level (a `__main__` block's example input) is not part of any forward: it neither

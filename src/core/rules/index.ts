@@ -1,5 +1,6 @@
 // The list of all rules, and runRules: run them, then apply fallbacks, torch.compile, suppression, severities, ranking.
 import type { Finding, Severity } from '../ir/types';
+import { formatBytes, formatMicroseconds } from './format';
 import { GraphIndex } from './graph-index';
 import type { Rule, RuleContext, RuleFinding, RunRulesInput } from './types';
 import { memoryBoundHotspot } from './MW101-memory-bound-hotspot';
@@ -54,6 +55,9 @@ const RULES: readonly Rule[] = [
 /** A finding saving less than this share of its forward's time is only a hint. */
 export const LOW_VALUE_SHARE = 0.01;
 
+/** Savings below this many microseconds per forward are noise: no finding. */
+const MIN_SAVING_US = 0.01;
+
 /** The code reported when a rule throws: the analysis goes on, and the failure is visible instead of silent. */
 export const RULE_FAILURE_CODE = 'MW990';
 
@@ -92,13 +96,17 @@ export function runRules(input: RunRulesInput): Finding[] {
     live.some(
       ({ rule, finding }) => rule.specificity !== undefined && rule.specificity > level && finding.opIds.includes(opId),
     );
+  // One finding per code and place: a module used twice (two RMSNorm instances, RoPE on q and on k) reports once.
   const unique = new Map<string, Raw>();
   for (const raw of live) {
     const level = raw.rule.specificity;
     if (level !== undefined && raw.finding.opIds.length > 0 && raw.finding.opIds.every((id) => coveredAbove(level, id))) continue;
+    // A fusion or copy finding that saves nothing (dropout with p=0, an op priced at zero) is not worth a word.
+    if (level !== undefined && raw.finding.timeSavedUs !== null && raw.finding.timeSavedUs < MIN_SAVING_US) continue;
     if (isSuppressed(raw, input)) continue;
-    const key = `${raw.rule.code}:${raw.finding.span.start}:${raw.finding.opIds.join(',')}`;
-    if (!unique.has(key)) unique.set(key, raw);
+    const key = `${raw.rule.code}:${raw.finding.span.start}:${raw.finding.span.end}`;
+    const previous = unique.get(key);
+    unique.set(key, previous ? merge(previous, raw) : raw);
   }
 
   const findings = [...unique.values()].map((raw) => finalise(raw, input, index));
@@ -106,6 +114,29 @@ export function runRules(input: RunRulesInput): Finding[] {
     (a, b) => (b.timeSavedUs ?? -1) - (a.timeSavedUs ?? -1) || a.span.start - b.span.start || a.code.localeCompare(b.code),
   );
   return [...findings, ...failures];
+}
+
+/** Two findings of one rule at one place: the ops of both, the savings added up, said once. */
+function merge(first: Raw, second: Raw): Raw {
+  const a = first.finding;
+  const b = second.finding;
+  const sum = (x: number | null, y: number | null) => (x === null || y === null ? null : x + y);
+  const sites = (a.message.match(/ \(this code runs at (\d+) places/)?.[1] ?? '1');
+  const count = Number(sites) + 1;
+  const base = a.message.replace(/ \(this code runs at \d+ places[^)]*\)$/, '');
+  const bytesSaved = sum(a.bytesSaved, b.bytesSaved);
+  const timeSavedUs = sum(a.timeSavedUs, b.timeSavedUs);
+  const total = bytesSaved === null || timeSavedUs === null ? '' : `; all together ${formatBytes(bytesSaved)} and ≈ ${formatMicroseconds(timeSavedUs)}`;
+  return {
+    rule: first.rule,
+    finding: {
+      ...a,
+      opIds: [...a.opIds, ...b.opIds.filter((id) => !a.opIds.includes(id))],
+      bytesSaved,
+      timeSavedUs,
+      message: `${base} (this code runs at ${count} places in the forward, e.g. two instances of one module${total})`,
+    },
+  };
 }
 
 /** `# memwall: ignore[MW201]` or `# memwall: ignore` on any line the diagnostic covers. */

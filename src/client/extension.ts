@@ -13,10 +13,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
+  const pyprojectWatcher = vscode.workspace.createFileSystemWatcher('**/pyproject.toml');
+  context.subscriptions.push(pyprojectWatcher);
   const clientOptions: LanguageClientOptions = {
     // Every scheme: untitled buffers and virtual workspaces are analysed too, since MemWall only reads text.
     documentSelector: [{ language: 'python' }],
-    synchronize: { configurationSection: 'memwall' },
+    // [tool.memwall] lives in pyproject.toml: the server re-reads it when one changes.
+    synchronize: { configurationSection: 'memwall', fileEvents: pyprojectWatcher },
     // The hover's links run only these commands.
     markdown: { isTrusted: { enabledCommands: ['memwall.showRoofline', 'memwall.explainFinding'] } },
   };

@@ -3,14 +3,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult,
+  CodeActionKind, createConnection, MessageType, ProposedFeatures, ShowMessageNotification, TextDocuments, TextDocumentSyncKind, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { extract, price, type AnalyzeOptions, type ExternalConfig } from '../core/analyze';
+import { DEFAULT_DTYPE, DEFAULT_GPU, extract, price, type AnalyzeOptions, type ExternalConfig } from '../core/analyze';
 import { createPythonParser, type PythonParser } from '../core/parse/parser';
 import { chartDataFromAnalysis } from '../core/chart/data';
 import type { DType } from '../core/ir/types';
 import { readImportedModules } from '../workspace/imports';
+import { loadProjectConfig, type ProjectConfig } from '../workspace/project';
 import {
   ANALYZED_NOTIFICATION, EXPLAIN_REQUEST, GPUS_REQUEST, REPORT_REQUEST, ROOFLINE_REQUEST,
   type ExplainParams, type ExplainResult, type GpusResult, type ReportParams, type ReportResult, type RooflineParams, type RooflineResult, type WhatIf,
@@ -60,28 +61,57 @@ function settingsFor(uri: string): Promise<MemwallSettings> {
   return settings;
 }
 
+/** Fire-and-forget for promises whose failure must not take the server down (a client that refuses a message). */
+function detach(promise: Promise<unknown>): void {
+  promise.catch((error: unknown) => connection.console.error(`MemWall: ${errorMessage(error)}`));
+}
+
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** The nearest pyproject.toml's [tool.memwall], read once per file until it changes; nothing for unsaved buffers. */
+const projects = new Map<string, ProjectConfig>();
+function projectFor(uri: string): ProjectConfig {
+  if (!uri.startsWith('file:')) return {};
+  const file = fileURLToPath(uri);
+  const root = workspaceRoots.find((folder) => file.startsWith(folder + path.sep));
+  try {
+    return loadProjectConfig(file, projects, root);
+  } catch (error) {
+    // A broken pyproject.toml is reported once, and the file is analysed without it rather than not at all.
+    reportOnce(`MemWall ignored ${errorMessage(error)}`);
+    return {};
+  }
+}
+
 /** Workspace modules the file imports, so `from model import Block` is followed; only for files on disk. */
-function importedModules(uri: string, text: string, parser: PythonParser): Map<string, string> {
+function importedModules(uri: string, text: string, parser: PythonParser, project: ProjectConfig): Map<string, string> {
   if (!uri.startsWith('file:')) return new Map();
   try {
-    return readImportedModules(fileURLToPath(uri), text, { parser, roots: workspaceRoots });
+    return readImportedModules(fileURLToPath(uri), text, { parser, roots: [...(project.root ? [project.root] : []), ...workspaceRoots] });
   } catch {
     return new Map();
   }
 }
 
-function pricingOptions(settings: MemwallSettings, whatIf: WhatIf = {}): Omit<AnalyzeOptions, 'parser' | 'modules'> {
+/**
+ * Settings, then [tool.memwall], for sizes and severities. For the GPU and dtype, VS Code always reports a value (its
+ * default when the user set none), so a pyproject.toml choice wins over the settings' defaults, and an explicit
+ * setting other than the default wins over pyproject.toml.
+ */
+function pricingOptions(settings: MemwallSettings, project: ProjectConfig, whatIf: WhatIf = {}): Omit<AnalyzeOptions, 'parser' | 'modules'> {
+  const pyproject = project.config;
   const configs: ExternalConfig[] = [];
   if (whatIf.dims && Object.keys(whatIf.dims).length) configs.push({ dims: whatIf.dims, source: 'what-if (roofline panel)' });
   if (Object.keys(settings.dims).length) configs.push({ dims: settings.dims, source: 'setting memwall.dims' });
+  if (pyproject?.external) configs.push(pyproject.external);
+  const gpu = whatIf.gpu ?? (settings.gpu !== DEFAULT_GPU ? settings.gpu : pyproject?.gpu ?? settings.gpu);
+  const dtype = (whatIf.dtype as DType | undefined) ?? (settings.dtype !== DEFAULT_DTYPE ? settings.dtype : pyproject?.dtype ?? settings.dtype);
   return {
-    gpu: whatIf.gpu ?? settings.gpu,
-    dtype: (whatIf.dtype as DType | undefined) ?? settings.dtype,
+    gpu,
+    dtype,
     configs,
-    customGpus: settings.customGpus,
-    severities: settings.severity,
+    customGpus: [...(pyproject?.customGpus ?? []), ...settings.customGpus],
+    severities: { ...pyproject?.severities, ...settings.severity },
   };
 }
 
@@ -93,12 +123,13 @@ async function analyseDocument(document: TextDocument): Promise<DocumentAnalysis
   let graph;
   try {
     const [settings, parser] = await Promise.all([settingsFor(document.uri), loadParser()]);
+    const project = projectFor(document.uri);
     try {
-      graph = extract(base.text, { parser, modules: importedModules(document.uri, base.text, parser) });
+      graph = extract(base.text, { parser, modules: importedModules(document.uri, base.text, parser, project) });
     } catch (error) {
       return done({ error: `MemWall could not read this file: ${errorMessage(error)}` });
     }
-    return done({ graph, analysis: price(graph, base.text, pricingOptions(settings)) });
+    return done({ graph, analysis: price(graph, base.text, pricingOptions(settings, project)) });
   } catch (error) {
     return done({ graph, error: `MemWall could not price this file: ${errorMessage(error)}` });
   }
@@ -107,19 +138,23 @@ async function analyseDocument(document: TextDocument): Promise<DocumentAnalysis
 const store = new AnalysisStore(analyseDocument, DEBOUNCE_MS);
 const reportedErrors = new Set<string>();
 
+/** Shows a warning once per distinct message, so a broken setting does not nag on every keystroke. */
+function reportOnce(message: string): void {
+  if (reportedErrors.has(message)) return;
+  reportedErrors.add(message);
+  detach(connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message }));
+}
+
 async function publish(result: DocumentAnalysis): Promise<void> {
   const document = documents.get(result.uri);
   // A newer version is on its way; its own run publishes.
   if (!document || document.version !== result.version) return;
   const settings = await settingsFor(result.uri);
   const diagnostics = result.analysis ? toDiagnostics(document, result.analysis, settings.severity) : [];
-  void connection.sendDiagnostics({ uri: result.uri, version: result.version, diagnostics });
+  detach(connection.sendDiagnostics({ uri: result.uri, version: result.version, diagnostics }));
   connection.console.log(`analysed ${result.uri} v${result.version} in ${result.durationMs.toFixed(1)} ms`);
-  if (result.error && !reportedErrors.has(result.error)) {
-    reportedErrors.add(result.error);
-    void connection.window.showWarningMessage(result.error);
-  }
-  void connection.sendNotification(ANALYZED_NOTIFICATION, { uri: result.uri, version: result.version });
+  if (result.error) reportOnce(result.error);
+  detach(connection.sendNotification(ANALYZED_NOTIFICATION, { uri: result.uri, version: result.version }));
 }
 
 connection.onInitialize((params): InitializeResult => {
@@ -130,7 +165,7 @@ connection.onInitialize((params): InitializeResult => {
     .filter((folder) => folder.uri.startsWith('file:'))
     .map((folder) => fileURLToPath(folder.uri));
   // Warm the parser while the client finishes starting up.
-  void loadParser().catch((error) => connection.console.error(`MemWall could not load its parser: ${errorMessage(error)}`));
+  loadParser().catch((error) => connection.console.error(`MemWall could not load its parser: ${errorMessage(error)}`));
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -143,24 +178,34 @@ connection.onInitialize((params): InitializeResult => {
   };
 });
 
-documents.onDidOpen((event) => store.schedule(event.document, (result) => void publish(result), true));
+documents.onDidOpen((event) => store.schedule(event.document, (result) => detach(publish(result)), true));
 documents.onDidChangeContent((event) => {
   // didOpen also fires a content change; the open handler already analysed that version.
   if (event.document.version === 0) return;
-  store.schedule(event.document, (result) => void publish(result));
+  store.schedule(event.document, (result) => detach(publish(result)));
 });
 documents.onDidClose((event) => {
   store.forget(event.document.uri);
   settingsByUri.delete(event.document.uri);
-  void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+  detach(connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] }));
+});
+
+/** Re-analyses every open document: settings or a pyproject.toml changed. */
+function reanalyseAll(): void {
+  store.invalidateAll();
+  for (const document of documents.all()) store.schedule(document, (result) => detach(publish(result)), true);
+}
+
+connection.onDidChangeWatchedFiles(() => {
+  projects.clear();
+  reanalyseAll();
 });
 
 connection.onDidChangeConfiguration(() => {
   settingsByUri.clear();
-  store.invalidateAll();
-  for (const document of documents.all()) store.schedule(document, (result) => void publish(result), true);
-  if (canRefreshInlayHints) void connection.languages.inlayHint.refresh();
-  if (canRefreshCodeLenses) void connection.sendRequest('workspace/codeLens/refresh');
+  reanalyseAll();
+  if (canRefreshInlayHints) detach(connection.languages.inlayHint.refresh());
+  if (canRefreshCodeLenses) detach(connection.sendRequest('workspace/codeLens/refresh'));
 });
 
 connection.onHover(async (params) => {
@@ -202,7 +247,7 @@ connection.onRequest(ROOFLINE_REQUEST, async (params: RooflineParams): Promise<R
     // A what-if re-prices the cached graph: no re-parse, and the document's own analysis stays as it is.
     const analysis =
       params.whatIf && Object.keys(params.whatIf).length && result.graph
-        ? price(result.graph, result.text, pricingOptions(settings, params.whatIf))
+        ? price(result.graph, result.text, pricingOptions(settings, projectFor(params.uri), params.whatIf))
         : result.analysis;
     if (!analysis) return { ...base, chart: null, error: result.error ?? 'No analysis.', notes: [] };
     return { ...base, chart: chartDataFromAnalysis(analysis), notes: analysis.notes.map((note) => `${note.code} ${note.message}`) };
@@ -226,6 +271,9 @@ connection.onRequest(REPORT_REQUEST, async (params: ReportParams): Promise<Repor
 });
 
 connection.onRequest(EXPLAIN_REQUEST, (params: ExplainParams): ExplainResult => ({ markdown: explainMarkdown(params.code) }));
+
+// A stray rejection is logged, never fatal: the editor would lose every MemWall feature until a restart.
+process.on('unhandledRejection', (reason) => connection.console.error(`MemWall: unhandled ${errorMessage(reason)}`));
 
 documents.listen(connection);
 connection.listen();

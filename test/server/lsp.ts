@@ -5,7 +5,7 @@ import path from 'node:path';
 import {
   ConfigurationRequest, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification,
   ExitNotification, HoverRequest, InitializedNotification, InitializeRequest, InlayHintRequest, PublishDiagnosticsNotification,
-  RegistrationRequest, ShowMessageNotification, ShutdownRequest,
+  RegistrationRequest, ShowMessageNotification, ShowMessageRequest, ShutdownRequest,
   createMessageConnection, StreamMessageReader, StreamMessageWriter,
   type Hover, type InitializeResult, type InlayHint, type MessageConnection, type PublishDiagnosticsParams, type ShowMessageParams,
 } from 'vscode-languageserver-protocol/node';
@@ -54,6 +54,11 @@ export async function startServer(settings: Record<string, unknown> = {}): Promi
   connection.onNotification(() => undefined);
   connection.onRequest(ConfigurationRequest.type, (params) => params.items.map((item) => (item.section === 'memwall' ? harness.settings : null)));
   connection.onRequest(RegistrationRequest.type, () => undefined);
+  // A warning with actions comes as a request; the user dismisses it.
+  connection.onRequest(ShowMessageRequest.type, (params) => {
+    messages.push(params);
+    return null;
+  });
   connection.listen();
 
   const initialize = await connection.sendRequest(InitializeRequest.type, {

@@ -1,6 +1,7 @@
 // The bundled language server driven over stdio by a real LSP client: open, diagnostics, hover, requests, edits, bad input.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -198,6 +199,36 @@ describe('language server over stdio', () => {
     const sameLine = (d: Diagnostic) => d.code === target.code && d.range.start.line === target.range.start.line;
     assert.ok(!after.diagnostics.some(sameLine), `${target.code} on line ${target.range.start.line + 1} is silenced by ${JSON.stringify(edit.newText)}`);
     assert.equal(after.diagnostics.length, diagnostics.length - diagnostics.filter(sameLine).length);
+  });
+
+  it('reads [tool.memwall] from the nearest pyproject.toml, and again when it changes', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'memwall-pyproject-'));
+    try {
+      const pyproject = path.join(folder, 'pyproject.toml');
+      writeFileSync(pyproject, '[tool.memwall]\ngpu = "a100-80gb-sxm"\n[tool.memwall.dims]\nD = 4096\n');
+      mkdirSync(path.join(folder, 'model'));
+      const file = path.join(folder, 'model', 'mlp.py');
+      const text = 'import torch\nimport torch.nn.functional as F\nx = torch.randn(8, D, dtype=torch.bfloat16)\ny = F.gelu(x)\n';
+      writeFileSync(file, text);
+      const uri = pathToFileURL(file).toString();
+      server.open(uri, text);
+      await server.waitForDiagnostics(uri, 1);
+      const at = positionOf(text, 'F.gelu', 3);
+      const hover = hoverText(await server.hover(uri, at.line, at.character));
+      assert.match(hover, /on NVIDIA A100 SXM 80GB/);
+      assert.match(hover, /in \[8, 4096\] bf16/);
+      assert.match(hover, /D=4096 from pyproject\.toml \[tool\.memwall\]/);
+
+      // Broken TOML: a warning names the file, and the analysis goes on without it.
+      writeFileSync(pyproject, '[tool.memwall\ngpu = ');
+      await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(pyproject).toString(), type: 2 }] });
+      await server.waitForDiagnostics(uri);
+      assert.ok(server.messages.some((m) => m.message.includes(pyproject)), server.messages.map((m) => m.message).join(' | '));
+      assert.match(hoverText(await server.hover(uri, at.line, at.character)), /on NVIDIA H100 SXM/);
+      server.close(uri);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('survives bad input: syntax errors, an empty file and non-Python text', async () => {

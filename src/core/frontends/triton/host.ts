@@ -5,7 +5,7 @@ import type { GraphBuilder } from '../../ir/graph';
 import { DTYPE_BYTES, type DType, type TensorValue } from '../../ir/types';
 import { cdiv, DTYPE_BYTES_SYMBOL } from './dimtools';
 import { TORCH_DTYPES } from './language';
-import { argument, callArguments, dottedName, namedChildren, stringValue } from './syntax';
+import { argument, callArguments, dottedName, namedChildren, stringValue, field } from './syntax';
 
 /** A tensor in the wrapper. Shared by the names that alias it, so that a launch's output rebinding reaches them all. */
 export interface TensorRef {
@@ -98,21 +98,21 @@ export class HostEvaluator {
       case 'dictionary': {
         const entries = new Map<string, HostValue>();
         for (const pair of namedChildren(node)) {
-          const key = pair.childForFieldName('key');
-          const value = pair.childForFieldName('value');
+          const key = field(pair, 'key');
+          const value = field(pair, 'value');
           if (pair.type === 'pair' && key?.type === 'string' && value) entries.set(stringValue(key), this.evaluate(value, environment, stringValue(key)));
         }
         return { kind: 'dict', entries };
       }
       case 'lambda': {
-        const parameters = namedChildren(node.childForFieldName('parameters')).map((p) => (p.type === 'identifier' ? p.text : p.childForFieldName('name')?.text ?? p.text));
-        const body = node.childForFieldName('body');
+        const parameters = namedChildren(field(node, 'parameters')).map((p) => (p.type === 'identifier' ? p.text : field(p, 'name')?.text ?? p.text));
+        const body = field(node, 'body');
         return body ? { kind: 'lambda', parameters, body, closure: environment } : UNKNOWN;
       }
       case 'binary_operator': {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        const operator = node.childForFieldName('operator')?.text ?? '';
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        const operator = field(node, 'operator')?.text ?? '';
         if (!left || !right) return UNKNOWN;
         const a = this.evaluate(left, environment);
         const b = this.evaluate(right, environment);
@@ -122,7 +122,7 @@ export class HostEvaluator {
         return { kind: 'number', dim: bin(op, this.asDim(a, '?'), this.asDim(b, '?')) };
       }
       case 'unary_operator': {
-        const inner = node.childForFieldName('argument');
+        const inner = field(node, 'argument');
         const value = inner ? this.evaluate(inner, environment) : UNKNOWN;
         return value.kind === 'number' ? { kind: 'number', dim: bin('-', num(0), value.dim) } : UNKNOWN;
       }
@@ -152,8 +152,8 @@ export class HostEvaluator {
   private attribute(node: SyntaxNode, environment: HostEnvironment, hint?: string): HostValue {
     const dotted = dottedName(node);
     if (dotted?.startsWith('torch.') && TORCH_DTYPES[dotted.slice(6)]) return { kind: 'dtype', dtype: TORCH_DTYPES[dotted.slice(6)] };
-    const objectNode = node.childForFieldName('object');
-    const attribute = node.childForFieldName('attribute')?.text;
+    const objectNode = field(node, 'object');
+    const attribute = field(node, 'attribute')?.text;
     if (!objectNode) return UNKNOWN;
     const object = this.evaluate(objectNode, environment);
     if (attribute === 'shape') {
@@ -168,12 +168,12 @@ export class HostEvaluator {
   }
 
   private subscript(node: SyntaxNode, environment: HostEnvironment, hint?: string): HostValue {
-    const valueNode = node.childForFieldName('value');
-    const indexNode = node.childForFieldName('subscript');
+    const valueNode = field(node, 'value');
+    const indexNode = field(node, 'subscript');
     if (!valueNode || !indexNode) return UNKNOWN;
     // `x.shape[0]` on a tensor whose shape the wrapper has not fixed: a symbol named after the assignment.
-    if (valueNode.type === 'attribute' && valueNode.childForFieldName('attribute')?.text === 'shape') {
-      const objectNode = valueNode.childForFieldName('object')!;
+    if (valueNode.type === 'attribute' && field(valueNode, 'attribute')?.text === 'shape') {
+      const objectNode = field(valueNode, 'object')!;
       const ref = this.asTensor(this.evaluate(objectNode, environment), objectNode.text, objectNode.type === 'identifier' ? environment : undefined);
       const index = this.evaluate(indexNode, environment);
       if (ref?.shape && index.kind === 'number' && index.dim.kind === 'num') {
@@ -219,8 +219,8 @@ export class HostEvaluator {
     if (statement.type !== 'expression_statement') return;
     const assignment = namedChildren(statement)[0];
     if (assignment?.type === 'assignment') {
-      const left = assignment.childForFieldName('left');
-      const right = assignment.childForFieldName('right');
+      const left = field(assignment, 'left');
+      const right = field(assignment, 'right');
       if (left && right) this.assign(left, right, environment);
     }
   }
@@ -233,11 +233,11 @@ export class HostEvaluator {
     if (left.type !== 'pattern_list' && left.type !== 'tuple_pattern') return;
     const targets = namedChildren(left);
     // `M, K = a.shape` on a tensor of unknown shape: its dims become symbols named after the targets.
-    const isShape = right.type === 'attribute' && right.childForFieldName('attribute')?.text === 'shape';
-    const isSize = right.type === 'call' && right.childForFieldName('function')?.type === 'attribute'
-      && right.childForFieldName('function')?.childForFieldName('attribute')?.text === 'size' && !callArguments(right).positional.length;
+    const isShape = right.type === 'attribute' && field(right, 'attribute')?.text === 'shape';
+    const isSize = right.type === 'call' && field(right, 'function')?.type === 'attribute'
+      && field(right, 'function')?.childForFieldName('attribute')?.text === 'size' && !callArguments(right).positional.length;
     if (isShape || isSize) {
-      const objectNode = (isShape ? right : right.childForFieldName('function')!).childForFieldName('object')!;
+      const objectNode = (isShape ? right : field(right, 'function')!).childForFieldName('object')!;
       const ref = this.asTensor(this.evaluate(objectNode, environment), objectNode.text, objectNode.type === 'identifier' ? environment : undefined);
       if (ref && !ref.shape) {
         setShape(ref, targets.map((t) => (t.type === 'identifier' && t.text !== '_' ? sym(t.text) : unknownDim(`${objectNode.text}.shape`))));
@@ -251,7 +251,7 @@ export class HostEvaluator {
   }
 
   private call(node: SyntaxNode, environment: HostEnvironment, hint?: string): HostValue {
-    const functionNode = node.childForFieldName('function');
+    const functionNode = field(node, 'function');
     if (!functionNode) return UNKNOWN;
     const dotted = dottedName(functionNode);
     const args = callArguments(node);
@@ -307,8 +307,8 @@ export class HostEvaluator {
       return made;
     }
     if (functionNode.type === 'attribute') {
-      const objectNode = functionNode.childForFieldName('object')!;
-      const method = functionNode.childForFieldName('attribute')?.text ?? '';
+      const objectNode = field(functionNode, 'object')!;
+      const method = field(functionNode, 'attribute')?.text ?? '';
       const object = this.evaluate(objectNode, environment);
       const tensorEnvironment = objectNode.type === 'identifier' ? environment : undefined;
       switch (method) {

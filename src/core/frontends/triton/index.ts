@@ -8,18 +8,30 @@ import { HostEvaluator, type HostEnvironment, type HostValue, type TensorRef } f
 import {
   interpretKernel, kernelScalar, type Access, type ElementType, type KernelDefinition, type KernelRun, type KernelValue,
 } from './kernel';
-import { argument, callArguments, dottedName, namedChildren, spanOf } from './syntax';
+import { argument, callArguments, dottedName, field, namedChildren, resetSyntaxCache, spanOf, walkTypes } from './syntax';
 
 export { interpretKernel } from './kernel';
 export type { KernelRun } from './kernel';
 
+const WALKED_IN_KERNELS: ReadonlySet<string> = new Set(['call', 'assignment', 'augmented_assignment']);
+const CALLS: ReadonlySet<string> = new Set(['call']);
+const RETURNS: ReadonlySet<string> = new Set(['return_statement']);
 const LOAD_STORE_FUNCTIONS = /^(tl|triton\.language)\.(load|store|atomic_\w+|make_block_ptr|make_tensor_descriptor|_experimental_make_tensor_descriptor|advance)$/;
 
 /** Adds one `triton.kernel` op per launch site, or per kernel without one, and a 'kernel' scope per @triton.jit def. */
 export function extractTriton(tree: Tree, text: string, builder: GraphBuilder): void {
+  resetSyntaxCache();
+  try {
+    extractKernels(tree, text, builder);
+  } finally {
+    resetSyntaxCache();
+  }
+}
+
+function extractKernels(tree: Tree, text: string, builder: GraphBuilder): void {
   const definitions = collectDefinitions(tree.rootNode);
   if (definitions.kernels.size === 0) return;
-  findPointerParameters(definitions.kernels);
+  const calls = findPointerParameters(definitions.kernels);
   const notes = new Set<string>();
   const host = new HostEvaluator(builder, readMagicSizes(text), notes);
   const moduleEnvironment: HostEnvironment = new Map();
@@ -27,14 +39,15 @@ export function extractTriton(tree: Tree, text: string, builder: GraphBuilder): 
 
   for (const kernel of definitions.kernels.values()) {
     const functionNode = kernel.functionNode;
-    const parameters = functionNode.childForFieldName('parameters');
+    const parameters = field(functionNode, 'parameters');
     builder.scopes.push({ name: kernel.name, kind: 'kernel', span: joinSpans(spanOf(functionNode), parameters ? spanOf(parameters) : spanOf(functionNode)) });
   }
 
   const extractor = new Extractor(builder, host, definitions, moduleEnvironment);
   for (const wrapper of definitions.functions) extractor.walkWrapper(wrapper.node, wrapper.scope);
   for (const kernel of definitions.kernels.values()) {
-    if (!extractor.launched.has(kernel.name) && isEntryKernel(kernel, definitions.kernels)) extractor.priceWithoutLaunch(kernel);
+    const calledByAnother = [...calls].some(([caller, callees]) => caller !== kernel.name && callees.has(kernel.name));
+    if (!extractor.launched.has(kernel.name) && !calledByAnother) extractor.priceWithoutLaunch(kernel);
   }
 }
 
@@ -56,10 +69,10 @@ function collectDefinitions(root: SyntaxNode): Definitions {
       let decorators: SyntaxNode[] = [];
       if (statement.type === 'decorated_definition') {
         decorators = namedChildren(statement).filter((c) => c.type === 'decorator');
-        node = statement.childForFieldName('definition') ?? statement;
+        node = field(statement, 'definition') ?? statement;
       }
       if (node.type === 'function_definition') {
-        const name = node.childForFieldName('name')?.text ?? '?';
+        const name = field(node, 'name')?.text ?? '?';
         if (decorators.some(isJitDecorator)) {
           definitions.kernels.set(name, {
             name, functionNode: node, definitionNode: statement, parameters: readParameters(node), pointerParameters: new Set(), decorators,
@@ -69,11 +82,11 @@ function collectDefinitions(root: SyntaxNode): Definitions {
           if (atModule) definitions.moduleFunctions.set(name, node);
         }
       } else if (node.type === 'class_definition') {
-        const body = node.childForFieldName('body');
-        if (body) visit(body, node.childForFieldName('name')?.text ?? '?', false);
+        const body = field(node, 'body');
+        if (body) visit(body, field(node, 'name')?.text ?? '?', false);
       } else if (node.type === 'if_statement') {
         // `if __name__ == "__main__":` and feature checks hold code too.
-        for (const part of [node.childForFieldName('consequence'), ...namedChildren(node).filter((c) => c.type === 'else_clause' || c.type === 'elif_clause')]) {
+        for (const part of [field(node, 'consequence'), ...namedChildren(node).filter((c) => c.type === 'else_clause' || c.type === 'elif_clause')]) {
           const body = part?.type === 'block' ? part : part?.childForFieldName('body') ?? part?.childForFieldName('consequence');
           if (body) visit(body, prefix, atModule);
         }
@@ -88,23 +101,23 @@ function collectDefinitions(root: SyntaxNode): Definitions {
 
 function isJitDecorator(decorator: SyntaxNode): boolean {
   const expression = namedChildren(decorator)[0];
-  const callee = expression?.type === 'call' ? expression.childForFieldName('function') : expression;
+  const callee = expression?.type === 'call' ? field(expression, 'function') : expression;
   const name = dottedName(callee);
   return name === 'triton.jit' || name === 'jit' || name === 'triton.language.jit' || name === 'tl.jit';
 }
 
 function readParameters(functionNode: SyntaxNode): KernelDefinition['parameters'] {
   const result: { name: string; constexpr: boolean; defaultValue?: SyntaxNode }[] = [];
-  for (const parameter of namedChildren(functionNode.childForFieldName('parameters'))) {
+  for (const parameter of namedChildren(field(functionNode, 'parameters'))) {
     if (parameter.type === 'identifier') result.push({ name: parameter.text, constexpr: false });
     else if (parameter.type === 'typed_parameter') {
       const name = namedChildren(parameter).find((c) => c.type === 'identifier')?.text ?? '?';
-      result.push({ name, constexpr: /constexpr/.test(parameter.childForFieldName('type')?.text ?? '') });
+      result.push({ name, constexpr: /constexpr/.test(field(parameter, 'type')?.text ?? '') });
     } else if (parameter.type === 'default_parameter' || parameter.type === 'typed_default_parameter') {
-      const name = parameter.childForFieldName('name')?.text ?? '?';
+      const name = field(parameter, 'name')?.text ?? '?';
       result.push({
-        name, constexpr: /constexpr/.test(parameter.childForFieldName('type')?.text ?? ''),
-        defaultValue: parameter.childForFieldName('value') ?? undefined,
+        name, constexpr: /constexpr/.test(field(parameter, 'type')?.text ?? ''),
+        defaultValue: field(parameter, 'value') ?? undefined,
       });
     }
   }
@@ -114,40 +127,58 @@ function readParameters(functionNode: SyntaxNode): KernelDefinition['parameters'
 /**
  * Parameters that receive tensors: the names that reach the address of a tl.load/tl.store (through `+`, `-`,
  * subscripts and assignments), including through calls to other @triton.jit helpers. Strides multiply, so stay out.
+ * Returns which @triton.jit functions each kernel calls. Each kernel is walked once: the syntax tree crosses the
+ * wasm boundary at every node, so the fixpoint over helpers runs on what that walk collected.
  */
-function findPointerParameters(kernels: Map<string, KernelDefinition>): void {
+function findPointerParameters(kernels: Map<string, KernelDefinition>): Map<string, Set<string>> {
+  interface Collected {
+    readonly addressRoots: string[];
+    readonly assignments: Map<string, string[]>;
+    readonly helperArguments: { callee: string; parameter: string; roots: string[] }[];
+  }
+  const collected = new Map<string, Collected>();
+  const calls = new Map<string, Set<string>>();
+  for (const kernel of kernels.values()) {
+    const data: Collected = { addressRoots: [], assignments: new Map(), helperArguments: [] };
+    const called = new Set<string>();
+    walkTypes(kernel.functionNode, WALKED_IN_KERNELS, (node) => {
+      if (node.type === 'call') {
+        const callee = dottedName(field(node, 'function'));
+        if (!callee) return;
+        const args = callArguments(node);
+        if (LOAD_STORE_FUNCTIONS.test(callee)) {
+          const address = argument(args, 0, /make_block_ptr|make_tensor_descriptor|advance/.test(callee) ? 'base' : 'pointer');
+          if (address) data.addressRoots.push(...additiveRoots(address));
+        } else if (kernels.has(callee)) {
+          called.add(callee);
+          kernels.get(callee)!.parameters.forEach((parameter, index) => {
+            const value = argument(args, index, parameter.name);
+            if (value) data.helperArguments.push({ callee, parameter: parameter.name, roots: additiveRoots(value) });
+          });
+        }
+      } else if (node.type === 'assignment' || node.type === 'augmented_assignment') {
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        if (left?.type === 'identifier' && right) data.assignments.set(left.text, [...(data.assignments.get(left.text) ?? []), ...additiveRoots(right)]);
+      }
+    });
+    collected.set(kernel.name, data);
+    calls.set(kernel.name, called);
+  }
   for (let round = 0; round < 4; round++) {
     let changed = false;
     for (const kernel of kernels.values()) {
-      const addressNodes: SyntaxNode[] = [];
-      const assignments = new Map<string, SyntaxNode[]>();
-      walk(kernel.functionNode, (node) => {
-        if (node.type === 'call') {
-          const callee = dottedName(node.childForFieldName('function'));
-          const args = callArguments(node);
-          if (callee && LOAD_STORE_FUNCTIONS.test(callee)) {
-            const address = argument(args, 0, /make_block_ptr|make_tensor_descriptor|advance/.test(callee) ? 'base' : 'pointer');
-            if (address) addressNodes.push(address);
-          } else if (callee && kernels.has(callee)) {
-            const helper = kernels.get(callee)!;
-            helper.parameters.forEach((parameter, index) => {
-              const value = argument(args, index, parameter.name);
-              if (value && helper.pointerParameters.has(parameter.name)) addressNodes.push(value);
-            });
-          }
-        } else if (node.type === 'assignment' || node.type === 'augmented_assignment') {
-          const left = node.childForFieldName('left');
-          const right = node.childForFieldName('right');
-          if (left?.type === 'identifier' && right) assignments.set(left.text, [...(assignments.get(left.text) ?? []), right]);
-        }
-      });
+      const data = collected.get(kernel.name)!;
+      const pending = [...data.addressRoots];
+      for (const use of data.helperArguments) {
+        if (kernels.get(use.callee)?.pointerParameters.has(use.parameter)) pending.push(...use.roots);
+      }
       const reached = new Set<string>();
-      const pending = addressNodes.flatMap(additiveRoots);
       while (pending.length) {
         const name = pending.pop()!;
         if (reached.has(name)) continue;
         reached.add(name);
-        for (const right of assignments.get(name) ?? []) pending.push(...additiveRoots(right));
+        pending.push(...(data.assignments.get(name) ?? []));
       }
       for (const parameter of kernel.parameters) {
         if (reached.has(parameter.name) && !parameter.constexpr && !kernel.pointerParameters.has(parameter.name)) {
@@ -156,8 +187,9 @@ function findPointerParameters(kernels: Map<string, KernelDefinition>): void {
         }
       }
     }
-    if (!changed) return;
+    if (!changed) break;
   }
+  return calls;
 }
 
 function additiveRoots(node: SyntaxNode): string[] {
@@ -165,12 +197,12 @@ function additiveRoots(node: SyntaxNode): string[] {
     case 'identifier': return [node.text];
     case 'parenthesized_expression': return namedChildren(node).flatMap(additiveRoots);
     case 'binary_operator': {
-      const operator = node.childForFieldName('operator')?.text;
+      const operator = field(node, 'operator')?.text;
       if (operator !== '+' && operator !== '-') return [];
-      return [node.childForFieldName('left'), node.childForFieldName('right')].flatMap((c) => (c ? additiveRoots(c) : []));
+      return [field(node, 'left'), field(node, 'right')].flatMap((c) => (c ? additiveRoots(c) : []));
     }
     case 'subscript': {
-      const value = node.childForFieldName('value');
+      const value = field(node, 'value');
       return value ? additiveRoots(value) : [];
     }
     case 'conditional_expression': {
@@ -178,7 +210,7 @@ function additiveRoots(node: SyntaxNode): string[] {
       return [a, b].flatMap((c) => (c ? additiveRoots(c) : []));
     }
     case 'call': {
-      const callee = dottedName(node.childForFieldName('function')) ?? '';
+      const callee = dottedName(field(node, 'function')) ?? '';
       if (/(advance|make_block_ptr|make_tensor_descriptor|multiple_of|max_contiguous)$/.test(callee)) {
         const first = argument(callArguments(node), 0, 'base');
         return first ? additiveRoots(first) : [];
@@ -189,23 +221,6 @@ function additiveRoots(node: SyntaxNode): string[] {
   }
 }
 
-function walk(node: SyntaxNode, visit: (node: SyntaxNode) => void): void {
-  visit(node);
-  for (const child of node.namedChildren) if (child) walk(child, visit);
-}
-
-/** A helper called only from other kernels is inlined there and not priced on its own. */
-function isEntryKernel(kernel: KernelDefinition, kernels: Map<string, KernelDefinition>): boolean {
-  for (const other of kernels.values()) {
-    if (other === kernel) continue;
-    let called = false;
-    walk(other.functionNode, (node) => {
-      if (node.type === 'call' && dottedName(node.childForFieldName('function')) === kernel.name) called = true;
-    });
-    if (called) return false;
-  }
-  return true;
-}
 
 /** `# memwall: n_cols=3000 M=4096` sizes, needed at extraction to evaluate next_power_of_2 and min on symbols. */
 function readMagicSizes(text: string): Map<string, number> {
@@ -232,6 +247,7 @@ interface Configuration {
 
 class Extractor {
   readonly launched = new Set<string>();
+  private launchPattern: RegExp | undefined;
 
   constructor(
     private readonly builder: GraphBuilder,
@@ -241,54 +257,49 @@ class Extractor {
   ) {}
 
   walkWrapper(functionNode: SyntaxNode, scope: string): void {
-    if (!this.containsLaunch(functionNode)) return;
+    // A cheap look at the text first: most functions of a file launch nothing and need no walk.
+    this.launchPattern ??= new RegExp(`\\b(${[...this.definitions.kernels.keys()].map(escapeRegExp).join('|')})\\s*\\[`);
+    if (!this.launchPattern.test(functionNode.text)) return;
     const environment: HostEnvironment = new Map(this.moduleEnvironment);
-    for (const parameter of namedChildren(functionNode.childForFieldName('parameters'))) {
-      const name = parameter.type === 'identifier' ? parameter.text : parameter.childForFieldName('name')?.text
+    for (const parameter of namedChildren(field(functionNode, 'parameters'))) {
+      const name = parameter.type === 'identifier' ? parameter.text : field(parameter, 'name')?.text
         ?? namedChildren(parameter).find((c) => c.type === 'identifier')?.text;
       if (!name || name === 'self' || name === 'ctx') continue;
-      const defaultValue = parameter.childForFieldName('value');
+      const defaultValue = field(parameter, 'value');
       const value = defaultValue ? this.host.evaluate(defaultValue, environment, name) : undefined;
       environment.set(name, value && value.kind !== 'unknown' && value.kind !== 'none' ? value : { kind: 'parameter', name });
     }
     this.host.preferredShapeNames = this.shapeNamesFromLaunches(functionNode);
-    const body = functionNode.childForFieldName('body');
+    const body = field(functionNode, 'body');
     if (body) this.walkBlock(body, environment, scope, num(1));
   }
 
   /** `kernel[grid](..., N_CTX=q.shape[2])`: the size `q.shape[2]` is called N_CTX everywhere in the wrapper. */
   private shapeNamesFromLaunches(functionNode: SyntaxNode): Map<string, string> {
     const names = new Map<string, string>();
-    walk(functionNode, (node) => {
+    walkTypes(functionNode, CALLS, (node) => {
       const launch = this.launchOf(node);
       if (!launch) return;
       const args = callArguments(node);
       launch.kernel.parameters.forEach((parameter, index) => {
         const value = argument(args, index, parameter.name);
-        const shape = value?.type === 'subscript' ? value.childForFieldName('value') : undefined;
+        const shape = value?.type === 'subscript' ? field(value, 'value') : undefined;
         const indexNode = value?.childForFieldName('subscript');
-        if (!shape || shape.type !== 'attribute' || shape.childForFieldName('attribute')?.text !== 'shape' || !indexNode) return;
-        const key = `${shape.childForFieldName('object')?.text}[${indexNode.text}]`;
+        if (!shape || shape.type !== 'attribute' || field(shape, 'attribute')?.text !== 'shape' || !indexNode) return;
+        const key = `${field(shape, 'object')?.text}[${indexNode.text}]`;
         if (!names.has(key)) names.set(key, parameter.name);
       });
     });
     return names;
   }
 
-  private containsLaunch(node: SyntaxNode): boolean {
-    let found = false;
-    walk(node, (n) => {
-      if (!found && this.launchOf(n)) found = true;
-    });
-    return found;
-  }
 
   private launchOf(node: SyntaxNode): { kernel: KernelDefinition; grid: SyntaxNode } | undefined {
     if (node.type !== 'call') return undefined;
-    const callee = node.childForFieldName('function');
+    const callee = field(node, 'function');
     if (callee?.type !== 'subscript') return undefined;
-    const kernel = this.definitions.kernels.get(callee.childForFieldName('value')?.text ?? '');
-    const grid = callee.childForFieldName('subscript');
+    const kernel = this.definitions.kernels.get(field(callee, 'value')?.text ?? '');
+    const grid = field(callee, 'subscript');
     return kernel && grid ? { kernel, grid } : undefined;
   }
 
@@ -299,25 +310,25 @@ class Extractor {
           for (const expression of namedChildren(statement)) {
             this.launchesIn(expression, environment, scope, repeat);
             if (expression.type === 'assignment') {
-              const left = expression.childForFieldName('left');
-              const right = expression.childForFieldName('right');
+              const left = field(expression, 'left');
+              const right = field(expression, 'right');
               if (left && right) this.host.assign(left, right, environment);
             }
           }
           break;
         case 'function_definition': {
           // A nested `def grid(META): return (...)` is a grid function.
-          const name = statement.childForFieldName('name')?.text;
-          const body = statement.childForFieldName('body');
-          const parameters = namedChildren(statement.childForFieldName('parameters')).map((p) => p.text);
+          const name = field(statement, 'name')?.text;
+          const body = field(statement, 'body');
+          const parameters = namedChildren(field(statement, 'parameters')).map((p) => p.text);
           if (name && body) environment.set(name, { kind: 'lambda', parameters, body, closure: environment });
           break;
         }
         case 'for_statement': {
-          const right = statement.childForFieldName('right');
-          const body = statement.childForFieldName('body');
+          const right = field(statement, 'right');
+          const body = field(statement, 'body');
           let trips: Dim = num(1);
-          if (right?.type === 'call' && dottedName(right.childForFieldName('function')) === 'range') {
+          if (right?.type === 'call' && dottedName(field(right, 'function')) === 'range') {
             const args = callArguments(right).positional.map((a) => this.host.asDim(this.host.evaluate(a, environment), 'trips'));
             trips = args.length === 1 ? args[0] : add(args[1], mul(num(-1), args[0]));
           }
@@ -325,21 +336,21 @@ class Extractor {
           break;
         }
         case 'if_statement': {
-          const condition = statement.childForFieldName('condition');
+          const condition = field(statement, 'condition');
           const truth = condition ? this.host.evaluate(condition, environment) : undefined;
-          const consequence = statement.childForFieldName('consequence');
+          const consequence = field(statement, 'consequence');
           const alternatives = namedChildren(statement).filter((c) => c.type === 'elif_clause' || c.type === 'else_clause');
           if (!(truth?.kind === 'bool' && !truth.value) && consequence) this.walkBlock(consequence, environment, scope, repeat);
           if (!(truth?.kind === 'bool' && truth.value)) {
             for (const clause of alternatives) {
-              const body = clause.childForFieldName('consequence') ?? clause.childForFieldName('body');
+              const body = field(clause, 'consequence') ?? field(clause, 'body');
               if (body) this.walkBlock(body, environment, scope, repeat);
             }
           }
           break;
         }
         case 'with_statement': case 'while_statement': case 'try_statement': {
-          const body = statement.childForFieldName('body');
+          const body = field(statement, 'body');
           if (body) this.walkBlock(body, environment, scope, repeat);
           break;
         }
@@ -365,7 +376,7 @@ class Extractor {
     for (const decorator of kernel.decorators) {
       const call = namedChildren(decorator)[0];
       if (call?.type !== 'call') continue;
-      const name = dottedName(call.childForFieldName('function'));
+      const name = dottedName(field(call, 'function'));
       const args = callArguments(call);
       if (name === 'triton.autotune' || name === 'autotune') {
         const configs = this.autotuneConfigs(argument(args, 0, 'configs'));
@@ -385,7 +396,7 @@ class Extractor {
     // Heuristics run after autotune's values are known: `lambda args: triton.next_power_of_2(args['N'])`.
     for (const decorator of kernel.decorators) {
       const call = namedChildren(decorator)[0];
-      if (call?.type !== 'call' || !/heuristics$/.test(dottedName(call.childForFieldName('function')) ?? '')) continue;
+      if (call?.type !== 'call' || !/heuristics$/.test(dottedName(field(call, 'function')) ?? '')) continue;
       const table = this.host.evaluate(argument(callArguments(call), 0, 'values')!, this.moduleEnvironment);
       if (table.kind !== 'dict') continue;
       const argumentsView: HostValue = { kind: 'dict', entries: new Map([...bound, ...values]) };
@@ -402,13 +413,13 @@ class Extractor {
     if (node.type === 'identifier') {
       for (const statement of this.definitions.moduleStatements) {
         const assignment = namedChildren(statement)[0];
-        if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === node.text) list = assignment.childForFieldName('right') ?? undefined;
+        if (assignment?.type === 'assignment' && field(assignment, 'left')?.text === node.text) list = field(assignment, 'right') ?? undefined;
       }
     } else if (node.type === 'call') {
-      const helper = this.definitions.moduleFunctions.get(dottedName(node.childForFieldName('function')) ?? '');
+      const helper = this.definitions.moduleFunctions.get(dottedName(field(node, 'function')) ?? '');
       list = undefined;
-      if (helper) walk(helper, (n) => {
-        if (!list && n.type === 'return_statement') list = namedChildren(n)[0];
+      if (helper) walkTypes(helper, RETURNS, (n) => {
+        list ??= namedChildren(n)[0];
       });
     }
     if (!list || list.type !== 'list') {
@@ -417,7 +428,7 @@ class Extractor {
     }
     const configs: Map<string, HostValue>[] = [];
     for (const element of namedChildren(list)) {
-      if (element.type !== 'call' || !/Config$/.test(dottedName(element.childForFieldName('function')) ?? '')) continue;
+      if (element.type !== 'call' || !/Config$/.test(dottedName(field(element, 'function')) ?? '')) continue;
       const dictionary = argument(callArguments(element), 0, 'kwargs');
       const value = dictionary ? this.host.evaluate(dictionary, this.moduleEnvironment) : undefined;
       if (value?.kind === 'dict') configs.push(new Map(value.entries));
@@ -628,6 +639,10 @@ class Extractor {
 /** The grid axes an address expression depends on: its signature names `pid0`, `pid1`... */
 function programAxes(signature: string): number[] {
   return [...new Set([...signature.matchAll(/pid(\d)/g)].map((m) => Number(m[1])))];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Program ids and loop variables must not survive into a launch's figures. */

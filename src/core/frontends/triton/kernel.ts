@@ -6,7 +6,7 @@ import {
   add, atFirstIteration, cdiv, div, hasSymbolWithPrefix, isIterationDependent, loopVariableSymbol, mul,
   programIdSymbol, sub,
 } from './dimtools';
-import { argument, callArguments, dottedName, namedChildren, stringValue, type CallArguments } from './syntax';
+import { argument, callArguments, dottedName, namedChildren, stringValue, type CallArguments, field } from './syntax';
 import {
   ELEMENTWISE_FLOPS, FREE_PASSTHROUGH, languageFunction, NO_EFFECT, REDUCTIONS, SCANS, SHAPE_OPS, TL_DTYPES,
 } from './language';
@@ -150,7 +150,7 @@ class Interpreter {
         environment.set(parameter.name, { kind: 'pointer', base: parameter.name, shape: [], sig: parameter.name });
       } else environment.set(parameter.name, scalar(sym(parameter.name)));
     }
-    const body = definition.functionNode.childForFieldName('body');
+    const body = field(definition.functionNode, 'body');
     try {
       if (body) this.executeBlock(body, environment, depth);
     } catch (signal) {
@@ -174,13 +174,13 @@ class Interpreter {
       case 'for_statement': return this.executeFor(statement, environment, depth);
       case 'while_statement': {
         this.notes.add(`a while loop at line ${statement.startPosition.row + 1} has no static trip count: its body is counted once`);
-        const body = statement.childForFieldName('body');
+        const body = field(statement, 'body');
         if (body) this.executeBlock(body, environment, depth);
         return;
       }
       case 'if_statement': return this.executeIf(statement, environment, depth);
       case 'with_statement': {
-        const body = statement.childForFieldName('body');
+        const body = field(statement, 'body');
         if (body) this.executeBlock(body, environment, depth);
         return;
       }
@@ -195,19 +195,19 @@ class Interpreter {
 
   private executeExpression(node: SyntaxNode, environment: Environment, depth: number): void {
     if (node.type === 'assignment') {
-      const left = node.childForFieldName('left');
-      const right = node.childForFieldName('right');
+      const left = field(node, 'left');
+      const right = field(node, 'right');
       if (left && right) this.assign(left, this.evaluate(right, environment, depth), environment);
       return;
     }
     if (node.type === 'augmented_assignment') {
-      const left = node.childForFieldName('left');
-      const right = node.childForFieldName('right');
-      const operator = node.childForFieldName('operator')?.text.replace('=', '') ?? '+';
+      const left = field(node, 'left');
+      const right = field(node, 'right');
+      const operator = field(node, 'operator')?.text.replace('=', '') ?? '+';
       if (!left || !right) return;
       const rightValue = this.evaluate(right, environment, depth);
       // `acc += tl.dot(a, b)` accumulates inside the MMA: the add is part of the dot's 2·M·N·K, not extra work.
-      const isDot = right.type === 'call' && languageFunction(dottedName(right.childForFieldName('function')) ?? '') === 'dot';
+      const isDot = right.type === 'call' && languageFunction(dottedName(field(right, 'function')) ?? '') === 'dot';
       const value = isDot ? rightValue : this.binary(operator, this.evaluate(left, environment, depth), rightValue);
       this.assign(left, value, environment);
       return;
@@ -230,14 +230,14 @@ class Interpreter {
   }
 
   private executeFor(statement: SyntaxNode, environment: Environment, depth: number): void {
-    const left = statement.childForFieldName('left');
-    const right = statement.childForFieldName('right');
-    const body = statement.childForFieldName('body');
+    const left = field(statement, 'left');
+    const right = field(statement, 'right');
+    const body = field(statement, 'body');
     if (!left || !right || !body) return;
     let trips: Dim;
     let start: Dim = num(0);
     let step: Dim = num(1);
-    const callee = right.type === 'call' ? dottedName(right.childForFieldName('function')) : undefined;
+    const callee = right.type === 'call' ? dottedName(field(right, 'function')) : undefined;
     if (callee && ['range', 'tl.range', 'tl.static_range', 'triton.language.range', 'triton.language.static_range'].includes(callee)) {
       const args = callArguments(right).positional.map((a) => this.dimOf(this.evaluate(a, environment, depth)));
       let stop: Dim;
@@ -286,13 +286,13 @@ class Interpreter {
 
   private executeIf(statement: SyntaxNode, environment: Environment, depth: number): void {
     const branches: { condition: SyntaxNode | null; body: SyntaxNode | null }[] = [
-      { condition: statement.childForFieldName('condition'), body: statement.childForFieldName('consequence') },
+      { condition: field(statement, 'condition'), body: field(statement, 'consequence') },
     ];
     for (const clause of namedChildren(statement)) {
       if (clause.type === 'elif_clause') {
-        branches.push({ condition: clause.childForFieldName('condition'), body: clause.childForFieldName('consequence') });
+        branches.push({ condition: field(clause, 'condition'), body: field(clause, 'consequence') });
       } else if (clause.type === 'else_clause') {
-        branches.push({ condition: null, body: clause.childForFieldName('body') });
+        branches.push({ condition: null, body: field(clause, 'body') });
       }
     }
     for (const branch of branches) {
@@ -356,16 +356,16 @@ class Interpreter {
       case 'tuple': case 'list': case 'expression_list':
         return { kind: 'tuple', items: namedChildren(node).map((c) => this.evaluate(c, environment, depth)) };
       case 'binary_operator': {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        const operator = node.childForFieldName('operator')?.text ?? '';
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        const operator = field(node, 'operator')?.text ?? '';
         if (!left || !right) return UNKNOWN('operator');
         return this.binary(operator, this.evaluate(left, environment, depth), this.evaluate(right, environment, depth));
       }
       case 'boolean_operator': {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        const operator = node.childForFieldName('operator')?.text ?? 'and';
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        const operator = field(node, 'operator')?.text ?? 'and';
         if (!left || !right) return UNKNOWN('operator');
         const a = truthOf(this.evaluate(left, environment, depth));
         const b = truthOf(this.evaluate(right, environment, depth));
@@ -373,13 +373,13 @@ class Interpreter {
         return { kind: 'const', value: operator === 'and' ? a && b : a || b };
       }
       case 'not_operator': {
-        const argumentNode = node.childForFieldName('argument');
+        const argumentNode = field(node, 'argument');
         const truth = argumentNode ? truthOf(this.evaluate(argumentNode, environment, depth)) : undefined;
         return truth === undefined ? UNKNOWN('not') : { kind: 'const', value: !truth };
       }
       case 'unary_operator': {
-        const argumentNode = node.childForFieldName('argument');
-        const operator = node.childForFieldName('operator')?.text ?? '-';
+        const argumentNode = field(node, 'argument');
+        const operator = field(node, 'operator')?.text ?? '-';
         if (!argumentNode) return UNKNOWN('unary');
         const value = this.evaluate(argumentNode, environment, depth);
         if (operator === '+') return value;
@@ -410,8 +410,8 @@ class Interpreter {
     const dotted = dottedName(node);
     const name = dotted ? languageFunction(dotted) : undefined;
     if (name && TL_DTYPES[name]) return { kind: 'dtype', dtype: TL_DTYPES[name] };
-    const objectNode = node.childForFieldName('object');
-    const attribute = node.childForFieldName('attribute')?.text ?? '';
+    const objectNode = field(node, 'object');
+    const attribute = field(node, 'attribute')?.text ?? '';
     if (!objectNode) return UNKNOWN('attribute');
     // `Out.type.element_ty`, `x.dtype`: the element type of a pointer or a block.
     if (attribute === 'element_ty' || attribute === 'dtype') {
@@ -427,7 +427,7 @@ class Interpreter {
   }
 
   private subscript(node: SyntaxNode, environment: Environment, depth: number): KernelValue {
-    const valueNode = node.childForFieldName('value');
+    const valueNode = field(node, 'value');
     if (!valueNode) return UNKNOWN('subscript');
     const value = this.evaluate(valueNode, environment, depth);
     const indices = node.children.filter((c, i) => c && node.fieldNameForChild(i) === 'subscript') as SyntaxNode[];
@@ -578,7 +578,7 @@ class Interpreter {
   // ---- calls ----
 
   private call(node: SyntaxNode, environment: Environment, depth: number): KernelValue {
-    const functionNode = node.childForFieldName('function');
+    const functionNode = field(node, 'function');
     if (!functionNode) return UNKNOWN('call');
     const args = callArguments(node);
     const dotted = dottedName(functionNode);
@@ -604,8 +604,8 @@ class Interpreter {
 
     // Methods: `x.to(tl.float16)`, `desc.load([...])`, `x.sum(axis)`.
     if (functionNode.type === 'attribute' && !(dotted && languageFunction(dotted))) {
-      const objectNode = functionNode.childForFieldName('object');
-      const method = functionNode.childForFieldName('attribute')?.text ?? '';
+      const objectNode = field(functionNode, 'object');
+      const method = field(functionNode, 'attribute')?.text ?? '';
       const object = objectNode ? this.evaluate(objectNode, environment, depth) : UNKNOWN('method');
       if (object.kind === 'descriptor') {
         const offsets = evaluateArgument(0, 'offsets');

@@ -2,6 +2,53 @@
 import type { SyntaxNode } from '../../parse/parser';
 import type { Span } from '../../ir/types';
 
+/**
+ * Every child or field lookup materialises a node across the wasm boundary, and the interpreter visits the same
+ * kernel once per launch: lookups are memoised by node id for the length of one extraction.
+ */
+const childrenCache = new Map<number, SyntaxNode[]>();
+const fieldCache = new Map<string, SyntaxNode | null>();
+const argumentsCache = new Map<number, CallArguments>();
+
+/** Clears the memo; node ids are only unique within one tree. */
+export function resetSyntaxCache(): void {
+  childrenCache.clear();
+  fieldCache.clear();
+  argumentsCache.clear();
+}
+
+export function field(node: SyntaxNode, name: string): SyntaxNode | null {
+  const key = `${node.id}:${name}`;
+  let child = fieldCache.get(key);
+  if (child === undefined) {
+    child = node.childForFieldName(name);
+    fieldCache.set(key, child);
+  }
+  return child;
+}
+
+/** Visits `node` and its descendants with a TreeCursor, materialising only the nodes whose type is wanted. */
+export function walkTypes(node: SyntaxNode, types: ReadonlySet<string>, visit: (node: SyntaxNode) => void): void {
+  const cursor = node.walk();
+  try {
+    let depth = 0;
+    for (;;) {
+      if (types.has(cursor.nodeType)) visit(cursor.currentNode);
+      if (cursor.gotoFirstChild()) {
+        depth++;
+        continue;
+      }
+      while (depth > 0 && !cursor.gotoNextSibling()) {
+        cursor.gotoParent();
+        depth--;
+      }
+      if (depth === 0) return;
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
 export function spanOf(node: SyntaxNode): Span {
   return {
     start: node.startIndex,
@@ -18,8 +65,8 @@ export function dottedName(node: SyntaxNode | null | undefined): string | undefi
   if (!node) return undefined;
   if (node.type === 'identifier') return node.text;
   if (node.type === 'attribute') {
-    const object = dottedName(node.childForFieldName('object'));
-    const attribute = node.childForFieldName('attribute');
+    const object = dottedName(field(node, 'object'));
+    const attribute = field(node, 'attribute');
     return object && attribute ? `${object}.${attribute.text}` : undefined;
   }
   return undefined;
@@ -31,20 +78,24 @@ export interface CallArguments {
 }
 
 export function callArguments(call: SyntaxNode): CallArguments {
+  const cached = argumentsCache.get(call.id);
+  if (cached) return cached;
   const positional: SyntaxNode[] = [];
   const keywords = new Map<string, SyntaxNode>();
-  const list = call.childForFieldName('arguments');
+  const list = field(call, 'arguments');
   for (const child of list?.namedChildren ?? []) {
     if (!child) continue;
     if (child.type === 'keyword_argument') {
-      const name = child.childForFieldName('name');
-      const value = child.childForFieldName('value');
+      const name = field(child, 'name');
+      const value = field(child, 'value');
       if (name && value) keywords.set(name.text, value);
     } else if (child.type !== 'comment') {
       positional.push(child);
     }
   }
-  return { positional, keywords };
+  const result = { positional, keywords };
+  argumentsCache.set(call.id, result);
+  return result;
 }
 
 /** The n-th positional argument, or the keyword of that name. */
@@ -53,7 +104,13 @@ export function argument(args: CallArguments, index: number, keyword: string): S
 }
 
 export function namedChildren(node: SyntaxNode | null | undefined): SyntaxNode[] {
-  return (node?.namedChildren ?? []).filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+  if (!node) return [];
+  let children = childrenCache.get(node.id);
+  if (!children) {
+    children = node.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+    childrenCache.set(node.id, children);
+  }
+  return children;
 }
 
 /** A Python string literal's content, without prefixes or quotes. */

@@ -522,6 +522,9 @@ class Extractor {
     // Masked-off lanes move no bytes; without a launch the mask's sizes are unknown, so every lane counts.
     const active = (access: Access): Dim => (launched ? mul(access.lanes, access.fraction) : access.lanes);
     const notes = [...launch.notes, ...run.notes];
+    if (launched && run.accesses.some((a) => !(a.fraction.kind === 'num' && a.fraction.value === 1))) {
+      notes.push('masked loads and stores: bytes count the active lanes only; FLOPs count every lane of each block, as the GPU runs them');
+    }
 
     const pointers = kernel.parameters.map((p) => p.name).filter((p) => run.accesses.some((a) => a.pointer === p));
     const figures = (kind: 'load' | 'store') => {

@@ -30,11 +30,13 @@ export const avoidableCopy: Rule = {
   check(ctx: RuleContext): RuleFinding[] {
     const { index } = ctx;
     const findings: RuleFinding[] = [];
-    const add = (ops: OpNode[], what: string, remedy: string, bytes: number | null | 'fusion', launches = 1): void => {
+    const add = (ops: OpNode[], what: string, remedy: string, bytes: number | null | 'fusion'): void => {
       const sorted = bySource(ops);
       const anchor = ops[0] as OpNode;
       const opIds = [anchor.id, ...sorted.filter((op) => op !== anchor).map((op) => op.id)];
-      const saving = bytes === 'fusion' ? index.fusionSaving(opIds, 0) : index.saving(bytes, launches, opIds);
+      // A copy that goes away saves its whole kernel; a round trip with math inside still runs as one kernel.
+      const kernelsAfter = ops.every((op) => CASTS.includes(canonicalOp(op))) ? 0 : 1;
+      const saving = bytes === 'fusion' ? index.fusionSaving(opIds, kernelsAfter) : index.saving(bytes, 1, opIds, 0);
       findings.push({
         span: anchor.span,
         opIds,

@@ -20,7 +20,7 @@ export const unfusedMatmulEpilogue: Rule = {
   },
   doc: {
     summary: 'Bias, activation, scale or residual add run as separate kernels after a GEMM',
-    finds: 'A matmul or linear whose output is read only by elementwise ops (bias add, GELU/ReLU/SiLU, scaling, residual add) of the same size, each its own kernel.',
+    finds: 'A matmul, linear or conv whose output is read only by elementwise ops (bias add, GELU/ReLU/SiLU, scaling, residual add, an inference BatchNorm) of the same size, each its own kernel.',
     whyCosts: 'The GEMM writes its whole output to DRAM and the next kernel reads it straight back; every further elementwise op adds another round trip and a launch. As an epilogue, the same math runs on the tile while it is still in registers.',
     example: 'h = F.gelu(self.c_fc(x))  # the GEMM writes B·T·4C elements, GELU reads them back',
     useInstead: 'torch.compile(mode="max-autotune") (Triton GEMM templates with epilogue fusion), a cuBLASLt epilogue (bias + GELU/ReLU), torch.addmm(residual, x, W.t()) for a residual add (beta·C), or a Triton GEMM with the activation in its epilogue.',
@@ -34,7 +34,8 @@ export const unfusedMatmulEpilogue: Rule = {
       const result = output(gemm);
       const epilogue: OpNode[] = [];
       for (let value = result, reader = soleReader(index, value); reader; reader = soleReader(index, value)) {
-        if (reader.category !== 'pointwise' || EPILOGUE_EXCLUDED.has(canonicalOp(reader))) break;
+        const foldable = reader.category === 'normalization' && canonicalOp(reader) === 'batch_norm';
+        if ((reader.category !== 'pointwise' && !foldable) || EPILOGUE_EXCLUDED.has(canonicalOp(reader))) break;
         if (!sameElementCount(index, output(reader), result)) break;
         epilogue.push(reader);
         value = output(reader);
@@ -65,6 +66,7 @@ export const unfusedMatmulEpilogue: Rule = {
 function remedy(epilogue: readonly OpNode[]): string {
   const names = epilogue.map(canonicalOp);
   const parts = ['Fuse it: torch.compile(mode="max-autotune") (Inductor\'s Triton GEMM templates fuse pointwise epilogues)'];
+  if (names.includes('batch_norm')) parts.push('fold the BatchNorm into the conv\'s weights for inference (torch.ao.quantization.fuse_modules, torch.fx, cuDNN conv+bias+ReLU)');
   if (names.some((n) => ['gelu', 'relu'].includes(n))) parts.push('a cuBLASLt bias+GELU/ReLU epilogue');
   if (names.includes('add') && epilogue.length === 1) parts.push('torch.addmm(residual, x, W.t()) to fold the add into the GEMM');
   parts.push('or a Triton GEMM with the ops in its epilogue');

@@ -237,9 +237,10 @@ export class GraphIndex {
   /**
    * What removing `bytesPerExecution` of DRAM traffic and `launches` kernel launches buys, per call of the
    * outermost scope: bytes × repeat, and time = bytes / (η_m·BW) + launches × launch overhead, capped by the time
-   * the involved ops take today less one kernel launch (the fused kernel still runs). Null when bytes are unknown.
+   * the involved ops take today less the launches of the `kernelsAfter` kernels that still run (1 for a fusion,
+   * 0 when the ops simply go away). Null when bytes are unknown.
    */
-  saving(bytesPerExecution: number | null, launches: number, opIds: readonly number[]): Saving {
+  saving(bytesPerExecution: number | null, launches: number, opIds: readonly number[], kernelsAfter = 1): Saving {
     if (bytesPerExecution === null || opIds.length === 0) return { bytesSaved: null, timeSavedUs: null };
     const repeat = Math.min(...opIds.map((id) => this.repeat(id)));
     const bandwidth = this.hardware.memoryEfficiency.value * this.hardware.bandwidth.value;
@@ -248,7 +249,7 @@ export class GraphIndex {
     let timeSavedUs = perExecutionUs * repeat;
     const times = opIds.map((id) => this.totalTimeUs(id));
     if (times.every((t): t is number => t !== null)) {
-      const ceiling = times.reduce((a, b) => a + b, 0) - launchUs * repeat;
+      const ceiling = times.reduce((a, b) => a + b, 0) - kernelsAfter * launchUs * repeat;
       timeSavedUs = Math.max(0, Math.min(timeSavedUs, ceiling));
     }
     return { bytesSaved: bytesPerExecution * repeat, timeSavedUs };
@@ -293,7 +294,7 @@ export class GraphIndex {
     const saved = eagerBytes === null || fusedBytes === null ? null : Math.max(0, eagerBytes - fusedBytes);
     // An op priced at zero (dropout with p=0 or in eval, an identity) launches nothing today.
     const launching = kernels.filter((op) => this.costById.get(op.id)?.timeUs !== 0).length;
-    return { ...this.saving(saved, Math.max(0, launching - kernelsAfter), opIds), eagerBytes, fusedBytes };
+    return { ...this.saving(saved, Math.max(0, launching - kernelsAfter), opIds, kernelsAfter), eagerBytes, fusedBytes };
   }
 
   private find(id: number): number {

@@ -9,7 +9,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_DTYPE, DEFAULT_GPU, extract, price, type AnalyzeOptions, type ExternalConfig } from '../core/analyze';
 import { createPythonParser, type PythonParser } from '../core/parse/parser';
 import { chartDataFromAnalysis } from '../core/chart/data';
-import type { DType } from '../core/ir/types';
+import type { DType, OpGraph } from '../core/ir/types';
 import { readImportedModules } from '../workspace/imports';
 import { loadProjectConfig, type ProjectConfig } from '../workspace/project';
 import {
@@ -112,6 +112,23 @@ function pricingOptions(settings: MemwallSettings, project: ProjectConfig, whatI
     configs,
     customGpus: [...(pyproject?.customGpus ?? []), ...settings.customGpus],
     severities: { ...pyproject?.severities, ...settings.severity },
+  };
+}
+
+/**
+ * A what-if outranks even the file's magic comments: the user is asking "what if T were 8192" about this very file.
+ * The graph's own magic settings are set aside for the symbols, GPU and dtype the what-if names; the rest stays.
+ */
+function overriddenByWhatIf(graph: OpGraph, whatIf: WhatIf): OpGraph {
+  const dims = whatIf.dims ?? {};
+  return {
+    ...graph,
+    magic: {
+      ...graph.magic,
+      bindings: graph.magic.bindings.filter((binding) => !(binding.symbol in dims)),
+      gpu: whatIf.gpu ?? graph.magic.gpu,
+      dtype: (whatIf.dtype as DType | undefined) ?? graph.magic.dtype,
+    },
   };
 }
 
@@ -247,7 +264,7 @@ connection.onRequest(ROOFLINE_REQUEST, async (params: RooflineParams): Promise<R
     // A what-if re-prices the cached graph: no re-parse, and the document's own analysis stays as it is.
     const analysis =
       params.whatIf && Object.keys(params.whatIf).length && result.graph
-        ? price(result.graph, result.text, pricingOptions(settings, projectFor(params.uri), params.whatIf))
+        ? price(overriddenByWhatIf(result.graph, params.whatIf), result.text, pricingOptions(settings, projectFor(params.uri), params.whatIf))
         : result.analysis;
     if (!analysis) return { ...base, chart: null, error: result.error ?? 'No analysis.', notes: [] };
     return { ...base, chart: chartDataFromAnalysis(analysis), notes: analysis.notes.map((note) => `${note.code} ${note.message}`) };

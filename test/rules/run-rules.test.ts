@@ -113,6 +113,35 @@ describe('runRules', () => {
     assert.deepEqual(lines, [5, 1]);
   });
 
+  it('merges findings of one rule at one place (a module used twice) and adds up their savings', () => {
+    const g = new SyntheticGraph();
+    for (const input of [g.input(SHAPE), g.input(SHAPE)]) {
+      const a = g.op('torch.sigmoid', [input], { line: 1 });
+      g.op('operator.mul', [g.out(a)], { line: 2 });
+    }
+    const findings = g.run().filter((f) => f.code === 'MW201');
+    assert.equal(findings.length, 1);
+    assert.equal(findings[0]!.opIds.length, 4);
+    assert.equal(findings[0]!.bytesSaved, 2 * 2 * BYTES);
+    assert.match(findings[0]!.message, /runs at 2 places/);
+  });
+
+  it('prices a fusion as eager traffic minus one kernel reading its inputs once and writing its outputs once', () => {
+    // x + y → layer_norm(sum) with the sum also read later: eager moves 3n (add) + 2n (norm); fused reads x, y and
+    // writes the sum and the normalised output: 4n. The saving is the norm's re-read of the sum, n, and one launch.
+    const g = new SyntheticGraph();
+    const x = g.input(SHAPE);
+    const y = g.input(SHAPE);
+    const add = g.op('operator.add', [x, y], { line: 1 });
+    const norm = g.op('torch.nn.functional.layer_norm', [g.out(add)], { line: 2, category: 'normalization' });
+    g.op('operator.mul', [g.out(add), g.out(norm)], { line: 3 });
+    const finding = g.run().find((f) => f.code === 'MW203')!;
+    assert.deepEqual(finding.opIds, [add.id, norm.id]);
+    assert.equal(finding.bytesSaved, BYTES);
+    const expectedUs = (BYTES / EFFECTIVE_BANDWIDTH) * 1e6 + LAUNCH_US;
+    assert.ok(Math.abs((finding.timeSavedUs ?? 0) - expectedUs) < 1e-9);
+  });
+
   it('lists rules with unique codes, findable by code', () => {
     const codes = allRules().map((rule) => rule.code);
     assert.equal(new Set(codes).size, codes.length);

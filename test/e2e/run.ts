@@ -23,6 +23,8 @@ const USER_SETTINGS = {
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
   'editor.hover.delay': 100,
+  // The sticky header would cover the top lines of the editor, where clicks and squiggles are looked for.
+  'editor.stickyScroll.enabled': false,
   'workbench.tips.enabled': false,
 };
 

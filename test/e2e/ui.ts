@@ -58,7 +58,7 @@ async function openFile(page: Page, name: string): Promise<void> {
 
 /** Moves the cursor to a 1-based line with Go to Line, which also scrolls it into view. */
 async function goToLine(page: Page, line: number): Promise<void> {
-  await page.locator(`${EDITOR} .view-lines`).first().click({ position: { x: 5, y: 5 } });
+  // Go to Line is a workbench command: it needs no click into the editor (a click can land on the sticky scroll header).
   await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
@@ -207,6 +207,7 @@ const CHECKS: UiCheck[] = [
         assert(text.includes(diagnostic.code), `${diagnostic.code} (line ${diagnostic.line}) is not in the Problems panel`);
         assert(text.includes(`[Ln ${diagnostic.line}`), `no Problems row at line ${diagnostic.line}`);
       }
+      await page.screenshot({ path: path.join(screenshotsFolder, '05-problems.png') });
       await page.keyboard.press('Control+Shift+M');
       return `${rows.length} rows; first: ${rows[1]?.replace(/\s+/g, ' ').slice(0, 140) ?? rows[0]}`;
     },
@@ -215,7 +216,6 @@ const CHECKS: UiCheck[] = [
     name: 'MemWall: Show Roofline draws the chart, the op table and the summary in the webview',
     screenshot: '06-roofline.png',
     async run(page) {
-      await page.locator(`${EDITOR} .view-lines`).first().click({ position: { x: 5, y: 5 } });
       await runCommand(page, 'MemWall: Show Roofline');
       const frame = roofline(page);
       const title = frame.locator('h1');
@@ -228,6 +228,11 @@ const CHECKS: UiCheck[] = [
       assert(rows >= 3, `${rows} rows in the op table`);
       const summary = await frame.locator('.summary').innerText();
       assert(/memory-bound/.test(summary), `summary "${summary}"`);
+      // The shares of time by bound are parts of one whole: together they cannot pass 100%.
+      const shares = [...summary.matchAll(/(\d+(?:\.\d+)?)% of the time memory-bound, (\d+(?:\.\d+)?)% compute-bound, <?(\d+(?:\.\d+)?)% overhead-bound/g)][0];
+      assert(shares, `summary "${summary}" does not give the three shares`);
+      const total = Number(shares[1]) + Number(shares[2]) + Number(shares[3]);
+      assert(total <= 101, `the shares of time add up to ${total}%: "${summary}"`);
       return `"${heading}"; ${points} points, ${rows} rows; ${summary}`;
     },
   },
@@ -305,7 +310,9 @@ const CHECKS: UiCheck[] = [
       const texts = (await page.locator('.editor-instance .view-line').allTextContents()).map((t) => t.replace(/\u00a0/g, ' '));
       const table = texts.filter((text) => /^\s*\|/.test(text)).length;
       assert(table > 0, 'no table rows on screen in the report');
-      return `${table} table lines on screen; first line "${texts[0]?.trim()}"`;
+      const active = (await page.locator('.tabs-container .tab.active').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      const preview = active.some((label) => /^Preview/.test(label));
+      return `${table} table lines on screen; active tabs: ${active.join(' | ')}; ${preview ? 'a rendered preview' : 'raw Markdown, not a rendered preview'}`;
     },
   },
 ];

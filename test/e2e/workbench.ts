@@ -58,7 +58,7 @@ export async function runSuiteInWorkbench(browser: Browser, options: WorkbenchOp
     log.push(`[${type}] ${Array.isArray(args) ? args.map(String).join(' ') : String(args)}`);
   });
   await page.exposeFunction('codeAutomationExit', (code: number) => finish(code));
-  await page.goto(workbenchUrl(options));
+  await page.goto(workbenchUrl(options), { waitUntil: 'domcontentloaded', timeout: 120_000 });
   const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(-1), timeoutMs));
   const exitCode = await Promise.race([exited, timeout]);
   await context.close();
@@ -70,7 +70,7 @@ export async function runSuiteInWorkbench(browser: Browser, options: WorkbenchOp
 export async function openWorkbench(browser: Browser, options: WorkbenchOptions): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  await page.goto(workbenchUrl(options));
+  await page.goto(workbenchUrl(options), { waitUntil: 'domcontentloaded', timeout: 120_000 });
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   // The explorer's rows appear once the remote file system answers; an empty workspace has none, so the view is enough.
   await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });

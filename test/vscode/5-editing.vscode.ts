@@ -95,7 +95,13 @@ suite('editing and settings', () => {
     const started = performance.now();
     const arrived = waitForDiagnostics(uri, undefined, 30_000);
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
-    const diagnostics = await arrived;
+    const diagnostics = await arrived.catch(async (error: Error) => {
+      // Say what the server made of the file: the report command answers with the analysis error, if any.
+      await vscode.commands.executeCommand('memwall.reportForCurrentFile');
+      await sleep(2_000);
+      const report = vscode.workspace.textDocuments.find((d) => d.languageId === 'markdown' && d.isUntitled && /big_model/.test(d.getText()));
+      throw new Error(`${error.message}; the document has ${editor.document.lineCount} lines; report: ${report?.getText().slice(0, 300) ?? 'none'}`);
+    });
     recordMeasurement(`open a ${editor.document.lineCount}-line model → memwall diagnostics`, performance.now() - started, 'ms');
     assert.ok(editor.document.lineCount >= 2_000);
     const small = memwallDiagnostics(workspaceUri(EXAMPLE)).length;

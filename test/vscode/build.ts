@@ -7,13 +7,13 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const SUITE_OUT = path.join(ROOT, 'out', 'test', 'vscode');
 
 /** Entry points: index.ts (run()) and every *.vscode.ts test file; helpers are bundled into each. */
-export async function buildSuite(): Promise<string> {
+export async function buildSuite(outDir = SUITE_OUT): Promise<string> {
   const here = path.join(ROOT, 'test', 'vscode');
   const entries = fs.readdirSync(here).filter((name) => name === 'index.ts' || name.endsWith('.vscode.ts'));
-  fs.rmSync(SUITE_OUT, { recursive: true, force: true });
+  fs.rmSync(outDir, { recursive: true, force: true });
   await esbuild.build({
     entryPoints: entries.map((name) => path.join(here, name)),
-    outdir: SUITE_OUT,
+    outdir: outDir,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -23,7 +23,7 @@ export async function buildSuite(): Promise<string> {
     external: ['vscode', 'mocha'],
     logLevel: 'warning',
   });
-  return path.join(SUITE_OUT, 'index');
+  return path.join(outDir, 'index');
 }
 
 if (require.main === module) {

@@ -8,7 +8,8 @@ import { runTests } from '@vscode/test-electron';
 import { buildSuite, ROOT } from './build';
 
 async function main(): Promise<void> {
-  const extensionTestsPath = await buildSuite();
+  // Its own output folder, so it can run while the code-server route runs.
+  const extensionTestsPath = await buildSuite(path.join(ROOT, 'out', 'test', 'vscode-desktop'));
   // The suite edits and creates files in its workspace, so it gets a throw-away copy of examples/.
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'memwall-vscode-'));
   const workspace = path.join(runDir, 'workspace');

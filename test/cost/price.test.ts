@@ -186,19 +186,20 @@ describe('priceGraph: the roofline time of one op', () => {
     assert.equal(cost.unit, 'vector');
   });
 
-  it('prices a Triton matmul kernel on tensor cores and its re-reads only when they cannot stay in L2', () => {
-    // 2048² bf16 operands: 3 × 8.4 MB = 25 MB of distinct data, inside the 50 MB L2; 200 MB is not.
+  it('prices a Triton matmul kernel on tensor cores with its compulsory bytes, and names the re-reads as the DRAM upper bound', () => {
+    // 4096³ bf16: 2·4096³ FLOPs; 200 MB compulsory traffic; the kernel requests 10 GB with its re-reads across programs.
     const spec = (requested: number, read: number): OpSpecForTest => ({
       op: 'triton:matmul_kernel', category: 'triton_kernel',
       inputs: [{ shape: [4096, 4096] }, { shape: [4096, 4096] }], outputs: [{ shape: [4096, 4096] }],
       attrs: { flops: num(2 * 4096 ** 3), bytesRead: num(read), bytesWritten: num(2048 * 2048 * 2), requestedBytes: num(requested), usesDot: true },
     });
-    const fits = priceOne(spec(10e9, 2 * 2048 * 2048 * 2));
-    assert.equal(fits.unit, 'tensor');
-    assert.ok(fits.explain.some((line) => line.includes('L2, which likely absorbs the re-reads')));
-    const spills = priceOne(spec(10e9, 200e6));
-    assert.ok(close(spills.timeUs, Math.max(2 * 4096 ** 3 / (0.71 * 989.4e12), 10e9 / (0.88 * 3.35e12)) * 1e6 + 4));
-    assert.equal(spills.bound, 'memory');
+    const priced = priceOne(spec(10e9, 200e6));
+    assert.equal(priced.unit, 'tensor');
+    const bytes = 200e6 + 2048 * 2048 * 2;
+    assert.ok(close(priced.timeUs, Math.max(2 * 4096 ** 3 / (0.71 * 989.4e12), bytes / (0.88 * 3.35e12)) * 1e6 + 4));
+    assert.equal(priced.bound, 'compute');
+    const upper = ((10e9 / (0.88 * 3.35e12)) * 1e3).toFixed(2); // ms
+    assert.ok(priced.explain.some((line) => line.includes('requests 10 GB') && line.includes(upper)), priced.explain.join('\n'));
     const missing = priceOne({ ...spec(1, 1), attrs: { flops: num(1) } });
     assert.equal(missing.timeUs, null);
   });

@@ -113,8 +113,8 @@ const REVIEWS: Readonly<Record<string, Review>> = {
 };
 
 describe('findings on the fixture models', () => {
-  const results = new Map<string, Finding[]>();
-  const analyse = async (name: string): Promise<Finding[]> => {
+  const results = new Map<string, readonly Finding[]>();
+  const analyse = async (name: string): Promise<readonly Finding[]> => {
     const cached = results.get(name);
     if (cached) return cached;
     const text = readFileSync(path.join(MODELS, name), 'utf8');

@@ -99,6 +99,8 @@ export interface KernelLaunchContext {
 }
 
 const MAX_INLINE_DEPTH = 8;
+/** Deeper expressions are left unknown: CPython refuses more than 200 nested parentheses, and deeper ones overflow our stack. */
+const MAX_EXPRESSION_DEPTH = 200;
 const UNKNOWN = (why: string): KernelValue => ({ kind: 'unknown', why });
 export const kernelScalar = (dim: Dim, data = false, sig = formatDim(dim), dtype: ElementType = null): KernelValue =>
   ({ kind: 'scalar', dim, data, sig, dtype });
@@ -129,6 +131,7 @@ class Interpreter {
   private readonly dots: DotUse[] = [];
   private reductions = 0;
   private readonly notes = new Set<string>();
+  private expressionDepth = 0;
 
   constructor(
     private readonly kernels: ReadonlyMap<string, KernelDefinition>,
@@ -330,6 +333,19 @@ class Interpreter {
   }
 
   evaluate(node: SyntaxNode, environment: Environment, depth: number): KernelValue {
+    if (this.expressionDepth >= MAX_EXPRESSION_DEPTH) {
+      this.notes.add(`an expression nests deeper than ${MAX_EXPRESSION_DEPTH} levels: its inner part is unknown`);
+      return UNKNOWN('expression nested too deep');
+    }
+    this.expressionDepth++;
+    try {
+      return this.evaluateExpression(node, environment, depth);
+    } finally {
+      this.expressionDepth--;
+    }
+  }
+
+  private evaluateExpression(node: SyntaxNode, environment: Environment, depth: number): KernelValue {
     switch (node.type) {
       case 'identifier': {
         const value = environment.get(node.text);

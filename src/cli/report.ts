@@ -40,6 +40,18 @@ export function freeOpList(costs: readonly CostedOp[]): string {
   return costs.map((cost) => `${short(opName(cost.node))} (${lineOf(cost.node.span.startLine)})`).join(', ');
 }
 
+/** What a reader must know about an op's row: it runs only on a fallback path, or inside torch.compile. */
+const FUSED_BY_NOTE: Readonly<Record<string, string>> = {
+  fallback: 'fallback path, not counted',
+  'torch.compile': 'under torch.compile',
+};
+
+/** The bound column: `memory`, or `memory (fallback path, not counted)` for an op the totals leave out. */
+export function boundCell(cost: CostedOp): string {
+  const note = cost.node.fusedBy ? FUSED_BY_NOTE[cost.node.fusedBy] : undefined;
+  return note ? `${cost.bound} (${note})` : cost.bound;
+}
+
 /** `F.gelu` as written, or the qualified op when the label is empty. */
 export function opName(node: OpNode): string {
   return node.label || node.op;

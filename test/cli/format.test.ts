@@ -47,6 +47,14 @@ describe('text report', () => {
     assert.deepEqual(cells('custom_op'),
       ['custom_op', '12', 'unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
   });
+  it('marks an op on a fallback path as left out of the totals', () => {
+    const analysis = fixtureAnalysis();
+    const costs = analysis.costs.map((cost) => (cost.node.label === 'F.gelu' ? { ...cost, node: { ...cost.node, fusedBy: 'fallback' as const } } : cost));
+    const fallbackText = formatText([{ path: 'a.py', analysis: { ...analysis, costs } }]);
+    assert.match(fallbackText, /F\.gelu .* memory \(fallback path, not counted\) +×12/);
+    const json = JSON.parse(formatJson([{ path: 'a.py', analysis: { ...analysis, costs } }]));
+    assert.deepEqual(json.files[0].ops.map((op: { fusedBy: string | null }) => op.fusedBy), [null, 'fallback', null, null]);
+  });
   it('names free ops (views) in one line instead of a row of zeros', () => {
     assert.equal(row('y.view'), '');
     assert.match(text, /^ {2}Free \(no FLOPs, no DRAM traffic\): y\.view \(13\)$/m);

@@ -33,6 +33,8 @@ export interface JsonOp {
   readonly timeUs: number | null;
   readonly bound: Bound;
   readonly unit: 'tensor' | 'vector' | 'none';
+  /** `fallback`: on a code path that runs only when a fused one is missing (left out of totals); `torch.compile`: compiled. */
+  readonly fusedBy: 'torch.compile' | 'fallback' | null;
   readonly dtype: string;
   readonly inputShapes: readonly (readonly number[] | null)[];
   readonly outputShapes: readonly (readonly number[] | null)[];
@@ -106,6 +108,7 @@ export function toJsonReport(reports: readonly FileReport[]): JsonReport {
         timeUs: cost.timeUs,
         bound: cost.bound,
         unit: cost.unit,
+        fusedBy: cost.node.fusedBy ?? null,
         dtype: cost.dtype,
         inputShapes: cost.inputShapes,
         outputShapes: cost.outputShapes,

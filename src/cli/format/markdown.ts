@@ -1,6 +1,6 @@
 // The Markdown report: summary, FLOP-vs-time table by op class, findings ranked by time saved, and the per-op table.
 import type { Analysis } from '../../core/ir/types';
-import { type FileReport, findingsByTimeSaved, freeOpList, isFree, lineOf, opName, opsInSourceOrder } from '../report';
+import { boundCell, type FileReport, findingsByTimeSaved, freeOpList, isFree, lineOf, opName, opsInSourceOrder } from '../report';
 import { ruleHelpUri } from '../rule-docs';
 import { formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatShare, formatTime } from '../units';
 
@@ -73,7 +73,7 @@ function opSection(analysis: Analysis): string[] {
         formatBytes(cost.bytes),
         formatIntensity(cost.intensity),
         formatTime(cost.timeUs),
-        cost.bound,
+        boundCell(cost),
         cost.repeat === 1 ? '' : `×${cost.repeat}`,
       ])),
     ...freeLine,

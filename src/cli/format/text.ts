@@ -1,6 +1,6 @@
 // The human report: per-op table, where the time goes, the assumptions behind the figures, and the findings.
 import type { Analysis } from '../../core/ir/types';
-import { type FileReport, findingsInOrder, freeOpList, isFree, lineOf, opName, opsInSourceOrder, peaksFor } from '../report';
+import { boundCell, type FileReport, findingsInOrder, freeOpList, isFree, lineOf, opName, opsInSourceOrder, peaksFor } from '../report';
 import {
   formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatShare, formatTime,
 } from '../units';
@@ -64,7 +64,7 @@ function opLines(analysis: Analysis): string[] {
     formatBytes(cost.bytes),
     formatIntensity(cost.intensity),
     formatTime(cost.timeUs),
-    cost.bound,
+    boundCell(cost),
     cost.repeat === 1 ? '' : `×${cost.repeat}`,
   ]);
   const lines = costs.length ? renderTable(OP_COLUMNS, rows) : ['  No op does arithmetic or moves data.'];

@@ -36,6 +36,8 @@ describe('README.md', () => {
     assert.match(top, /npm ci && npm test/);
     const ci = readFileSync(path.join(__dirname, '..', '..', '.ci', 'run'), 'utf8');
     assert.match(ci, /^npm ci /m);
-    assert.match(ci, /^npm test /m);
+    assert.match(ci, / npm test$/m);
+    assert.match(top, /npm run test:vscode/);
+    assert.match(ci, / npm run test:vscode$/m);
   });
 });

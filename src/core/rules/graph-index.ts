@@ -1,7 +1,7 @@
 // An index over the op graph for rules: consumers of each value, sizes in bytes, forwards, and savings on the GPU.
 import { DTYPE_BYTES, type CostedOp, type DType, type Hardware, type OpNode, type TensorValue } from '../ir/types';
 import { canonicalOp } from './ops';
-import { blockLines, codeOf, indentation, lineStart } from './text';
+import { blockLines, codeOf, indentation } from './text';
 import type { RunRulesInput } from './types';
 
 /** A consumer reached from a value, with the views (transpose, view, slice...) passed on the way. */
@@ -30,6 +30,11 @@ export class GraphIndex {
   private readonly hardware: Hardware;
   private readonly text: string;
   private readonly lines: readonly string[];
+  /** Offset of each line's first character, and each line's code (comments and string contents blanked). */
+  private readonly lineOffsets: readonly number[];
+  private readonly codeLines: (string | undefined)[] = [];
+  /** The last line of the function that holds each line, found once per line. */
+  private readonly functionEnd = new Map<number, number>();
   private readonly escapeCache = new Map<number, boolean>();
 
   constructor(input: RunRulesInput) {
@@ -37,6 +42,13 @@ export class GraphIndex {
     this.hardware = input.hardware;
     this.text = input.text;
     this.lines = input.text.split('\n');
+    const offsets: number[] = [];
+    let offset = 0;
+    for (const line of this.lines) {
+      offsets.push(offset);
+      offset += line.length + 1;
+    }
+    this.lineOffsets = offsets;
     for (const cost of input.costs) this.costById.set(cost.node.id, cost);
     for (const op of this.ops) {
       this.opById.set(op.id, op);
@@ -140,7 +152,7 @@ export class GraphIndex {
     if (!producer || producer.outputs.length !== 1) return false;
     const line = producer.span.startLine;
     const text = this.lines[line] ?? '';
-    const start = lineStart(this.text, line);
+    const start = this.lineOffsets[line] ?? 0;
     const prefix = this.text.slice(start, producer.span.start);
     const assigned = /^\s*([A-Za-z_]\w*)\s*=\s*$/.exec(prefix);
     const rest = codeOf(text.slice(producer.span.end - start)).trim();
@@ -149,17 +161,11 @@ export class GraphIndex {
     const name = assigned[1] as string;
     const readers = this.consumers(value);
     const insideReader = (offset: number) => readers.some((op) => op.span.start <= offset && offset < op.span.end);
-    let last = this.lines.length - 1;
-    for (let header = line - 1; header >= 0; header--) {
-      const candidate = this.lines[header] ?? '';
-      if (/^\s*(async\s+)?def\s/.test(candidate) && indentation(candidate) < indentation(text)) {
-        last = blockLines(this.lines, header).last;
-        break;
-      }
-    }
+    const last = this.enclosingFunctionEnd(line);
     const word = new RegExp(`(?<![\\w.])${name}(?!\\w)`, 'g');
     for (let current = line + 1; current <= last; current++) {
-      const code = codeOf(this.lines[current] ?? '');
+      const code = this.code(current);
+      if (!code.includes(name)) continue;
       const reassigned = new RegExp(`^\\s*${name}\\s*([-+*/@]?=)(?!=)`).test(code);
       let first = true;
       for (const match of code.matchAll(word)) {
@@ -168,11 +174,37 @@ export class GraphIndex {
           continue;
         }
         first = false;
-        if (!insideReader(lineStart(this.text, current) + (match.index ?? 0))) return true;
+        if (!insideReader((this.lineOffsets[current] ?? 0) + (match.index ?? 0))) return true;
       }
       if (reassigned) return false;
     }
     return false;
+  }
+
+  private code(line: number): string {
+    let code = this.codeLines[line];
+    if (code === undefined) {
+      code = codeOf(this.lines[line] ?? '');
+      this.codeLines[line] = code;
+    }
+    return code;
+  }
+
+  /** The last line of the `def` whose body holds the line (the file's last line at module level). */
+  private enclosingFunctionEnd(line: number): number {
+    const cached = this.functionEnd.get(line);
+    if (cached !== undefined) return cached;
+    const own = indentation(this.lines[line] ?? '');
+    let last = this.lines.length - 1;
+    for (let header = line - 1; header >= 0; header--) {
+      const candidate = this.lines[header] ?? '';
+      if (indentation(candidate) < own && /^\s*(async\s+)?def\s/.test(candidate)) {
+        last = blockLines(this.lines, header).last;
+        break;
+      }
+    }
+    this.functionEnd.set(line, last);
+    return last;
   }
 
   /** The op that wrote a value's bytes, looking back through views; undefined for parameters and inputs. */

@@ -148,17 +148,18 @@ function renderControls(host: HTMLElement, result: RooflineResult, chart: ChartD
 }
 
 function renderHeader(host: HTMLElement, chart: ChartData): void {
-  const byBound = new Map<string, number>();
-  for (const point of chart.points) byBound.set(point.bound, (byBound.get(point.bound) ?? 0) + point.share);
+  // The analysis summary's shares: every op that runs (copies included), fallback paths left out.
+  const shares = chart.boundShares;
+  const fallback = chart.points.filter((p) => p.fusedBy === 'fallback').length;
   const whatIf = Object.keys(state.whatIf).length ? ' · what-if' : '';
   const title = document.createElement('h1');
   title.textContent = `${state.fileName ?? ''} · ${chart.gpu.name} · ${chart.dtype}${whatIf}`;
   const summary = document.createElement('p');
   summary.className = 'summary';
   summary.textContent =
-    `≈ ${formatTime(chart.totalTimeUs)} per call · ${formatPercent(byBound.get('memory') ?? 0)} of the time memory-bound, ` +
-    `${formatPercent(byBound.get('compute') ?? 0)} compute-bound, ${formatPercent(byBound.get('overhead') ?? 0)} overhead-bound · ` +
-    `${chart.points.length} ops on the chart`;
+    `≈ ${formatTime(chart.totalTimeUs)} per call · ${formatPercent(shares.memory)} of the time memory-bound, ` +
+    `${formatPercent(shares.compute)} compute-bound, ${formatPercent(shares.overhead)} overhead-bound · ` +
+    `${chart.points.length} ops on the chart` + (fallback ? ` (${fallback} on a fallback path, drawn faint, not in the totals)` : '');
   host.replaceChildren(title, summary);
 }
 
@@ -174,6 +175,7 @@ interface Row {
   readonly intensity: number | null;
   readonly share: number | null;
   readonly bound: string;
+  readonly fallback: boolean;
 }
 
 const COLUMNS: readonly { key: SortKey | null; title: string; cell: (row: Row) => string; numeric?: boolean }[] = [
@@ -206,12 +208,12 @@ function renderTable(host: HTMLElement, chart: ChartData, current: ReadonlySet<n
   const rows: Row[] = [
     ...chart.points.map((p) => ({
       id: p.id, line: p.line, label: p.label, scope: p.scope, repeat: p.repeat, time: p.timeUs, bytes: p.bytes,
-      flops: p.flops, intensity: p.intensity, share: p.share, bound: p.bound,
+      flops: p.flops, intensity: p.intensity, share: p.share, bound: p.bound, fallback: p.fusedBy === 'fallback',
     })),
     // Views move no bytes and do no arithmetic: the notes count them instead of filling the table.
     ...chart.unplotted.filter((u) => !isFreeView(u)).map((u) => ({
       id: u.id, line: u.line, label: u.label, scope: u.scope, repeat: null, time: u.timeUs, bytes: u.bytes,
-      flops: u.flops, intensity: null, share: null, bound: u.bound,
+      flops: u.flops, intensity: null, share: null, bound: u.bound, fallback: false,
     })),
   ].filter((row) => !state.scope || row.scope === state.scope);
   const { key, descending } = state.sort;
@@ -248,8 +250,8 @@ function renderTable(host: HTMLElement, chart: ChartData, current: ReadonlySet<n
     tr.dataset.node = String(row.id);
     tr.dataset.line = String(row.line + 1);
     tr.tabIndex = 0;
-    tr.className = `bound-row-${row.bound}${current.has(row.id) ? ' current' : ''}`;
-    tr.title = `${row.scope}: reveal line ${row.line + 1}`;
+    tr.className = `bound-row-${row.bound}${row.fallback ? ' fallback' : ''}${current.has(row.id) ? ' current' : ''}`;
+    tr.title = `${row.scope}: reveal line ${row.line + 1}${row.fallback ? ' (fallback path: not in the totals)' : ''}`;
     for (const column of COLUMNS) {
       const td = tr.insertCell();
       if (column.numeric) td.className = 'numeric';

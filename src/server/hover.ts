@@ -65,10 +65,14 @@ export function hoverMarkdown(analysis: Analysis, cost: CostedOp): string {
   }
   if (cost.timeUs !== null) {
     const launchUs = hardware.launchOverhead.value * 1e6;
-    const scopeTime = analysis.costs
-      .filter((other) => other.node.scope === node.scope)
-      .reduce((sum, other) => sum + (other.timeUs ?? 0) * other.repeat, 0);
-    const share = scopeTime > 0 ? ` · ${formatPercent((cost.timeUs * cost.repeat) / scopeTime)} of ${node.scope}` : '';
+    // The scope's total leaves out fallback paths (the `else` of `if self.flash:`), which do not run.
+    const scopeTime = analysis.summary.scopes.find((scope) => scope.scope === node.scope)?.timeUs ?? 0;
+    const share =
+      node.fusedBy === 'fallback'
+        ? ' · on a fallback path that does not run when the fused kernel does: not in the totals'
+        : scopeTime > 0
+          ? ` · ${formatPercent((cost.timeUs * cost.repeat) / scopeTime)} of ${node.scope}`
+          : '';
     const repeat = cost.repeat > 1 ? ` · ×${cost.repeat} per call = ${formatTime(cost.timeUs * cost.repeat)}` : '';
     lines.push(`time ≈ ${formatTime(cost.timeUs)} (includes ${formatTime(launchUs)} launch)${repeat}${share}  `);
   }

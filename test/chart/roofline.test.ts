@@ -23,7 +23,7 @@ function point(id: number, line: number, flops: number, bytes: number, timeUs: n
   return {
     id, op: id === 1 ? 'torch.nn.functional.gelu' : 'torch.nn.Linear', label: id === 1 ? 'F.gelu' : 'self.c_fc', category: id === 1 ? 'pointwise' : 'matmul',
     scope: 'MLP.forward', modulePath: '', line, endLine: line, repeat: 12, flops, bytes, intensity: flops / bytes, timeUs,
-    performance: flops / (timeUs * 1e-6), share, bound, unit: id === 1 ? 'vector' : 'tensor', inputs: ['[8, 1024, 3072] bf16'], outputs: ['[8, 1024, 3072] bf16'],
+    performance: flops / (timeUs * 1e-6), share, bound, unit: id === 1 ? 'vector' : 'tensor', inputs: ['[8, 1024, 3072] bf16'], outputs: ['[8, 1024, 3072] bf16'], sizes: ['B=8 from magic comment (line 1)'],
   };
 }
 
@@ -36,7 +36,8 @@ function chartFor(gpuId: string): ChartData {
   const hardware = resolveHardware(gpuId);
   return {
     gpu: { id: hardware.id, name: hardware.name }, dtype: 'bf16', roofs: roofsFor(hardware, 'bf16'),
-    points: [GELU, LINEAR], unplotted: [], fusions: [], totalTimeUs: 12 * 130 / 0.7, assumptions: [], scopes: ['MLP.forward'],
+    points: [GELU, LINEAR], unplotted: [], fusions: [], totalTimeUs: 12 * 130 / 0.7, boundShares: { memory: 0.2, compute: 0.5, overhead: 0 },
+    assumptions: [], scopes: ['MLP.forward'],
   };
 }
 
@@ -113,6 +114,9 @@ describe('roofline chart', () => {
         // GELU: 8 FLOP per 4 bytes = intensity 2; 8·25.2M FLOP in 40 µs.
         near(gelu.cx, xAt(2), 'GELU x');
         near(gelu.cy, yAt((8 * ELEMENTS) / 40e-6), 'GELU y');
+        // Repeated ops are drawn once, with their count beside them and in the tooltip, as are the sizes used.
+        assert.equal(all(tree, 'text').filter((t) => t.class === 'repeat-label').length, 2);
+        assert.match(String((gelu.title as unknown[])[0]), /line 88 ×12: memory-bound[\s\S]*sizes: B=8 from magic comment \(line 1\)/);
         const linear = points.find((p) => p['data-op'] === 'torch.nn.Linear:87');
         assert.ok(linear);
         assert.match(String(linear.class), /bound-compute/);

@@ -147,6 +147,10 @@ describe('roofline panel in Chromium', () => {
     await send(page, dataMessage(h100));
     await page.locator('svg.memwall-roofline').waitFor();
 
+    // The summary line gives the analysis summary's shares of time by bound.
+    const shares = h100.chart!.boundShares;
+    assert.match((await page.locator('header .summary').textContent()) ?? '', new RegExp(`${Math.round(shares.memory * 100)}% of the time memory-bound, ${Math.round(shares.compute * 100)}% compute-bound`));
+
     // Roofs, ridges and one point per op.
     await assertRoofGeometry(page, h100);
     assert.equal(await page.locator('svg .point[data-op]').count(), h100.chart!.points.length);

@@ -2,7 +2,8 @@
 import type { Analysis, CostedOp, DType, Hardware } from '../ir/types';
 import { choosePeak } from '../cost/price';
 import type { ChartData, ChartFusion, ChartPoint, ChartRoof, UnplottedOp } from './types';
-import { formatBandwidth, formatRate, formatTensor } from './format';
+import { formatAssumption, formatBandwidth, formatRate, formatTensor } from './format';
+import { dimSymbols } from '../ir/dims';
 
 /**
  * The roofs a dtype meets on a GPU: HBM, and the peaks the cost model prices with (its choosePeak, so the chart and
@@ -29,6 +30,14 @@ function tensorLabels(cost: CostedOp, which: 'inputs' | 'outputs', analysisDtype
     const dtype = values[index]?.dtype;
     return formatTensor(shape, dtype === 'default' ? analysisDtype : dtype ?? null);
   });
+}
+
+/** The assumptions behind an op's shapes and repeat count, as `symbol=value from source`. */
+function sizesOf(cost: CostedOp, analysis: Analysis): string[] {
+  const symbols = new Set<string>();
+  for (const value of [...cost.node.inputs, ...cost.node.outputs]) for (const dim of value.shape ?? []) dimSymbols(dim, symbols);
+  dimSymbols(cost.node.repeat, symbols);
+  return analysis.assumptions.filter((a) => symbols.has(a.symbol)).map(formatAssumption);
 }
 
 /** Why an op cannot be a point on log-log axes, or undefined when it can. */
@@ -82,6 +91,8 @@ export function chartDataFromAnalysis(analysis: Analysis): ChartData {
       unit: cost.unit,
       inputs: tensorLabels(cost, 'inputs', analysis.dtype),
       outputs: tensorLabels(cost, 'outputs', analysis.dtype),
+      sizes: sizesOf(cost, analysis),
+      ...(node.fusedBy ? { fusedBy: node.fusedBy } : {}),
     });
   }
   const fusions: ChartFusion[] = [];
@@ -109,6 +120,11 @@ export function chartDataFromAnalysis(analysis: Analysis): ChartData {
     unplotted,
     fusions,
     totalTimeUs,
+    boundShares: {
+      memory: analysis.summary.total.memoryBoundShare,
+      compute: analysis.summary.total.computeBoundShare,
+      overhead: analysis.summary.total.overheadBoundShare,
+    },
     assumptions: analysis.assumptions.map((a) => ({ symbol: a.symbol, value: a.value, source: a.source })),
     scopes,
   };

@@ -76,6 +76,8 @@ export function pointTitle(point: ChartPoint): string {
     `in ${point.inputs.join(', ')} → out ${point.outputs.join(', ')}`,
     `${formatFlops(point.flops)} · ${formatBytes(point.bytes)} · ${formatIntensity(point.intensity)} FLOP/B`,
     `${formatTime(point.timeUs)} per run (${formatRate(point.performance)}) · ${formatPercent(point.share)} of the file's time`,
+    ...(point.sizes.length ? [`sizes: ${point.sizes.join(', ')}`] : []),
+    ...(point.fusedBy === 'fallback' ? ['on a fallback path that does not run when the fused kernel does: left out of totals'] : []),
   ].join('\n');
 }
 
@@ -191,10 +193,15 @@ export function renderRoofline(data: ChartData, options: RenderOptions = {}): st
   const highlighted = new Set(options.highlight ?? []);
   parts.push('<g class="points">');
   for (const point of [...visible].sort((a, b) => b.share - a.share)) {
-    const classes = `point bound-${point.bound}${highlighted.has(point.id) ? ' highlighted' : ''}`;
+    const classes = `point bound-${point.bound}${point.fusedBy === 'fallback' ? ' fallback' : ''}${highlighted.has(point.id) ? ' highlighted' : ''}`;
     parts.push(
       `<circle class="${classes}" data-op="${escapeXml(point.op)}:${point.line + 1}" data-node="${point.id}" data-line="${point.line + 1}" data-bound="${point.bound}" cx="${fixed(x(point.intensity))}" cy="${fixed(y(point.performance))}" r="${fixed(pointRadius(point.share))}" tabindex="0" role="button" aria-label="${escapeXml(`${point.label}, line ${point.line + 1}, ${point.bound}-bound`)}"><title>${escapeXml(pointTitle(point))}</title></circle>`,
     );
+  }
+  // Repeated ops (a loop over n_layer blocks) are drawn once; their count stands beside them.
+  for (const point of visible.filter((p) => p.repeat > 1)) {
+    const radius = pointRadius(point.share);
+    parts.push(`<text class="repeat-label" x="${fixed(x(point.intensity) + radius + 2)}" y="${fixed(y(point.performance) + 3.5)}">×${point.repeat}</text>`);
   }
   parts.push('</g>');
 

@@ -41,6 +41,13 @@ export interface ChartPoint {
   /** `[8, 1024, 3072] bf16` per input and output, for labels. */
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
+  /** The sizes its shapes depend on, with their sources: `T=1024 from magic comment (line 3)`. */
+  readonly sizes: readonly string[];
+  /**
+   * `fallback`: the op sits on a path that does not run when a fused kernel does (the `else` of `if self.flash:`), so
+   * totals leave it out; `torch.compile`: inside a compiled region, priced as eager (an upper bound).
+   */
+  readonly fusedBy?: 'torch.compile' | 'fallback';
 }
 
 /** An op the chart cannot place on log axes (no FLOPs, unpriced), listed beside it so nothing is hidden. */
@@ -84,6 +91,8 @@ export interface ChartData {
   readonly fusions: readonly ChartFusion[];
   /** Estimated time of the whole file's ops, repeats included, µs. */
   readonly totalTimeUs: number;
+  /** Shares of that time by bound (0..1), from the analysis summary: ops on fallback paths are left out. */
+  readonly boundShares: { readonly memory: number; readonly compute: number; readonly overhead: number };
   readonly assumptions: readonly { readonly symbol: string; readonly value: number | string; readonly source: string }[];
   /** Scopes that hold at least one op, for the panel's filter. */
   readonly scopes: readonly string[];

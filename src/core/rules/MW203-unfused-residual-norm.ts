@@ -1,6 +1,7 @@
 // MW203: a residual add whose sum a LayerNorm/RMSNorm reads straight back, in two kernels instead of one.
 import type { OpNode } from '../ir/types';
 import { describeSaving, formatBytes } from './format';
+import { handWrittenNorms } from './MW204-hand-written-norm';
 import { canonicalOp, isOp } from './ops';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
@@ -47,11 +48,33 @@ export const unfusedResidualNorm: Rule = {
         timeSavedUs: saving.timeSavedUs,
       });
     }
+    // A hand-written norm (MW204) right after the add: fusing the add into the norm kernel saves its part on top.
+    for (const region of handWrittenNorms(index)) {
+      const add = index.realProducer(region.input);
+      if (!add || !isOp(add, 'add') || add.category !== 'pointwise') continue;
+      const normIds = [...region.ops].map((op) => op.id);
+      const withAdd = index.fusionSaving([add.id, ...normIds]);
+      const normOnly = index.fusionSaving(normIds);
+      const difference = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.max(0, a - b));
+      const saving = { bytesSaved: difference(withAdd.bytesSaved, normOnly.bytesSaved), timeSavedUs: difference(withAdd.timeSavedUs, normOnly.timeSavedUs) };
+      const first = [...region.ops].sort((a, b) => a.span.start - b.span.start)[0];
+      findings.push({
+        span: add.span,
+        opIds: [add.id, ...normIds],
+        message:
+          `${add.label} (line ${add.span.startLine + 1}) writes the residual sum and the hand-written ` +
+          `${region.centered ? 'LayerNorm' : 'RMSNorm'}${first ? ` (line ${first.span.startLine + 1})` : ''} reads it back. ` +
+          `Folding the add into one fused add+norm kernel ${describeSaving(index, saving, add.id)} beyond fusing the norm itself (MW204). ` +
+          `${remedy(region.centered ? 'layer_norm' : 'rms_norm')}`,
+        bytesSaved: saving.bytesSaved,
+        timeSavedUs: saving.timeSavedUs,
+      });
+    }
     return findings;
   },
 };
 
-function remedy(norm: OpNode): string {
-  const fused = canonicalOp(norm) === 'rms_norm' ? "vLLM's fused_add_rms_norm" : 'apex/TransformerEngine fused layer norms';
+function remedy(norm: OpNode | string): string {
+  const fused = (typeof norm === 'string' ? norm : canonicalOp(norm)) === 'rms_norm' ? "vLLM's fused_add_rms_norm" : 'apex/TransformerEngine fused layer norms';
   return `Fuse them: torch.compile (Inductor fuses the add into the norm kernel), or a fused add+norm kernel (${fused}, or a Triton kernel) that writes the sum and the normalised output in one pass.`;
 }

@@ -36,12 +36,7 @@ export const handWrittenNorm: Rule = {
   check(ctx: RuleContext): RuleFinding[] {
     const { index } = ctx;
     const findings: RuleFinding[] = [];
-    const claimed = new Set<number>();
-    for (const seed of index.ops) {
-      if (!isOp(seed, ...SEEDS) || seed.category === 'pointwise' || claimed.has(seed.id)) continue;
-      const region = normRegion(index, seed);
-      if (!region) continue;
-      for (const op of region.ops) claimed.add(op.id);
+    for (const region of handWrittenNorms(index)) {
       const ops = bySource(region.ops);
       const anchor = ops[0] as OpNode;
       const opIds = [anchor.id, ...ops.slice(1).map((op) => op.id)];
@@ -64,8 +59,34 @@ export const handWrittenNorm: Rule = {
   },
 };
 
+/** A hand-written norm: its ops, whether it centres (LayerNorm) or not (RMSNorm), and the tensor it normalises. */
+export interface NormRegion {
+  readonly ops: ReadonlySet<OpNode>;
+  readonly centered: boolean;
+  readonly input: TensorValue;
+}
+
+const regionsByIndex = new WeakMap<GraphIndex, readonly NormRegion[]>();
+
+/** Every hand-written norm of the graph, found once per index (MW203 and MW204 both ask). */
+export function handWrittenNorms(index: GraphIndex): readonly NormRegion[] {
+  const cached = regionsByIndex.get(index);
+  if (cached) return cached;
+  const regions: NormRegion[] = [];
+  const claimed = new Set<number>();
+  for (const seed of index.ops) {
+    if (!isOp(seed, ...SEEDS) || seed.category === 'pointwise' || claimed.has(seed.id)) continue;
+    const region = normRegion(index, seed);
+    if (!region) continue;
+    for (const op of region.ops) claimed.add(op.id);
+    regions.push(region);
+  }
+  regionsByIndex.set(index, regions);
+  return regions;
+}
+
 /** The ops of a hand-written norm around a reduction, or undefined when the reduction is not one. */
-function normRegion(index: GraphIndex, seed: OpNode): { ops: Set<OpNode>; centered: boolean } | undefined {
+function normRegion(index: GraphIndex, seed: OpNode): NormRegion | undefined {
   const input = seed.inputs[0];
   const full = elementCount(index, input);
   if (!input || full === null) return undefined;
@@ -108,7 +129,16 @@ function normRegion(index: GraphIndex, seed: OpNode): { ops: Set<OpNode>; center
     ops.add(next);
     last = next;
   }
-  return { ops, centered };
+  // The tensor being normalised: the full-size value the region reads from outside (x, not the weight).
+  let normalised: TensorValue = input;
+  for (const op of ops) {
+    for (const value of op.inputs) {
+      const producer = index.realProducer(value);
+      if ((producer && ops.has(producer)) || elementCount(index, value) !== full) continue;
+      normalised = value;
+    }
+  }
+  return { ops, centered, input: normalised };
 }
 
 /** Breadth-first from the statistic through small ops to the first op whose output has the full element count. */

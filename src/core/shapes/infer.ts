@@ -31,6 +31,18 @@ export function literal(dim: Dim | undefined): number | undefined {
  */
 export function simplify(dim: Dim): Dim {
   if (dim.kind !== 'bin') return dim;
+  // Dims are immutable and shared between shapes, so each one is simplified once.
+  const cached = SIMPLIFIED.get(dim);
+  if (cached) return cached;
+  const result = simplifyBin(dim);
+  SIMPLIFIED.set(dim, result);
+  SIMPLIFIED.set(result, result);
+  return result;
+}
+
+const SIMPLIFIED = new WeakMap<Dim, Dim>();
+
+function simplifyBin(dim: Extract<Dim, { kind: 'bin' }>): Dim {
   const left = simplify(dim.left);
   const right = simplify(dim.right);
   if ((dim.op === '//' || dim.op === '/') && left.kind === 'bin' && left.op === '*') {

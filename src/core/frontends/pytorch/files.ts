@@ -14,6 +14,8 @@ export interface FileContext {
   readonly classes: Map<string, ClassInfo>;
   readonly functions: Map<string, FunctionInfo>;
   readonly shapes: readonly ShapeDeclaration[];
+  /** The text's lines, split once (shape declarations look at the lines above a def). */
+  readonly lines: readonly string[];
   /** Names called or instantiated somewhere, with the class or function each call sits in (`''` for module level). */
   readonly calledFrom: Map<string, Set<string>>;
 }
@@ -45,6 +47,7 @@ export function collectFile(name: string, text: string, tree: Tree): FileContext
     classes: new Map(),
     functions: new Map(),
     shapes: readShapeDeclarations(text),
+    lines: text.split('\n'),
     calledFrom: new Map(),
   };
   for (const statement of root.namedChildren) {
@@ -123,16 +126,29 @@ function collectCalls(file: FileContext): void {
       ranges.push({ name: definition.childForFieldName('name')?.text ?? '', start: statement.startIndex, end: statement.endIndex });
     }
   }
-  const names = [...file.classes.keys(), ...file.functions.keys()];
-  for (const name of names) {
-    const pattern = new RegExp(`\\b${name.replace(/[^A-Za-z0-9_]/g, '')}\\b`, 'g');
-    for (const match of file.text.matchAll(pattern)) {
-      const at = match.index ?? 0;
-      const owner = ranges.find((r) => at >= r.start && at < r.end)?.name ?? '';
-      if (owner === name) continue;
-      const owners = file.calledFrom.get(name) ?? new Set<string>();
-      owners.add(owner);
-      file.calledFrom.set(name, owners);
+  const names = [...file.classes.keys(), ...file.functions.keys()].map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).filter(Boolean);
+  if (names.length === 0) return;
+  // One pass over the text for all names; definition ranges are sorted, so the owner is found by binary search.
+  const pattern = new RegExp(`\\b(${names.join('|')})\\b`, 'g');
+  for (const match of file.text.matchAll(pattern)) {
+    const name = match[1] as string;
+    const at = match.index ?? 0;
+    let low = 0;
+    let high = ranges.length - 1;
+    let owner = '';
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const range = ranges[middle] as { name: string; start: number; end: number };
+      if (at < range.start) high = middle - 1;
+      else if (at >= range.end) low = middle + 1;
+      else {
+        owner = range.name;
+        break;
+      }
     }
+    if (owner === name) continue;
+    const owners = file.calledFrom.get(name) ?? new Set<string>();
+    owners.add(owner);
+    file.calledFrom.set(name, owners);
   }
 }

@@ -64,6 +64,7 @@ export class Interpreter {
   /** The code's bindings as numbers, rebuilt when a binding is added; magic-comment values come first. */
   private bindingCache: { count: number; values: Map<string, number> } | undefined;
   private readonly callStack: FunctionInfo[] = [];
+  private readonly declaredShapeCache = new Map<FunctionInfo, Map<string, readonly Dim[]>>();
   /** The first instance of each module class built by plain code (a script, `main()`), with its real arguments. */
   readonly instances = new Map<ClassInfo, Value>();
   /** Classes whose forward ran and functions that ran: they are not analysed again as roots. */
@@ -1794,21 +1795,34 @@ export class Interpreter {
 
   /** `# memwall: shape x=[...]` in the function or just above it, and `B, T, C = x.size()` unpacking in its body. */
   private declaredShapes(fn: FunctionInfo): Map<string, Value> {
+    let shapes = this.declaredShapeCache.get(fn);
+    if (!shapes) {
+      shapes = this.findDeclaredShapes(fn);
+      this.declaredShapeCache.set(fn, shapes);
+    }
     const declared = new Map<string, Value>();
+    for (const [name, shape] of shapes) declared.set(name, { kind: 'tensor', tensor: this.builder.value(shape, 'default', `param ${name}`) });
+    return declared;
+  }
+
+  private findDeclaredShapes(fn: FunctionInfo): Map<string, readonly Dim[]> {
+    const declared = new Map<string, readonly Dim[]>();
     const startLine = (fn.node.parent?.type === 'decorated_definition' ? fn.node.parent : fn.node).startPosition.row;
     const endLine = fn.node.endPosition.row;
-    const lines = fn.file.text.split('\n', endLine + 1);
-    for (const declaration of fn.file.shapes) {
-      const inside = declaration.line > startLine && declaration.line <= endLine;
-      let above = false;
-      if (declaration.line < startLine && declaration.standalone) {
-        above = true;
-        for (let line = declaration.line + 1; line < startLine; line++) {
-          const text = (lines[line] ?? '').trim();
-          if (text !== '' && !text.startsWith('#')) above = false;
-        }
+    const lines = fn.file.lines;
+    if (fn.file.shapes.length > 0) {
+      // Above the def: only the comment block that touches it (blank and comment lines, walked upwards).
+      let top = startLine;
+      while (top > 0) {
+        const text = (lines[top - 1] ?? '').trim();
+        if (text !== '' && !text.startsWith('#')) break;
+        top--;
       }
-      if (inside || above) declared.set(declaration.name, { kind: 'tensor', tensor: this.builder.value(declaration.shape, 'default', `param ${declaration.name}`) });
+      for (const declaration of fn.file.shapes) {
+        const inside = declaration.line > startLine && declaration.line <= endLine;
+        const above = declaration.line >= top && declaration.line < startLine && declaration.standalone;
+        if (inside || above) declared.set(declaration.name, declaration.shape);
+      }
     }
     const body = fn.node.childForFieldName('body');
     for (const statement of body?.namedChildren ?? []) {
@@ -1821,10 +1835,7 @@ export class Interpreter {
       if (!source || declared.has(source)) continue;
       const names = left.namedChildren.filter((c): c is SyntaxNode => c !== null).map((c) => c.text);
       if (names.some((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) continue;
-      declared.set(source, {
-        kind: 'tensor',
-        tensor: this.builder.value(names.map((n) => (n === '_' ? unknownDim(`unnamed dim of ${source}`) : sym(n))), 'default', `param ${source}`),
-      });
+      declared.set(source, names.map((n) => (n === '_' ? unknownDim(`unnamed dim of ${source}`) : sym(n))));
     }
     return declared;
   }

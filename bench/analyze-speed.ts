@@ -1,0 +1,87 @@
+// Benchmark: warm analysis time (parse + extract + price + rules) of 300-, 2,000- and 10,000-line model files, and
+// the GPT fixture analysed statically versus traced with PyTorch. Run: `node --import tsx bench/analyze-speed.ts`.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { analyze } from '../src/core/analyze';
+import { testParser } from '../test/helpers/parser';
+
+const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures', 'models');
+
+/**
+ * A model file of about `lines` lines: the oracle fixtures concatenated, each copy's classes and functions renamed
+ * (`Block` → `Block_3`) so that every copy is a distinct model, cut at a top-level definition.
+ */
+export function generateFile(lines: number): string {
+  const sources = readdirSync(FIXTURES).filter((f) => f.endsWith('.py')).sort().map((f) => readFileSync(path.join(FIXTURES, f), 'utf8'));
+  const out: string[] = [];
+  for (let copy = 0; out.length < lines; copy++) {
+    for (const source of sources) {
+      const names = [...source.matchAll(/^(?:class|def) ([A-Za-z_]\w*)/gm)].map((m) => m[1] as string);
+      let renamed = source;
+      for (const name of names) renamed = renamed.replace(new RegExp(`\\b${name}\\b`, 'g'), `${name}_${copy}`);
+      for (const line of renamed.split('\n')) out.push(line);
+      if (out.length >= lines) break;
+    }
+  }
+  // Cut before the first top-level statement past the target, so that no definition is left half-written.
+  let cut = out.length;
+  for (let i = lines; i < out.length; i++) {
+    if (/^(class|def|import|from|@)/.test(out[i] as string)) {
+      cut = i;
+      break;
+    }
+  }
+  return out.slice(0, cut).join('\n');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+async function main(): Promise<void> {
+  const parser = await testParser();
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (the machine is shared; medians damp the noise)`);
+  for (const [lines, runs] of [
+    [300, 30],
+    [2000, 20],
+    [10000, 8],
+  ] as const) {
+    const text = generateFile(lines);
+    const actualLines = text.split('\n').length;
+    for (let i = 0; i < 3; i++) analyze(text, { parser });
+    const times: number[] = [];
+    let ops = 0;
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      const analysis = analyze(text, { parser });
+      times.push(performance.now() - start);
+      ops = analysis.costs.length;
+    }
+    console.log(`${String(actualLines).padStart(6)} lines, ${String(ops).padStart(5)} ops: median ${median(times).toFixed(1)} ms, min ${Math.min(...times).toFixed(1)} ms over ${runs} warm runs`);
+  }
+
+  const gpt = path.join(FIXTURES, 'gpt_full.py');
+  const gptText = readFileSync(gpt, 'utf8');
+  for (let i = 0; i < 3; i++) analyze(gptText, { parser });
+  const staticTimes: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const start = performance.now();
+    analyze(gptText, { parser });
+    staticTimes.push(performance.now() - start);
+  }
+  const traceStart = performance.now();
+  const trace = spawnSync('/usr/bin/python3', [path.join(__dirname, '..', 'test', 'oracle', 'trace.py'), gpt], { encoding: 'utf8' });
+  const traceMs = performance.now() - traceStart;
+  if (trace.status !== 0) {
+    console.log(`gpt_full.py: PyTorch trace unavailable (${trace.stderr.split('\n')[0]}); static median ${median(staticTimes).toFixed(1)} ms`);
+    return;
+  }
+  const staticMs = median(staticTimes);
+  console.log(`gpt_full.py: static analysis median ${staticMs.toFixed(1)} ms; PyTorch trace with FLOP counting ${traceMs.toFixed(0)} ms (one run, includes import torch): ${(traceMs / staticMs).toFixed(0)}× faster`);
+}
+
+if (require.main === module) void main();

@@ -1,7 +1,7 @@
 // The one entry point: text in, Analysis out. Serves the server, the CLI and the tests alike.
 import type { PythonParser } from './parse/parser';
 import { GraphBuilder } from './ir/graph';
-import type { Analysis, DType, Hardware, OpGraph, Severity } from './ir/types';
+import type { Analysis, AnalysisNote, DType, Hardware, OpGraph, Severity } from './ir/types';
 import { readMagicComments } from './shapes/magic';
 import { extractPytorch } from './frontends/pytorch';
 import { extractTriton } from './frontends/triton';
@@ -33,27 +33,67 @@ export interface AnalyzeOptions {
   readonly modules?: ReadonlyMap<string, string>;
   /** Per-code severity overrides from settings; `off` silences a rule. */
   readonly severities?: Readonly<Record<string, Severity | 'off'>>;
-  /** Files larger than this many characters are analysed in part, with a note. */
+  /** Files larger than this many characters are analysed in part, with a note (MW904). Default DEFAULT_MAX_CHARS. */
   readonly maxChars?: number;
 }
 
 export const DEFAULT_GPU = 'h100-sxm';
 export const DEFAULT_DTYPE: DType = 'bf16';
+/**
+ * Longer texts are analysed in part unless the caller says otherwise: about 12,000 lines of model code, far beyond a
+ * hand-written model, while a generated file of megabytes would otherwise hold the server for many seconds.
+ */
+export const DEFAULT_MAX_CHARS = 500_000;
+
+/** Statements that start at column 0 with a name or a decorator: a cut before one leaves no statement half-read. */
+const TOP_LEVEL_START = /[A-Za-z_@]/;
+
+/**
+ * How much of a text longer than `maxChars` is analysed: up to the start of the last top-level statement that begins
+ * within the limit, or the last line break when there is none (one enormous line), or nothing.
+ */
+export function analysedLength(text: string, maxChars: number): number {
+  if (text.length <= maxChars) return text.length;
+  let lastBreak = -1;
+  for (let index = text.lastIndexOf('\n', maxChars - 1); index >= 0; index = text.lastIndexOf('\n', index - 1)) {
+    if (lastBreak < 0) lastBreak = index + 1;
+    if (TOP_LEVEL_START.test(text.charAt(index + 1))) return index + 1;
+    if (index === 0) break;
+  }
+  return Math.max(0, lastBreak);
+}
+
+/** The note that says where the analysis stopped, placed on the first line left out so the editor shows it there. */
+function partialNote(text: string, cut: number, maxChars: number): AnalysisNote {
+  const startLine = (text.slice(0, cut).match(/\n/g) ?? []).length;
+  const lineEnd = text.indexOf('\n', cut);
+  const end = lineEnd < 0 ? text.length : lineEnd;
+  return {
+    code: 'MW904',
+    message: `The file has ${text.length.toLocaleString('en-US')} characters, over the limit of ${maxChars.toLocaleString('en-US')} (setting memwall.maxFileSize): MemWall analysed its first ${startLine.toLocaleString('en-US')} lines only.`,
+    span: { start: cut, end, startLine, startColumn: 0, endLine: startLine, endColumn: end - cut },
+  };
+}
 
 /** Parses the text and runs the frontends: the part of the analysis that does not depend on GPU, dtype or sizes. */
-export function extract(text: string, options: Pick<AnalyzeOptions, 'parser' | 'modules'>): OpGraph {
-  const tree = options.parser.parse(text);
+export function extract(text: string, options: Pick<AnalyzeOptions, 'parser' | 'modules' | 'maxChars'>): OpGraph {
+  const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
+  const cut = analysedLength(text, maxChars);
+  // Offsets in the analysed prefix are offsets in the whole text, so spans need no shifting.
+  const analysed = cut < text.length ? text.slice(0, cut) : text;
+  const tree = options.parser.parse(analysed);
   try {
     const builder = new GraphBuilder();
+    if (cut < text.length) builder.notes.push(partialNote(text, cut, maxChars));
     if (tree.rootNode.hasError) {
       builder.notes.push({
         code: 'MW902',
         message: 'The file has syntax errors; MemWall analysed what it could parse.',
       });
     }
-    extractPytorch(tree, text, builder, { modules: options.modules ?? new Map(), parser: options.parser });
-    extractTriton(tree, text, builder);
-    return builder.build(readMagicComments(text));
+    extractPytorch(tree, analysed, builder, { modules: options.modules ?? new Map(), parser: options.parser });
+    extractTriton(tree, analysed, builder);
+    return builder.build(readMagicComments(analysed));
   } finally {
     tree.delete();
   }

@@ -142,7 +142,7 @@ async function analyseDocument(document: TextDocument): Promise<DocumentAnalysis
     const [settings, parser] = await Promise.all([settingsFor(document.uri), loadParser()]);
     const project = projectFor(document.uri);
     try {
-      graph = extract(base.text, { parser, modules: importedModules(document.uri, base.text, parser, project) });
+      graph = extract(base.text, { parser, modules: importedModules(document.uri, base.text, parser, project), maxChars: settings.maxFileSize });
     } catch (error) {
       return done({ error: `MemWall could not read this file: ${errorMessage(error)}` });
     }

@@ -1,6 +1,7 @@
 // The user's MemWall settings as the server reads them (workspace/configuration), checked and with defaults filled in.
 import type { DType, Severity } from '../core/ir/types';
 import type { CustomGpu } from '../core/cost/hardware';
+import { DEFAULT_MAX_CHARS } from '../core/analyze';
 
 export type InlayHintMode = 'off' | 'bound' | 'full';
 
@@ -11,6 +12,8 @@ export interface MemwallSettings {
   readonly customGpus: readonly CustomGpu[];
   readonly severity: Readonly<Record<string, Severity | 'off'>>;
   readonly inlayHints: InlayHintMode;
+  /** Files longer than this many characters are analysed in part, with a note (MW904). */
+  readonly maxFileSize: number;
 }
 
 export const DEFAULT_SETTINGS: MemwallSettings = {
@@ -20,6 +23,7 @@ export const DEFAULT_SETTINGS: MemwallSettings = {
   customGpus: [],
   severity: {},
   inlayHints: 'full',
+  maxFileSize: DEFAULT_MAX_CHARS,
 };
 
 const DTYPES: readonly DType[] = ['bf16', 'fp16', 'fp32', 'fp8'];
@@ -51,5 +55,6 @@ export function readSettings(raw: unknown): MemwallSettings {
     customGpus: Array.isArray(raw.customGpus) ? (raw.customGpus.filter(isRecord) as unknown as CustomGpu[]) : [],
     severity,
     inlayHints: INLAY_MODES.includes(raw.inlayHints as InlayHintMode) ? (raw.inlayHints as InlayHintMode) : DEFAULT_SETTINGS.inlayHints,
+    maxFileSize: typeof raw.maxFileSize === 'number' && raw.maxFileSize > 0 ? raw.maxFileSize : DEFAULT_SETTINGS.maxFileSize,
   };
 }

@@ -162,7 +162,8 @@ export function renderRoofline(data: ChartData, options: RenderOptions = {}): st
     const cy = y(ridge.performance);
     parts.push(
       `<circle class="ridge" data-ridge="${escapeXml(ridge.computeRoof)}" data-intensity="${ridge.intensity}" cx="${fixed(cx)}" cy="${fixed(cy)}" r="3.5"/>`,
-      `<text class="ridge-label" x="${fixed(cx + 5)}" y="${fixed(cy + 14)}">ridge ${formatIntensity(ridge.intensity)} FLOP/B</text>`,
+      // Below and left of the ridge, under the memory roof: compute-bound ops crowd the other side.
+      `<text class="ridge-label" x="${fixed(cx + 4)}" y="${fixed(cy + 15)}" text-anchor="end">ridge ${formatIntensity(ridge.intensity)} FLOP/B</text>`,
     );
   }
   parts.push('</g>');
@@ -205,13 +206,13 @@ export function renderRoofline(data: ChartData, options: RenderOptions = {}): st
   }
   parts.push('</g>');
 
-  // Legend: what the colours mean.
+  // Legend: what the colours mean, in the bottom-right corner, which a roofline leaves empty (high intensity, slow).
   parts.push('<g class="legend">');
   ['memory', 'compute', 'overhead'].forEach((bound, index) => {
-    const lx = left + 10 + index * 90;
+    const lx = right - 3 * 78 + index * 78;
     parts.push(
-      `<circle class="point bound-${bound} legend-swatch" cx="${lx}" cy="${top + 12}" r="5"/>`,
-      `<text class="legend-label" x="${lx + 9}" y="${top + 16}">${bound}</text>`,
+      `<circle class="point bound-${bound} legend-swatch" cx="${lx}" cy="${bottom - 12}" r="5"/>`,
+      `<text class="legend-label" x="${lx + 9}" y="${bottom - 8}">${bound}</text>`,
     );
   });
   parts.push('</g></svg>');

@@ -285,7 +285,9 @@ export class Interpreter {
   /** Parameters keep their attribute name as origin, so hovers say `self.weight`. */
   private adoptParameter(value: Value, name: string): Value {
     if (value.kind !== 'tensor' || value.tensor.producer !== undefined) return value;
-    return { kind: 'tensor', tensor: { ...value.tensor, origin: value.tensor.origin ?? `self.${name}` } };
+    const origin = value.tensor.origin;
+    const named = origin === undefined || origin === 'parameter' || origin.startsWith('torch.') ? `self.${name}` : origin;
+    return { kind: 'tensor', tensor: { ...value.tensor, origin: named } };
   }
 
   /** Splits a value into `count` items for tuple unpacking. */

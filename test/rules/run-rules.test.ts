@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SyntheticGraph, EFFECTIVE_BANDWIDTH, LAUNCH_US } from './synthetic';
 import { allRules, findRule } from '../../src/core/rules';
+import { printsData } from '../../src/core/rules/MW301-overhead-bound-loop';
 
 const SHAPE = [8, 1024, 768];
 const BYTES = 8 * 1024 * 768 * 2; // one bf16 activation: 12,582,912 bytes
@@ -163,5 +164,21 @@ describe('MW101 memory-bound hotspot', () => {
     assert.deepEqual(hot.map((f) => f.span.startLine).sort(), [1, 2]);
     assert.equal(hot[0]!.severity, 'information');
     assert.match(hot[0]!.message, /memory-bound on Test GPU/);
+  });
+});
+
+describe('MW301 host syncs', () => {
+  it('counts a print as a sync only when it may print tensor data, not shapes, sizes or strings', () => {
+    const cases: [string, boolean][] = [
+      ['print(y)', true],
+      ['print(y.mean())', true],
+      ['print(f"loss {loss}")', true],
+      ['print("running")', false],
+      ['print(f"shape {x.shape}")', false],
+      ['print(x.shape, x.dtype)', false],
+      ['print("a", y.size(0), flush=True)', false],
+      ['print(len(xs), "items")', false],
+    ];
+    for (const [line, expected] of cases) assert.equal(printsData(line, 0), expected, line);
   });
 });

@@ -10,8 +10,34 @@ const MIN_LAUNCHES = 8;
 
 /** Calls that copy a GPU tensor to the host and so wait for every queued kernel. */
 const SYNC_CALL = /\.(item|cpu|tolist|numpy)\(\s*\)|\btorch\.cuda\.synchronize\(\s*\)/g;
-/** print(...) of something other than a plain string: printing a CUDA tensor copies it to the host. */
-const PRINT_CALL = /\bprint\((?!\s*["'][^{}]*["']\s*\))/g;
+/** print(...): printing a CUDA tensor copies it to the host; printing shapes, sizes and strings does not. */
+const PRINT_CALL = /\bprint\(/g;
+/** What a print may show without touching tensor data: metadata and Python values. */
+const METADATA = /[A-Za-z_][\w.]*\.(shape|dtype|device|ndim|requires_grad)\b(\[[^\]]*\])?|[A-Za-z_][\w.]*\.(size|dim|numel)\([^()]*\)|\b(len|type|str|repr|id)\([^()]*\)/g;
+const PYTHON_WORDS = new Set(['print', 'sep', 'end', 'file', 'flush', 'True', 'False', 'None', 'and', 'or', 'not', 'in', 'is', 'if', 'else', 'for']);
+
+/**
+ * True when a print's arguments may hold a tensor: a name that is not only asked for its shape, size or dtype.
+ * Plain strings are dropped; f-strings keep their `{...}` expressions.
+ */
+export function printsData(line: string, start: number): boolean {
+  let depth = 0;
+  let end = start;
+  for (let i = line.indexOf('(', start); i < line.length; i++) {
+    if (line[i] === '(') depth++;
+    else if (line[i] === ')' && --depth === 0) {
+      end = i;
+      break;
+    }
+  }
+  const args = line.slice(line.indexOf('(', start) + 1, end > start ? end : line.length);
+  const expressions = args
+    .replace(/[fF][rR]?(["'])((?:(?!\1).)*)\1/g, (_, _quote, body: string) => ` ${[...body.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]).join(' ')} `)
+    .replace(/(["'])(?:(?!\1).)*\1/g, ' ')
+    .replace(METADATA, ' ');
+  // A keyword argument's name (`flush=True`) is not a value.
+  return [...expressions.matchAll(/\b[A-Za-z_]\w*\b(?!\s*=[^=])/g)].some((m) => !PYTHON_WORDS.has(m[0]));
+}
 
 export const overheadBoundLoop: Rule = {
   code: 'MW301',
@@ -102,7 +128,8 @@ function hostSyncs(ctx: RuleContext): RuleFinding[] {
     const inForward = forwardLines.has(line);
     if (!inForward && !hotLoopLines.has(line)) return;
     const code = codeOf(text);
-    const matches = [...code.matchAll(SYNC_CALL), ...(inForward ? [...code.matchAll(PRINT_CALL)] : [])];
+    const prints = inForward ? [...code.matchAll(PRINT_CALL)].filter((match) => printsData(text, match.index ?? 0)) : [];
+    const matches = [...code.matchAll(SYNC_CALL), ...prints];
     for (const match of matches) {
       const start = lineStart(ctx.text, line) + (match.index ?? 0);
       const call = match[0].startsWith('print') ? 'print(tensor)' : match[0].replace(/^\./, '.').trim();

@@ -84,7 +84,7 @@ async function main(): Promise<number> {
   let ui: UiOutcome[];
   try {
     const suiteStarted = performance.now();
-    const suite = await runSuiteInWorkbench(browser, { serverUrl: server.url, workspace, extensionPath: ROOT, testsPath }, 240_000);
+    const suite = await runSuiteInWorkbench(browser, { serverUrl: server.url, workspace, extensionPath: ROOT, testsPath }, 600_000);
     fs.writeFileSync(path.join(SCREENSHOTS, 'suite.log'), suite.log.join('\n') + '\n');
     const results: SuiteResults = fs.existsSync(resultsFile)
       ? JSON.parse(fs.readFileSync(resultsFile, 'utf8'))

@@ -193,6 +193,17 @@ const CHECKS: UiCheck[] = [
     },
   },
   {
+    name: 'the code lens above MLP.forward gives its time on the GPU and its memory-bound share',
+    screenshot: '04b-code-lens.png',
+    async run(page) {
+      const lenses = (await page.locator(`${EDITOR} .codelens-decoration`).allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
+      const forward = lenses.find((text) => /≈ .*(µs|ms) on NVIDIA H100 SXM/.test(text));
+      assert(forward, `code lenses on screen: ${lenses.join(' | ') || 'none'}`);
+      assert(/memory-bound/.test(forward), `lens "${forward}"`);
+      return `"${forward}"`;
+    },
+  },
+  {
     name: 'the Problems panel lists the findings with their codes',
     screenshot: '05-problems.png',
     async run(page, seen) {

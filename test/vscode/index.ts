@@ -1,8 +1,9 @@
 // Extension-host test entry: the module that VS Code loads as extensionTestsPath, in the format @vscode/test-electron runs.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import Mocha from 'mocha';
-import { facts, measurements } from './helpers';
+import { facts, measurements, recordMeasurement } from './helpers';
 
 /** One finished test, as the harness prints and counts it. */
 interface TestOutcome {
@@ -25,6 +26,8 @@ export async function run(): Promise<void> {
   for (const file of fs.readdirSync(here).filter((name) => name.endsWith('.vscode.js')).sort()) {
     mocha.addFile(path.join(here, file));
   }
+  // Timings depend on what else the machine runs: the load average is recorded beside them.
+  recordMeasurement('load average (1 min) when the suite started', os.loadavg()[0]!, `on ${os.cpus().length} cores`);
   const outcomes: TestOutcome[] = [];
   const failures = await new Promise<number>((resolve) => {
     const runner = mocha.run(resolve);
@@ -34,6 +37,7 @@ export async function run(): Promise<void> {
       outcomes.push({ title: test.fullTitle(), state: 'failed', error: String(error?.stack ?? error).slice(0, 2000) }),
     );
   });
+  recordMeasurement('load average (1 min) when the suite ended', os.loadavg()[0]!, `on ${os.cpus().length} cores`);
   const resultsFile = process.env.MEMWALL_E2E_RESULTS;
   if (resultsFile) {
     fs.writeFileSync(resultsFile, JSON.stringify({ outcomes, measurements: measurements(), facts: facts() }, null, 2));

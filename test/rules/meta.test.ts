@@ -62,7 +62,9 @@ describe('rule catalogue', () => {
     const setting = sections.map((section) => section?.properties?.['memwall.severity']).find(Boolean);
     assert.ok(setting, 'package.json declares no memwall.severity setting');
     const text = `${JSON.stringify(setting.properties ?? {})} ${setting.description ?? ''} ${setting.markdownDescription ?? ''}`;
-    for (const rule of rules) assert.ok(text.includes(rule.code), `memwall.severity does not list ${rule.code}`);
+    for (const rule of rules) {
+      assert.ok(text.includes(rule.code), `memwall.severity does not list ${rule.code}: run node --import tsx test/rules/sync-severity-setting.ts`);
+    }
   });
 
   it('keeps the README rule table in step with the rules (npm run docs:rules rewrites it)', () => {

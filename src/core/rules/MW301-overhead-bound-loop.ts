@@ -55,7 +55,7 @@ export const overheadBoundLoop: Rule = {
     finds: 'Ops repeated by a Python loop whose GPU time is below their launch cost (overhead-bound), and .item(), .cpu(), .tolist(), .numpy(), print(tensor) or torch.cuda.synchronize() inside a forward or a loop that issues tensor ops.',
     whyCosts: 'Each eager op costs several µs of Python, dispatcher and launch time on the CPU; when the GPU work per op is smaller, the GPU waits on the CPU. A host sync stops the CPU until every queued kernel has finished, so the CPU can no longer run ahead and the GPU idles while Python issues the next ops.',
     example: 'for i in range(n):\n    x[i] = x[i] * w[i] + b[i]\nloss_value = loss.item()  # inside the training step',
-    useInstead: 'Batch the loop into one tensor op (vectorise, torch._foreach_*), CUDA graphs (torch.compile(mode="reduce-overhead"), torch.cuda.graphs), and keep values on the GPU (log every N steps, or .detach() and read asynchronously).',
+    useInstead: 'Batch the loop into one tensor op (vectorise, torch._foreach_*), CUDA graphs (torch.compile(mode="reduce-overhead"), torch.cuda.graph), and keep values on the GPU (log every N steps, or .detach() and read asynchronously).',
   },
   check(ctx: RuleContext): RuleFinding[] {
     return [...smallOpLoops(ctx), ...hostSyncs(ctx)];
@@ -96,7 +96,7 @@ function smallOpLoops(ctx: RuleContext): RuleFinding[] {
         `${ops.length * repeat} launches costing ≈ ${formatMicroseconds(overheadUs)} of CPU overhead while each kernel's GPU work ` +
         `is shorter than its launch, so the GPU waits on Python. Batching them or replaying them as a CUDA graph saves up to ` +
         `≈ ${formatMicroseconds(saving.timeSavedUs ?? 0)}. Vectorise the loop into one tensor op (or torch._foreach_*), or use ` +
-        'torch.compile(mode="reduce-overhead") / torch.cuda.graphs.',
+        'torch.compile(mode="reduce-overhead") / torch.cuda.graph.',
       bytesSaved: 0,
       timeSavedUs: saving.timeSavedUs,
     });

@@ -1,0 +1,77 @@
+// Benchmark: `memwall analyze` on one model file against tracing the same model with PyTorch and counting its FLOPs
+// (test/oracle/trace.py, Debian's python3-torch), cold (a fresh process each run) and warm (in one process), as ratios.
+// Run: `npm run build && node --import tsx bench/cli.ts [model=test/fixtures/models/gpt_full.py] [coldRuns=5]`.
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { analyze } from '../src/core/analyze';
+import { testParser } from '../test/helpers/parser';
+
+const ROOT = path.join(__dirname, '..');
+const PYTHON = '/usr/bin/python3';
+const TRACE = path.join(ROOT, 'test', 'oracle', 'trace.py');
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function timed(command: string, args: readonly string[]): number {
+  const started = performance.now();
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const elapsed = performance.now() - started;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.slice(0, 500)}`);
+  return elapsed;
+}
+
+/** Imports torch and the oracle once, then traces the model `runs` times and prints each run's milliseconds as JSON. */
+const WARM_PYTHON = `
+import importlib.util, json, sys, time
+spec = importlib.util.spec_from_file_location("oracle_trace", sys.argv[1])
+oracle = importlib.util.module_from_spec(spec); spec.loader.exec_module(oracle)
+times = []
+for _ in range(int(sys.argv[3])):
+    start = time.perf_counter(); oracle.trace(sys.argv[2]); times.append((time.perf_counter() - start) * 1000)
+print(json.dumps(times))
+`;
+
+async function main(): Promise<void> {
+  const model = process.argv[2] ?? 'test/fixtures/models/gpt_full.py';
+  const coldRuns = Number(process.argv[3] ?? 5);
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (shared machine: quote ratios); model ${model}`);
+
+  // Cold: alternate the two commands so that load changes hit both alike.
+  const memwallCold: number[] = [];
+  const torchCold: number[] = [];
+  for (let run = 0; run < coldRuns; run++) {
+    memwallCold.push(timed(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'analyze', model, '--format', 'json']));
+    torchCold.push(timed(PYTHON, [TRACE, model]));
+  }
+  const memwallColdMs = median(memwallCold);
+  const torchColdMs = median(torchCold);
+  console.log(`cold (fresh process, medians of ${coldRuns}): memwall analyze ${memwallColdMs.toFixed(0)} ms; PyTorch trace + FLOPs ${torchColdMs.toFixed(0)} ms: MemWall ${(torchColdMs / memwallColdMs).toFixed(1)}× faster (target ≥ 5×)`);
+  const nodeStart = median(Array.from({ length: coldRuns }, () => timed(process.execPath, ['-e', '0'])));
+  const pythonStart = median(Array.from({ length: coldRuns }, () => timed(PYTHON, ['-c', 'import torch'])));
+  console.log(`  floors, same run: node -e 0 ${nodeStart.toFixed(0)} ms; python3 -c "import torch" ${pythonStart.toFixed(0)} ms`);
+
+  // Warm: parser loaded / torch imported; the model analysed or traced again in the same process.
+  const parser = await testParser();
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(path.join(ROOT, model), 'utf8');
+  for (let run = 0; run < 3; run++) analyze(text, { parser });
+  const memwallWarm: number[] = [];
+  for (let run = 0; run < 15; run++) {
+    const started = performance.now();
+    analyze(text, { parser });
+    memwallWarm.push(performance.now() - started);
+  }
+  const warm = spawnSync(PYTHON, ['-c', WARM_PYTHON, TRACE, path.join(ROOT, model), '6'], { cwd: ROOT, encoding: 'utf8' });
+  if (warm.status !== 0) throw new Error(`warm trace failed: ${warm.stderr.slice(0, 500)}`);
+  // The first trace in the process pays for lazy imports inside torch.fx; it is left out.
+  const torchWarmMs = median((JSON.parse(warm.stdout.trim().split('\n').pop() as string) as number[]).slice(1));
+  const memwallWarmMs = median(memwallWarm);
+  console.log(`warm (same process, medians): memwall analyze ${memwallWarmMs.toFixed(1)} ms; PyTorch trace + FLOPs ${torchWarmMs.toFixed(0)} ms: MemWall ${(torchWarmMs / memwallWarmMs).toFixed(1)}× faster (target ≥ 50×)`);
+}
+
+if (require.main === module) void main();

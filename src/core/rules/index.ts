@@ -134,7 +134,7 @@ function merge(first: Raw, second: Raw): Raw {
       opIds: [...a.opIds, ...b.opIds.filter((id) => !a.opIds.includes(id))],
       bytesSaved,
       timeSavedUs,
-      message: `${base} (this code runs at ${count} places in the forward, e.g. two instances of one module${total})`,
+      message: `${base} (this code runs at ${count} places in the forward, such as instances of one module${total})`,
     },
   };
 }

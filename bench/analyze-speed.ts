@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { analyze } from '../src/core/analyze';
+import { analyze, extract, price } from '../src/core/analyze';
 import { testParser } from '../test/helpers/parser';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures', 'models');
@@ -36,6 +36,13 @@ export function generateFile(lines: number): string {
   return out.slice(0, cut).join('\n');
 }
 
+function cpuMs(work: () => void): number {
+  const start = process.cpuUsage();
+  work();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -46,22 +53,35 @@ async function main(): Promise<void> {
   const parser = await testParser();
   console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (the machine is shared; medians damp the noise)`);
   for (const [lines, runs] of [
-    [300, 30],
-    [2000, 20],
-    [10000, 8],
+    [300, 20],
+    [2000, 10],
+    [10000, 4],
   ] as const) {
     const text = generateFile(lines);
     const actualLines = text.split('\n').length;
     for (let i = 0; i < 3; i++) analyze(text, { parser });
     const times: number[] = [];
+    const cpuTimes: number[] = [];
+    const stages = { parse: [] as number[], extract: [] as number[], price: [] as number[] };
     let ops = 0;
     for (let i = 0; i < runs; i++) {
+      const cpuStart = process.cpuUsage();
       const start = performance.now();
       const analysis = analyze(text, { parser });
       times.push(performance.now() - start);
+      const cpu = process.cpuUsage(cpuStart);
+      cpuTimes.push((cpu.user + cpu.system) / 1000);
       ops = analysis.costs.length;
+      // The stages on their own, for where the time goes (CPU time: the machine is shared).
+      stages.parse.push(cpuMs(() => parser.parse(text).delete()));
+      let graph: ReturnType<typeof extract> | undefined;
+      stages.extract.push(cpuMs(() => { graph = extract(text, { parser }); }));
+      stages.price.push(cpuMs(() => price(graph as ReturnType<typeof extract>, text, {})));
     }
-    console.log(`${String(actualLines).padStart(6)} lines, ${String(ops).padStart(5)} ops: median ${median(times).toFixed(1)} ms, min ${Math.min(...times).toFixed(1)} ms over ${runs} warm runs`);
+    console.log(
+      `${String(actualLines).padStart(6)} lines, ${String(ops).padStart(5)} ops: wall median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}), ` +
+        `CPU median ${median(cpuTimes).toFixed(1)} ms = parse ${median(stages.parse).toFixed(1)} + extract ${median(stages.extract).toFixed(1)} + price/rules ${median(stages.price).toFixed(1)}, ${runs} warm runs`,
+    );
   }
 
   const gpt = path.join(FIXTURES, 'gpt_full.py');

@@ -61,7 +61,9 @@ export const avoidableCopy: Rule = {
           }
           continue;
         }
-        if (name === 'clone' && index.realProducer(input) !== undefined && soleReader(index, input) === op) {
+        // A clone that is then written in place may be there for autograd (the original is saved for backward).
+        const mutated = index.consumers(output(op) ?? input).some((reader) => /(_|__setitem__|index_put)$/.test(reader.op));
+        if (name === 'clone' && !mutated && index.realProducer(input) !== undefined && soleReader(index, input) === op) {
           add([op], `${op.label} (line ${op.span.startLine + 1}) copies a tensor that nothing else reads${sizeText(bytes)}.`,
             'Use the tensor itself: no other op reads the original, so the copy protects nothing.', bytes);
         }

@@ -6,8 +6,11 @@ import { canonicalOp, isOp } from './ops';
 import { byDataflow, bySource, elementCount, isLeaf, lineRange, output, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
-/** Reductions a hand-written norm starts from: the mean of squares (RMS), the variance, or the vector norm. */
-const SEEDS = ['mean', 'var', 'std', 'norm'];
+/**
+ * Reductions a hand-written norm starts from: the mean (of squares for RMS), the variance or the deviation.
+ * `x / x.norm(...)` is left out: it is an L2 normalisation (F.normalize), not a LayerNorm or an RMSNorm.
+ */
+const SEEDS = ['mean', 'var', 'std'];
 /** Ops between the statistic and the scaling: `+ eps`, `rsqrt`, `sqrt`, `1 /`, `** -0.5`, casts. */
 const STATISTIC_OPS = ['add', 'rsqrt', 'sqrt', 'pow', 'reciprocal', 'div', 'clamp', 'clamp_min', 'float', 'to'];
 const INVERSE_SQRT = ['rsqrt', 'sqrt', 'pow', 'reciprocal'];
@@ -95,7 +98,7 @@ function normRegion(index: GraphIndex, seed: OpNode): NormRegion | undefined {
   if (!scaling) return undefined;
   const { path, scale } = scaling;
   const names = [...path, scale].map(canonicalOp);
-  const isNorm = canonicalOp(seed) === 'norm' || names.some((n) => INVERSE_SQRT.includes(n)) || canonicalOp(scale) === 'div';
+  const isNorm = names.some((n) => INVERSE_SQRT.includes(n)) || (canonicalOp(scale) === 'div' && path.length > 0);
   if (!isNorm) return undefined;
   const ops = new Set<OpNode>([seed, ...path, scale]);
   // Backward: the squaring or centering that feeds the reduction, and the centering the scaling multiplies.

@@ -176,7 +176,10 @@ const CHECKS: UiCheck[] = [
       for (const wanted of [/memory-bound/, /H100/, /bf16/, /FLOP/, /intensity/i, /\[8, 1024, 3072\]/]) {
         assert(wanted.test(text), `hover lacks ${wanted}: ${text.slice(0, 300)}`);
       }
-      return text.slice(0, 160);
+      // The box holds the finding's message first, then the op's own figures: the op's headline is what is shown.
+      const headline = /self\.gelu — .*?\((?:bf16|fp16|fp32|fp8)\)/.exec(text)?.[0];
+      assert(headline, `no op headline in the hover: ${text.slice(0, 300)}`);
+      return `"${headline}" ${text.slice(text.indexOf(headline) + headline.length, text.indexOf(headline) + headline.length + 120)}…`;
     },
   },
   {
@@ -218,7 +221,7 @@ const CHECKS: UiCheck[] = [
         assert(text.includes(diagnostic.code), `${diagnostic.code} (line ${diagnostic.line}) is not in the Problems panel`);
         assert(text.includes(`[Ln ${diagnostic.line}`), `no Problems row at line ${diagnostic.line}`);
       }
-      await page.screenshot({ path: path.join(screenshotsFolder, '05-problems.png') });
+      await page.screenshot({ path: path.join(screenshotsFolder, '05a-problems-panel.png') });
       await page.keyboard.press('Control+Shift+M');
       return `${rows.length} rows; first: ${rows[1]?.replace(/\s+/g, ' ').slice(0, 140) ?? rows[0]}`;
     },

@@ -29,9 +29,10 @@ export const unfusedRotaryEmbedding: Rule = {
     for (const op of index.ops) {
       const ops = canonicalOp(op) === 'cat' || canonicalOp(op) === 'stack' ? rotateHalf(index, op) : complexRotation(index, op);
       if (!ops) continue;
+      // The diagnostic sits on the rotation itself: the concatenation of rotate_half, or the complex multiply.
       const sorted = bySource(ops);
-      const anchor = sorted[0] as OpNode;
-      const opIds = sorted.map((o) => o.id);
+      const anchor = ops[0] as OpNode;
+      const opIds = [anchor.id, ...sorted.filter((o) => o !== anchor).map((o) => o.id)];
       const saving = index.fusionSaving(opIds);
       findings.push({
         span: anchor.span,

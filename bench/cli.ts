@@ -17,12 +17,14 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-function timed(command: string, args: readonly string[]): number {
+/** Wall time and CPU time (user + system, from /usr/bin/time) of one command: on a loaded machine CPU time is steadier. */
+function timed(command: string, args: readonly string[]): { wall: number; cpu: number } {
   const started = performance.now();
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const elapsed = performance.now() - started;
+  const result = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', command, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const wall = performance.now() - started;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.slice(0, 500)}`);
-  return elapsed;
+  const [, user, system] = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr) ?? [];
+  return { wall, cpu: (Number(user) + Number(system)) * 1000 };
 }
 
 /** Imports torch and the oracle once, then traces the model `runs` times and prints each run's milliseconds as JSON. */
@@ -42,18 +44,20 @@ async function main(): Promise<void> {
   console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (shared machine: quote ratios); model ${model}`);
 
   // Cold: alternate the two commands so that load changes hit both alike.
-  const memwallCold: number[] = [];
-  const torchCold: number[] = [];
+  const memwallCold: { wall: number; cpu: number }[] = [];
+  const torchCold: { wall: number; cpu: number }[] = [];
   for (let run = 0; run < coldRuns; run++) {
     memwallCold.push(timed(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'analyze', model, '--format', 'json']));
     torchCold.push(timed(PYTHON, [TRACE, model]));
   }
-  const memwallColdMs = median(memwallCold);
-  const torchColdMs = median(torchCold);
-  console.log(`cold (fresh process, medians of ${coldRuns}): memwall analyze ${memwallColdMs.toFixed(0)} ms; PyTorch trace + FLOPs ${torchColdMs.toFixed(0)} ms: MemWall ${(torchColdMs / memwallColdMs).toFixed(1)}× faster (target ≥ 5×)`);
-  const nodeStart = median(Array.from({ length: coldRuns }, () => timed(process.execPath, ['-e', '0'])));
-  const pythonStart = median(Array.from({ length: coldRuns }, () => timed(PYTHON, ['-c', 'import torch'])));
-  console.log(`  floors, same run: node -e 0 ${nodeStart.toFixed(0)} ms; python3 -c "import torch" ${pythonStart.toFixed(0)} ms`);
+  for (const measure of ['wall', 'cpu'] as const) {
+    const memwallMs = median(memwallCold.map((r) => r[measure]));
+    const torchMs = median(torchCold.map((r) => r[measure]));
+    console.log(`cold ${measure} time (fresh process, medians of ${coldRuns}): memwall analyze ${memwallMs.toFixed(0)} ms; PyTorch trace + FLOPs ${torchMs.toFixed(0)} ms: MemWall ${(torchMs / memwallMs).toFixed(1)}× faster (target ≥ 5×)`);
+  }
+  const nodeStart = median(Array.from({ length: coldRuns }, () => timed(process.execPath, ['-e', '0']).cpu));
+  const pythonStart = median(Array.from({ length: coldRuns }, () => timed(PYTHON, ['-c', 'import torch']).cpu));
+  console.log(`  floors, CPU time, same run: node -e 0 ${nodeStart.toFixed(0)} ms; python3 -c "import torch" ${pythonStart.toFixed(0)} ms`);
 
   // Warm: parser loaded / torch imported; the model analysed or traced again in the same process.
   const parser = await testParser();

@@ -80,7 +80,7 @@ export function analyseWithinBudget(text: string, options: AnalyzeOptions, budge
     analysis = analyze(text, options);
   } catch (error) {
     const sample = JSON.stringify(text.length > 300 ? `${text.slice(0, 300)}…` : text);
-    throw new Error(`analyze threw on ${text.length} chars ${sample}: ${(error as Error).stack}`);
+    throw new Error(`analyze threw on ${text.length} chars ${sample}: ${(error as Error).stack}`, { cause: error });
   }
   const elapsed = performance.now() - started;
   assert.ok(elapsed < budgetMs, `analysis took ${elapsed.toFixed(0)} ms (budget ${budgetMs} ms) on ${text.length} chars`);

@@ -2,7 +2,8 @@
 import type { OpNode } from '../ir/types';
 import { describeSaving, formatBytes } from './format';
 import { canonicalOp } from './ops';
-import { bySource } from './patterns';
+import type { GraphIndex } from './graph-index';
+import { bySource, isLeaf } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 export const horizontalGemms: Rule = {
@@ -26,7 +27,7 @@ export const horizontalGemms: Rule = {
     const { index } = ctx;
     const byInput = new Map<string, OpNode[]>();
     for (const op of index.ops) {
-      if (canonicalOp(op) !== 'linear' || !op.inputs[0]) continue;
+      if (!isProjection(index, op) || !op.inputs[0]) continue;
       // Projections of one forward: the same input fed to separate modules from a script is not one layer.
       const key = `${index.throughViews(op.inputs[0]).id}|${op.scope}`;
       const list = byInput.get(key) ?? [];
@@ -65,3 +66,10 @@ export const horizontalGemms: Rule = {
     return findings;
   },
 };
+
+/** A linear layer, or `x @ W` with W a 2-D parameter: a projection whose weight could be concatenated. */
+function isProjection(index: GraphIndex, op: OpNode): boolean {
+  if (canonicalOp(op) === 'linear') return true;
+  const weight = op.inputs[1];
+  return canonicalOp(op) === 'matmul' && !!weight && isLeaf(index, weight) && index.shape(weight)?.length === 2;
+}

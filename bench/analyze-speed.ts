@@ -11,16 +11,16 @@ const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures', 'models');
 
 /**
  * A model file of about `lines` lines: the oracle fixtures concatenated, each copy's classes and functions renamed
- * (`Block` → `Block_3`) so that every copy is a distinct model, cut at a top-level definition.
+ * (`Block` → `Block_3_0`) so that every copy is a distinct model, cut at a top-level definition.
  */
 export function generateFile(lines: number): string {
   const sources = readdirSync(FIXTURES).filter((f) => f.endsWith('.py')).sort().map((f) => readFileSync(path.join(FIXTURES, f), 'utf8'));
   const out: string[] = [];
   for (let copy = 0; out.length < lines; copy++) {
-    for (const source of sources) {
+    for (const [index, source] of sources.entries()) {
       const names = [...source.matchAll(/^(?:class|def) ([A-Za-z_]\w*)/gm)].map((m) => m[1] as string);
       let renamed = source;
-      for (const name of names) renamed = renamed.replace(new RegExp(`\\b${name}\\b`, 'g'), `${name}_${copy}`);
+      for (const name of names) renamed = renamed.replace(new RegExp(`\\b${name}\\b`, 'g'), `${name}_${copy}_${index}`);
       for (const line of renamed.split('\n')) out.push(line);
       if (out.length >= lines) break;
     }

@@ -41,7 +41,7 @@ export function readMagicComments(text: string): MagicSettings {
       if (standalone) addIgnores(ignores, line + 1, codes);
     }
     if (/^\s*shape\b/.test(body)) return;
-    for (const match of body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([A-Za-z0-9_.\-]+)/g)) {
+    for (const match of body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([A-Za-z0-9_.-]+)/g)) {
       const key = match[1] as string;
       const raw = match[2] as string;
       if (key === 'dtype') {

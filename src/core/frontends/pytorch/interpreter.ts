@@ -1552,7 +1552,7 @@ export class Interpreter {
     if (COPYING_RESHAPES.has(qualified) && first?.shape && firstLayout) {
       // reshape/flatten of a transposed or sliced tensor is a view only when the merged dims sit together in
       // memory; otherwise PyTorch copies, and the op is that copy (it writes the reshaped result).
-      let target: readonly Dim[] | null = null;
+      let target: readonly Dim[] | null;
       try {
         target = entry.infer?.({ inputs: inputs.map((i) => i.shape), attrs })[0] ?? null;
       } catch {

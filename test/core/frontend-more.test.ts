@@ -74,11 +74,11 @@ describe('pytorch frontend: imports', () => {
   });
 
   it('lists a call into an unknown library as an unknown op rather than dropping it', async () => {
-    const graph = await graphOf(['from einops import rearrange', '# memwall: shape x=[B, T, C]', 'def f(x):', "    return rearrange(x, 'b t c -> b c t')"].join('\n'));
+    const graph = await graphOf(['from kornia.filters import gaussian_blur2d', '# memwall: shape x=[B, 3, H, W]', 'def f(x):', '    return gaussian_blur2d(x, (3, 3), (1.5, 1.5))'].join('\n'));
     assert.equal(graph.ops.length, 1);
     assert.equal(graph.ops[0]?.category, 'unknown');
-    assert.equal(graph.ops[0]?.op, 'einops.rearrange');
-    assert.match(graph.ops[0]?.notes[0] ?? '', /does not know `einops\.rearrange`/);
+    assert.equal(graph.ops[0]?.op, 'kornia.filters.gaussian_blur2d');
+    assert.match(graph.ops[0]?.notes[0] ?? '', /does not know `kornia\.filters\.gaussian_blur2d`/);
   });
 });
 
@@ -184,5 +184,31 @@ describe('pytorch frontend: containers, helpers and parameters', () => {
     assert.equal(formatDim(symbolic.ops[0]?.repeat ?? { kind: 'num', value: 0 }), 'steps*3');
     const literal = await graphOf(loops('x, steps=4').join('\n'));
     assert.equal(formatDim(literal.ops[0]?.repeat ?? { kind: 'num', value: 0 }), '12');
+  });
+});
+
+describe('pytorch frontend: einops', () => {
+  it('reads rearrange, repeat and reduce patterns, and knows when a rearrange copies', async () => {
+    const graph = await graphOf(
+      [
+        'from einops import rearrange, repeat, reduce',
+        '# memwall: shape x=[B, T, 768]',
+        'def f(x):',
+        "    q = rearrange(x, 'b t (h d) -> b h t d', h=12)",
+        "    y = rearrange(q, 'b h t d -> b t (h d)')",
+        "    z = repeat(x, 'b t c -> b n t c', n=4)",
+        "    w = reduce(x, 'b t c -> b c', 'mean')",
+        "    v = rearrange(x, '... c -> (...) c')",
+        '    return y, z, w, v',
+      ].join('\n'),
+    );
+    assert.deepEqual(graph.ops.map(compact), [
+      'einops.rearrange [B, 12, T, 64]:default',
+      'torch.Tensor.contiguous [B, T, 768]:default',
+      'einops.repeat [B, 4, T, 768]:default',
+      'einops.reduce [B, 768]:default',
+      'einops.rearrange [B*T, 768]:default',
+    ]);
+    assert.deepEqual(graph.ops.map((op) => op.category), ['view', 'copy', 'copy', 'reduction', 'view']);
   });
 });

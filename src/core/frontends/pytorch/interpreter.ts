@@ -3,6 +3,7 @@ import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { bin, evalDim, num, product, sym, unknownDim, type Dim } from '../../ir/dims';
 import type { GraphBuilder } from '../../ir/graph';
 import { lookupEntry, type CatalogEntry } from '../../ir/catalog';
+import { rearrangeCopies } from '../../ir/catalog/einops';
 import type { AttrValue, DType, OpNode, Span, TensorValue } from '../../ir/types';
 import { normalizeIndex, simplify } from '../../shapes/infer';
 import { DTYPE_ALIASES, parseDimText } from '../../shapes/magic';
@@ -1548,6 +1549,16 @@ export class Interpreter {
     }
     inputs.push(...extraInputs);
     const first = inputs[0];
+    if (qualified === 'einops.rearrange' && typeof attrs.pattern === 'string' && rearrangeCopies(attrs.pattern)) {
+      // A rearrange that transposes and then merges axes is a copy, like reshape of a permuted tensor.
+      let shape: readonly Dim[] | null;
+      try {
+        shape = entry.infer?.({ inputs: inputs.map((i) => i.shape), attrs })[0] ?? null;
+      } catch {
+        shape = null;
+      }
+      return this.emit('torch.Tensor.contiguous', `${label} (copies: transposes then merges axes)`, node, inputs.slice(0, 1), attrs, frame, { shapes: [shape], modulePath });
+    }
     const firstLayout = first ? this.layouts.get(first.id) : undefined;
     if (COPYING_RESHAPES.has(qualified) && first?.shape && firstLayout) {
       // reshape/flatten of a transposed or sliced tensor is a view only when the merged dims sit together in

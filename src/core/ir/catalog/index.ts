@@ -5,6 +5,7 @@ import { BASE_OPS } from './base';
 import { COMPOSITE_OPS } from './attention';
 import { CONTRACTION_OPS } from './contraction';
 import { CONV_OPS } from './conv';
+import { EINOPS_OPS } from './einops';
 import { COPY_OPS } from './copy';
 import type { CatalogEntry } from './entry';
 import { NORMALIZATION_OPS } from './normalization';
@@ -23,6 +24,7 @@ const FAMILIES: readonly Readonly<Record<string, CatalogEntry>>[] = [
   COPY_OPS,
   CONV_OPS,
   COMPOSITE_OPS,
+  EINOPS_OPS,
 ];
 
 function buildCatalog(): Map<string, CatalogEntry> {

@@ -1,5 +1,12 @@
 // The op catalog: qualified op name → entry. One table for every frontend; new ops are data, not code.
 // Families live in their own files; a later family overrides an earlier one only where both define a name.
+//
+// Naming: nn modules `torch.nn.<Class>`, functional `torch.nn.functional.<name>`, functions `torch.<name>`, tensor
+// methods `torch.Tensor.<name>` (kept as methods, not normalised to the torch function, so hovers name what was
+// written; both names share one entry), Python operators the torch function they dispatch to (`@` → torch.matmul).
+// Indexing is `torch.Tensor.__getitem__` (a view) or `torch.Tensor.index` (advanced indexing, a gather that copies);
+// a reshape, flatten or einops.rearrange that cannot be a view is emitted as `torch.Tensor.contiguous` (the copy it
+// makes) with the reshaped shape. Names outside torch keep their import path (`einops.rearrange`).
 import type { OpSpec } from '../opspec';
 import { BASE_OPS } from './base';
 import { COMPOSITE_OPS } from './attention';

@@ -2,6 +2,7 @@
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
+const Module = require('node:module');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -43,6 +44,23 @@ function copyWasm() {
   for (const file of WASM_FILES) fs.copyFileSync(file, path.join(dist, path.basename(file)));
 }
 
+/**
+ * One Markdown page per rule in dist/rules/, from the rules' own header data (the text `memwall explain` prints): the
+ * diagnostics' codeDescription links point at these files inside the installed extension, so they work offline.
+ */
+async function writeRulePages() {
+  const entry = path.join(__dirname, 'src/server/rulePages.ts');
+  if (!fs.existsSync(entry)) return;
+  const { outputFiles } = await esbuild.build({ ...node, entryPoints: [entry], write: false, sourcemap: false, minify: false, logLevel: 'error' });
+  const pages = new Module(entry, module);
+  pages.paths = module.paths;
+  pages._compile(outputFiles[0].text, entry);
+  const folder = path.join(dist, 'rules');
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.mkdirSync(folder, { recursive: true });
+  for (const page of pages.exports.rulePages()) fs.writeFileSync(path.join(folder, page.file), page.markdown);
+}
+
 async function main() {
   copyWasm();
   if (watch) {
@@ -50,7 +68,7 @@ async function main() {
     console.log('[esbuild] watching');
     return;
   }
-  await Promise.all(builds.map((options) => esbuild.build(options)));
+  await Promise.all([...builds.map((options) => esbuild.build(options)), writeRulePages()]);
   if (fs.existsSync(path.join(dist, 'cli.js'))) fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
 }
 

@@ -1,5 +1,5 @@
 // Findings and analysis notes as LSP diagnostics: source `memwall`, the rule's code, the user's severity.
-import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver';
+import { DiagnosticSeverity, DiagnosticTag, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis, Severity } from '../core/ir/types';
 import { spanToRange } from './convert';
@@ -11,10 +11,22 @@ const SEVERITY: Readonly<Record<Severity, DiagnosticSeverity>> = {
   hint: DiagnosticSeverity.Hint,
 };
 
+/**
+ * Tags by code: an avoidable copy is code that can go (the editor fades it). No rule reports deprecated APIs, so
+ * `Deprecated` is not used.
+ */
+const TAGS: Readonly<Record<string, DiagnosticTag[]>> = {
+  MW102: [DiagnosticTag.Unnecessary],
+};
+
+/** Where a code's documentation page is (a file: URI inside the extension), or undefined when there is none. */
+export type RuleDocLink = (code: string) => string | undefined;
+
 export function toDiagnostics(
   document: TextDocument,
   analysis: Analysis,
   severities: Readonly<Record<string, Severity | 'off'>>,
+  ruleDocLink: RuleDocLink = () => undefined,
 ): Diagnostic[] {
   const opsById = new Map(analysis.graph.ops.map((op) => [op.id, op]));
   const diagnostics: Diagnostic[] = [];
@@ -34,7 +46,10 @@ export function toDiagnostics(
       code: finding.code,
       source: 'memwall',
       message: finding.message,
-      relatedInformation: related.length > 1 ? related : undefined,
+      // Every op the finding involves, unless the only one is the op the squiggle already sits on.
+      relatedInformation: related.length > 1 || (related.length === 1 && !sameStart(related[0]!, finding.span.start, document)) ? related : undefined,
+      tags: TAGS[finding.code],
+      codeDescription: withHref(ruleDocLink(finding.code)),
       data: { kind: finding.kind, opIds: finding.opIds },
     });
   }
@@ -52,4 +67,11 @@ export function toDiagnostics(
     });
   }
   return diagnostics;
+}
+
+const withHref = (href: string | undefined): Diagnostic['codeDescription'] => (href ? { href } : undefined);
+
+function sameStart(related: DiagnosticRelatedInformation, offset: number, document: TextDocument): boolean {
+  const start = document.positionAt(offset);
+  return related.location.range.start.line === start.line && related.location.range.start.character === start.character;
 }

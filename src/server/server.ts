@@ -1,7 +1,7 @@
 // The MemWall language server: wires LSP handlers to one cached, debounced analysis per document version.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeActionKind, createConnection, MessageType, ProposedFeatures, ShowMessageNotification, TextDocuments, TextDocumentSyncKind, type InitializeResult,
 } from 'vscode-languageserver/node';
@@ -24,11 +24,15 @@ import { gpuChoices } from './gpus';
 import { hoverAt } from './hover';
 import { inlayHints } from './inlayHints';
 import { reportMarkdown } from './report';
+import { RULE_PAGES_FOLDER } from './rulePages';
 import { DEFAULT_SETTINGS, readSettings, type MemwallSettings } from './settings';
 import { AnalysisStore, type DocumentAnalysis } from './store';
 
-/** Edits are analysed once typing pauses this long; opening a file is analysed at once. */
-const DEBOUNCE_MS = 150;
+/**
+ * Edits are analysed once typing pauses for the file's last analysis time, kept between 20 and 60 ms (the target is
+ * diagnostics within 100 ms of a keystroke); opening a file is analysed at once.
+ */
+const DEBOUNCE = { minMs: 20, maxMs: 60 };
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -152,7 +156,17 @@ async function analyseDocument(document: TextDocument): Promise<DocumentAnalysis
   }
 }
 
-const store = new AnalysisStore(analyseDocument, DEBOUNCE_MS);
+const store = new AnalysisStore(analyseDocument, DEBOUNCE);
+
+/** The rule pages the build writes next to this bundle (dist/rules/MWxxx.md), as file: URIs; checked once per code. */
+const ruleDocLinks = new Map<string, string | undefined>();
+function ruleDocLink(code: string): string | undefined {
+  if (!ruleDocLinks.has(code)) {
+    const page = path.join(__dirname, RULE_PAGES_FOLDER, `${code}.md`);
+    ruleDocLinks.set(code, /^MW\d{3}$/.test(code) && existsSync(page) ? pathToFileURL(page).toString() : undefined);
+  }
+  return ruleDocLinks.get(code);
+}
 const reportedErrors = new Set<string>();
 
 /** Shows a warning once per distinct message, so a broken setting does not nag on every keystroke. */
@@ -162,12 +176,19 @@ function reportOnce(message: string): void {
   detach(connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message }));
 }
 
+/**
+ * Lets edits that arrived while an analysis ran (it blocks the event loop) be read first, so that publish sees the
+ * newest version: one timer turn reads the pipe, one check turn runs the queued messages.
+ */
+const readIncoming = (): Promise<void> => new Promise((resolve) => setTimeout(() => setImmediate(resolve), 0));
+
 async function publish(result: DocumentAnalysis): Promise<void> {
+  await readIncoming();
   const document = documents.get(result.uri);
   // A newer version is on its way; its own run publishes.
   if (!document || document.version !== result.version) return;
   const settings = await settingsFor(result.uri);
-  const diagnostics = result.analysis ? toDiagnostics(document, result.analysis, settings.severity) : [];
+  const diagnostics = result.analysis ? toDiagnostics(document, result.analysis, settings.severity, ruleDocLink) : [];
   detach(connection.sendDiagnostics({ uri: result.uri, version: result.version, diagnostics }));
   connection.console.log(`analysed ${result.uri} v${result.version} in ${result.durationMs.toFixed(1)} ms`);
   if (result.error) reportOnce(result.error);
@@ -195,10 +216,14 @@ connection.onInitialize((params): InitializeResult => {
   };
 });
 
-documents.onDidOpen((event) => store.schedule(event.document, (result) => detach(publish(result)), true));
+/** Documents just opened: TextDocuments fires a content change right after each open, for the version just analysed. */
+const justOpened = new Set<string>();
+documents.onDidOpen((event) => {
+  justOpened.add(event.document.uri);
+  store.schedule(event.document, (result) => detach(publish(result)), true);
+});
 documents.onDidChangeContent((event) => {
-  // didOpen also fires a content change; the open handler already analysed that version.
-  if (event.document.version === 0) return;
+  if (justOpened.delete(event.document.uri)) return;
   store.schedule(event.document, (result) => detach(publish(result)));
 });
 documents.onDidClose((event) => {

@@ -17,21 +17,44 @@ export interface DocumentAnalysis {
 
 export type Analyser = (document: TextDocument) => Promise<DocumentAnalysis>;
 
+/** How long typing must pause before an edit is analysed: between `min` and `max`, following the last analysis time. */
+export interface Debounce {
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+/**
+ * The pause before analysing a document after an edit. A file that analyses in 10 ms is worth re-analysing after a
+ * short pause (the debounce would otherwise be most of the latency); a file that takes longer waits longer, up to
+ * `maxMs`, so that a burst of keystrokes is analysed once rather than once per character.
+ */
+export function debounceDelay(debounce: Debounce, lastAnalysisMs: number | undefined): number {
+  return Math.min(debounce.maxMs, Math.max(debounce.minMs, lastAnalysisMs ?? debounce.maxMs));
+}
+
 export class AnalysisStore {
   private readonly results = new Map<string, Promise<DocumentAnalysis>>();
   private readonly versions = new Map<string, number>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The last analysis time per document, which sets its debounce. */
+  private readonly durations = new Map<string, number>();
 
   constructor(
     private readonly analyse: Analyser,
-    private readonly debounceMs: number,
+    private readonly debounce: Debounce,
   ) {}
+
+  /** The debounce delay the next edit of this document will wait. */
+  delayFor(uri: string): number {
+    return debounceDelay(this.debounce, this.durations.get(uri));
+  }
 
   /** The analysis of exactly this version, computed now if it is not cached yet (a hover never waits for the debounce). */
   get(document: TextDocument): Promise<DocumentAnalysis> {
     const cached = this.results.get(document.uri);
     if (cached && this.versions.get(document.uri) === document.version) return cached;
     const result = this.analyse(document);
+    void result.then((done) => this.durations.set(document.uri, done.durationMs), () => undefined);
     this.results.set(document.uri, result);
     this.versions.set(document.uri, document.version);
     return result;
@@ -45,7 +68,7 @@ export class AnalysisStore {
       void this.get(document).then(then);
     };
     if (immediate) run();
-    else this.timers.set(document.uri, setTimeout(run, this.debounceMs));
+    else this.timers.set(document.uri, setTimeout(run, this.delayFor(document.uri)));
   }
 
   /** Drops every cached result (settings changed), keeping nothing stale. */
@@ -56,6 +79,7 @@ export class AnalysisStore {
 
   forget(uri: string): void {
     this.cancel(uri);
+    this.durations.delete(uri);
     this.results.delete(uri);
     this.versions.delete(uri);
   }

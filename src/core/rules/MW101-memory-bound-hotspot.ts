@@ -1,6 +1,7 @@
 // MW101: the memory-bound ops that dominate a forward's estimated time (information, ranked, a few per forward).
-import type { Category, CostedOp, DType, OpNode } from '../ir/types';
+import type { Category, CostedOp, OpNode } from '../ir/types';
 import { formatBytes, formatMicroseconds, formatShare, opName } from './format';
+import { ridgePoint } from '../cost/price';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 /** An op is a hotspot when it takes at least this share of its forward's estimated time... */
@@ -72,7 +73,7 @@ export const memoryBoundHotspot: Rule = {
 };
 
 function message(ctx: RuleContext, op: OpNode, cost: CostedOp, share: number, rank: number): string {
-  const ridge = ridgePoint(ctx, cost.unit, cost.dtype);
+  const ridge = cost.unit === 'none' ? null : ridgePoint(ctx.hardware, cost.unit, cost.dtype, ctx.graph.tf32Enabled);
   const intensity = cost.intensity === null ? '' : ` at ${cost.intensity.toFixed(1)} FLOP/B`;
   const ridgeText = ridge === null ? '' : ` against a ridge of ${Math.round(ridge)} FLOP/B (${cost.unit === 'tensor' ? 'tensor cores' : 'vector unit'})`;
   const bytes = cost.bytes === null ? '' : `moves ${formatBytes(cost.bytes)}${intensity}${ridgeText}, `;
@@ -84,12 +85,4 @@ function message(ctx: RuleContext, op: OpNode, cost: CostedOp, share: number, ra
     `${formatShare(share)} of the forward (memory-bound op #${rank} of this forward by time). ` +
     `Its time is set by DRAM bandwidth, not compute: ${remedy}.`
   );
-}
-
-/** Peak FLOP/s of the unit over peak bandwidth; the vector peak falls back to fp32 when the dtype has no entry. */
-function ridgePoint(ctx: RuleContext, unit: CostedOp['unit'], dtype: DType): number | null {
-  if (unit === 'none') return null;
-  const peaks = unit === 'tensor' ? ctx.hardware.tensorPeak : ctx.hardware.vectorPeak;
-  const peak = peaks[dtype] ?? peaks.fp32;
-  return peak ? peak.value / ctx.hardware.bandwidth.value : null;
 }

@@ -45,6 +45,18 @@ describe('op catalog: hand-computed figures', () => {
     assert.equal(price('torch.nn.functional.gelu', [[8, 1024, 3072]], { approximate: 'tanh' }).flops, 9 * n);
   });
 
+  it('scatter_add_ touches only the addressed elements; out-of-place scatter copies the input; __setitem__ with a scalar is unknown', () => {
+    // Destination [1000, 64] fp32, index and source [10, 64] (index int64): 640 adds, read 640·8 + 640·4 + 640·4, write 640·4.
+    const add = price('torch.Tensor.scatter_add_', [[1000, 64], [10, 64], [10, 64]], { dim: 0 }, [4, 8, 4]);
+    assert.equal(add.flops, 640);
+    assert.deepEqual(add.bytes, { read: 640 * 8 + 640 * 4 + 640 * 4, written: 640 * 4 });
+    const scatter = price('torch.scatter', [[1000, 64], [10, 64], [10, 64]], { dim: 0 }, [4, 8, 4]);
+    assert.equal(scatter.flops, 0);
+    assert.deepEqual(scatter.bytes, { read: 640 * 8 + 640 * 4 + 64000 * 4, written: 640 * 4 + 64000 * 4 });
+    assert.equal(price('torch.Tensor.__setitem__', [[1000, 64]], {}, 4).bytes, null);
+    assert.deepEqual(price('torch.Tensor.__setitem__', [[1000, 64], [10, 64]], {}, 4).bytes, { read: 640 * 4, written: 640 * 4 });
+  });
+
   it('Linear counts 2·M·N·K + M·N and reads its weight and bias', () => {
     const linear = price('torch.nn.Linear', [[8, 1024, 768], [3072, 768], [3072]]);
     assert.deepEqual(linear.shapes, [[8, 1024, 3072]]);

@@ -136,6 +136,35 @@ function gatherBytes(context: CostContext): ByteCount | null {
   return { read: out * size + index * (context.inputElementBytes[1] ?? 8), written: out * (context.outputElementBytes[0] ?? size) };
 }
 
+/**
+ * scatter/scatter_add/index_add touch only the destination elements the source addresses: the index and the source
+ * are read, and each touched element is written (and read first when it accumulates). An out-of-place scatter also
+ * copies the whole input into its fresh output. Inputs are [destination, index, source].
+ */
+function scatterBytes(accumulate: boolean, inPlace: boolean): (context: CostContext) => ByteCount | null {
+  return (context) => {
+    const destination = elements(context.inputs[0]);
+    const index = elements(context.inputs[1]);
+    const source = elements(context.inputs[2]);
+    if (destination === null || index === null || source === null) return null;
+    const size = context.inputElementBytes[0] ?? 0;
+    const touched = source * size;
+    const copy = inPlace ? 0 : destination * size;
+    return {
+      read: index * (context.inputElementBytes[1] ?? 8) + source * (context.inputElementBytes[2] ?? size) + (accumulate ? touched : 0) + copy,
+      written: touched + copy,
+    };
+  };
+}
+
+function scatterEntry(signature: readonly string[], accumulate: boolean, inPlace: boolean): CatalogEntry {
+  return copyEntry(signature, ({ inputs }) => [inputs[0] ?? null], {
+    ...(accumulate ? { flops: (context: CostContext) => elements(context.inputs[2]), flopsFormula: '1 add per source element' } : {}),
+    bytes: scatterBytes(accumulate, inPlace),
+    bytesFormula: `the index and the source read${accumulate ? ', each touched destination element read and written' : ', each touched destination element written'}${inPlace ? '' : ', plus a full copy of the input into the new output'}`,
+  });
+}
+
 /** Creation ops: the size arrives as `size` (the frontend folds `randn(B, T)` and `randn((B, T))` into it). */
 function creation(signature: readonly string[], infer: CatalogEntry['infer'], extra: Partial<CatalogEntry> = {}): CatalogEntry {
   return {
@@ -207,18 +236,19 @@ export const COPY_OPS: Readonly<Record<string, CatalogEntry>> = {
   /** `x[...] = y`: writes the selected region from y. */
   'torch.Tensor.__setitem__': copyEntry(['input', 'index', 'value'], ({ inputs }) => [inputs[0] ?? null], {
     bytes: (context) => {
-      const source = context.inputs[1];
-      const n = elements(source ?? null);
-      if (n === null) return { read: 0, written: 0 };
+      // A tensor value: that many elements are read and written. A Python scalar arrives with no value tensor,
+      // and the size of the selected region is not known here: unknown, never free.
+      const n = elements(context.inputs[1] ?? null);
+      if (n === null) return null;
       return { read: n * (context.inputElementBytes[1] ?? 0), written: n * (context.outputElementBytes[0] ?? 0) };
     },
     bytesFormula: 'reads the assigned value once and writes that many elements',
   }),
-  'torch.scatter': copyEntry(['input', 'dim', 'index', 'src'], ({ inputs }) => [inputs[0] ?? null]),
-  'torch.Tensor.scatter': copyEntry(['input', 'dim', 'index', 'src'], ({ inputs }) => [inputs[0] ?? null]),
-  'torch.Tensor.scatter_': copyEntry(['input', 'dim', 'index', 'src'], ({ inputs }) => [inputs[0] ?? null]),
-  'torch.Tensor.scatter_add_': copyEntry(['input', 'dim', 'index', 'src'], ({ inputs }) => [inputs[0] ?? null]),
-  'torch.Tensor.index_add_': copyEntry(['input', 'dim', 'index', 'source'], ({ inputs }) => [inputs[0] ?? null]),
+  'torch.scatter': scatterEntry(['input', 'dim', 'index', 'src'], false, false),
+  'torch.Tensor.scatter': scatterEntry(['input', 'dim', 'index', 'src'], false, false),
+  'torch.Tensor.scatter_': scatterEntry(['input', 'dim', 'index', 'src'], false, true),
+  'torch.Tensor.scatter_add_': scatterEntry(['input', 'dim', 'index', 'src'], true, true),
+  'torch.Tensor.index_add_': scatterEntry(['input', 'dim', 'index', 'source'], true, true),
   'torch.roll': copyEntry(['input', 'shifts', 'dims'], ({ inputs }) => [inputs[0] ?? null]),
   'torch.Tensor.roll': copyEntry(['input', 'shifts', 'dims'], ({ inputs }) => [inputs[0] ?? null]),
   'torch.flip': copyEntry(['input', 'dims'], ({ inputs }) => [inputs[0] ?? null]),

@@ -88,7 +88,7 @@ function build(): Record<string, CatalogEntry> {
   const simple: Record<string, CatalogEntry> = {
     sum: reduction(1, '1 add per input element'),
     nansum: reduction(1, '1 add per input element'),
-    mean: reduction(1, '1 add per input element (+ one divide per output)'),
+    mean: reduction(1, '1 add per input element (the one divide per output is not counted)'),
     nanmean: reduction(1, '1 add per input element'),
     prod: reduction(1, '1 multiply per input element'),
     amax: reduction(1, '1 compare per input element'),

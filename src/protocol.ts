@@ -38,13 +38,28 @@ export interface GpusResult {
   readonly gpus: readonly GpuChoice[];
 }
 
-/** `memwall/report`: a Markdown report of one document (summary, op table, findings). */
+/** `memwall/report`: a Markdown report of one document (summary, time by op class, ranked findings, op table). */
 export const REPORT_REQUEST = 'memwall/report';
 export interface ReportParams {
   readonly uri: string;
+  /** The file's text, for a file that is not open (Report for Workspace); an open document's own text wins. */
+  readonly text?: string;
+  /** The name to head the section with (a workspace-relative path); the URI's file name by default. */
+  readonly name?: string;
 }
 export interface ReportResult {
+  /** The whole report of this one file. */
   readonly markdown: string;
+  /** The file's section alone (`## name` …), for a report of several files. */
+  readonly section: string;
+  readonly findings: number;
+}
+
+/** The report of several files: a header that counts files and findings, then each file's section. */
+export function combineReports(sections: readonly { readonly section: string; readonly findings: number }[], title = 'MemWall report'): string {
+  const findingCount = sections.reduce((sum, section) => sum + section.findings, 0);
+  const header = `# ${title}\n\n${sections.length} file${sections.length === 1 ? '' : 's'} · ${findingCount} finding${findingCount === 1 ? '' : 's'}`;
+  return `${[header, ...sections.map((section) => section.section)].join('\n\n')}\n`;
 }
 
 /** `memwall/explain`: a rule's documentation (what it finds, why it costs, an example, what to use instead). */

@@ -1,11 +1,12 @@
-// The MemWall commands: Show Roofline, Select GPU, Select Dtype, Set Sizes, Report for Current File, Explain Finding.
+// The MemWall commands: Show Roofline, Select GPU, Select Dtype, Set Sizes, the reports, Explain Finding, and the status bar menu.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
-  DTYPE_CHOICES, EXPLAIN_REQUEST, GPUS_REQUEST, REPORT_REQUEST,
-  type ExplainResult, type GpusResult, type ReportResult,
+  DTYPE_CHOICES, EXPLAIN_REQUEST, GPUS_REQUEST,
+  type ExplainResult, type GpusResult,
 } from '../protocol';
 import { RooflinePanel } from './panel';
+import { ReportDocuments, reportForCurrentFile, reportForWorkspace } from './reports';
 
 /** Settings go to the workspace when one is open, so a project keeps its GPU; else to the user's settings. */
 function target(): vscode.ConfigurationTarget {
@@ -57,17 +58,6 @@ async function setSizes(): Promise<void> {
   await config.update('dims', parseSizes(text).dims, target());
 }
 
-async function reportForCurrentFile(client: LanguageClient): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
-  if (!editor || editor.document.languageId !== 'python') {
-    void vscode.window.showInformationMessage('MemWall: open a Python file to report on.');
-    return;
-  }
-  const { markdown } = await client.sendRequest<ReportResult>(REPORT_REQUEST, { uri: editor.document.uri.toString() });
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-  await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
-}
-
 /** Explains a code given by a hover link, else the MemWall diagnostic under the cursor, else one the user picks. */
 async function explainFinding(client: LanguageClient, code?: unknown): Promise<void> {
   let wanted = typeof code === 'string' ? code : undefined;
@@ -90,16 +80,33 @@ async function explainFinding(client: LanguageClient, code?: unknown): Promise<v
   await vscode.commands.executeCommand('markdown.showPreview', document.uri);
 }
 
+/** The status bar's menu: what MemWall prices for, each entry one of the commands above. */
+async function changeSettings(): Promise<void> {
+  const config = vscode.workspace.getConfiguration('memwall');
+  const dims = Object.entries(config.get<Record<string, number>>('dims', {})).map(([symbol, size]) => `${symbol}=${size}`).join(' ');
+  const choices = [
+    { label: '$(chip) Select GPU', description: config.get<string>('gpu'), command: 'memwall.selectGpu' },
+    { label: '$(symbol-numeric) Select Dtype', description: config.get<string>('dtype'), command: 'memwall.selectDtype' },
+    { label: '$(symbol-variable) Set Sizes', description: dims || 'from the code and magic comments', command: 'memwall.setSizes' },
+  ];
+  const picked = await vscode.window.showQuickPick(choices, { title: 'MemWall: change what ops are priced for' });
+  if (picked) await vscode.commands.executeCommand(picked.command);
+}
+
 export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient): vscode.Disposable {
+  const reports = new ReportDocuments();
   const commands: Record<string, (...args: unknown[]) => unknown> = {
     'memwall.showRoofline': () => RooflinePanel.show(context, client),
     'memwall.selectGpu': () => selectGpu(client),
     'memwall.selectDtype': () => selectDtype(),
     'memwall.setSizes': () => setSizes(),
-    'memwall.reportForCurrentFile': () => reportForCurrentFile(client),
+    'memwall.reportForCurrentFile': () => reportForCurrentFile(client, reports),
+    'memwall.reportForWorkspace': () => reportForWorkspace(client, reports),
+    'memwall.changeSettings': () => changeSettings(),
     'memwall.explainFinding': (code) => explainFinding(client, code),
   };
   return vscode.Disposable.from(
+    reports,
     ...Object.entries(commands).map(([id, handler]) => vscode.commands.registerCommand(id, handler)),
   );
 }

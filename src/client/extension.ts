@@ -16,8 +16,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const pyprojectWatcher = vscode.workspace.createFileSystemWatcher('**/pyproject.toml');
   context.subscriptions.push(pyprojectWatcher);
   const clientOptions: LanguageClientOptions = {
-    // Every scheme: untitled buffers and virtual workspaces are analysed too, since MemWall only reads text.
-    documentSelector: [{ language: 'python' }],
+    // Every scheme: untitled buffers and virtual workspaces are analysed too, since MemWall only reads text. Python
+    // cells of notebooks go through notebook sync, so the server analyses a notebook's cells as one program.
+    documentSelector: [{ language: 'python' }, { notebook: '*', language: 'python' }],
     // [tool.memwall] lives in pyproject.toml: the server re-reads it when one changes.
     synchronize: { configurationSection: 'memwall', fileEvents: pyprojectWatcher },
     // The hover's links run only these commands.

@@ -1,20 +1,55 @@
-// The status bar item "H100 SXM · bf16": the GPU and dtype MemWall prices for; a click opens Select GPU.
+// The status bar item "H100 SXM · bf16 · B=8 T=1024": what the active file is priced for; a click offers to change it.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { GPUS_REQUEST, type GpusResult } from '../protocol';
+import { ANALYZED_NOTIFICATION, GPUS_REQUEST, ROOFLINE_REQUEST, type AnalyzedParams, type GpusResult, type RooflineResult } from '../protocol';
+
+/** Symbols shown first, in this order: batch and sequence sizes are the ones users change most. */
+const MAIN_SYMBOLS = ['B', 'T', 'batch_size', 'seq_len', 'block_size', 'S', 'L', 'N'];
+/** At most this many sizes in the text; the tooltip lists all of them. */
+const SHOWN_SIZES = 3;
+
+interface Assumption {
+  readonly symbol: string;
+  readonly value: number | string;
+  readonly source: string;
+}
+
+/** The sizes worth showing: set by the user first, then the main symbols, then the rest, as `B=8 T=1024`. */
+export function mainSizes(assumptions: readonly Assumption[], userDims: Readonly<Record<string, number>>): string {
+  const rank = (assumption: Assumption): number => {
+    if (assumption.symbol in userDims) return -1;
+    const main = MAIN_SYMBOLS.indexOf(assumption.symbol);
+    return main >= 0 ? main : MAIN_SYMBOLS.length;
+  };
+  const numeric = assumptions.filter((assumption) => typeof assumption.value === 'number');
+  return [...numeric].sort((a, b) => rank(a) - rank(b)).slice(0, SHOWN_SIZES).map((a) => `${a.symbol}=${a.value}`).join(' ');
+}
+
+const pythonUri = (): string | undefined => {
+  const editor = vscode.window.activeTextEditor;
+  return editor?.document.languageId === 'python' ? editor.document.uri.toString() : undefined;
+};
 
 export class GpuStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('memwall.gpu', vscode.StatusBarAlignment.Right, 100);
-  private readonly listener: vscode.Disposable;
+  private readonly listeners: vscode.Disposable[];
   /** GPU id → display name, from the server's table (which includes the user's custom GPUs). */
   private names = new Map<string, string>();
+  /** What the active file's analysis was priced for (magic comments and pyproject.toml included). */
+  private priced: { gpu: string; dtype: string; sizes: string; tooltip: string } | undefined;
 
   constructor(private readonly client: LanguageClient) {
-    this.item.name = 'MemWall GPU';
-    this.item.command = 'memwall.selectGpu';
-    this.listener = vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('memwall')) void this.refresh();
-    });
+    this.item.name = 'MemWall GPU, dtype and sizes';
+    this.item.command = 'memwall.changeSettings';
+    this.listeners = [
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('memwall')) void this.refresh();
+      }),
+      vscode.window.onDidChangeActiveTextEditor(() => void this.refreshFile()),
+      client.onNotification(ANALYZED_NOTIFICATION, (params: AnalyzedParams) => {
+        if (params.uri === pythonUri()) void this.refreshFile();
+      }),
+    ];
     this.update();
     this.item.show();
     void this.refresh();
@@ -27,20 +62,48 @@ export class GpuStatusItem implements vscode.Disposable {
     } catch {
       // The id is shown until the server answers.
     }
+    await this.refreshFile();
+  }
+
+  /** Reads what the active file is priced for from its analysis; settings alone when no Python file is active. */
+  private async refreshFile(): Promise<void> {
+    const uri = pythonUri();
+    this.priced = undefined;
+    if (uri) {
+      try {
+        const { chart } = await this.client.sendRequest<RooflineResult>(ROOFLINE_REQUEST, { uri });
+        if (chart && uri === pythonUri()) {
+          const dims = vscode.workspace.getConfiguration('memwall').get<Record<string, number>>('dims', {});
+          this.priced = {
+            gpu: chart.gpu.name,
+            dtype: chart.dtype,
+            sizes: mainSizes(chart.assumptions, dims),
+            tooltip: chart.assumptions.map((a) => `${a.symbol}=${a.value} (${a.source})`).join('\n'),
+          };
+        }
+      } catch {
+        // Settings are shown until the server answers.
+      }
+    }
     this.update();
   }
 
   private update(): void {
     const config = vscode.workspace.getConfiguration('memwall');
-    const gpu = config.get<string>('gpu', 'h100-sxm');
-    const dtype = config.get<string>('dtype', 'bf16');
-    const name = this.names.get(gpu) ?? gpu;
-    this.item.text = `$(pulse) ${name} · ${dtype}`;
-    this.item.tooltip = `MemWall prices ops for ${name} in ${dtype}. Click to select another GPU.`;
+    const gpu = this.priced?.gpu ?? this.names.get(config.get<string>('gpu', 'h100-sxm')) ?? config.get<string>('gpu', 'h100-sxm');
+    const dtype = this.priced?.dtype ?? config.get<string>('dtype', 'bf16');
+    const sizes = this.priced?.sizes ? ` · ${this.priced.sizes}` : '';
+    this.item.text = `$(pulse) ${gpu} · ${dtype}${sizes}`;
+    this.item.tooltip = `MemWall prices ops for ${gpu} in ${dtype}.${this.priced?.tooltip ? `\n${this.priced.tooltip}` : ''}\nClick to change the GPU, dtype or sizes.`;
+  }
+
+  /** The text shown, for tests. */
+  get text(): string {
+    return this.item.text;
   }
 
   dispose(): void {
-    this.listener.dispose();
+    for (const listener of this.listeners) listener.dispose();
     this.item.dispose();
   }
 }

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  CodeActionKind, createConnection, MessageType, ProposedFeatures, ShowMessageNotification, TextDocuments, TextDocumentSyncKind, type InitializeResult,
+  CodeActionKind, createConnection, MessageType, NotebookCellKind, NotebookDocuments, ProposedFeatures, ShowMessageNotification, TextDocuments,
+  TextDocumentSyncKind, type InitializeResult, type NotebookDocument,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_DTYPE, DEFAULT_GPU, extract, price, type AnalyzeOptions, type ExternalConfig } from '../core/analyze';
@@ -13,7 +14,7 @@ import type { DType, OpGraph } from '../core/ir/types';
 import { readImportedModules } from '../workspace/imports';
 import { loadProjectConfig, type ProjectConfig } from '../workspace/project';
 import {
-  ANALYZED_NOTIFICATION, EXPLAIN_REQUEST, GPUS_REQUEST, REPORT_REQUEST, ROOFLINE_REQUEST,
+  ANALYZED_NOTIFICATION, combineReports, EXPLAIN_REQUEST, GPUS_REQUEST, REPORT_REQUEST, ROOFLINE_REQUEST,
   type ExplainParams, type ExplainResult, type GpusResult, type ReportParams, type ReportResult, type RooflineParams, type RooflineResult, type WhatIf,
 } from '../protocol';
 import { codeActions } from './codeActions';
@@ -23,7 +24,8 @@ import { explainMarkdown } from './explain';
 import { gpuChoices } from './gpus';
 import { hoverAt } from './hover';
 import { inlayHints } from './inlayHints';
-import { reportMarkdown } from './report';
+import { diagnosticsByCell, joinCells, offsetInNotebook, rangeInCell, type JoinedNotebook } from './notebook';
+import { failedSection, reportSection } from './report';
 import { RULE_PAGES_FOLDER } from './rulePages';
 import { DEFAULT_SETTINGS, readSettings, type MemwallSettings } from './settings';
 import { AnalysisStore, type DocumentAnalysis } from './store';
@@ -36,6 +38,8 @@ const DEBOUNCE = { minMs: 20, maxMs: 60 };
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
+/** Notebooks: their Python cells are analysed together, as one program in cell order. */
+const notebooks = new NotebookDocuments(TextDocument);
 
 // The parser is loaded once, from the wasm files that esbuild copies next to this bundle.
 let parserLoad: Promise<PythonParser> | undefined;
@@ -207,6 +211,7 @@ connection.onInitialize((params): InitializeResult => {
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
+      notebookDocumentSync: { notebookSelector: [{ notebook: '*', cells: [{ language: 'python' }] }] },
       hoverProvider: true,
       inlayHintProvider: true,
       codeLensProvider: { resolveProvider: false },
@@ -232,10 +237,56 @@ documents.onDidClose((event) => {
   detach(connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] }));
 });
 
+/** Each open notebook's cells joined into one program, and the cells that last received diagnostics. */
+const joinedNotebooks = new Map<string, JoinedNotebook>();
+const publishedCells = new Map<string, Set<string>>();
+
+/** Joins a notebook's Python code cells, in order, as the next version of its program. */
+function rejoin(notebook: NotebookDocument): JoinedNotebook {
+  const cells = notebook.cells.flatMap((cell) => {
+    const text = notebooks.getCellTextDocument(cell);
+    return cell.kind === NotebookCellKind.Code && text?.languageId === 'python' ? [{ uri: cell.document, text: text.getText() }] : [];
+  });
+  const joined = joinCells(notebook.uri, (joinedNotebooks.get(notebook.uri)?.document.version ?? 0) + 1, cells);
+  joinedNotebooks.set(notebook.uri, joined);
+  return joined;
+}
+
+/** Publishes a notebook's diagnostics on its cells; cells that no longer have any (or are gone) are cleared. */
+async function publishNotebook(result: DocumentAnalysis): Promise<void> {
+  await readIncoming();
+  const joined = joinedNotebooks.get(result.uri);
+  if (!joined || joined.document.version !== result.version) return;
+  const settings = await settingsFor(result.uri);
+  const byCell = diagnosticsByCell(joined, result.analysis ? toDiagnostics(joined.document, result.analysis, settings.severity, ruleDocLink) : []);
+  for (const uri of publishedCells.get(result.uri) ?? []) if (!byCell.has(uri)) byCell.set(uri, []);
+  publishedCells.set(result.uri, new Set(joined.cells.map((cell) => cell.uri)));
+  for (const [uri, diagnostics] of byCell) detach(connection.sendDiagnostics({ uri, diagnostics }));
+  connection.console.log(`analysed ${result.uri} v${result.version} (${joined.cells.length} cells) in ${result.durationMs.toFixed(1)} ms`);
+  if (result.error) reportOnce(result.error);
+  detach(connection.sendNotification(ANALYZED_NOTIFICATION, { uri: result.uri, version: result.version }));
+}
+
+notebooks.onDidOpen((notebook) => store.schedule(rejoin(notebook).document, (result) => detach(publishNotebook(result)), true));
+notebooks.onDidChange((event) => store.schedule(rejoin(event.notebookDocument).document, (result) => detach(publishNotebook(result))));
+notebooks.onDidClose((notebook) => {
+  store.forget(notebook.uri);
+  joinedNotebooks.delete(notebook.uri);
+  for (const uri of publishedCells.get(notebook.uri) ?? []) detach(connection.sendDiagnostics({ uri, diagnostics: [] }));
+  publishedCells.delete(notebook.uri);
+});
+
+/** A cell of an open notebook: its notebook's program and where the cell sits in it. */
+function notebookOfCell(cellUri: string): JoinedNotebook | undefined {
+  const notebook = notebooks.findNotebookDocumentForCell(cellUri);
+  return notebook ? joinedNotebooks.get(notebook.uri) : undefined;
+}
+
 /** Re-analyses every open document: settings or a pyproject.toml changed. */
 function reanalyseAll(): void {
   store.invalidateAll();
   for (const document of documents.all()) store.schedule(document, (result) => detach(publish(result)), true);
+  for (const joined of joinedNotebooks.values()) store.schedule(joined.document, (result) => detach(publishNotebook(result)), true);
 }
 
 connection.onDidChangeWatchedFiles(() => {
@@ -252,7 +303,16 @@ connection.onDidChangeConfiguration(() => {
 
 connection.onHover(async (params) => {
   const document = documents.get(params.textDocument.uri);
-  if (!document) return null;
+  if (!document) {
+    // A notebook cell: hover the joined program at the cell's offset, and give the range back in the cell's lines.
+    const joined = notebookOfCell(params.textDocument.uri);
+    const offset = joined && offsetInNotebook(joined, params.textDocument.uri, params.position);
+    if (!joined || offset === undefined) return null;
+    const { analysis } = await store.get(joined.document);
+    const hover = analysis ? hoverAt(joined.document, analysis, offset) : null;
+    const cell = joined.cells.find((candidate) => candidate.uri === params.textDocument.uri)!;
+    return hover && hover.range ? { ...hover, range: rangeInCell(cell, hover.range) } : hover;
+  }
   const { analysis } = await store.get(document);
   return analysis ? hoverAt(document, analysis, document.offsetAt(params.position)) : null;
 });
@@ -305,11 +365,18 @@ connection.onRequest(GPUS_REQUEST, async (): Promise<GpusResult> => {
 });
 
 connection.onRequest(REPORT_REQUEST, async (params: ReportParams): Promise<ReportResult> => {
-  const document = documents.get(params.uri);
-  if (!document) return { markdown: 'The file is not open.\n' };
-  const result = await store.get(document);
-  const name = path.posix.basename(params.uri);
-  return { markdown: result.analysis ? reportMarkdown(decodeURIComponent(name), result.analysis) : `${result.error ?? 'No analysis.'}\n` };
+  const name = params.name ?? decodeURIComponent(path.posix.basename(params.uri));
+  const open = documents.get(params.uri);
+  // A file that is not open (Report for Workspace) is analysed from the text the client read, and not cached.
+  const document = open ?? (typeof params.text === 'string' ? TextDocument.create(params.uri, 'python', 0, params.text) : undefined);
+  if (!document) {
+    const section = failedSection(name, 'The file is not open.');
+    return { markdown: combineReports([{ section, findings: 0 }], `MemWall: ${name}`), section, findings: 0 };
+  }
+  const result = open ? await store.get(open) : await analyseDocument(document);
+  const findings = result.analysis?.findings.length ?? 0;
+  const section = result.analysis ? reportSection(name, result.analysis, ruleDocLink) : failedSection(name, result.error ?? 'No analysis.');
+  return { markdown: combineReports([{ section, findings }], `MemWall: ${name}`), section, findings };
 });
 
 connection.onRequest(EXPLAIN_REQUEST, (params: ExplainParams): ExplainResult => ({ markdown: explainMarkdown(params.code) }));
@@ -318,4 +385,5 @@ connection.onRequest(EXPLAIN_REQUEST, (params: ExplainParams): ExplainResult => 
 process.on('unhandledRejection', (reason) => connection.console.error(`MemWall: unhandled ${errorMessage(reason)}`));
 
 documents.listen(connection);
+notebooks.listen(connection);
 connection.listen();

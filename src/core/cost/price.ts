@@ -244,22 +244,22 @@ export function priceOp(
   let etaCompute = hardware.computeEfficiency.value;
   // The part of the compute time that is tile-pipeline latency rather than work (GEMMs only), for the bound test.
   let latencyFreeEta: number | null = null;
-  let etaNote = pricedUnit === 'vector'
+  // The efficiency's wording is built only when the hover lines are read (see withLazyExplain).
+  let etaNote = (): string => pricedUnit === 'vector'
     ? `η_c ${formatPercent(etaCompute)} of peak (the GPU's large-GEMM fraction, applied to the vector unit too: no separate measurement)`
     : `η_c ${formatPercent(etaCompute)} of peak (${hardware.computeEfficiency.source})`;
   if (pricedUnit === 'tensor' && node.category === 'attention') {
     etaCompute *= ATTENTION_EFFICIENCY_FACTOR;
-    etaNote = `η_c ${formatPercent(etaCompute)} of peak: ${formatPercent(ATTENTION_EFFICIENCY_FACTOR)} of the large-GEMM ${formatPercent(hardware.computeEfficiency.value)} for a fused attention kernel (FlashAttention-2: 58% on A100, 33% on H100)`;
+    const attentionEta = etaCompute;
+    etaNote = () => `η_c ${formatPercent(attentionEta)} of peak: ${formatPercent(ATTENTION_EFFICIENCY_FACTOR)} of the large-GEMM ${formatPercent(hardware.computeEfficiency.value)} for a fused attention kernel (FlashAttention-2: 58% on A100, 33% on H100)`;
   } else if (pricedUnit === 'tensor' && node.category !== 'triton_kernel') {
     const gemm = gemmDims(outputShapes[0], flops);
     if (gemm) {
       const { factor, latencyFreeFactor } = gemmModel(gemm.m, gemm.n, gemm.k, hardware, peak.value);
       latencyFreeEta = etaCompute * latencyFreeFactor;
       etaCompute *= factor;
-      const shape = node.category === 'conv'
-        ? `an implicit GEMM with M·N = ${gemm.m * gemm.n} outputs, K = ${gemm.k}`
-        : `M=${gemm.m}, N=${gemm.n}, K=${gemm.k}`;
-      etaNote = `η_c ${formatPercent(etaCompute)} of peak: large-GEMM ${formatPercent(hardware.computeEfficiency.value)} × ${factor.toFixed(2)} for ${shape} (128×128 tiles in waves over ${hardware.smCount.value} SMs, one pipeline fill)`;
+      const gemmEta = etaCompute;
+      etaNote = () => `η_c ${formatPercent(gemmEta)} of peak: large-GEMM ${formatPercent(hardware.computeEfficiency.value)} × ${factor.toFixed(2)} for ${gemmShapeWords(node, gemm)} (128×128 tiles in waves over ${hardware.smCount.value} SMs, one pipeline fill)`;
     }
   }
   const etaMemory = hardware.memoryEfficiency.value;
@@ -277,50 +277,68 @@ export function priceOp(
   const ridge = peak.value / hardware.bandwidth.value;
   const effectiveRidge = (etaCompute * peak.value) / (etaMemory * hardware.bandwidth.value);
 
-  const lines: string[] = [
-    `FLOPs ${formatFlops(flops)}: ${flopsFormula} (2 FLOPs per multiply-add)`,
-    `bytes ${formatBytes(totalBytes)} (read ${formatBytes(bytes.read)}, write ${formatBytes(bytes.written)}): ${bytesFormula}`,
-    intensity === null
-      ? 'intensity: no bytes moved'
-      : `intensity ${intensity.toPrecision(3)} FLOP/B; ridge ${ridge.toPrecision(3)} FLOP/B for the ${peak.label} (${effectiveRidge.toPrecision(3)} with η)`,
-    `peak ${formatFlopRate(peak.value)} ${peak.label} on ${hardware.name} (${peak.source})`,
-    ...(peak.note ? [peak.note] : []),
-    `compute ${formatTimeUs(computeSeconds * 1e6)} at ${etaNote}`,
-    `memory ${formatTimeUs(memorySeconds * 1e6)}: ${formatBytes(totalBytes)} at ${formatPercent(etaMemory)} of ${formatBandwidth(hardware.bandwidth.value)} (η_m: ${hardware.memoryEfficiency.source})`,
-    `+ ${formatTimeUs(launchSeconds * 1e6)} launch (${hardware.launchOverhead.source})`,
-    boundSentence(bound, workSeconds, launchSeconds),
-    `achieves ${formatFlopRate(flops / gpuSeconds)} and ${formatBandwidth(totalBytes / gpuSeconds)} over its GPU time: ${formatPercent(flops / gpuSeconds / peak.value)} of the ${peak.label} peak, ${formatPercent(totalBytes / gpuSeconds / hardware.bandwidth.value)} of peak bandwidth`,
-  ];
-  // A single tensor larger than the GPU's memory cannot run as written: say so rather than price it silently.
-  const largest = Math.max(...[...inputShapes.map((shape, i) => [shape, context.inputElementBytes[i]] as const), ...outputShapes.map((shape, i) => [shape, context.outputElementBytes[i]] as const)]
-    .map(([shape, size]) => (shape ? shape.reduce((a, b) => a * b, 1) * (size ?? 0) : 0)));
-  if (hardware.memoryBytes.value > 0 && largest > hardware.memoryBytes.value) {
-    lines.push(`one tensor of this op (${formatBytes(largest)}) is larger than the ${formatBytes(hardware.memoryBytes.value)} of ${hardware.name}: it cannot run at these sizes`);
-  }
-  if (requestedBytes !== null && requestedBytes > totalBytes) {
-    const dramBound = formatTimeUs((requestedBytes / (etaMemory * hardware.bandwidth.value)) * 1e6);
-    lines.push(`the kernel requests ${formatBytes(requestedBytes)} (re-reads across programs); MemWall prices the compulsory bytes, assuming the ${formatBinaryBytes(hardware.l2Bytes.value)} L2 serves the re-reads; if every re-read reached DRAM, memory would take ${dramBound}`);
-  }
-  const l2 = hardware.l2Bytes.value;
-  if (l2 > 0) {
-    // Inputs the previous kernel just wrote, small enough to still sit in L2: their reads likely never reach DRAM.
-    const warm = previous === undefined ? [] : node.inputs.flatMap((t, i) => {
-      const shape = inputShapes[i];
-      if (t.producer !== previous.id || !shape) return [];
-      const size = shape.reduce((a, b) => a * b, 1) * (context.inputElementBytes[i] ?? 0);
-      return size > 0 && size <= l2 ? [size] : [];
-    });
-    const warmBytes = warm.reduce((a, b) => a + b, 0);
-    if (warmBytes > 0) {
-      lines.push(`${formatBytes(warmBytes)} of its input was just written by ${previous?.label} and fits in the ${formatBinaryBytes(l2)} L2: those reads likely hit L2, so the DRAM time here is an upper bound`);
-    } else if (totalBytes > 0 && totalBytes <= l2) {
-      lines.push(`the working set (${formatBytes(totalBytes)}) fits in the ${formatBinaryBytes(l2)} L2: if its inputs were written just before, reads hit L2 and the DRAM time here is an upper bound`);
-    }
-  }
-  return {
+  const computed = {
     ...base, flops, bytesRead: bytes.read, bytesWritten: bytes.written, bytes: totalBytes, intensity, timeUs,
-    bound, unit: pricedUnit, explain: [...lines, ...explain],
+    bound, unit: pricedUnit,
   };
+  // The hover lines cost more to format than the figures cost to compute, and only the hovered op needs them.
+  return withLazyExplain(computed, () => {
+    const lines: string[] = [
+      `FLOPs ${formatFlops(flops)}: ${flopsFormula} (2 FLOPs per multiply-add)`,
+      `bytes ${formatBytes(totalBytes)} (read ${formatBytes(bytes.read)}, write ${formatBytes(bytes.written)}): ${bytesFormula}`,
+      intensity === null
+        ? 'intensity: no bytes moved'
+        : `intensity ${intensity.toPrecision(3)} FLOP/B; ridge ${ridge.toPrecision(3)} FLOP/B for the ${peak.label} (${effectiveRidge.toPrecision(3)} with η)`,
+      `peak ${formatFlopRate(peak.value)} ${peak.label} on ${hardware.name} (${peak.source})`,
+      ...(peak.note ? [peak.note] : []),
+      `compute ${formatTimeUs(computeSeconds * 1e6)} at ${etaNote()}`,
+      `memory ${formatTimeUs(memorySeconds * 1e6)}: ${formatBytes(totalBytes)} at ${formatPercent(etaMemory)} of ${formatBandwidth(hardware.bandwidth.value)} (η_m: ${hardware.memoryEfficiency.source})`,
+      `+ ${formatTimeUs(launchSeconds * 1e6)} launch (${hardware.launchOverhead.source})`,
+      boundSentence(bound, workSeconds, launchSeconds),
+      `achieves ${formatFlopRate(flops / gpuSeconds)} and ${formatBandwidth(totalBytes / gpuSeconds)} over its GPU time: ${formatPercent(flops / gpuSeconds / peak.value)} of the ${peak.label} peak, ${formatPercent(totalBytes / gpuSeconds / hardware.bandwidth.value)} of peak bandwidth`,
+    ];
+    // A single tensor larger than the GPU's memory cannot run as written: say so rather than price it silently.
+    const largest = Math.max(...[...inputShapes.map((shape, i) => [shape, context.inputElementBytes[i]] as const), ...outputShapes.map((shape, i) => [shape, context.outputElementBytes[i]] as const)]
+      .map(([shape, size]) => (shape ? shape.reduce((a, b) => a * b, 1) * (size ?? 0) : 0)));
+    if (hardware.memoryBytes.value > 0 && largest > hardware.memoryBytes.value) {
+      lines.push(`one tensor of this op (${formatBytes(largest)}) is larger than the ${formatBytes(hardware.memoryBytes.value)} of ${hardware.name}: it cannot run at these sizes`);
+    }
+    if (requestedBytes !== null && requestedBytes > totalBytes) {
+      const dramBound = formatTimeUs((requestedBytes / (etaMemory * hardware.bandwidth.value)) * 1e6);
+      lines.push(`the kernel requests ${formatBytes(requestedBytes)} (re-reads across programs); MemWall prices the compulsory bytes, assuming the ${formatBinaryBytes(hardware.l2Bytes.value)} L2 serves the re-reads; if every re-read reached DRAM, memory would take ${dramBound}`);
+    }
+    const l2 = hardware.l2Bytes.value;
+    if (l2 > 0) {
+      // Inputs the previous kernel just wrote, small enough to still sit in L2: their reads likely never reach DRAM.
+      const warm = previous === undefined ? [] : node.inputs.flatMap((t, i) => {
+        const shape = inputShapes[i];
+        if (t.producer !== previous.id || !shape) return [];
+        const size = shape.reduce((a, b) => a * b, 1) * (context.inputElementBytes[i] ?? 0);
+        return size > 0 && size <= l2 ? [size] : [];
+      });
+      const warmBytes = warm.reduce((a, b) => a + b, 0);
+      if (warmBytes > 0) {
+        lines.push(`${formatBytes(warmBytes)} of its input was just written by ${previous?.label} and fits in the ${formatBinaryBytes(l2)} L2: those reads likely hit L2, so the DRAM time here is an upper bound`);
+      } else if (totalBytes > 0 && totalBytes <= l2) {
+        lines.push(`the working set (${formatBytes(totalBytes)}) fits in the ${formatBinaryBytes(l2)} L2: if its inputs were written just before, reads hit L2 and the DRAM time here is an upper bound`);
+      }
+    }
+    return [...lines, ...explain];
+  });
+}
+
+/**
+ * Adds `explain` as an enumerable getter that formats the lines on first read and keeps them: every reader (hover,
+ * JSON output, spreads, deep equality) sees a plain `readonly string[]`, and an analysis that nobody hovers formats none.
+ */
+function withLazyExplain(costed: Omit<CostedOp, 'explain'>, build: () => string[]): CostedOp {
+  let lines: readonly string[] | undefined;
+  return Object.defineProperty(costed, 'explain', { enumerable: true, configurable: true, get: () => (lines ??= build()) }) as CostedOp;
+}
+
+/** How the hover names a GEMM's shape: an implicit GEMM for convolutions, M, N and K otherwise. */
+function gemmShapeWords(node: OpNode, gemm: { m: number; n: number; k: number }): string {
+  return node.category === 'conv' ? `an implicit GEMM with M·N = ${gemm.m * gemm.n} outputs, K = ${gemm.k}` : `M=${gemm.m}, N=${gemm.n}, K=${gemm.k}`;
 }
 
 function boundSentence(bound: Bound, workSeconds: number, launchSeconds: number): string {

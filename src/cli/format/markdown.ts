@@ -48,7 +48,7 @@ function findingSection(analysis: Analysis): string[] {
     ...table(['line', 'code', 'severity', 'saves', 'message'], ['r', 'l', 'l', 'r', 'l'],
       findings.map((finding) => [
         String(lineOf(finding.span.startLine)),
-        `[${finding.code}](${ruleHelpUri(finding.code)})`,
+        ruleHelpUri(finding.code) ? `[${finding.code}](${ruleHelpUri(finding.code)})` : finding.code,
         finding.severity,
         [finding.timeSavedUs !== null ? `≈ ${formatTime(finding.timeSavedUs)}` : '', finding.bytesSaved !== null ? formatBytes(finding.bytesSaved) : '']
           .filter(Boolean).join(', ') || '—',

@@ -29,7 +29,7 @@ function ruleDescriptor(code: string, rule: Rule | undefined, example: Finding) 
       id: code,
       name: pascalCase(example.kind),
       shortDescription: { text: `MemWall ${example.kind} (${code})` },
-      helpUri,
+      ...(helpUri ? { helpUri } : {}),
       defaultConfiguration: { level: LEVEL[example.severity] },
     };
   }
@@ -39,7 +39,7 @@ function ruleDescriptor(code: string, rule: Rule | undefined, example: Finding) 
     name: pascalCase(rule.name),
     shortDescription: { text: rule.doc.summary },
     fullDescription: { text: rule.doc.finds },
-    helpUri,
+    ...(helpUri ? { helpUri } : {}),
     help: {
       text: help,
       markdown: `${rule.doc.finds}\n\n**Why it costs:** ${rule.doc.whyCosts}\n\n**Example:**\n\n\`\`\`python\n${rule.doc.example}\n\`\`\`\n\n**Use instead:** ${rule.doc.useInstead}`,
@@ -126,7 +126,7 @@ export function toSarif(reports: readonly FileReport[]) {
           name: 'MemWall',
           version: packageJson.version,
           semanticVersion: packageJson.version,
-          informationUri: ruleHelpUri('rules').replace(/#rules$/, ''),
+          ...(ruleHelpUri('rules') ? { informationUri: ruleHelpUri('rules')?.replace(/#rules$/, '') } : {}),
           rules: descriptors,
         },
       },

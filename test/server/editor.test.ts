@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import type { CodeAction, Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { combineReports, EXPLAIN_REQUEST, REPORT_REQUEST, type ExplainResult, type ReportResult } from '../../src/protocol';
 import { debounceDelay } from '../../src/server/store';
 import { hoverText, ROOT, startServer, type Harness } from './lsp';
@@ -160,5 +161,41 @@ describe('editor features over the real server', () => {
     }
     assert.deepEqual(diagnosticAt(updated, 'MW201'), []);
     await server.connection.sendNotification('notebookDocument/didClose', { notebookDocument: { uri: notebook }, cellTextDocuments: cells.map((_, index) => ({ uri: cell(index) })) });
+  });
+  it('offers Wrap in torch.compile on fusion findings Inductor fuses, and the decorated forward is then compiled', async () => {
+    const file = path.join(ROOT, 'examples', 'gpt_block.py');
+    const text = readFileSync(file, 'utf8');
+    const uri = 'file:///memwall-editor/gpt_block.py';
+    server.open(uri, text);
+    const published = await server.waitForDiagnostics(uri, 1);
+    const actionsFor = (diagnostic: Diagnostic) => server.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] },
+    });
+    let wrap: CodeAction | undefined;
+    let target: Diagnostic | undefined;
+    for (const diagnostic of published.diagnostics.filter((d) => /^MW20[13]$/.test(String(d.code)))) {
+      wrap = (await actionsFor(diagnostic)).find((action) => action.title.startsWith('Wrap '));
+      target = diagnostic;
+      if (wrap) break;
+    }
+    assert.ok(wrap && target, 'an MW201/MW203 finding offers Wrap in torch.compile');
+    assert.match(wrap.title, /^Wrap \w+\.forward in torch\.compile \(Inductor fuses /);
+    // Not offered where Inductor does not fuse the pattern (a GEMM epilogue, MW202).
+    for (const diagnostic of published.diagnostics.filter((d) => d.code === 'MW202')) {
+      assert.ok(!(await actionsFor(diagnostic)).some((action) => action.title.startsWith('Wrap ')));
+    }
+    const edits = wrap.edit!.changes![uri]!;
+    const decorator = edits.find((edit) => edit.newText.includes('@torch.compile'))!;
+    const defLine = text.split('\n')[decorator.range.start.line]!;
+    assert.match(defLine, /^\s+def forward\(/);
+    assert.equal(decorator.newText, `${/^\s*/.exec(defLine)![0]}@torch.compile\n`);
+    const compiled = TextDocument.applyEdits(TextDocument.create(uri, 'python', 1, text), edits);
+    server.change(uri, 2, compiled);
+    const after = await server.waitForDiagnostics(uri, 2);
+    const same = after.diagnostics.filter((d) => d.code === target!.code && d.range.start.line === target!.range.start.line + 1);
+    assert.ok(same.every((d) => d.severity === 4), `under torch.compile ${target.code} is at most a hint: ${JSON.stringify(same.map((d) => d.severity))}`);
+    const again = after.diagnostics.find((d) => d.code === target!.code && d.range.start.line === target!.range.start.line + 1);
+    if (again) assert.ok(!(await actionsFor(again)).some((action) => action.title.startsWith('Wrap ')), 'not offered twice');
+    server.close(uri);
   });
 });

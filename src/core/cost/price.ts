@@ -327,13 +327,30 @@ export function priceOp(
   });
 }
 
+/** Where a costed op keeps its explain builder, then its lines: non-enumerable, so copies and JSON never see it. */
+const EXPLAIN_STATE = Symbol('explainState');
+
+type LazyExplainHolder = { [EXPLAIN_STATE]: (() => string[]) | readonly string[] };
+
+/**
+ * One getter shared by every costed op: V8 then gives all of them one hidden class (a getter closure per object would
+ * give each its own, and make every later read of a cost's fields slow).
+ */
+function readExplain(this: LazyExplainHolder): readonly string[] {
+  const state = this[EXPLAIN_STATE];
+  if (typeof state !== 'function') return state;
+  const lines = state();
+  this[EXPLAIN_STATE] = lines;
+  return lines;
+}
+
 /**
  * Adds `explain` as an enumerable getter that formats the lines on first read and keeps them: every reader (hover,
  * JSON output, spreads, deep equality) sees a plain `readonly string[]`, and an analysis that nobody hovers formats none.
  */
 function withLazyExplain(costed: Omit<CostedOp, 'explain'>, build: () => string[]): CostedOp {
-  let lines: readonly string[] | undefined;
-  return Object.defineProperty(costed, 'explain', { enumerable: true, configurable: true, get: () => (lines ??= build()) }) as CostedOp;
+  Object.defineProperty(costed, EXPLAIN_STATE, { value: build, writable: true, enumerable: false, configurable: true });
+  return Object.defineProperty(costed, 'explain', { get: readExplain, enumerable: true, configurable: true }) as CostedOp;
 }
 
 /** How the hover names a GEMM's shape: an implicit GEMM for convolutions, M, N and K otherwise. */

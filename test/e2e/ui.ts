@@ -1,6 +1,6 @@
 // The Playwright UI pass: checks in the real workbench what the VS Code API cannot show, and screenshots each state.
 import * as path from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
+import type { Browser, Frame, FrameLocator, Page } from 'playwright-core';
 import { openWorkbench, type WorkbenchOptions } from './workbench';
 
 export interface UiOutcome {
@@ -131,8 +131,11 @@ const CHECKS: UiCheck[] = [
       await openFile(page, EXAMPLE);
       const item = page.locator('.statusbar-item:has-text("H100 SXM")');
       await item.waitFor({ timeout: 30_000 });
+      // The sizes come with the file's analysis: GPU · dtype · main sizes, e.g. `H100 SXM · bf16 · B=8 T=1024`.
+      await page.locator('.statusbar-item:has-text("H100 SXM"):has-text("B=")').waitFor({ timeout: 30_000 }).catch(() => undefined);
       const text = (await item.innerText()).trim();
       assert(/bf16/.test(text), `status bar item reads "${text}"`);
+      assert(/ · B=\d+/.test(text), `status bar item shows no sizes: "${text}"`);
       return `status bar: "${text}"`;
     },
   },
@@ -314,19 +317,27 @@ const CHECKS: UiCheck[] = [
     },
   },
   {
-    name: 'MemWall: Report for Current File opens the report beside the file',
+    name: 'MemWall: Report for Current File opens the rendered report beside the file',
     screenshot: '11-report.png',
     async run(page) {
       await openFile(page, EXAMPLE);
       await runCommand(page, 'MemWall: Report for Current File');
-      const line = page.locator('.editor-instance .view-line:has-text("gpt_block")').first();
-      await line.waitFor({ timeout: 20_000 });
-      const texts = (await page.locator('.editor-instance .view-line').allTextContents()).map((t) => t.replace(/\u00a0/g, ' '));
-      const table = texts.filter((text) => /^\s*\|/.test(text)).length;
-      assert(table > 0, 'no table rows on screen in the report');
+      // The Markdown preview is a webview: find the frame whose rendered heading names the file.
+      const deadline = Date.now() + 20_000;
+      let report: Frame | undefined;
+      while (!report && Date.now() < deadline) {
+        for (const frame of page.frames()) {
+          const headings = await frame.locator('h1').allInnerTexts().catch(() => [] as string[]);
+          if (headings.some((heading) => /MemWall: gpt_block/.test(heading))) report = frame;
+        }
+        if (!report) await page.waitForTimeout(500);
+      }
+      assert(report, 'no rendered report (an h1 naming gpt_block) in any webview');
+      const rows = await report.locator('table tr').count();
+      assert(rows > 0, 'no table rows in the rendered report');
+      const codes = (await report.locator('table a').allInnerTexts()).filter((text) => /^MW\d{3}$/.test(text));
       const active = (await page.locator('.tabs-container .tab.active').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-      const preview = active.some((label) => /^Preview/.test(label));
-      return `${table} table lines on screen; active tabs: ${active.join(' | ')}; ${preview ? 'a rendered preview' : 'raw Markdown, not a rendered preview'}`;
+      return `rendered preview: ${rows} table rows, ${codes.length} linked rule codes; active tabs: ${active.join(' | ')}`;
     },
   },
 ];

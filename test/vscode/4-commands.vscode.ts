@@ -97,15 +97,44 @@ suite('MemWall commands', () => {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
-  test('MemWall: Report for Current File opens a Markdown report with a table and the findings', async () => {
+  test('MemWall: Report for Current File opens a rendered Markdown preview of the report, without view rows', async () => {
     await vscode.commands.executeCommand('memwall.reportForCurrentFile');
     const report = await eventually('the report document', () =>
-      vscode.workspace.textDocuments.find((candidate) => candidate.languageId === 'markdown' && candidate.isUntitled && /gpt_block/.test(candidate.getText())),
+      vscode.workspace.textDocuments.find((candidate) => candidate.uri.scheme === 'memwall-report' && /gpt_block/.test(candidate.getText())),
     );
     const text = report.getText();
-    assert.match(text, /^#/m, 'no heading');
+    assert.match(text, /^# MemWall: gpt_block\.py/, 'no heading');
     assert.match(text, /^\|.*\|$/m, 'no table');
     assert.match(text, /MW\d{3}/, 'no finding code');
+    assert.match(text, /### Where the time goes/);
+    const opRows = text.split('\n').filter((line) => /^\| \d+ \| `/.test(line));
+    assert.ok(opRows.length > 0 && !opRows.some((row) => /`[^`]*\.(view|transpose|permute|reshape)`/.test(row)), 'views are listed in one line, not as rows');
+    // The report is shown rendered: a Markdown preview tab, not an editor of raw Markdown.
+    const preview = await eventually('the Markdown preview tab', () =>
+      allTabs().find((tab) => tab.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType)),
+    );
+    assert.ok(preview.label.includes('gpt_block'), preview.label);
+    await vscode.window.tabGroups.close(preview);
+  });
+
+  test('MemWall: Report for Workspace reports every Python file of the workspace in one preview', async () => {
+    await vscode.commands.executeCommand('memwall.reportForWorkspace');
+    const report = await eventually('the workspace report', () =>
+      vscode.workspace.textDocuments.find((candidate) => candidate.uri.scheme === 'memwall-report' && /^# MemWall report: /.test(candidate.getText())),
+    60_000);
+    const text = report.getText();
+    const python = (await vscode.workspace.findFiles('**/*.py', '**/{.git,node_modules,.venv,venv}/**')).length;
+    assert.match(text, new RegExp(`^# MemWall report: .*\\n\\n${python} files? · \\d+ findings?`));
+    assert.match(text, /^## gpt_block\.py$/m);
+    const preview = allTabs().find((tab) => tab.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType));
+    if (preview) await vscode.window.tabGroups.close(preview);
+  });
+
+  test('MemWall: Change GPU, Dtype or Sizes (the status bar click) offers the three settings', async () => {
+    const running = vscode.commands.executeCommand('memwall.changeSettings');
+    await sleep(500);
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await running;
   });
 
   test('MemWall: Explain Finding shows the documentation of a rule code', async () => {

@@ -99,7 +99,7 @@ suite('editing and settings', () => {
       // Say what the server made of the file: the report command answers with the analysis error, if any.
       await vscode.commands.executeCommand('memwall.reportForCurrentFile');
       await sleep(2_000);
-      const report = vscode.workspace.textDocuments.find((d) => d.languageId === 'markdown' && d.isUntitled && /big_model/.test(d.getText()));
+      const report = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'memwall-report' && /big_model/.test(d.getText()));
       throw new Error(`${error.message}; the document has ${editor.document.lineCount} lines; report: ${report?.getText().slice(0, 300) ?? 'none'}`);
     });
     recordMeasurement(`open a ${editor.document.lineCount}-line model → memwall diagnostics`, performance.now() - started, 'ms');

@@ -36,6 +36,9 @@ export class GraphIndex {
   /** The last line of the function that holds each line, found once per line. */
   private readonly functionEnd = new Map<number, number>();
   private readonly escapeCache = new Map<number, boolean>();
+  /** Ops grouped by the line their span starts on, in graph order, built on first use. */
+  private opsByStartLine: Map<number, OpNode[]> | undefined;
+  private opPosition: Map<OpNode, number> | undefined;
 
   constructor(input: RunRulesInput) {
     this.ops = input.graph.ops;
@@ -205,6 +208,35 @@ export class GraphIndex {
     }
     this.functionEnd.set(line, last);
     return last;
+  }
+
+  /** The text of a 0-based line of the analysed source ('' past its end). */
+  line(line: number): string {
+    return this.lines[line] ?? '';
+  }
+
+  /**
+   * The ops whose span starts on a line from `first` up to (not including) `last`, in graph order. A line index, so
+   * that rules asking this once per finding stay linear in the file's length rather than scanning every op each time.
+   */
+  opsStartingOnLines(first: number, last: number): OpNode[] {
+    if (!this.opsByStartLine) {
+      this.opsByStartLine = new Map();
+      for (const op of this.ops) {
+        const list = this.opsByStartLine.get(op.span.startLine);
+        if (list) list.push(op);
+        else this.opsByStartLine.set(op.span.startLine, [op]);
+      }
+    }
+    const found: OpNode[] = [];
+    for (let line = Math.max(0, first); line < last && line < this.lines.length; line++) found.push(...(this.opsByStartLine.get(line) ?? []));
+    // Graph order, as a filter over the ops would give.
+    if (found.length > 1) {
+      this.opPosition ??= new Map(this.ops.map((op, position) => [op, position]));
+      const position = this.opPosition;
+      found.sort((a, b) => (position.get(a) as number) - (position.get(b) as number));
+    }
+    return found;
   }
 
   /** The op that wrote a value's bytes, looking back through views; undefined for parameters and inputs. */

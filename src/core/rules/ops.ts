@@ -47,6 +47,24 @@ const ALIASES: Readonly<Record<string, string>> = {
 /** The canonical name of an op: `torch.nn.functional.layer_norm` → `layer_norm`, `operator.__add__` → `add`. */
 export function canonicalOp(op: string | OpNode): string {
   const qualified = typeof op === 'string' ? op : op.op;
+  let canonical = CANONICAL.get(qualified);
+  if (canonical === undefined) {
+    canonical = canonicalName(qualified);
+    // A long editing session types many passing names: start over rather than grow without end.
+    if (CANONICAL.size >= MAX_CANONICAL_NAMES) CANONICAL.clear();
+    CANONICAL.set(qualified, canonical);
+  }
+  return canonical;
+}
+
+/**
+ * Answers by qualified name: every rule asks for every op, and the set of names is the catalog's plus the file's
+ * Triton kernels, small and bounded by the code the user writes.
+ */
+const CANONICAL = new Map<string, string>();
+const MAX_CANONICAL_NAMES = 10_000;
+
+function canonicalName(qualified: string): string {
   if (qualified.startsWith('triton:')) return 'triton_kernel';
   const last = qualified.slice(qualified.lastIndexOf('.') + 1).toLowerCase();
   const stripped = last.startsWith('__') && last.endsWith('__') ? last.slice(2, -2) : last;

@@ -70,7 +70,7 @@ export function sdpaFix(ctx: RuleContext, region: AttentionRegion): Fix | undefi
   const lastLine = region.output.span.startLine;
   const edits: { span: Span; newText: string }[] = [];
   if (firstLine < lastLine) {
-    if (!onlyRegionOnLines(index, text, region, firstLine, lastLine)) return undefined;
+    if (!onlyRegionOnLines(index, region, firstLine, lastLine)) return undefined;
     const start = lineStart(text, firstLine);
     const end = lineStart(text, lastLine);
     edits.push({ span: spanOf(text, start, end), newText: '' });
@@ -165,7 +165,15 @@ function callArguments(expression: string, name: string): string[] | undefined {
 }
 
 /** `F.` when the file imports torch.nn.functional as F, else the full module path. */
+/** The last text's answer: a file with many attention regions would otherwise search the whole text for each. */
+let prefixFor: { text: string; prefix: string } | undefined;
+
 function functionalPrefix(text: string): string {
+  if (prefixFor?.text !== text) prefixFor = { text, prefix: searchFunctionalPrefix(text) };
+  return prefixFor.prefix;
+}
+
+function searchFunctionalPrefix(text: string): string {
   if (/^\s*import\s+torch\.nn\.functional\s+as\s+F\b/m.test(text) || /^\s*from\s+torch\.nn\s+import\s+functional\s+as\s+F\b/m.test(text)) {
     return 'F.';
   }
@@ -176,11 +184,11 @@ function functionalPrefix(text: string): string {
  * True when every line from `first` up to (not including) `last` holds only the region's ops, views and ops whose
  * results only the region reads (the mask condition): deleting those lines then removes nothing else.
  */
-function onlyRegionOnLines(index: GraphIndex, text: string, region: AttentionRegion, first: number, last: number): boolean {
+function onlyRegionOnLines(index: GraphIndex, region: AttentionRegion, first: number, last: number): boolean {
   const allowed = new Set<number>(
     [region.scores, ...region.beforeSoftmax, region.softmax, ...region.afterSoftmax, region.output].map((op) => op.id),
   );
-  const onLines = index.ops.filter((op) => op.span.startLine >= first && op.span.startLine < last);
+  const onLines = index.opsStartingOnLines(first, last);
   for (let changed = true; changed; ) {
     changed = false;
     for (const op of onLines) {
@@ -195,9 +203,8 @@ function onlyRegionOnLines(index: GraphIndex, text: string, region: AttentionReg
   if (onLines.some((op) => !allowed.has(op.id))) return false;
   const covered = new Set<number>();
   for (const op of onLines) for (let line = op.span.startLine; line <= op.span.endLine; line++) covered.add(line);
-  const lines = text.split('\n');
   for (let line = first; line < last; line++) {
-    const code = (lines[line] ?? '').replace(/#.*$/, '').trim();
+    const code = index.line(line).replace(/#.*$/, '').trim();
     if (code.length > 0 && !covered.has(line)) return false;
   }
   return true;

@@ -182,9 +182,10 @@ function reportOnce(message: string): void {
 
 /**
  * Lets edits that arrived while an analysis ran (it blocks the event loop) be read first, so that publish sees the
- * newest version: one timer turn reads the pipe, one check turn runs the queued messages.
+ * newest version: the timer turn leads to the poll phase, which reads the pipe and queues the messages (the connection
+ * handles them in check-phase turns); the second setImmediate runs after the connection's.
  */
-const readIncoming = (): Promise<void> => new Promise((resolve) => setTimeout(() => setImmediate(resolve), 0));
+const readIncoming = (): Promise<void> => new Promise((resolve) => setTimeout(() => setImmediate(() => setImmediate(resolve)), 0));
 
 async function publish(result: DocumentAnalysis): Promise<void> {
   await readIncoming();

@@ -38,6 +38,8 @@ export class AnalysisStore {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** The last analysis time per document, which sets its debounce. */
   private readonly durations = new Map<string, number>();
+  /** When each document was last scheduled (opened or edited). */
+  private readonly lastEdits = new Map<string, number>();
 
   constructor(
     private readonly analyse: Analyser,
@@ -60,8 +62,20 @@ export class AnalysisStore {
     return result;
   }
 
-  /** Runs `then` with the analysis after the document has been quiet for the debounce delay (0 = at once). */
+  /**
+   * Runs `then` with the analysis after the document has been quiet for the debounce delay. An edit after a pause
+   * longer than both the longest delay and the last analysis is analysed at once (leading edge): the user stopped
+   * typing before it, so nothing is gained by waiting, and the diagnostics arrive one debounce sooner. Edits in a burst
+   * wait for the burst to end, and an analysis whose version was superseded is never published (see publish).
+   */
   schedule(document: TextDocument, then: (result: DocumentAnalysis) => void, immediate = false): void {
+    const now = performance.now();
+    const previous = this.lastEdits.get(document.uri);
+    this.lastEdits.set(document.uri, now);
+    const lastAnalysisMs = this.durations.get(document.uri);
+    const pending = this.timers.has(document.uri);
+    const quiet = previous !== undefined && lastAnalysisMs !== undefined && now - previous >= Math.max(this.debounce.maxMs, lastAnalysisMs);
+    if (!pending && quiet) immediate = true;
     this.cancel(document.uri);
     const run = (): void => {
       this.timers.delete(document.uri);
@@ -80,6 +94,7 @@ export class AnalysisStore {
   forget(uri: string): void {
     this.cancel(uri);
     this.durations.delete(uri);
+    this.lastEdits.delete(uri);
     this.results.delete(uri);
     this.versions.delete(uri);
   }

@@ -99,7 +99,7 @@ describe('language server over stdio', () => {
     assert.ok(gpus.some((g) => g.id === 'h100-sxm' && /HBM 3\.35 TB\/s/.test(g.detail)));
     const { markdown } = await server.request<ReportResult>(REPORT_REQUEST, { uri: SNIPPET_URI });
     assert.match(markdown, /^# MemWall: snippet\.py/);
-    assert.match(markdown, /\| 6 \| F\.gelu \|/);
+    assert.match(markdown, /\| 6 \| `F\.gelu` \|/);
     const explained = await server.request<ExplainResult>(EXPLAIN_REQUEST, { code: 'MW201' });
     assert.match(explained.markdown ?? '', /^# MW201 /);
     assert.equal((await server.request<ExplainResult>(EXPLAIN_REQUEST, { code: 'MW000' })).markdown, null);

@@ -85,8 +85,13 @@ describe('server robustness over stdio', () => {
     const addition = '\nclass Extra(nn.Module):\n    def forward(self, x):\n        return F.relu(x)';
     for (let typed = 1; typed <= 60; typed++) server.change(uri, typed + 1, GPT_BLOCK + addition.slice(0, typed));
     await server.waitForDiagnostics(uri, 61, 20_000);
-    const versions = server.published.slice(before).filter((p) => p.uri === uri).map((p) => p.version);
-    assert.deepEqual(versions, [61]);
+    const versions = server.published.slice(before).filter((p) => p.uri === uri).map((p) => p.version as number);
+    // Unloaded, only v61 is published. On a loaded machine the client can stall 150 ms between two sends, which the
+    // server rightly takes as a pause; what must hold is that versions only increase, the last one is published,
+    // and the burst is coalesced rather than analysed keystroke by keystroke.
+    assert.equal(versions.at(-1), 61);
+    assert.ok(versions.every((version, i) => i === 0 || version > versions[i - 1]!), `in order: ${versions.join(', ')}`);
+    assert.ok(versions.length <= 6, `60 keystrokes coalesced into ${versions.length} analyses: ${versions.join(', ')}`);
     server.close(uri);
   });
 

@@ -92,10 +92,13 @@ export function runRules(input: RunRulesInput): Finding[] {
 
   const live = raws.filter(({ finding }) => !finding.opIds.some((id) => index.op(id)?.fusedBy === 'fallback'));
   // A finding whose ops all lie inside findings of more specific rules repeats them: it is dropped.
-  const coveredAbove = (level: number, opId: number): boolean =>
-    live.some(
-      ({ rule, finding }) => rule.specificity !== undefined && rule.specificity > level && finding.opIds.includes(opId),
-    );
+  // The most specific rule that reports each op, found once (asking every finding for every op was quadratic).
+  const mostSpecific = new Map<number, number>();
+  for (const { rule, finding } of live) {
+    if (rule.specificity === undefined) continue;
+    for (const id of finding.opIds) mostSpecific.set(id, Math.max(mostSpecific.get(id) ?? -Infinity, rule.specificity));
+  }
+  const coveredAbove = (level: number, opId: number): boolean => (mostSpecific.get(opId) ?? -Infinity) > level;
   // One finding per code and place: a module used twice (two RMSNorm instances, RoPE on q and on k) reports once.
   const unique = new Map<string, Raw>();
   for (const raw of live) {

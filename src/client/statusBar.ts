@@ -25,9 +25,13 @@ export function mainSizes(assumptions: readonly Assumption[], userDims: Readonly
   return [...numeric].sort((a, b) => rank(a) - rank(b)).slice(0, SHOWN_SIZES).map((a) => `${a.symbol}=${a.value}`).join(' ');
 }
 
+/** The Python file last active: a preview, panel or output view in front keeps the item on the file behind it. */
+let lastPythonUri: string | undefined;
 const pythonUri = (): string | undefined => {
   const editor = vscode.window.activeTextEditor;
-  return editor?.document.languageId === 'python' ? editor.document.uri.toString() : undefined;
+  if (!editor) return lastPythonUri;
+  lastPythonUri = editor.document.languageId === 'python' ? editor.document.uri.toString() : undefined;
+  return lastPythonUri;
 };
 
 export class GpuStatusItem implements vscode.Disposable {

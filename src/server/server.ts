@@ -171,6 +171,15 @@ function ruleDocLink(code: string): string | undefined {
   }
   return ruleDocLinks.get(code);
 }
+
+/**
+ * The rule page as a link the Markdown preview follows: it drops file: links (markdown-it rejects the scheme) but
+ * opens vscode://file/<path> links, VS Code's own URL for opening a file.
+ */
+function reportRuleLink(code: string): string | undefined {
+  const page = ruleDocLink(code);
+  return page ? `vscode://file${new URL(page).pathname}` : undefined;
+}
 const reportedErrors = new Set<string>();
 
 /** Shows a warning once per distinct message, so a broken setting does not nag on every keystroke. */
@@ -376,7 +385,7 @@ connection.onRequest(REPORT_REQUEST, async (params: ReportParams): Promise<Repor
   }
   const result = open ? await store.get(open) : await analyseDocument(document);
   const findings = result.analysis?.findings.length ?? 0;
-  const section = result.analysis ? reportSection(name, result.analysis, ruleDocLink) : failedSection(name, result.error ?? 'No analysis.');
+  const section = result.analysis ? reportSection(name, result.analysis, reportRuleLink) : failedSection(name, result.error ?? 'No analysis.');
   return { markdown: combineReports([{ section, findings }], `MemWall: ${name}`), section, findings };
 });
 

@@ -335,7 +335,9 @@ const CHECKS: UiCheck[] = [
       assert(report, 'no rendered report (an h1 naming gpt_block) in any webview');
       const rows = await report.locator('table tr').count();
       assert(rows > 0, 'no table rows in the rendered report');
-      const codes = (await report.locator('table a').allInnerTexts()).filter((text) => /^MW\d{3}$/.test(text));
+      const codes = (await report.locator('table a').allInnerTexts()).filter((text) => /^MW\d{3}$/.test(text.trim()));
+      // Each finding's code links to its rule page (a vscode://file link: the preview drops file: links).
+      assert(codes.length > 0, 'no rule code is a link in the rendered findings table');
       const active = (await page.locator('.tabs-container .tab.active').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
       return `rendered preview: ${rows} table rows, ${codes.length} linked rule codes; active tabs: ${active.join(' | ')}`;
     },

@@ -177,10 +177,8 @@ export function priceOp(
   if (repeatValue === undefined) explain.push(`repeat count unknown (${describeDim(node.repeat)}): counted once`);
 
   const base = { node, inputShapes, outputShapes, dtype: opDtype, repeat };
-  const unpriced = (why: string, unit: CostedOp['unit'] = 'vector'): CostedOp => ({
-    ...base, flops: null, bytesRead: null, bytesWritten: null, bytes: null, intensity: null, timeUs: null,
-    bound: 'unknown', unit, explain: [why, ...explain],
-  });
+  const unpriced = (why: string, unit: CostedOp['unit'] = 'vector'): CostedOp =>
+    withExplain(costFields(base, null, null, null, null, null, null, 'unknown', unit), [why, ...explain]);
 
   const context: CostContext = {
     inputs: inputShapes,
@@ -277,10 +275,7 @@ export function priceOp(
   const ridge = peak.value / hardware.bandwidth.value;
   const effectiveRidge = (etaCompute * peak.value) / (etaMemory * hardware.bandwidth.value);
 
-  const computed = {
-    ...base, flops, bytesRead: bytes.read, bytesWritten: bytes.written, bytes: totalBytes, intensity, timeUs,
-    bound, unit: pricedUnit,
-  };
+  const computed = costFields(base, flops, bytes.read, bytes.written, totalBytes, intensity, timeUs, bound, pricedUnit);
   // The hover lines cost more to format than the figures cost to compute, and only the hovered op needs them.
   return withLazyExplain(computed, () => {
     const lines: string[] = [
@@ -369,12 +364,42 @@ function boundSentence(bound: Bound, workSeconds: number, launchSeconds: number)
   }
 }
 
-/** A view launches no kernel: zero FLOPs, zero bytes, zero time; its bound is 'unknown' because it has none. */
-function freeView(base: Pick<CostedOp, 'node' | 'inputShapes' | 'outputShapes' | 'dtype' | 'repeat'>, explain: string[], what: string): CostedOp {
+type CostBase = Pick<CostedOp, 'node' | 'inputShapes' | 'outputShapes' | 'dtype' | 'repeat'>;
+
+/**
+ * A CostedOp's fields written out in one literal, in one order: an object spread (`{ ...base, flops }`) gave nearly
+ * every costed op a hidden class of its own in V8, which made each later read of a cost's fields (summary, rules) slow.
+ */
+function costFields(
+  base: CostBase,
+  flops: number | null,
+  bytesRead: number | null,
+  bytesWritten: number | null,
+  bytes: number | null,
+  intensity: number | null,
+  timeUs: number | null,
+  bound: Bound,
+  unit: CostedOp['unit'],
+): Omit<CostedOp, 'explain'> {
   return {
-    ...base, flops: 0, bytesRead: 0, bytesWritten: 0, bytes: 0, intensity: null, timeUs: 0, bound: 'unknown', unit: 'none',
-    explain: [`${what}: launches no kernel, moves no bytes, costs no GPU time (eager PyTorch still spends ~µs of CPU dispatch)`, ...explain],
+    node: base.node, inputShapes: base.inputShapes, outputShapes: base.outputShapes, dtype: base.dtype, repeat: base.repeat,
+    flops, bytesRead, bytesWritten, bytes, intensity, timeUs, bound, unit,
   };
+}
+
+/** A view launches no kernel: zero FLOPs, zero bytes, zero time; its bound is 'unknown' because it has none. */
+function freeView(base: CostBase, explain: string[], what: string): CostedOp {
+  return withExplain(costFields(base, 0, 0, 0, 0, null, 0, 'unknown', 'none'), [
+    `${what}: launches no kernel, moves no bytes, costs no GPU time (eager PyTorch still spends ~µs of CPU dispatch)`,
+    ...explain,
+  ]);
+}
+
+/** Adds eager explain lines as a plain field, last, as every costed op has it. */
+function withExplain(fields: Omit<CostedOp, 'explain'>, explain: readonly string[]): CostedOp {
+  const cost = fields as { -readonly [K in keyof CostedOp]?: CostedOp[K] };
+  cost.explain = explain;
+  return cost as CostedOp;
 }
 
 /** The dtype the op computes in: its first floating-point tensor, else the analysis dtype. */

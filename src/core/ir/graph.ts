@@ -16,19 +16,19 @@ export class GraphBuilder {
     return { id: this.nextValueId++, shape, dtype, origin };
   }
 
-  /** Adds an op; its outputs are created here so that they point back at it. */
+  /** Adds an op; its outputs are created here so that they point back at it. `op` is taken over as the node: pass a fresh object. */
   addOp(
     op: Omit<OpNode, 'id' | 'outputs'>,
     outputs: readonly { readonly shape: readonly Dim[] | null; readonly dtype: DType | 'default' | null }[],
   ): OpNode {
     const id = this.nextOpId++;
-    const node: OpNode = {
-      ...op,
-      id,
-      outputs: outputs.map((o) => ({ id: this.nextValueId++, shape: o.shape, dtype: o.dtype, producer: id })),
-    };
-    this.ops.push(node);
-    return node;
+    // The frontends hand in a fresh literal: it becomes the node (same keys, same order, then id and outputs). A copy by
+    // spread gave nearly every op a hidden class of its own in V8, which slowed every later read of an op's fields.
+    const node = op as { -readonly [K in keyof OpNode]?: OpNode[K] };
+    node.id = id;
+    node.outputs = outputs.map((o) => ({ id: this.nextValueId++, shape: o.shape, dtype: o.dtype, producer: id }));
+    this.ops.push(node as OpNode);
+    return node as OpNode;
   }
 
   /** Binds a symbol found in the code; the first binding of a symbol wins. */

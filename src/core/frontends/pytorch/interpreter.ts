@@ -2043,20 +2043,13 @@ export class Interpreter {
     const outputs = shapes.map((shape) => ({ shape, dtype }));
     let values: TensorValue[];
     if (frame.emit) {
+      const span = this.span(node, frame);
+      const modulePath = options.modulePath ?? frame.path;
+      // Two plain literals rather than a conditional spread: ops then share two hidden classes in V8, not one each.
       const opNode = this.builder.addOp(
-        {
-          op: qualifiedOp,
-          label,
-          category,
-          inputs,
-          attrs,
-          span: this.span(node, frame),
-          scope: frame.scope,
-          modulePath: options.modulePath ?? frame.path,
-          repeat: frame.repeat,
-          ...(frame.fusedBy ? { fusedBy: frame.fusedBy } : {}),
-          notes,
-        },
+        frame.fusedBy
+          ? { op: qualifiedOp, label, category, inputs, attrs, span, scope: frame.scope, modulePath, repeat: frame.repeat, fusedBy: frame.fusedBy, notes }
+          : { op: qualifiedOp, label, category, inputs, attrs, span, scope: frame.scope, modulePath, repeat: frame.repeat, notes },
         outputs,
       );
       values = [...opNode.outputs];

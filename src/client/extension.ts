@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { registerCommands } from './commands';
 import { RooflinePanel } from './panel';
+import { RestartPolicy } from './restart';
 import { GpuStatusItem } from './statusBar';
 
 let client: LanguageClient | undefined;
@@ -23,6 +24,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     synchronize: { configurationSection: 'memwall', fileEvents: pyprojectWatcher },
     // The hover's links run only these commands.
     markdown: { isTrusted: { enabledCommands: ['memwall.showRoofline', 'memwall.explainFinding'] } },
+    // A crashed server is restarted a few times, and the user hears of it once, not on every restart.
+    errorHandler: new RestartPolicy(),
   };
   client = new LanguageClient('memwall', 'MemWall', serverOptions, clientOptions);
   await client.start();

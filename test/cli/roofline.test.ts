@@ -27,6 +27,14 @@ describe('roofline output', () => {
     assert.match(html, /<h2>a&lt;b&gt;\.py<\/h2>/);
     assert.match(html, /≈ 1\.13 ms per call on NVIDIA H100 SXM, bf16/);
   });
+  it('puts the class table and the op table under each chart: kernels slowest first, free views left out', () => {
+    const html = rooflineHtml([{ path: 'mlp.py', analysis: fixtureAnalysis() }]);
+    assert.match(html, /<tr><td>contraction<\/td><td>[^<]+<\/td><td>[^<]+<\/td><td>673 µs<\/td>/);
+    const rows = [...html.matchAll(/<tr><td>([^<]+)<\/td><td>(\d+)<\/td>/g)].map((m) => `${m[1]}:${m[2]}`);
+    // c_fc (56.1 µs ×12) before F.gelu (38.2 µs ×12); the unpriced custom op last; y.view (free) absent.
+    assert.deepEqual(rows, ['self.c_fc:10', 'F.gelu:11', 'custom_op:12']);
+    assert.match(html, /<td>38 µs<\/td><td>memory<\/td><td>×12<\/td>/);
+  });
 });
 
 describe('roofline command line', () => {

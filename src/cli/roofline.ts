@@ -52,7 +52,7 @@ export function rooflineHtml(reports: readonly FileReport[]): string {
     '<head>',
     '<meta charset="utf-8">',
     '<title>MemWall roofline</title>',
-    `<style>body { font-family: system-ui, sans-serif; margin: 2em; color: #222; } h2 { font-family: monospace; } table { border-collapse: collapse; margin: 0.5em 0 1.5em; } th, td { border-bottom: 1px solid #ddd; padding: 0.2em 0.8em; text-align: right; } th:first-child, td:first-child { text-align: left; font-family: monospace; }${CHART_CSS}</style>`,
+    `<style>body { font-family: system-ui, sans-serif; margin: 2em; color: #222; } h2 { font-family: monospace; } table { border-collapse: collapse; margin: 0.5em 0 1.5em; } th, td { border-bottom: 1px solid #ddd; padding: 0.2em 0.8em; text-align: right; white-space: nowrap; } th:first-child, td:first-child { text-align: left; font-family: monospace; }${CHART_CSS}</style>`,
     '</head>',
     '<body>',
     '<h1>MemWall roofline</h1>',

@@ -8,7 +8,6 @@
 // a reshape, flatten or einops.rearrange that cannot be a view is emitted as `torch.Tensor.contiguous` (the copy it
 // makes) with the reshaped shape. Names outside torch keep their import path (`einops.rearrange`).
 import type { OpSpec } from '../opspec';
-import { BASE_OPS } from './base';
 import { COMPOSITE_OPS } from './attention';
 import { CONTRACTION_OPS } from './contraction';
 import { CONV_OPS } from './conv';
@@ -36,8 +35,6 @@ const FAMILIES: readonly Readonly<Record<string, CatalogEntry>>[] = [
 
 function buildCatalog(): Map<string, CatalogEntry> {
   const catalog = new Map<string, CatalogEntry>();
-  // The first entries (base.ts) have no call signatures; the families' fuller entries replace them.
-  for (const [name, spec] of Object.entries(BASE_OPS)) catalog.set(name, { signature: ['input', 'other'], ...spec });
   for (const family of FAMILIES) for (const [name, entry] of Object.entries(family)) catalog.set(name, entry);
   return catalog;
 }

@@ -78,6 +78,7 @@ export function classInfo(node: SyntaxNode, file: FileContext): ClassInfo {
     fields: new Map(),
     isDataclass: decorators.some((d) => /(^|\.)dataclass\b/.test(d)),
     compiled: decorators.some((d) => /(^|\.)compile\b/.test(d)),
+    compileMode: compileModeOf(decorators),
   };
   const body = node.childForFieldName('body');
   for (const statement of body?.namedChildren ?? []) {
@@ -109,6 +110,7 @@ export function functionInfo(node: SyntaxNode, file: FileContext, owner: ClassIn
     decorators,
     tritonKernel: isTritonKernel(decorators),
     compiled: decorators.some((d) => /(^|\.)compile\b/.test(d)),
+    compileMode: compileModeOf(decorators),
   };
 }
 
@@ -151,4 +153,14 @@ function collectCalls(file: FileContext): void {
     owners.add(owner);
     file.calledFrom.set(name, owners);
   }
+}
+
+/** The `mode=` of a `@torch.compile(mode="max-autotune")` decorator, if any. */
+export function compileModeOf(decorators: readonly string[]): string | undefined {
+  for (const decorator of decorators) {
+    if (!/(^|\.)compile\b/.test(decorator)) continue;
+    const mode = /\bmode\s*=\s*["']([\w-]+)["']/.exec(decorator);
+    if (mode) return mode[1];
+  }
+  return undefined;
 }

@@ -22,6 +22,8 @@ export interface Frame {
   readonly path: string;
   readonly repeat: Dim;
   readonly fusedBy?: OpNode['fusedBy'];
+  /** The `mode=` of the torch.compile that covers this code, recorded on its ops as `attrs.compileMode`. */
+  readonly compileMode?: string;
   /** False in `__init__`: building parameters is not part of the forward pass. */
   readonly emit: boolean;
   /** `torch.autocast(dtype=...)` in force. */
@@ -1291,9 +1293,13 @@ export class Interpreter {
       case 'torch.jit.script':
       case 'torch.jit.trace': {
         if (name !== 'torch.compile') return first ?? UNKNOWN;
-        if (first?.kind === 'module') first.instance.compiled = true;
-        if (first?.kind === 'function') first.fn.compiled = true;
-        if (first?.kind === 'class') first.cls.compiled = true;
+        const modeValue = keywords.get('mode');
+        const mode = modeValue?.kind === 'str' ? modeValue.value : undefined;
+        const target = first?.kind === 'module' ? first.instance : first?.kind === 'function' ? first.fn : first?.kind === 'class' ? first.cls : undefined;
+        if (target) {
+          target.compiled = true;
+          target.compileMode = mode;
+        }
         return first ?? UNKNOWN;
       }
       case 'torch.set_float32_matmul_precision': {
@@ -1636,7 +1642,9 @@ export class Interpreter {
     }
     this.covered.add(callee.instance.cls);
     const compiled = callee.instance.compiled || callee.instance.cls.compiled;
-    const inner: Frame = compiled ? { ...frame, fusedBy: 'torch.compile' } : frame;
+    const inner: Frame = compiled && !frame.fusedBy
+      ? { ...frame, fusedBy: 'torch.compile', compileMode: callee.instance.compiled ? callee.instance.compileMode : callee.instance.cls.compileMode }
+      : frame;
     return this.callFunction(forward, positional, keywords, inner, callee, node, false);
   }
 
@@ -1644,7 +1652,7 @@ export class Interpreter {
   instantiate(cls: ClassInfo, positional: Value[], keywords: Map<string, Value>, frame: Frame, node: SyntaxNode): Value {
     if (this.isConfigClass(cls)) return this.instantiateConfig(cls, positional, keywords, node, frame);
     const isModule = this.isModuleClass(cls);
-    const instance: ModuleInstance = { cls, attrs: new Map(), compiled: cls.compiled };
+    const instance: ModuleInstance = { cls, attrs: new Map(), compiled: cls.compiled, compileMode: cls.compileMode };
     const self: Value = isModule ? { kind: 'module', instance, path: '' } : { kind: 'object', cls, attrs: instance.attrs };
     const init = this.findMethod(cls, '__init__');
     if (init) this.callFunction(init, positional, keywords, { ...frame, emit: false }, self, node, false, true);
@@ -1777,6 +1785,7 @@ export class Interpreter {
       path: self && (self.kind === 'module') ? self.path : caller.path,
       repeat: caller.repeat,
       fusedBy: caller.fusedBy ?? (fn.compiled ? 'torch.compile' : undefined),
+      compileMode: caller.fusedBy ? caller.compileMode : fn.compiled ? fn.compileMode : undefined,
       emit: caller.emit && !constructing,
       autocast: caller.autocast,
       callSite: caller.callSite ?? (inOtherFile && caller.file === this.main ? this.span(node, caller) : undefined),
@@ -2048,7 +2057,7 @@ export class Interpreter {
       // Two plain literals rather than a conditional spread: ops then share two hidden classes in V8, not one each.
       const opNode = this.builder.addOp(
         frame.fusedBy
-          ? { op: qualifiedOp, label, category, inputs, attrs, span, scope: frame.scope, modulePath, repeat: frame.repeat, fusedBy: frame.fusedBy, notes }
+          ? { op: qualifiedOp, label, category, inputs, attrs: frame.compileMode ? { ...attrs, compileMode: frame.compileMode } : attrs, span, scope: frame.scope, modulePath, repeat: frame.repeat, fusedBy: frame.fusedBy, notes }
           : { op: qualifiedOp, label, category, inputs, attrs, span, scope: frame.scope, modulePath, repeat: frame.repeat, notes },
         outputs,
       );

@@ -16,6 +16,8 @@ export interface ClassInfo {
   readonly fields: Map<string, SyntaxNode | null>;
   readonly isDataclass: boolean;
   compiled: boolean;
+  /** `torch.compile(mode=...)`: `max-autotune` decides whether GEMM epilogues fuse; undefined for the default mode. */
+  compileMode?: string;
 }
 
 export interface FunctionInfo {
@@ -28,12 +30,16 @@ export interface FunctionInfo {
   readonly decorators: readonly string[];
   readonly tritonKernel: boolean;
   compiled: boolean;
+  /** `torch.compile(mode=...)`: `max-autotune` decides whether GEMM epilogues fuse; undefined for the default mode. */
+  compileMode?: string;
 }
 
 export interface ModuleInstance {
   readonly cls: ClassInfo;
   readonly attrs: Map<string, Value>;
   compiled: boolean;
+  /** `torch.compile(mode=...)`: `max-autotune` decides whether GEMM epilogues fuse; undefined for the default mode. */
+  compileMode?: string;
 }
 
 export interface LayerInstance {

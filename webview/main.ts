@@ -1,7 +1,7 @@
 // The roofline panel's browser code: draws the server's chart data, posts reveal / what-if / export messages back.
 import { renderRoofline } from '../src/core/chart/render.js';
 import { CHART_CSS } from '../src/core/chart/style.js';
-import { BOUND_SHORT, formatAssumption, formatBytes, formatFlops, formatIntensity, formatPercent, formatTime } from '../src/core/chart/format.js';
+import { BOUND_SHORT, formatAssumption, formatBytes, formatFlops, formatIntensity, formatPercent, formatTime } from '../src/core/format.js';
 import type { ChartData } from '../src/core/chart/types.js';
 import { DTYPE_CHOICES, isHostToWebview, type HostToWebview, type RooflineResult, type WebviewToHost, type WhatIf } from '../src/protocol.js';
 import { button, dropdown, registerControls, textField } from './controls.js';

@@ -1,7 +1,7 @@
-// Human units for the reports: the shared spelling from core/chart/format (hovers, chart, panel), plus table shares.
-import { formatFlops as formatFlopsShared } from '../core/chart/format';
+// Human units for the reports: the shared spelling from core/format (hovers, chart, panel), plus table shares.
+import { formatFlops as formatFlopsShared } from '../core/format';
 
-export { formatBandwidth, formatBytes, formatIntensity, formatPercent, formatRate, formatTime } from '../core/chart/format';
+export { formatBandwidth, formatBytes, formatIntensity, formatPercent, formatRate, formatTime } from '../core/format';
 
 /** FLOPs in the shared spelling, with an exact zero written `0` (a copy does no arithmetic; `0.00 FLOP` reads as rounding). */
 export function formatFlops(flops: number | null): string {

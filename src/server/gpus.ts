@@ -1,7 +1,7 @@
 // The GPU choices (built-in table and the user's custom GPUs) for the Select GPU quick pick and the panel.
 import { listHardware, type CustomGpu } from '../core/cost/hardware';
 import type { Hardware } from '../core/ir/types';
-import { formatBandwidth, formatRate } from '../core/chart/format';
+import { formatBandwidth, formatRate } from '../core/format';
 import type { GpuChoice } from '../protocol';
 
 function describe(hardware: Hardware): GpuChoice {

@@ -6,7 +6,7 @@ import { dimSymbols } from '../core/ir/dims';
 import type { Analysis, CostedOp, DType } from '../core/ir/types';
 import {
   formatAssumption, formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatTensor, formatTime,
-} from '../core/chart/format';
+} from '../core/format';
 import { spanContains, spanToRange } from './convert';
 import { scopeFigures, scopeMarkdown } from './scopes';
 

@@ -2,7 +2,7 @@
 import { InlayHintKind, type InlayHint, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis, CostedOp } from '../core/ir/types';
-import { BOUND_SHORT, formatIntensity, formatTime } from '../core/chart/format';
+import { BOUND_SHORT, formatIntensity, formatTime } from '../core/format';
 import { endOfLine } from './convert';
 import type { InlayHintMode } from './settings';
 

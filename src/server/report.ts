@@ -2,7 +2,7 @@
 import type { Analysis, CostedOp } from '../core/ir/types';
 import {
   BOUND_SHORT, formatAssumption, formatBytes, formatFlops, formatIntensity, formatPercent, formatTime,
-} from '../core/chart/format';
+} from '../core/format';
 
 /** Where a rule's page is (a file: URI inside the extension); without one the code is printed without a link. */
 export type RuleLink = (code: string) => string | undefined;

@@ -1,6 +1,6 @@
 // Per-scope figures (a forward, a function): time, memory-bound share and what its fusion findings would save.
 import type { Analysis, Finding, ScopeInfo, ScopeSummary } from '../core/ir/types';
-import { formatBytes, formatFlops, formatPercent, formatTime } from '../core/chart/format';
+import { formatBytes, formatFlops, formatPercent, formatTime } from '../core/format';
 
 export interface ScopeFigures {
   readonly info: ScopeInfo;

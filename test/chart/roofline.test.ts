@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { resolveHardware } from '../../src/core/cost/hardware';
 import { roofsFor } from '../../src/core/chart/data';
-import { formatBytes, formatIntensity, formatTick, formatTime } from '../../src/core/chart/format';
+import { formatBytes, formatIntensity, formatTick, formatTime } from '../../src/core/format';
 import { MARGIN, renderRoofline } from '../../src/core/chart/render';
 import type { ChartData, ChartPoint } from '../../src/core/chart/types';
 

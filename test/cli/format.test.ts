@@ -9,7 +9,7 @@ import { fixtureAnalysis, GELU_BYTES, LINEAR_FLOPS } from './fixture-analysis';
 const reports = () => [{ path: 'examples/mlp.py', analysis: fixtureAnalysis() }];
 
 describe('units', () => {
-  // The spelling itself belongs to core/chart/format and is tested there; the CLI adds exact zeros and shares.
+  // The spelling itself belongs to core/format and is tested there; the CLI adds exact zeros and shares.
   it('writes an exact zero FLOP count as 0 and an unknown one as unknown', () => {
     assert.equal(formatFlops(0), '0');
     assert.equal(formatFlops(null), 'unknown');

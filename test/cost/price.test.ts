@@ -106,7 +106,7 @@ describe('priceGraph: the roofline time of one op', () => {
     assert.equal(cost.flops, 1024);
     assert.ok(close(cost.timeUs, (3 * 1024 * 4) / (0.88 * 3.35e12) * 1e6 + 4));
     assert.equal(cost.bound, 'overhead');
-    assert.ok(cost.explain.some((line) => line.includes('fits in the 50 MiB L2')), 'small tensors get the L2 note');
+    assert.ok(cost.explain.some((line) => line.includes('fits in the 50.0 MiB L2')), 'small tensors get the L2 note');
   });
 
   it('prices a broadcast add reading the small operand once', () => {
@@ -187,7 +187,7 @@ describe('priceGraph: the roofline time of one op', () => {
   });
 
   it('prices a Triton matmul kernel on tensor cores with its compulsory bytes, and names the re-reads as the DRAM upper bound', () => {
-    // 4096³ bf16: 2·4096³ FLOPs; 200 MB compulsory traffic; the kernel requests 10 GB with its re-reads across programs.
+    // 4096³ bf16: 2·4096³ FLOPs; 200 MB compulsory traffic; the kernel requests 10.0 GB with its re-reads across programs.
     const spec = (requested: number, read: number): OpSpecForTest => ({
       op: 'triton:matmul_kernel', category: 'triton_kernel',
       inputs: [{ shape: [4096, 4096] }, { shape: [4096, 4096] }], outputs: [{ shape: [4096, 4096] }],
@@ -199,7 +199,7 @@ describe('priceGraph: the roofline time of one op', () => {
     assert.ok(close(priced.timeUs, Math.max(2 * 4096 ** 3 / (0.71 * 989.4e12), bytes / (0.88 * 3.35e12)) * 1e6 + 4));
     assert.equal(priced.bound, 'compute');
     const upper = ((10e9 / (0.88 * 3.35e12)) * 1e3).toFixed(2); // ms
-    assert.ok(priced.explain.some((line) => line.includes('requests 10 GB') && line.includes(upper)), priced.explain.join('\n'));
+    assert.ok(priced.explain.some((line) => line.includes('requests 10.0 GB') && line.includes(upper)), priced.explain.join('\n'));
     const missing = priceOne({ ...spec(1, 1), attrs: { flops: num(1) } });
     assert.equal(missing.timeUs, null);
   });
@@ -244,8 +244,8 @@ describe('L2 notes', () => {
     const big = addOp(builder, { op: 'torch.exp', category: 'pointwise', inputs: [{ shape: [8192, 8192] }], outputs: [{ shape: [8192, 8192] }] });
     builder.addOp({ ...big, op: 'torch.nn.functional.gelu', label: 'F.gelu', inputs: [big.outputs[0]!] }, [{ shape: big.outputs[0]!.shape, dtype: 'default' }]);
     const costs = priceGraph(builder.build({ bindings: [], ignores: new Map() }), H100, 'bf16', NO_BINDINGS);
-    assert.ok(costs[1]!.explain.some((line) => line.startsWith('2.1 MB of its input was just written by exp and fits in the 50 MiB L2')), costs[1]!.explain.join('\n'));
-    assert.ok(costs[0]!.explain.some((line) => line.startsWith('the working set (4.19 MB) fits in the 50 MiB L2')), costs[0]!.explain.join('\n'));
+    assert.ok(costs[1]!.explain.some((line) => line.startsWith('2.10 MB of its input was just written by exp and fits in the 50.0 MiB L2')), costs[1]!.explain.join('\n'));
+    assert.ok(costs[0]!.explain.some((line) => line.startsWith('the working set (4.19 MB) fits in the 50.0 MiB L2')), costs[0]!.explain.join('\n'));
     assert.ok(!costs[3]!.explain.some((line) => line.includes('L2')), '128 MB tensors get no L2 note');
   });
 });
@@ -256,6 +256,6 @@ describe('hover lines', () => {
     // 2^30 fp32 elements = 4.29 GB in and out: at 88% of 3.35 TB/s the op streams 2.95 TB/s = 88% of peak bandwidth.
     assert.ok(cost.explain.some((line) => line.includes('2.95 TB/s') && line.includes('88% of peak bandwidth')), cost.explain.join('\n'));
     const huge = priceGraph(graphOf([{ op: 'torch.exp', category: 'pointwise', inputs: [{ shape: [1 << 30, 64] }], outputs: [{ shape: [1 << 30, 64] }] }]), A100, 'bf16', NO_BINDINGS)[0]!;
-    assert.ok(huge.explain.some((line) => line.includes('larger than the 80 GB of NVIDIA A100 SXM 80GB')), huge.explain.join('\n'));
+    assert.ok(huge.explain.some((line) => line.includes('larger than the 80.0 GB of NVIDIA A100 SXM 80GB')), huge.explain.join('\n'));
   });
 });

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { analyze } from '../../src/core/analyze';
 import { chartDataFromAnalysis } from '../../src/core/chart/data';
 import { listHardware } from '../../src/core/cost/hardware';
-import { formatBandwidth, formatRate } from '../../src/core/chart/format';
+import { formatBandwidth, formatRate } from '../../src/core/format';
 import type { RooflineResult } from '../../src/protocol';
 import { testParser } from '../helpers/parser';
 

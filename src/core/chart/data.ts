@@ -2,7 +2,7 @@
 import type { Analysis, CostedOp, DType, Hardware } from '../ir/types';
 import { choosePeak } from '../cost/price';
 import type { ChartData, ChartFusion, ChartPoint, ChartRoof, UnplottedOp } from './types';
-import { formatAssumption, formatBandwidth, formatRate, formatTensor } from './format';
+import { formatAssumption, formatBandwidth, formatRate, formatTensor } from '../format';
 import { dimSymbols } from '../ir/dims';
 
 /**

@@ -2,7 +2,7 @@
 import { scaleLog, type ScaleLogarithmic } from 'd3-scale';
 import type { ChartData, ChartPoint, Ridge } from './types';
 import { ridgesOf } from './ridges';
-import { formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatTick, formatTime } from './format';
+import { formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatTick, formatTime } from '../format';
 import { CHART_CSS } from './style';
 
 export interface RenderOptions {

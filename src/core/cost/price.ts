@@ -4,7 +4,7 @@ import { lookupOp } from '../ir/catalog';
 import { compulsoryBytes } from '../ir/catalog/helpers';
 import type { ByteCount, CostContext, OpSpec } from '../ir/opspec';
 import { DTYPE_BYTES, type AttrValue, type Bound, type CostedOp, type DType, type Hardware, type OpGraph, type OpNode, type SourcedNumber, type TensorValue } from '../ir/types';
-import { formatBandwidth, formatBinaryBytes, formatBytes, formatFlopRate, formatFlops, formatPercent, formatTimeUs } from './format';
+import { formatBandwidth, formatBinaryBytes, formatBytes, formatRate as formatFlopRate, formatFlops, formatPercent, formatTime as formatTimeUs } from '../format';
 
 type Unit = 'tensor' | 'vector';
 

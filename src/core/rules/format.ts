@@ -1,19 +1,10 @@
 // Wording helpers shared by rule messages: bytes, microseconds, shares and repeats, in one style.
 import type { OpNode } from '../ir/types';
+import { formatBytes, formatTime as formatMicroseconds } from '../format';
 import type { GraphIndex, Saving } from './graph-index';
 
-/** Decimal units, as GPU datasheets count bandwidth: 100.7 MB, 1.2 GB. */
-export function formatBytes(bytes: number): string {
-  const units: readonly [number, string][] = [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
-  for (const [size, unit] of units) if (bytes >= size) return `${(bytes / size).toFixed(1)} ${unit}`;
-  return `${Math.round(bytes)} B`;
-}
-
-export function formatMicroseconds(us: number): string {
-  if (us >= 1000) return `${(us / 1000).toFixed(2)} ms`;
-  if (us >= 10) return `${Math.round(us)} µs`;
-  return `${us.toFixed(1)} µs`;
-}
+/** Bytes and times in the one spelling of units that hovers, reports and the chart share. */
+export { formatBytes, formatMicroseconds };
 
 export function formatShare(share: number): string {
   const percent = share * 100;

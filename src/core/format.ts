@@ -1,4 +1,4 @@
-// Number formatting shared by hovers, the chart, the panel and reports: one spelling of every unit everywhere.
+// Number formatting shared by hovers, the chart, the panel, reports, rule messages and the cost model's explanations: one spelling of every unit everywhere.
 
 const SI_PREFIXES: readonly [number, string][] = [
   [1e15, 'P'],
@@ -83,4 +83,11 @@ export const BOUND_SHORT: Readonly<Record<string, string>> = {
 /** A numeric shape with its dtype: `[8, 1024, 3072] bf16`; `[?]` when unknown. */
 export function formatTensor(shape: readonly number[] | null, dtype: string | null): string {
   return `${shape ? `[${shape.join(', ')}]` : '[?]'}${dtype ? ` ${dtype}` : ''}`;
+}
+
+/** Binary units, as vendors quote cache sizes (NVIDIA's "50 MB L2" is 50 MiB): `50 MiB`. */
+export function formatBinaryBytes(bytes: number): string {
+  const units: readonly [number, string][] = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']];
+  for (const [scale, unit] of units) if (bytes >= scale) return `${significant(bytes / scale)} ${unit}`;
+  return `${bytes} B`;
 }

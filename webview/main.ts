@@ -208,7 +208,8 @@ function renderTable(host: HTMLElement, chart: ChartData, current: ReadonlySet<n
   const rows: Row[] = [
     ...chart.points.map((p) => ({
       id: p.id, line: p.line, label: p.label, scope: p.scope, repeat: p.repeat, time: p.timeUs, bytes: p.bytes,
-      flops: p.flops, intensity: p.intensity, share: p.share, bound: p.bound, fallback: p.fusedBy === 'fallback',
+      // An op on a fallback path does not run when the fused path does: it has no share of the time.
+      flops: p.flops, intensity: p.intensity, share: p.fusedBy === 'fallback' ? null : p.share, bound: p.bound, fallback: p.fusedBy === 'fallback',
     })),
     // Views move no bytes and do no arithmetic: the notes count them instead of filling the table.
     ...chart.unplotted.filter((u) => !isFreeView(u)).map((u) => ({
@@ -218,6 +219,8 @@ function renderTable(host: HTMLElement, chart: ChartData, current: ReadonlySet<n
   ].filter((row) => !state.scope || row.scope === state.scope);
   const { key, descending } = state.sort;
   rows.sort((a, b) => {
+    // Whatever the column, the ops that run come first and the fallback path's ops after them.
+    if (a.fallback !== b.fallback) return a.fallback ? 1 : -1;
     const left = sortValue(a, key);
     const right = sortValue(b, key);
     const order = left < right ? -1 : left > right ? 1 : a.line - b.line;

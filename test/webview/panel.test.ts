@@ -158,6 +158,10 @@ describe('roofline panel in Chromium', () => {
     const views = h100.chart!.unplotted.filter((u) => u.category === 'view' && !u.bytes).length;
     assert.equal(await page.locator('tbody tr').count(), h100.chart!.points.length + h100.chart!.unplotted.length - views);
     assert.match((await page.locator('.notes').textContent()) ?? '', new RegExp(`${views} views`));
+    // The fallback path's ops (gpt_block's manual attention) come last, whatever the sort, and have no share of time.
+    const fallbackFlags = await page.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.classList.contains('fallback')));
+    assert.ok(fallbackFlags.includes(true), 'the recorded data has fallback ops');
+    assert.deepEqual(fallbackFlags, [...fallbackFlags].sort((a, b) => Number(a) - Number(b)));
 
     // A click on a point asks the host to reveal its line. Ops with equal figures overlap (ln_1 and ln_2), so the
     // expected line is that of whichever point is on top under the mouse.

@@ -202,8 +202,13 @@ const CHECKS: UiCheck[] = [
     name: 'the code lens above MLP.forward gives its time on the GPU and its memory-bound share',
     screenshot: '04b-code-lens.png',
     async run(page) {
-      const lenses = (await page.locator(`${EDITOR} .codelens-decoration`).allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
-      const forward = lenses.find((text) => /≈ .*(µs|ms) on NVIDIA H100 SXM/.test(text));
+      // Lens decorations appear before their text is filled in (the editor resolves them after the analysis): poll.
+      let lenses: string[] = [];
+      let forward: string | undefined;
+      for (const started = Date.now(); !forward && Date.now() - started < 15_000; await page.waitForTimeout(250)) {
+        lenses = (await page.locator(`${EDITOR} .codelens-decoration`).allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
+        forward = lenses.find((text) => /≈ .*(µs|ms) on NVIDIA H100 SXM/.test(text));
+      }
       assert(forward, `code lenses on screen: ${lenses.join(' | ') || 'none'}`);
       assert(/memory-bound/.test(forward), `lens "${forward}"`);
       return `"${forward}"`;

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { analyze, extract, price } from '../src/core/analyze';
+import { IncrementalParser } from '../src/core/parse/incremental';
 import { testParser } from '../test/helpers/parser';
 
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures', 'models');
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
     );
   }
 
+  keystrokes(parser, generateFile(2000), 20);
+
   const gpt = path.join(FIXTURES, 'gpt_full.py');
   const gptText = readFileSync(gpt, 'utf8');
   for (let i = 0; i < 3; i++) analyze(gptText, { parser });
@@ -102,6 +105,42 @@ async function main(): Promise<void> {
   }
   const staticMs = median(staticTimes);
   console.log(`gpt_full.py: static analysis median ${staticMs.toFixed(1)} ms; PyTorch trace with FLOP counting ${traceMs.toFixed(0)} ms (one run, includes import torch): ${(traceMs / staticMs).toFixed(0)}× faster`);
+}
+
+/**
+ * What the server does per keystroke: one character typed on a line, then the analysis of the new version with the
+ * document's tree re-parsed incrementally, against the same version analysed from scratch, alternating, CPU medians.
+ */
+function keystrokes(parser: Awaited<ReturnType<typeof testParser>>, original: string, count: number): void {
+  const incremental = new IncrementalParser(parser);
+  let text = original;
+  price(extract(text, { parser, incremental }), text, {});
+  const lines = text.split('\n').length;
+  const timed = { incremental: [] as number[], scratch: [] as number[], parse: [] as number[] };
+  for (let key = 0; key < count; key++) {
+    // A character at the end of a pseudo-random line (an identifier grows, a comment gets longer...).
+    const line = (key * 7919) % lines;
+    let at = -1;
+    for (let row = 0; row <= line; row++) at = text.indexOf('\n', at + 1);
+    text = text.slice(0, at) + ' ' + text.slice(at);
+    const order = key % 2 ? ['scratch', 'incremental'] as const : ['incremental', 'scratch'] as const;
+    for (const side of order) {
+      if (side === 'incremental') {
+        timed.incremental.push(cpuMs(() => price(extract(text, { parser, incremental }), text, {})));
+      } else {
+        timed.scratch.push(cpuMs(() => analyze(text, { parser })));
+      }
+    }
+    // The re-parse alone, on the next keystroke's text (the kept tree must move on with the text).
+    const next = `${text} `;
+    timed.parse.push(cpuMs(() => incremental.parse(next)));
+    text = next;
+  }
+  incremental.dispose();
+  console.log(
+    `${String(lines).padStart(6)} lines, one keystroke: CPU median ${median(timed.incremental).toFixed(1)} ms with the tree re-parsed incrementally ` +
+      `(re-parse alone ${median(timed.parse).toFixed(1)} ms) vs ${median(timed.scratch).toFixed(1)} ms from scratch, ${count} keystrokes alternating`,
+  );
 }
 
 if (require.main === module) void main();

@@ -1,4 +1,5 @@
 // The one entry point: text in, Analysis out. Serves the server, the CLI and the tests alike.
+import type { IncrementalParser } from './parse/incremental';
 import type { PythonParser } from './parse/parser';
 import { GraphBuilder } from './ir/graph';
 import type { Analysis, AnalysisNote, DType, Hardware, OpGraph, Severity } from './ir/types';
@@ -75,13 +76,21 @@ function partialNote(text: string, cut: number, maxChars: number): AnalysisNote 
   };
 }
 
+export interface ExtractOptions extends Pick<AnalyzeOptions, 'parser' | 'modules' | 'maxChars'> {
+  /**
+   * Where the caller keeps the previous version's tree (the server, one per open document): the text is then
+   * re-parsed incrementally, and the tree is left to the caller rather than deleted.
+   */
+  readonly incremental?: IncrementalParser;
+}
+
 /** Parses the text and runs the frontends: the part of the analysis that does not depend on GPU, dtype or sizes. */
-export function extract(text: string, options: Pick<AnalyzeOptions, 'parser' | 'modules' | 'maxChars'>): OpGraph {
+export function extract(text: string, options: ExtractOptions): OpGraph {
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   const cut = analysedLength(text, maxChars);
   // Offsets in the analysed prefix are offsets in the whole text, so spans need no shifting.
   const analysed = cut < text.length ? text.slice(0, cut) : text;
-  const tree = options.parser.parse(analysed);
+  const tree = options.incremental ? options.incremental.parse(analysed) : options.parser.parse(analysed);
   try {
     const builder = new GraphBuilder();
     if (cut < text.length) builder.notes.push(partialNote(text, cut, maxChars));
@@ -95,7 +104,7 @@ export function extract(text: string, options: Pick<AnalyzeOptions, 'parser' | '
     extractTriton(tree, analysed, builder);
     return builder.build(readMagicComments(analysed));
   } finally {
-    tree.delete();
+    if (!options.incremental) tree.delete();
   }
 }
 

@@ -8,6 +8,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_DTYPE, DEFAULT_GPU, extract, price, type AnalyzeOptions, type ExternalConfig } from '../core/analyze';
+import { IncrementalParser } from '../core/parse/incremental';
 import { createPythonParser, type PythonParser } from '../core/parse/parser';
 import { chartDataFromAnalysis } from '../core/chart/data';
 import type { DType, OpGraph } from '../core/ir/types';
@@ -25,7 +26,7 @@ import { gpuChoices } from './gpus';
 import { hoverAt } from './hover';
 import { inlayHints } from './inlayHints';
 import { diagnosticsByCell, joinCells, offsetInNotebook, rangeInCell, type JoinedNotebook } from './notebook';
-import { failedSection, reportSection } from './report';
+import { failedSection, reportSection } from '../core/report/markdown';
 import { RULE_PAGES_FOLDER } from './rulePages';
 import { DEFAULT_SETTINGS, readSettings, type MemwallSettings } from './settings';
 import { AnalysisStore, type DocumentAnalysis } from './store';
@@ -49,6 +50,18 @@ function loadParser(): Promise<PythonParser> {
     grammar: readFileSync(path.join(__dirname, 'tree-sitter-python.wasm')),
   });
   return parserLoad;
+}
+
+/** Each open document's last tree, so that a keystroke re-parses only what changed; freed when the document closes. */
+const documentTrees = new Map<string, IncrementalParser>();
+function incrementalParser(uri: string, parser: PythonParser): IncrementalParser {
+  let incremental = documentTrees.get(uri);
+  if (!incremental) documentTrees.set(uri, (incremental = new IncrementalParser(parser)));
+  return incremental;
+}
+function forgetTree(uri: string): void {
+  documentTrees.get(uri)?.dispose();
+  documentTrees.delete(uri);
 }
 
 let canReadConfiguration = false;
@@ -92,10 +105,11 @@ function projectFor(uri: string): ProjectConfig {
 }
 
 /** Workspace modules the file imports, so `from model import Block` is followed; only for files on disk. */
-function importedModules(uri: string, text: string, parser: PythonParser, project: ProjectConfig): Map<string, string> {
+function importedModules(uri: string, text: string, incremental: IncrementalParser, parser: PythonParser, project: ProjectConfig): Map<string, string> {
   if (!uri.startsWith('file:')) return new Map();
   try {
-    return readImportedModules(fileURLToPath(uri), text, { parser, roots: [...(project.root ? [project.root] : []), ...workspaceRoots] });
+    const tree = incremental.parse(text);
+    return readImportedModules(fileURLToPath(uri), text, { parser, tree, roots: [...(project.root ? [project.root] : []), ...workspaceRoots] });
   } catch {
     return new Map();
   }
@@ -150,7 +164,9 @@ async function analyseDocument(document: TextDocument): Promise<DocumentAnalysis
     const [settings, parser] = await Promise.all([settingsFor(document.uri), loadParser()]);
     const project = projectFor(document.uri);
     try {
-      graph = extract(base.text, { parser, modules: importedModules(document.uri, base.text, parser, project), maxChars: settings.maxFileSize });
+      const incremental = incrementalParser(document.uri, parser);
+      const modules = importedModules(document.uri, base.text, incremental, parser, project);
+      graph = extract(base.text, { parser, incremental, modules, maxChars: settings.maxFileSize });
     } catch (error) {
       return done({ error: `MemWall could not read this file: ${errorMessage(error)}` });
     }
@@ -243,6 +259,7 @@ documents.onDidChangeContent((event) => {
 });
 documents.onDidClose((event) => {
   store.forget(event.document.uri);
+  forgetTree(event.document.uri);
   settingsByUri.delete(event.document.uri);
   detach(connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] }));
 });
@@ -281,6 +298,7 @@ notebooks.onDidOpen((notebook) => store.schedule(rejoin(notebook).document, (res
 notebooks.onDidChange((event) => store.schedule(rejoin(event.notebookDocument).document, (result) => detach(publishNotebook(result))));
 notebooks.onDidClose((notebook) => {
   store.forget(notebook.uri);
+  forgetTree(notebook.uri);
   joinedNotebooks.delete(notebook.uri);
   for (const uri of publishedCells.get(notebook.uri) ?? []) detach(connection.sendDiagnostics({ uri, diagnostics: [] }));
   publishedCells.delete(notebook.uri);

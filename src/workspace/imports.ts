@@ -1,7 +1,7 @@
 // Resolves a file's `import` statements to workspace files and reads their text, for analyze()'s options.modules.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { PythonParser, SyntaxNode } from '../core/parse/parser';
+import type { PythonParser, SyntaxNode, Tree } from '../core/parse/parser';
 
 /** One import as written: its dotted module (leading dots kept for relative imports) and the names it takes. */
 export interface ImportedModule {
@@ -13,6 +13,8 @@ export interface ImportedModule {
 
 export interface ResolveOptions {
   readonly parser: PythonParser;
+  /** The analysed file's tree, when the caller has parsed it already (the server keeps one per document). */
+  readonly tree?: Tree;
   /** Folders that absolute imports are looked up from, besides the file's own folder (the pyproject.toml folder). */
   readonly roots?: readonly string[];
   /** How many import hops to follow from the analysed file; the frontends use what the file and its layers import. */
@@ -27,28 +29,33 @@ export interface ResolveOptions {
 export function listImports(text: string, parser: PythonParser): ImportedModule[] {
   const tree = parser.parse(text);
   try {
-    const imports: ImportedModule[] = [];
-    for (const statement of tree.rootNode.descendantsOfType(['import_statement', 'import_from_statement'])) {
-      if (!statement) continue;
-      if (statement.type === 'import_statement') {
-        for (const name of statement.childrenForFieldName('name')) {
-          const dotted = dottedName(name);
-          if (dotted) imports.push({ module: dotted, names: [] });
-        }
-      } else {
-        const moduleNode = statement.childForFieldName('module_name');
-        if (!moduleNode) continue;
-        const names = statement
-          .childrenForFieldName('name')
-          .map((name) => dottedName(name))
-          .filter((name): name is string => !!name);
-        imports.push({ module: moduleNode.text.replace(/\s+/g, ''), names });
-      }
-    }
-    return imports;
+    return importsIn(tree);
   } finally {
     tree.delete();
   }
+}
+
+/** The imports of a parsed text. */
+export function importsIn(tree: Tree): ImportedModule[] {
+  const imports: ImportedModule[] = [];
+  for (const statement of tree.rootNode.descendantsOfType(['import_statement', 'import_from_statement'])) {
+    if (!statement) continue;
+    if (statement.type === 'import_statement') {
+      for (const name of statement.childrenForFieldName('name')) {
+        const dotted = dottedName(name);
+        if (dotted) imports.push({ module: dotted, names: [] });
+      }
+    } else {
+      const moduleNode = statement.childForFieldName('module_name');
+      if (!moduleNode) continue;
+      const names = statement
+        .childrenForFieldName('name')
+        .map((name) => dottedName(name))
+        .filter((name): name is string => !!name);
+      imports.push({ module: moduleNode.text.replace(/\s+/g, ''), names });
+    }
+  }
+  return imports;
 }
 
 /** `a.b` from `a.b` or from `a.b as c`. */
@@ -132,7 +139,8 @@ export function readImportedModules(file: string, text: string, options: Resolve
   for (let hop = 0; hop < (options.depth ?? 2) && frontier.length; hop++) {
     const next: typeof frontier = [];
     for (const current of frontier) {
-      for (const imported of listImports(current.text, options.parser)) {
+      const imports = hop === 0 && options.tree ? importsIn(options.tree) : listImports(current.text, options.parser);
+      for (const imported of imports) {
         for (const candidate of locate(imported, current.file, roots)) {
           if (readFiles.size > maxFiles) return modules;
           let moduleText: string;

@@ -4,8 +4,11 @@ import { Language, Parser, type Tree } from 'web-tree-sitter';
 export type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 
 export interface PythonParser {
-  /** Parses text into a tree; the caller must `delete()` the tree when done, or its wasm memory leaks. */
-  parse(text: string): Tree;
+  /**
+   * Parses text into a tree; the caller must `delete()` the tree when done, or its wasm memory leaks. With `oldTree`
+   * (the previous version's tree, already `edit()`ed to the change), tree-sitter re-parses only what changed.
+   */
+  parse(text: string, oldTree?: Tree): Tree;
 }
 
 export interface ParserWasm {
@@ -24,8 +27,8 @@ export async function createPythonParser(wasm: ParserWasm): Promise<PythonParser
   const parser = new Parser();
   parser.setLanguage(language);
   return {
-    parse(text: string): Tree {
-      const tree = parser.parse(text);
+    parse(text: string, oldTree?: Tree): Tree {
+      const tree = parser.parse(text, oldTree);
       if (!tree) throw new Error('tree-sitter returned no tree');
       return tree;
     },

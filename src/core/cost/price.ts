@@ -147,14 +147,75 @@ export const ATTENTION_EFFICIENCY_FACTOR = 0.6;
 
 const FLOATING: ReadonlySet<DType> = new Set<DType>(['fp64', 'fp32', 'tf32', 'bf16', 'fp16', 'fp8']);
 
+/**
+ * What pricing the ops of one graph shares: each tensor's evaluated shape (a value is read by the op that wrote it
+ * and by every op that reads it, so its dims are evaluated once), the chosen peaks, and the Triton bindings.
+ */
+export interface PricingCache {
+  readonly shapes: Map<readonly Dim[], readonly number[] | null>;
+  readonly peaks: Map<string, PeakChoice | null>;
+  tritonBindings?: Bindings;
+}
+
+export function pricingCache(): PricingCache {
+  return { shapes: new Map(), peaks: new Map() };
+}
+
 /** Prices every op of the graph; ops that cannot be priced get null figures and bound 'unknown', never zeros. */
 export function priceGraph(graph: OpGraph, hardware: Hardware, dtype: DType, bindings: Bindings): CostedOp[] {
-  return graph.ops.map((node, index) => priceOp(node, hardware, dtype, bindings, graph.tf32Enabled, index > 0 ? graph.ops[index - 1] : undefined));
+  const cache = pricingCache();
+  const costs: CostedOp[] = [];
+  let previous: OpNode | undefined;
+  for (const node of graph.ops) {
+    costs.push(priceOp(node, hardware, dtype, bindings, graph.tf32Enabled, previous, cache));
+    previous = node;
+  }
+  return costs;
+}
+
+/** A tensor's shape evaluated with the bindings, or null; the same array for every op that reads the tensor. */
+function numericShape(shape: readonly Dim[] | null, bindings: Bindings, cache: PricingCache): readonly number[] | null {
+  if (shape === null) return null;
+  let value = cache.shapes.get(shape);
+  if (value === undefined) {
+    value = evalShape(shape, bindings) ?? null;
+    cache.shapes.set(shape, value);
+  }
+  return value;
+}
+
+function numericShapes(tensors: readonly TensorValue[], bindings: Bindings, cache: PricingCache): (readonly number[] | null)[] {
+  const out: (readonly number[] | null)[] = [];
+  for (const t of tensors) out.push(numericShape(t.shape, bindings, cache));
+  return out;
+}
+
+function elementSizes(tensors: readonly TensorValue[], analysisDtype: DType): number[] {
+  const out: number[] = [];
+  for (const t of tensors) out.push(DTYPE_BYTES[t.dtype === null || t.dtype === 'default' ? analysisDtype : t.dtype]);
+  return out;
+}
+
+function hasUnknownDtype(node: OpNode): boolean {
+  for (const t of node.inputs) if (t.dtype === null) return true;
+  for (const t of node.outputs) if (t.dtype === null) return true;
+  return false;
+}
+
+function cachedPeak(cache: PricingCache, hardware: Hardware, unit: Unit, dtype: DType, tf32Enabled: boolean): PeakChoice | null {
+  const key = `${unit} ${dtype} ${tf32Enabled}`;
+  let peak = cache.peaks.get(key);
+  if (peak === undefined) {
+    peak = choosePeak(hardware, unit, dtype, tf32Enabled);
+    cache.peaks.set(key, peak);
+  }
+  return peak;
 }
 
 /**
  * One op's price. Exported for the what-if panel and the tests. `previous` is the op that ran just before it: an
  * input it wrote that fits in L2 is probably still there, which the hover says (the DRAM time is then an upper bound).
+ * `cache` is shared by the ops of one graph priced with one hardware, dtype and bindings.
  */
 export function priceOp(
   node: OpNode,
@@ -163,28 +224,26 @@ export function priceOp(
   bindings: Bindings,
   tf32Enabled = false,
   previous?: OpNode,
+  cache: PricingCache = pricingCache(),
 ): CostedOp {
-  const explain: string[] = [];
-  const inputShapes = node.inputs.map((t) => evalShape(t.shape, bindings) ?? null);
-  const outputShapes = node.outputs.map((t) => evalShape(t.shape, bindings) ?? null);
-  const resolve = (t: TensorValue): DType => (t.dtype === null || t.dtype === 'default' ? analysisDtype : t.dtype);
+  // Notes on what was assumed; most ops have none, so the array is made only when one is.
+  let notes: string[] | undefined;
+  const inputShapes = numericShapes(node.inputs, bindings, cache);
+  const outputShapes = numericShapes(node.outputs, bindings, cache);
   const opDtype = opComputeDtype(node, analysisDtype);
-  if ([...node.inputs, ...node.outputs].some((t) => t.dtype === null)) {
-    explain.push(`dtype of some tensors not known statically: taken as ${analysisDtype} (the analysis dtype)`);
+  if (hasUnknownDtype(node)) {
+    (notes ??= []).push(`dtype of some tensors not known statically: taken as ${analysisDtype} (the analysis dtype)`);
   }
   const repeatValue = evalDim(node.repeat, bindings);
   const repeat = repeatValue !== undefined && Number.isFinite(repeatValue) && repeatValue >= 0 ? repeatValue : 1;
-  if (repeatValue === undefined) explain.push(`repeat count unknown (${describeDim(node.repeat)}): counted once`);
+  if (repeatValue === undefined) (notes ??= []).push(`repeat count unknown (${describeDim(node.repeat)}): counted once`);
 
-  const base = { node, inputShapes, outputShapes, dtype: opDtype, repeat };
-  const unpriced = (why: string, unit: CostedOp['unit'] = 'vector'): CostedOp =>
-    withExplain(costFields(base, null, null, null, null, null, null, 'unknown', unit), [why, ...explain]);
-
+  const base: CostBase = { node, inputShapes, outputShapes, dtype: opDtype, repeat };
   const context: CostContext = {
     inputs: inputShapes,
     outputs: outputShapes,
-    inputElementBytes: node.inputs.map((t) => DTYPE_BYTES[resolve(t)]),
-    outputElementBytes: node.outputs.map((t) => DTYPE_BYTES[resolve(t)]),
+    inputElementBytes: elementSizes(node.inputs, analysisDtype),
+    outputElementBytes: elementSizes(node.outputs, analysisDtype),
     attrs: evaluateAttrs(node.attrs, bindings),
   };
 
@@ -197,22 +256,19 @@ export function priceOp(
   const spec: OpSpec | undefined = lookupOp(node.op);
   if (node.category === 'triton_kernel' && !spec) {
     // The Triton frontend sizes tensors of unknown dtype in `dtype_bytes`, the analysis dtype's element size.
-    const tritonAttrs = evaluateAttrs(node.attrs, new Map([['dtype_bytes', DTYPE_BYTES[analysisDtype]], ...bindings]));
-    const attr = (name: string) => {
-      const value = tritonAttrs[name];
-      return typeof value === 'number' && Number.isFinite(value) ? value : null;
-    };
-    flops = attr('flops');
-    const read = attr('bytesRead');
-    const written = attr('bytesWritten');
+    cache.tritonBindings ??= new Map([['dtype_bytes', DTYPE_BYTES[analysisDtype]], ...bindings]);
+    const tritonAttrs = evaluateAttrs(node.attrs, cache.tritonBindings);
+    flops = finiteAttr(tritonAttrs, 'flops');
+    const read = finiteAttr(tritonAttrs, 'bytesRead');
+    const written = finiteAttr(tritonAttrs, 'bytesWritten');
     bytes = read !== null && written !== null ? { read, written } : null;
-    requestedBytes = attr('requestedBytes');
+    requestedBytes = finiteAttr(tritonAttrs, 'requestedBytes');
     unit = context.attrs.unit === 'tensor' || context.attrs.usesDot === true ? 'tensor' : 'vector';
     flopsFormula = 'counted from the kernel body (tl.dot: 2 per multiply-add; elementwise math) × programs';
     bytesFormula = 'loads and stores of the kernel, each distinct element once (compulsory)';
   } else if (!spec) {
-    if (node.category === 'view') return freeView(base, explain, 'a view (metadata only)');
-    return unpriced(`${node.op} is not in MemWall's op catalog: not priced (not counted as free)`, 'vector');
+    if (node.category === 'view') return freeView(base, notes, 'a view (metadata only)');
+    return unpriced(base, notes, `${node.op} is not in MemWall's op catalog: not priced (not counted as free)`, 'vector');
   } else {
     unit = spec.unit;
     flopsFormula = spec.flopsFormula;
@@ -221,43 +277,42 @@ export function priceOp(
       flops = spec.flops(context);
       bytes = spec.bytes ? spec.bytes(context) : compulsoryBytes(context);
     } catch (error) {
-      return unpriced(`the cost formula of ${node.op} failed: ${error instanceof Error ? error.message : String(error)}`, unit);
+      return unpriced(base, notes, `the cost formula of ${node.op} failed: ${error instanceof Error ? error.message : String(error)}`, unit);
     }
   }
 
-  const missing = describeMissing(node, inputShapes, outputShapes, bindings);
   if (flops === null || bytes === null || !isCount(flops) || !isCount(bytes.read) || !isCount(bytes.written)) {
-    return unpriced(missing ? `not priced: ${missing}` : `not priced: the cost formula of ${node.op} had no answer for these shapes`, unit);
+    // Why, in words, only for the ops that need it: the shapes' reasons are walked again here.
+    const missing = describeMissing(node, inputShapes, outputShapes, bindings);
+    return unpriced(base, notes, missing ? `not priced: ${missing}` : `not priced: the cost formula of ${node.op} had no answer for these shapes`, unit);
   }
   const totalBytes = bytes.read + bytes.written;
   if (flops === 0 && totalBytes === 0) {
     // No arithmetic and no traffic means no kernel: a view, or an identity such as dropout in eval mode.
-    return freeView(base, explain, unit === 'none' ? `${node.label}: a view (metadata only)` : `${node.label}: an identity here (no FLOPs, no bytes)`);
+    return freeView(base, notes, unit === 'none' ? `${node.label}: a view (metadata only)` : `${node.label}: an identity here (no FLOPs, no bytes)`);
   }
   const pricedUnit: Unit = unit === 'tensor' ? 'tensor' : 'vector';
-  const peak = choosePeak(hardware, pricedUnit, opDtype, tf32Enabled);
-  if (!peak) return unpriced(`${hardware.name} lists no ${pricedUnit} peak for ${opDtype}`, pricedUnit);
+  const peak = cachedPeak(cache, hardware, pricedUnit, opDtype, tf32Enabled);
+  if (!peak) return unpriced(base, notes, `${hardware.name} lists no ${pricedUnit} peak for ${opDtype}`, pricedUnit);
 
   // Efficiency: the GPU's large-GEMM η_c, lowered for small/skinny GEMMs and for fused attention.
   let etaCompute = hardware.computeEfficiency.value;
   // The part of the compute time that is tile-pipeline latency rather than work (GEMMs only), for the bound test.
   let latencyFreeEta: number | null = null;
-  // The efficiency's wording is built only when the hover lines are read (see withLazyExplain).
-  let etaNote = (): string => pricedUnit === 'vector'
-    ? `η_c ${formatPercent(etaCompute)} of peak (the GPU's large-GEMM fraction, applied to the vector unit too: no separate measurement)`
-    : `η_c ${formatPercent(etaCompute)} of peak (${hardware.computeEfficiency.source})`;
+  let etaKind: EtaKind = pricedUnit === 'vector' ? 'vector' : 'tensor';
+  let gemm: GemmDims | null = null;
+  let gemmFactor = 1;
   if (pricedUnit === 'tensor' && node.category === 'attention') {
     etaCompute *= ATTENTION_EFFICIENCY_FACTOR;
-    const attentionEta = etaCompute;
-    etaNote = () => `η_c ${formatPercent(attentionEta)} of peak: ${formatPercent(ATTENTION_EFFICIENCY_FACTOR)} of the large-GEMM ${formatPercent(hardware.computeEfficiency.value)} for a fused attention kernel (FlashAttention-2: 58% on A100, 33% on H100)`;
+    etaKind = 'attention';
   } else if (pricedUnit === 'tensor' && node.category !== 'triton_kernel') {
-    const gemm = gemmDims(outputShapes[0], flops);
+    gemm = gemmDims(outputShapes[0], flops);
     if (gemm) {
       const { factor, latencyFreeFactor } = gemmModel(gemm.m, gemm.n, gemm.k, hardware, peak.value);
       latencyFreeEta = etaCompute * latencyFreeFactor;
       etaCompute *= factor;
-      const gemmEta = etaCompute;
-      etaNote = () => `η_c ${formatPercent(gemmEta)} of peak: large-GEMM ${formatPercent(hardware.computeEfficiency.value)} × ${factor.toFixed(2)} for ${gemmShapeWords(node, gemm)} (128×128 tiles in waves over ${hardware.smCount.value} SMs, one pipeline fill)`;
+      etaKind = 'gemm';
+      gemmFactor = factor;
     }
   }
   const etaMemory = hardware.memoryEfficiency.value;
@@ -272,60 +327,115 @@ export function priceOp(
   const workSeconds = Math.max(latencyFreeEta === null ? computeSeconds : flops / (latencyFreeEta * peak.value), memorySeconds);
   const bound: Bound = workSeconds < launchSeconds ? 'overhead' : computeSeconds > memorySeconds ? 'compute' : 'memory';
   const intensity = totalBytes > 0 ? flops / totalBytes : null;
-  const ridge = peak.value / hardware.bandwidth.value;
-  const effectiveRidge = (etaCompute * peak.value) / (etaMemory * hardware.bandwidth.value);
 
   const computed = costFields(base, flops, bytes.read, bytes.written, totalBytes, intensity, timeUs, bound, pricedUnit);
-  // The hover lines cost more to format than the figures cost to compute, and only the hovered op needs them.
-  return withLazyExplain(computed, () => {
-    const lines: string[] = [
-      `FLOPs ${formatFlops(flops)}: ${flopsFormula} (2 FLOPs per multiply-add)`,
-      `bytes ${formatBytes(totalBytes)} (read ${formatBytes(bytes.read)}, write ${formatBytes(bytes.written)}): ${bytesFormula}`,
-      intensity === null
-        ? 'intensity: no bytes moved'
-        : `intensity ${intensity.toPrecision(3)} FLOP/B; ridge ${ridge.toPrecision(3)} FLOP/B for the ${peak.label} (${effectiveRidge.toPrecision(3)} with η)`,
-      `peak ${formatFlopRate(peak.value)} ${peak.label} on ${hardware.name} (${peak.source})`,
-      ...(peak.note ? [peak.note] : []),
-      `compute ${formatTimeUs(computeSeconds * 1e6)} at ${etaNote()}`,
-      `memory ${formatTimeUs(memorySeconds * 1e6)}: ${formatBytes(totalBytes)} at ${formatPercent(etaMemory)} of ${formatBandwidth(hardware.bandwidth.value)} (η_m: ${hardware.memoryEfficiency.source})`,
-      `+ ${formatTimeUs(launchSeconds * 1e6)} launch (${hardware.launchOverhead.source})`,
-      boundSentence(bound, workSeconds, launchSeconds),
-      `achieves ${formatFlopRate(flops / gpuSeconds)} and ${formatBandwidth(totalBytes / gpuSeconds)} over its GPU time: ${formatPercent(flops / gpuSeconds / peak.value)} of the ${peak.label} peak, ${formatPercent(totalBytes / gpuSeconds / hardware.bandwidth.value)} of peak bandwidth`,
-    ];
-    // A single tensor larger than the GPU's memory cannot run as written: say so rather than price it silently.
-    const largest = Math.max(...[...inputShapes.map((shape, i) => [shape, context.inputElementBytes[i]] as const), ...outputShapes.map((shape, i) => [shape, context.outputElementBytes[i]] as const)]
-      .map(([shape, size]) => (shape ? shape.reduce((a, b) => a * b, 1) * (size ?? 0) : 0)));
-    if (hardware.memoryBytes.value > 0 && largest > hardware.memoryBytes.value) {
-      lines.push(`one tensor of this op (${formatBytes(largest)}) is larger than the ${formatBytes(hardware.memoryBytes.value)} of ${hardware.name}: it cannot run at these sizes`);
-    }
-    if (requestedBytes !== null && requestedBytes > totalBytes) {
-      const dramBound = formatTimeUs((requestedBytes / (etaMemory * hardware.bandwidth.value)) * 1e6);
-      lines.push(`the kernel requests ${formatBytes(requestedBytes)} (re-reads across programs); MemWall prices the compulsory bytes, assuming the ${formatBinaryBytes(hardware.l2Bytes.value)} L2 serves the re-reads; if every re-read reached DRAM, memory would take ${dramBound}`);
-    }
-    const l2 = hardware.l2Bytes.value;
-    if (l2 > 0) {
-      // Inputs the previous kernel just wrote, small enough to still sit in L2: their reads likely never reach DRAM.
-      const warm = previous === undefined ? [] : node.inputs.flatMap((t, i) => {
-        const shape = inputShapes[i];
-        if (t.producer !== previous.id || !shape) return [];
-        const size = shape.reduce((a, b) => a * b, 1) * (context.inputElementBytes[i] ?? 0);
-        return size > 0 && size <= l2 ? [size] : [];
-      });
-      const warmBytes = warm.reduce((a, b) => a + b, 0);
-      if (warmBytes > 0) {
-        lines.push(`${formatBytes(warmBytes)} of its input was just written by ${previous?.label} and fits in the ${formatBinaryBytes(l2)} L2: those reads likely hit L2, so the DRAM time here is an upper bound`);
-      } else if (totalBytes > 0 && totalBytes <= l2) {
-        lines.push(`the working set (${formatBytes(totalBytes)}) fits in the ${formatBinaryBytes(l2)} L2: if its inputs were written just before, reads hit L2 and the DRAM time here is an upper bound`);
-      }
-    }
-    return [...lines, ...explain];
+  // The hover lines cost more to format than the figures cost to compute, and only the hovered op needs them: the
+  // figures they need are kept in one record, formatted by hoverLines on first read.
+  return withLazyExplain(computed, {
+    hardware, previous, inputElementBytes: context.inputElementBytes, outputElementBytes: context.outputElementBytes,
+    flopsFormula, bytesFormula, requestedBytes, peak, etaKind, etaCompute, gemm, gemmFactor, computeSeconds,
+    memorySeconds, workSeconds, notes,
   });
 }
 
-/** Where a costed op keeps its explain builder, then its lines: non-enumerable, so copies and JSON never see it. */
+type EtaKind = 'vector' | 'tensor' | 'attention' | 'gemm';
+type GemmDims = { m: number; n: number; k: number };
+
+/** What the hover lines of a priced op are formatted from, besides the costed op's own figures. */
+interface HoverFacts {
+  readonly hardware: Hardware;
+  readonly previous: OpNode | undefined;
+  readonly inputElementBytes: readonly number[];
+  readonly outputElementBytes: readonly number[];
+  readonly flopsFormula: string;
+  readonly bytesFormula: string;
+  readonly requestedBytes: number | null;
+  readonly peak: PeakChoice;
+  /** Which efficiency priced the compute: the plain η_c (vector unit or tensor cores), fused attention's, a GEMM's. */
+  readonly etaKind: EtaKind;
+  readonly etaCompute: number;
+  readonly gemm: GemmDims | null;
+  readonly gemmFactor: number;
+  readonly computeSeconds: number;
+  readonly memorySeconds: number;
+  readonly workSeconds: number;
+  readonly notes: readonly string[] | undefined;
+}
+
+/** The efficiency's wording: which η_c priced the compute, and why. */
+function etaWords(node: OpNode, facts: HoverFacts): string {
+  const { hardware, etaCompute } = facts;
+  switch (facts.etaKind) {
+    case 'attention':
+      return `η_c ${formatPercent(etaCompute)} of peak: ${formatPercent(ATTENTION_EFFICIENCY_FACTOR)} of the large-GEMM ${formatPercent(hardware.computeEfficiency.value)} for a fused attention kernel (FlashAttention-2: 58% on A100, 33% on H100)`;
+    case 'gemm':
+      return `η_c ${formatPercent(etaCompute)} of peak: large-GEMM ${formatPercent(hardware.computeEfficiency.value)} × ${facts.gemmFactor.toFixed(2)} for ${gemmShapeWords(node, facts.gemm as GemmDims)} (128×128 tiles in waves over ${hardware.smCount.value} SMs, one pipeline fill)`;
+    case 'vector':
+      return `η_c ${formatPercent(etaCompute)} of peak (the GPU's large-GEMM fraction, applied to the vector unit too: no separate measurement)`;
+    default:
+      return `η_c ${formatPercent(etaCompute)} of peak (${hardware.computeEfficiency.source})`;
+  }
+}
+
+/** The hover lines of a priced op: its figures and formulas, the roofline, and what the L2 may change. */
+function hoverLines(cost: Omit<CostedOp, 'explain'>, facts: HoverFacts): string[] {
+  const { hardware, previous, peak, computeSeconds, memorySeconds, workSeconds, requestedBytes } = facts;
+  const { node, inputShapes, outputShapes } = cost;
+  const flops = cost.flops as number;
+  const totalBytes = cost.bytes as number;
+  const intensity = cost.intensity;
+  const etaMemory = hardware.memoryEfficiency.value;
+  const gpuSeconds = Math.max(computeSeconds, memorySeconds);
+  const launchSeconds = hardware.launchOverhead.value;
+  const ridge = peak.value / hardware.bandwidth.value;
+  const effectiveRidge = (facts.etaCompute * peak.value) / (etaMemory * hardware.bandwidth.value);
+  const lines: string[] = [
+    `FLOPs ${formatFlops(flops)}: ${facts.flopsFormula} (2 FLOPs per multiply-add)`,
+    `bytes ${formatBytes(totalBytes)} (read ${formatBytes(cost.bytesRead as number)}, write ${formatBytes(cost.bytesWritten as number)}): ${facts.bytesFormula}`,
+    intensity === null
+      ? 'intensity: no bytes moved'
+      : `intensity ${intensity.toPrecision(3)} FLOP/B; ridge ${ridge.toPrecision(3)} FLOP/B for the ${peak.label} (${effectiveRidge.toPrecision(3)} with η)`,
+    `peak ${formatFlopRate(peak.value)} ${peak.label} on ${hardware.name} (${peak.source})`,
+    ...(peak.note ? [peak.note] : []),
+    `compute ${formatTimeUs(computeSeconds * 1e6)} at ${etaWords(node, facts)}`,
+    `memory ${formatTimeUs(memorySeconds * 1e6)}: ${formatBytes(totalBytes)} at ${formatPercent(etaMemory)} of ${formatBandwidth(hardware.bandwidth.value)} (η_m: ${hardware.memoryEfficiency.source})`,
+    `+ ${formatTimeUs(launchSeconds * 1e6)} launch (${hardware.launchOverhead.source})`,
+    boundSentence(cost.bound, workSeconds, launchSeconds),
+    `achieves ${formatFlopRate(flops / gpuSeconds)} and ${formatBandwidth(totalBytes / gpuSeconds)} over its GPU time: ${formatPercent(flops / gpuSeconds / peak.value)} of the ${peak.label} peak, ${formatPercent(totalBytes / gpuSeconds / hardware.bandwidth.value)} of peak bandwidth`,
+  ];
+  // A single tensor larger than the GPU's memory cannot run as written: say so rather than price it silently.
+  const largest = Math.max(...[...inputShapes.map((shape, i) => [shape, facts.inputElementBytes[i]] as const), ...outputShapes.map((shape, i) => [shape, facts.outputElementBytes[i]] as const)]
+    .map(([shape, size]) => (shape ? shape.reduce((a, b) => a * b, 1) * (size ?? 0) : 0)));
+  if (hardware.memoryBytes.value > 0 && largest > hardware.memoryBytes.value) {
+    lines.push(`one tensor of this op (${formatBytes(largest)}) is larger than the ${formatBytes(hardware.memoryBytes.value)} of ${hardware.name}: it cannot run at these sizes`);
+  }
+  if (requestedBytes !== null && requestedBytes > totalBytes) {
+    const dramBound = formatTimeUs((requestedBytes / (etaMemory * hardware.bandwidth.value)) * 1e6);
+    lines.push(`the kernel requests ${formatBytes(requestedBytes)} (re-reads across programs); MemWall prices the compulsory bytes, assuming the ${formatBinaryBytes(hardware.l2Bytes.value)} L2 serves the re-reads; if every re-read reached DRAM, memory would take ${dramBound}`);
+  }
+  const l2 = hardware.l2Bytes.value;
+  if (l2 > 0) {
+    // Inputs the previous kernel just wrote, small enough to still sit in L2: their reads likely never reach DRAM.
+    const warm = previous === undefined ? [] : node.inputs.flatMap((t, i) => {
+      const shape = inputShapes[i];
+      if (t.producer !== previous.id || !shape) return [];
+      const size = shape.reduce((a, b) => a * b, 1) * (facts.inputElementBytes[i] ?? 0);
+      return size > 0 && size <= l2 ? [size] : [];
+    });
+    const warmBytes = warm.reduce((a, b) => a + b, 0);
+    if (warmBytes > 0) {
+      lines.push(`${formatBytes(warmBytes)} of its input was just written by ${previous?.label} and fits in the ${formatBinaryBytes(l2)} L2: those reads likely hit L2, so the DRAM time here is an upper bound`);
+    } else if (totalBytes > 0 && totalBytes <= l2) {
+      lines.push(`the working set (${formatBytes(totalBytes)}) fits in the ${formatBinaryBytes(l2)} L2: if its inputs were written just before, reads hit L2 and the DRAM time here is an upper bound`);
+    }
+  }
+  return facts.notes ? [...lines, ...facts.notes] : lines;
+}
+
+/** Where a costed op keeps what its hover lines are formatted from, then the lines: non-enumerable, so copies and JSON never see it. */
 const EXPLAIN_STATE = Symbol('explainState');
 
-type LazyExplainHolder = { [EXPLAIN_STATE]: (() => string[]) | readonly string[] };
+type LazyExplainHolder = Omit<CostedOp, 'explain'> & { [EXPLAIN_STATE]: HoverFacts | readonly string[] };
 
 /**
  * One getter shared by every costed op: V8 then gives all of them one hidden class (a getter closure per object would
@@ -333,19 +443,22 @@ type LazyExplainHolder = { [EXPLAIN_STATE]: (() => string[]) | readonly string[]
  */
 function readExplain(this: LazyExplainHolder): readonly string[] {
   const state = this[EXPLAIN_STATE];
-  if (typeof state !== 'function') return state;
-  const lines = state();
+  if (Array.isArray(state)) return state as readonly string[];
+  const lines = hoverLines(this, state as HoverFacts);
   this[EXPLAIN_STATE] = lines;
   return lines;
 }
+
+/** The one descriptor of every costed op's `explain`: defining it allocates nothing per op. */
+const EXPLAIN_GETTER: PropertyDescriptor = { get: readExplain, enumerable: true, configurable: true };
 
 /**
  * Adds `explain` as an enumerable getter that formats the lines on first read and keeps them: every reader (hover,
  * JSON output, spreads, deep equality) sees a plain `readonly string[]`, and an analysis that nobody hovers formats none.
  */
-function withLazyExplain(costed: Omit<CostedOp, 'explain'>, build: () => string[]): CostedOp {
-  Object.defineProperty(costed, EXPLAIN_STATE, { value: build, writable: true, enumerable: false, configurable: true });
-  return Object.defineProperty(costed, 'explain', { get: readExplain, enumerable: true, configurable: true }) as CostedOp;
+function withLazyExplain(costed: Omit<CostedOp, 'explain'>, facts: HoverFacts): CostedOp {
+  Object.defineProperty(costed, EXPLAIN_STATE, { value: facts, writable: true, enumerable: false, configurable: true });
+  return Object.defineProperty(costed, 'explain', EXPLAIN_GETTER) as CostedOp;
 }
 
 /** How the hover names a GEMM's shape: an implicit GEMM for convolutions, M, N and K otherwise. */
@@ -388,11 +501,16 @@ function costFields(
 }
 
 /** A view launches no kernel: zero FLOPs, zero bytes, zero time; its bound is 'unknown' because it has none. */
-function freeView(base: CostBase, explain: string[], what: string): CostedOp {
+function freeView(base: CostBase, notes: readonly string[] | undefined, what: string): CostedOp {
   return withExplain(costFields(base, 0, 0, 0, 0, null, 0, 'unknown', 'none'), [
     `${what}: launches no kernel, moves no bytes, costs no GPU time (eager PyTorch still spends ~µs of CPU dispatch)`,
-    ...explain,
+    ...(notes ?? []),
   ]);
+}
+
+/** An op that cannot be priced: null figures, bound 'unknown', and why as the first hover line. */
+function unpriced(base: CostBase, notes: readonly string[] | undefined, why: string, unit: CostedOp['unit']): CostedOp {
+  return withExplain(costFields(base, null, null, null, null, null, null, 'unknown', unit), [why, ...(notes ?? [])]);
 }
 
 /** Adds eager explain lines as a plain field, last, as every costed op has it. */
@@ -404,11 +522,21 @@ function withExplain(fields: Omit<CostedOp, 'explain'>, explain: readonly string
 
 /** The dtype the op computes in: its first floating-point tensor, else the analysis dtype. */
 function opComputeDtype(node: OpNode, analysisDtype: DType): DType {
-  for (const t of [...node.inputs, ...node.outputs]) {
+  for (const t of node.inputs) {
+    const d = t.dtype === null || t.dtype === 'default' ? analysisDtype : t.dtype;
+    if (FLOATING.has(d)) return d;
+  }
+  for (const t of node.outputs) {
     const d = t.dtype === null || t.dtype === 'default' ? analysisDtype : t.dtype;
     if (FLOATING.has(d)) return d;
   }
   return analysisDtype;
+}
+
+/** A Triton kernel's attribute as a finite number, or null. */
+function finiteAttr(attrs: CostContext['attrs'], name: string): number | null {
+  const value = attrs[name];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 /** M, N, K of a contraction from its output shape and FLOPs: N = last output dim, M = the rest, K = F / (2·M·N). */
@@ -432,7 +560,9 @@ function isDim(value: unknown): value is Dim {
 /** Attributes with their Dims evaluated, as the cost formulas expect. */
 function evaluateAttrs(attrs: Readonly<Record<string, AttrValue>>, bindings: Bindings): CostContext['attrs'] {
   const out: Record<string, number | string | boolean | readonly (number | undefined)[] | null | undefined> = {};
-  for (const [name, value] of Object.entries(attrs)) {
+  // for-in rather than Object.entries: no array of pairs per op. Attributes are plain object literals.
+  for (const name in attrs) {
+    const value = attrs[name] as AttrValue;
     if (Array.isArray(value)) out[name] = value.map((d: Dim) => evalDim(d, bindings));
     else if (isDim(value)) out[name] = evalDim(value, bindings);
     else out[name] = value as number | string | boolean | null;

@@ -72,8 +72,10 @@ describe('Markdown report', () => {
     assert.match(markdown, /\*\*≈ 1\.13 ms per call\*\* on NVIDIA H100 SXM, bf16/);
     assert.match(markdown, /\| contraction \| 463\.9 GFLOP \| 99\.5% \| 673 µs \| 59\.5% \|/);
     assert.match(markdown, /\| 11 \| MW202 \| warning \| ≈ 381 µs, 1\.21 GB \| GELU after c_fc/);
-    assert.match(markdown, /\| `F\.gelu` \| 11 \| 201\.3 MFLOP \| 100\.7 MB \| 2\.0 \| 38 µs \| memory \| ×12 \|/);
-    assert.match(markdown, /\| `custom_op` \| 12 \| unknown \| unknown \| unknown \| unknown \| unknown \|/);
+    assert.match(markdown, /\| 11 \| `F\.gelu` \| MLP\.forward \| 201\.3 MFLOP \| 100\.7 MB \| 2\.0 \| 38 µs \| memory \| ×12 \|/);
+    assert.match(markdown, /\| 12 \| `custom_op` \| MLP\.forward \| unknown \| unknown \| unknown \| unknown \| unknown \| {2}\|/);
+    assert.match(markdown, /^Free \(views and other ops with no FLOPs and no DRAM traffic\): y\.view \(13\)$/m);
+    assert.match(markdown, /\| n_layer \| 12 \| GPTConfig\.n_layer \|\n\| DRAM bandwidth \| 3\.35 TB\/s \|/);
   });
   it('ranks findings by time saved, unknown savings last', () => {
     assert.ok(markdown.indexOf('| MW202 |') < markdown.indexOf('| MW901 |'));

@@ -96,7 +96,7 @@ describe('editor features over the real server', () => {
     server.open(uri, VIEWS);
     await server.waitForDiagnostics(uri, 1);
     const report = await server.request<ReportResult>(REPORT_REQUEST, { uri });
-    assert.match(report.markdown, /^# MemWall: views\.py\n\n1 file · \d+ findings?\n\n## views\.py\n/);
+    assert.match(report.markdown, /^# MemWall: views\.py\n\n1 file · \d+ findings?\n\n## `views\.py`\n/);
     assert.match(report.markdown, /### Where the time goes/);
     assert.match(report.markdown, /\| 5 \| `torch\.relu` \|/);
     const rows = report.markdown.split('\n').filter((line) => /^\| \d+ \| `/.test(line));
@@ -111,11 +111,11 @@ describe('editor features over the real server', () => {
   it('reports a file that is not open from the text sent, and combines several files into one report', async () => {
     const first = await server.request<ReportResult>(REPORT_REQUEST, { uri: 'file:///memwall-editor/pkg/a.py', name: 'pkg/a.py', text: CHAIN });
     const second = await server.request<ReportResult>(REPORT_REQUEST, { uri: 'file:///memwall-editor/pkg/b.py', name: 'pkg/b.py', text: VIEWS });
-    assert.match(first.section, /^## pkg\/a\.py\n/);
+    assert.match(first.section, /^## `pkg\/a\.py`\n/);
     assert.ok(first.findings > 0);
     const combined = combineReports([first, second], 'MemWall report: pkg');
-    assert.match(combined, new RegExp(`^# MemWall report: pkg\\n\\n2 files · ${first.findings + second.findings} findings?\\n\\n## pkg/a\\.py`));
-    assert.ok(combined.indexOf('## pkg/b.py') > combined.indexOf('## pkg/a.py'));
+    assert.match(combined, new RegExp(`^# MemWall report: pkg\\n\\n2 files · ${first.findings + second.findings} findings?\\n\\n## \`pkg/a\\.py\``));
+    assert.ok(combined.indexOf('## `pkg/b.py`') > combined.indexOf('## `pkg/a.py`'));
     const missing = await server.request<ReportResult>(REPORT_REQUEST, { uri: 'file:///memwall-editor/nowhere.py' });
     assert.match(missing.section, /not open/);
   });

@@ -125,7 +125,7 @@ suite('MemWall commands', () => {
     const text = report.getText();
     const python = (await vscode.workspace.findFiles('**/*.py', '**/{.git,node_modules,.venv,venv}/**')).length;
     assert.match(text, new RegExp(`^# MemWall report: .*\\n\\n${python} files? · \\d+ findings?`));
-    assert.match(text, /^## gpt_block\.py$/m);
+    assert.match(text, /^## `gpt_block\.py`$/m);
     const preview = allTabs().find((tab) => tab.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType));
     if (preview) await vscode.window.tabGroups.close(preview);
   });

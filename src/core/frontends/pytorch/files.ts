@@ -1,6 +1,7 @@
 // One analysed Python file: its classes, functions, imports, magic shape declarations, and which names its code calls.
 import type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 import { readShapeDeclarations, type ShapeDeclaration } from '../../shapes/magic';
+import { field } from './syntax';
 import type { ClassInfo, FunctionInfo, Value } from './values';
 
 export interface FileContext {
@@ -52,7 +53,7 @@ export function collectFile(name: string, text: string, tree: Tree): FileContext
   };
   for (const statement of root.namedChildren) {
     if (!statement) continue;
-    const definition = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    const definition = statement.type === 'decorated_definition' ? field(statement, 'definition') : statement;
     if (!definition) continue;
     if (definition.type === 'class_definition') {
       const cls = classInfo(definition, file);
@@ -67,7 +68,7 @@ export function collectFile(name: string, text: string, tree: Tree): FileContext
 }
 
 export function classInfo(node: SyntaxNode, file: FileContext): ClassInfo {
-  const name = node.childForFieldName('name')?.text ?? '<class>';
+  const name = field(node, 'name')?.text ?? '<class>';
   const decorators = decoratorNames(node);
   const cls: ClassInfo = {
     name,
@@ -80,18 +81,18 @@ export function classInfo(node: SyntaxNode, file: FileContext): ClassInfo {
     compiled: decorators.some((d) => /(^|\.)compile\b/.test(d)),
     compileMode: compileModeOf(decorators),
   };
-  const body = node.childForFieldName('body');
+  const body = field(node, 'body');
   for (const statement of body?.namedChildren ?? []) {
     if (!statement) continue;
-    const definition = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    const definition = statement.type === 'decorated_definition' ? field(statement, 'definition') : statement;
     if (definition?.type === 'function_definition') {
       const fn = functionInfo(definition, file, cls);
       cls.methods.set(fn.name, fn);
     } else if (statement.type === 'expression_statement') {
       const assignment = statement.namedChildren[0];
       if (assignment?.type === 'assignment') {
-        const left = assignment.childForFieldName('left');
-        if (left?.type === 'identifier') cls.fields.set(left.text, assignment.childForFieldName('right'));
+        const left = field(assignment, 'left');
+        if (left?.type === 'identifier') cls.fields.set(left.text, field(assignment, 'right'));
       }
     }
   }
@@ -99,7 +100,7 @@ export function classInfo(node: SyntaxNode, file: FileContext): ClassInfo {
 }
 
 export function functionInfo(node: SyntaxNode, file: FileContext, owner: ClassInfo | undefined, outer?: string): FunctionInfo {
-  const name = node.childForFieldName('name')?.text ?? '<function>';
+  const name = field(node, 'name')?.text ?? '<function>';
   const decorators = decoratorNames(node);
   return {
     name,
@@ -123,9 +124,9 @@ function collectCalls(file: FileContext): void {
   const ranges: { name: string; start: number; end: number }[] = [];
   for (const statement of file.root.namedChildren) {
     if (!statement) continue;
-    const definition = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    const definition = statement.type === 'decorated_definition' ? field(statement, 'definition') : statement;
     if (definition?.type === 'class_definition' || definition?.type === 'function_definition') {
-      ranges.push({ name: definition.childForFieldName('name')?.text ?? '', start: statement.startIndex, end: statement.endIndex });
+      ranges.push({ name: field(definition, 'name')?.text ?? '', start: statement.startIndex, end: statement.endIndex });
     }
   }
   const names = [...file.classes.keys(), ...file.functions.keys()].map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).filter(Boolean);

@@ -11,6 +11,7 @@ import type { PythonParser } from '../../parse/parser';
 import { classInfo, collectFile, functionInfo, type FileContext } from './files';
 import { BINARY_OPERATORS, BUILTINS, COMPARISON_OPERATORS, TORCH_DTYPES } from './tables';
 import { permuteLayout, reshapeLayout, type Layout } from './layout';
+import { field } from './syntax';
 import { NONE, UNKNOWN, type ClassInfo, type FunctionInfo, type LayerInstance, type ModuleInstance, type Value } from './values';
 
 /** Where code runs: its variables, the scope and module path it reports, and what multiplies or marks its ops. */
@@ -147,14 +148,14 @@ export class Interpreter {
       case 'for_statement':
         return this.runFor(node, frame);
       case 'while_statement': {
-        const body = node.childForFieldName('body');
+        const body = field(node, 'body');
         if (body) this.runBlock(body, frame);
         return;
       }
       case 'with_statement':
         return this.runWith(node, frame);
       case 'try_statement': {
-        const body = node.childForFieldName('body');
+        const body = field(node, 'body');
         if (body) this.runBlock(body, frame);
         for (const clause of node.namedChildren) {
           if (clause?.type === 'finally_clause' || clause?.type === 'else_clause') {
@@ -168,21 +169,21 @@ export class Interpreter {
       case 'import_from_statement':
         return this.runImport(node, frame);
       case 'decorated_definition': {
-        const definition = node.childForFieldName('definition');
+        const definition = field(node, 'definition');
         if (definition) this.runStatement(definition, frame);
         return;
       }
       case 'function_definition': {
-        const name = node.childForFieldName('name')?.text ?? '';
+        const name = field(node, 'name')?.text ?? '';
         const known = frame.scope === '<module>' ? frame.file.functions.get(name) : undefined;
         const fn = known ?? functionInfo(node, frame.file, undefined, frame.scope);
         frame.env.set(name, { kind: 'function', fn });
         return;
       }
       case 'class_definition': {
-        const name = node.childForFieldName('name')?.text ?? '';
+        const name = field(node, 'name')?.text ?? '';
         const cls = (frame.scope === '<module>' ? frame.file.classes.get(name) : undefined) ?? classInfo(node, frame.file);
-        const superclasses = node.childForFieldName('superclasses');
+        const superclasses = field(node, 'superclasses');
         cls.bases = (superclasses?.namedChildren ?? [])
           .filter((b): b is SyntaxNode => b !== null && b.type !== 'keyword_argument')
           .map((b) => this.evaluate(b, { ...frame, emit: false }));
@@ -195,58 +196,63 @@ export class Interpreter {
   }
 
   private runExpressionStatement(node: SyntaxNode, frame: Frame): void {
-    if (node.type === 'assignment') return this.runAssignment(node, frame);
-    if (node.type === 'augmented_assignment') {
-      const left = node.childForFieldName('left');
-      const right = node.childForFieldName('right');
-      const operator = node.childForFieldName('operator')?.text.replace('=', '') ?? '+';
+    // Each `type` read crosses into wasm: read once, handed on to evaluate.
+    const type = node.type;
+    if (type === 'assignment') return this.runAssignment(node, frame);
+    if (type === 'augmented_assignment') {
+      const left = field(node, 'left');
+      const right = field(node, 'right');
+      const operator = field(node, 'operator')?.text.replace('=', '') ?? '+';
       if (!left || !right) return;
       const result = this.binary(operator, this.evaluate(left, frame), this.evaluate(right, frame), node, frame, left, right);
       this.assign(left, result, frame, node);
       return;
     }
-    this.evaluate(node, frame);
+    this.evaluate(node, frame, type);
   }
 
   private runAssignment(node: SyntaxNode, frame: Frame): void {
-    const left = node.childForFieldName('left');
-    const right = node.childForFieldName('right');
+    const left = field(node, 'left');
+    const right = field(node, 'right');
     if (!left) return;
-    // `allow_tf32 = True` switches fp32 matmuls to TF32 tensor cores.
-    if (/allow_tf32$/.test(left.text) && right?.text === 'True') this.builder.tf32Enabled = true;
+    const leftType = left.type;
+    const rightType = right?.type;
+    // `allow_tf32 = True` switches fp32 matmuls to TF32 tensor cores. (Only a `true` node, or an identifier, can read
+    // `True`: the types are known already, the texts are not.)
+    if ((rightType === 'true' || rightType === 'identifier') && right?.text === 'True' && /allow_tf32$/.test(left.text)) this.builder.tf32Enabled = true;
     if (!right) {
       // `x: Float[Tensor, "b t d"]` without a value declares a shape for what follows.
-      const type = node.childForFieldName('type');
-      if (left.type === 'identifier' && type) {
+      const type = field(node, 'type');
+      if (leftType === 'identifier' && type) {
         const declared = this.annotationValue(type, left.text, frame);
         if (declared) frame.env.set(left.text, declared);
       }
       return;
     }
     // `B, T, C = x.size()` on a tensor of unknown shape gives it the shape [B, T, C].
-    if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && this.declareFromUnpack(left, right, frame)) {
+    if ((leftType === 'pattern_list' || leftType === 'tuple_pattern') && this.declareFromUnpack(left, right, frame)) {
       // Shape declared; fall through to bind the names.
     }
-    const value = right.type === 'assignment' ? this.evaluateChainedAssignment(right, frame) : this.evaluate(right, frame);
-    this.assign(left, value, frame, node);
+    const value = rightType === 'assignment' ? this.evaluateChainedAssignment(right, frame) : this.evaluate(right, frame, rightType);
+    this.assign(left, value, frame, node, leftType);
   }
 
   private evaluateChainedAssignment(node: SyntaxNode, frame: Frame): Value {
-    const right = node.childForFieldName('right');
-    const left = node.childForFieldName('left');
+    const right = field(node, 'right');
+    const left = field(node, 'left');
     const value = right ? (right.type === 'assignment' ? this.evaluateChainedAssignment(right, frame) : this.evaluate(right, frame)) : UNKNOWN;
     if (left) this.assign(left, value, frame, node);
     return value;
   }
 
-  private assign(target: SyntaxNode, value: Value, frame: Frame, statement: SyntaxNode): void {
-    switch (target.type) {
+  private assign(target: SyntaxNode, value: Value, frame: Frame, statement: SyntaxNode, type = target.type): void {
+    switch (type) {
       case 'identifier':
         frame.env.set(target.text, value);
         return;
       case 'attribute': {
-        const objectNode = target.childForFieldName('object');
-        const name = target.childForFieldName('attribute')?.text ?? '';
+        const objectNode = field(target, 'object');
+        const name = field(target, 'attribute')?.text ?? '';
         if (!objectNode) return;
         const object = this.evaluate(objectNode, { ...frame, emit: false });
         if (object.kind === 'module') object.instance.attrs.set(name, this.adoptParameter(value, name));
@@ -255,7 +261,7 @@ export class Interpreter {
         return;
       }
       case 'subscript': {
-        const objectNode = target.childForFieldName('value');
+        const objectNode = field(target, 'value');
         if (!objectNode) return;
         const object = this.evaluate(objectNode, frame);
         if (object.kind === 'tensor') {
@@ -326,8 +332,8 @@ export class Interpreter {
   }
 
   private runIf(node: SyntaxNode, frame: Frame): void {
-    const condition = node.childForFieldName('condition');
-    const consequence = node.childForFieldName('consequence');
+    const condition = field(node, 'condition');
+    const consequence = field(node, 'consequence');
     const alternatives = node.namedChildren.filter((c): c is SyntaxNode => c !== null && (c.type === 'elif_clause' || c.type === 'else_clause'));
     const value = condition ? this.evaluate(condition, { ...frame, emit: false }) : UNKNOWN;
     if (value.kind === 'bool' && value.flash !== undefined) {
@@ -336,7 +342,7 @@ export class Interpreter {
       const fastFirst = value.flash;
       if (consequence) this.runBlock(consequence, fastFirst ? frame : { ...frame, fusedBy: frame.fusedBy ?? 'fallback' });
       const otherwise = alternatives[0];
-      const otherBody = otherwise?.childForFieldName(otherwise.type === 'elif_clause' ? 'consequence' : 'body') ?? otherwise?.namedChildren.find((c) => c?.type === 'block');
+      const otherBody = (otherwise ? field(otherwise, otherwise.type === 'elif_clause' ? 'consequence' : 'body') : undefined) ?? otherwise?.namedChildren.find((c) => c?.type === 'block');
       if (otherBody) {
         const otherFrame = fastFirst ? { ...frame, fusedBy: frame.fusedBy ?? ('fallback' as const) } : frame;
         this.runBlock(otherBody, otherFrame);
@@ -352,14 +358,14 @@ export class Interpreter {
     }
     for (const alternative of alternatives) {
       if (alternative.type === 'else_clause') {
-        const body = alternative.childForFieldName('body') ?? alternative.namedChildren.find((c) => c?.type === 'block');
+        const body = field(alternative, 'body') ?? alternative.namedChildren.find((c) => c?.type === 'block');
         if (body) this.runBlock(body, frame);
         return;
       }
-      const elifCondition = alternative.childForFieldName('condition');
+      const elifCondition = field(alternative, 'condition');
       const elifValue = elifCondition ? this.evaluate(elifCondition, { ...frame, emit: false }) : UNKNOWN;
       if (truthiness(elifValue) !== false) {
-        const body = alternative.childForFieldName('consequence');
+        const body = field(alternative, 'consequence');
         if (body) this.runBlock(body, frame);
         return;
       }
@@ -367,13 +373,13 @@ export class Interpreter {
   }
 
   private runFor(node: SyntaxNode, frame: Frame): void {
-    const left = node.childForFieldName('left');
-    const right = node.childForFieldName('right');
-    const body = node.childForFieldName('body');
+    const left = field(node, 'left');
+    const right = field(node, 'right');
+    const body = field(node, 'body');
     if (!left || !right || !body) return;
     let iterable = this.evaluate(right, frame);
     let enumerateIndex = false;
-    if (iterable.kind === 'list' && right.type === 'call' && /^enumerate$/.test(right.childForFieldName('function')?.text ?? '')) {
+    if (iterable.kind === 'list' && right.type === 'call' && /^enumerate$/.test(field(right, 'function')?.text ?? '')) {
       enumerateIndex = true;
     }
     if (enumerateIndex && iterable.kind === 'list') iterable = iterable.items[0] ?? UNKNOWN;
@@ -444,7 +450,7 @@ export class Interpreter {
   private runWith(node: SyntaxNode, frame: Frame): void {
     let inner: Frame = frame;
     for (const item of node.descendantsOfType('with_item')) {
-      const value = item?.childForFieldName('value');
+      const value = item ? field(item, 'value') : undefined;
       if (!value) continue;
       const call = value.type === 'as_pattern' ? value.namedChildren[0] : value;
       const text = call?.text ?? '';
@@ -458,7 +464,7 @@ export class Interpreter {
         if (alias && call) this.assign(alias.type === 'as_pattern_target' ? (alias.namedChildren[0] ?? alias) : alias, this.evaluate(call, frame), frame, node);
       }
     }
-    const body = node.childForFieldName('body');
+    const body = field(node, 'body');
     if (body) this.runBlock(body, inner);
     if (inner !== frame && inner.returned) frame.returned = inner.returned;
   }
@@ -468,8 +474,8 @@ export class Interpreter {
       for (const name of node.namedChildren) {
         if (!name) continue;
         if (name.type === 'aliased_import') {
-          const dotted = name.childForFieldName('name')?.text ?? '';
-          const alias = name.childForFieldName('alias')?.text ?? dotted;
+          const dotted = field(name, 'name')?.text ?? '';
+          const alias = field(name, 'alias')?.text ?? dotted;
           frame.env.set(alias, this.importModule(dotted));
         } else {
           const dotted = name.text;
@@ -480,7 +486,7 @@ export class Interpreter {
       }
       return;
     }
-    const moduleNode = node.childForFieldName('module_name');
+    const moduleNode = field(node, 'module_name');
     let moduleName = moduleNode?.text ?? '';
     if (moduleName.startsWith('.')) moduleName = this.resolveRelative(moduleName, frame.file.name);
     const source = this.importModule(moduleName);
@@ -490,8 +496,8 @@ export class Interpreter {
         if (source.kind === 'usermodule') for (const [key, value] of source.file.globals) frame.env.set(key, value);
         continue;
       }
-      const imported = name.type === 'aliased_import' ? name.childForFieldName('name')?.text ?? '' : name.text;
-      const alias = name.type === 'aliased_import' ? name.childForFieldName('alias')?.text ?? imported : imported;
+      const imported = name.type === 'aliased_import' ? field(name, 'name')?.text ?? '' : name.text;
+      const alias = name.type === 'aliased_import' ? field(name, 'alias')?.text ?? imported : imported;
       frame.env.set(alias, this.attribute(source, imported, frame, name));
     }
   }
@@ -520,7 +526,8 @@ export class Interpreter {
 
   // ───────────────────────────── expressions ─────────────────────────────
 
-  evaluate(node: SyntaxNode, frame: Frame): Value {
+  /** Evaluates an expression; `type` is the node's type when the caller has read it already (each read crosses into wasm). */
+  evaluate(node: SyntaxNode, frame: Frame, type?: string): Value {
     if (this.expressionDepth >= MAX_EXPRESSION_DEPTH) {
       if (!this.expressionTooDeepNoted) {
         this.expressionTooDeepNoted = true;
@@ -530,14 +537,14 @@ export class Interpreter {
     }
     this.expressionDepth++;
     try {
-      return this.evaluateExpression(node, frame);
+      return this.evaluateExpression(node, type ?? node.type, frame);
     } finally {
       this.expressionDepth--;
     }
   }
 
-  private evaluateExpression(node: SyntaxNode, frame: Frame): Value {
-    switch (node.type) {
+  private evaluateExpression(node: SyntaxNode, type: string, frame: Frame): Value {
+    switch (type) {
       case 'identifier':
         return this.lookup(node.text, frame);
       case 'integer': {
@@ -569,8 +576,8 @@ export class Interpreter {
         const entries = new Map<string, Value>();
         for (const pair of node.namedChildren) {
           if (pair?.type !== 'pair') continue;
-          const key = pair.childForFieldName('key');
-          const value = pair.childForFieldName('value');
+          const key = field(pair, 'key');
+          const value = field(pair, 'value');
           if (key && value) entries.set(key.type === 'string' ? stringValue(key) : key.text, this.evaluate(value, frame));
         }
         return { kind: 'dict', entries };
@@ -579,28 +586,28 @@ export class Interpreter {
       case 'generator_expression':
         return this.comprehension(node, frame);
       case 'attribute': {
-        const objectNode = node.childForFieldName('object');
-        const name = node.childForFieldName('attribute')?.text ?? '';
+        const objectNode = field(node, 'object');
+        const name = field(node, 'attribute')?.text ?? '';
         if (!objectNode) return UNKNOWN;
         return this.attribute(this.evaluate(objectNode, frame), name, frame, node);
       }
       case 'call':
         return this.call(node, frame);
       case 'subscript': {
-        const objectNode = node.childForFieldName('value');
+        const objectNode = field(node, 'value');
         if (!objectNode) return UNKNOWN;
         return this.subscript(this.evaluate(objectNode, frame), node, frame);
       }
       case 'binary_operator': {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        const operator = node.childForFieldName('operator')?.text ?? '';
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        const operator = field(node, 'operator')?.text ?? '';
         if (!left || !right) return UNKNOWN;
         return this.binary(operator, this.evaluate(left, frame), this.evaluate(right, frame), node, frame, left, right);
       }
       case 'unary_operator': {
-        const argument = node.childForFieldName('argument');
-        const operator = node.childForFieldName('operator')?.text ?? '';
+        const argument = field(node, 'argument');
+        const operator = field(node, 'operator')?.text ?? '';
         if (!argument) return UNKNOWN;
         const value = this.evaluate(argument, frame);
         if (operator === '+') return value;
@@ -610,16 +617,16 @@ export class Interpreter {
         return UNKNOWN;
       }
       case 'not_operator': {
-        const argument = node.childForFieldName('argument');
+        const argument = field(node, 'argument');
         const value = argument ? this.evaluate(argument, frame) : UNKNOWN;
         if (value.kind === 'bool' && value.flash !== undefined) return { kind: 'bool', flash: !value.flash };
         const truth = truthiness(value);
         return { kind: 'bool', value: truth === undefined ? undefined : !truth };
       }
       case 'boolean_operator': {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        const operator = node.childForFieldName('operator')?.text ?? 'and';
+        const left = field(node, 'left');
+        const right = field(node, 'right');
+        const operator = field(node, 'operator')?.text ?? 'and';
         const leftValue = left ? this.evaluate(left, frame) : UNKNOWN;
         const leftTruth = truthiness(leftValue);
         if (operator === 'and' && leftTruth === false) return leftValue;
@@ -637,7 +644,7 @@ export class Interpreter {
         return chosen ? this.evaluate(chosen, frame) : UNKNOWN;
       }
       case 'keyword_argument': {
-        const value = node.childForFieldName('value');
+        const value = field(node, 'value');
         return value ? this.evaluate(value, frame) : UNKNOWN;
       }
       case 'await':
@@ -665,11 +672,11 @@ export class Interpreter {
 
   /** `[Block(config) for _ in range(config.n_layer)]`: one item evaluated once, repeated `count` times. */
   private comprehension(node: SyntaxNode, frame: Frame): Value {
-    const body = node.childForFieldName('body');
+    const body = field(node, 'body');
     const forClause = node.namedChildren.find((c) => c?.type === 'for_in_clause');
     if (!body || !forClause) return UNKNOWN;
-    const left = forClause.childForFieldName('left');
-    const right = forClause.childForFieldName('right');
+    const left = field(forClause, 'left');
+    const right = field(forClause, 'right');
     const iterable = right ? this.evaluate(right, { ...frame, emit: false }) : UNKNOWN;
     const inner: Frame = { ...frame, env: new Map(frame.env) };
     if (iterable.kind === 'range') {
@@ -841,7 +848,7 @@ export class Interpreter {
 
   private subscript(object: Value, node: SyntaxNode, frame: Frame): Value {
     if (object.kind === 'tensor') return this.subscriptValue(object, node, frame, true);
-    const indices = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.id !== node.childForFieldName('value')?.id);
+    const indices = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.id !== field(node, 'value')?.id);
     const first = indices[0];
     if (object.kind === 'function' && object.fn.tritonKernel) return { kind: 'triton_launch' };
     if (object.kind === 'ref' && /^(triton|tl)\b/.test(object.name)) return UNKNOWN;
@@ -877,7 +884,7 @@ export class Interpreter {
   }
 
   private keyOf(node: SyntaxNode, frame: Frame): string | undefined {
-    const index = node.namedChildren.find((c) => c !== null && c.id !== node.childForFieldName('value')?.id);
+    const index = node.namedChildren.find((c) => c !== null && c.id !== field(node, 'value')?.id);
     if (!index) return undefined;
     const value = this.evaluate(index, frame);
     return value.kind === 'str' ? value.value : undefined;
@@ -906,7 +913,7 @@ export class Interpreter {
    * indexing (a gather that copies), the rest is a view.
    */
   private subscriptValue(object: Extract<Value, { kind: 'tensor' }>, node: SyntaxNode, frame: Frame, emitOp: boolean): Value {
-    const valueNode = node.childForFieldName('value');
+    const valueNode = field(node, 'value');
     const indices = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.id !== valueNode?.id && c.type !== 'comment');
     const shape = object.tensor.shape;
     const gathered: TensorValue[] = [];
@@ -1071,13 +1078,15 @@ export class Interpreter {
   // ───────────────────────────── calls ─────────────────────────────
 
   private call(node: SyntaxNode, frame: Frame): Value {
-    const calleeNode = node.childForFieldName('function');
-    const argumentsNode = node.childForFieldName('arguments');
+    const calleeNode = field(node, 'function');
+    const argumentsNode = field(node, 'arguments');
     if (!calleeNode) return UNKNOWN;
     const callee = this.evaluate(calleeNode, frame);
     if (callee.kind === 'triton_launch') return NONE;
     const { positional, keywords, nodes } = this.evaluateArguments(argumentsNode, frame);
-    return this.apply(callee, positional, keywords, node, frame, calleeNode.text, nodes);
+    // Calls into user code never show the callee's text: it is read only for library calls, methods and layers.
+    const labelled = callee.kind !== 'function' && callee.kind !== 'class' && callee.kind !== 'module' && callee.kind !== 'object';
+    return this.apply(callee, positional, keywords, node, frame, labelled ? calleeNode.text : '', nodes);
   }
 
   private evaluateArguments(
@@ -1094,12 +1103,14 @@ export class Interpreter {
       return { positional, keywords, nodes };
     }
     for (const argument of argumentsNode.namedChildren) {
-      if (!argument || argument.type === 'comment') continue;
-      if (argument.type === 'keyword_argument') {
-        const name = argument.childForFieldName('name')?.text ?? '';
-        const value = argument.childForFieldName('value');
+      if (!argument) continue;
+      const type = argument.type;
+      if (type === 'comment') continue;
+      if (type === 'keyword_argument') {
+        const name = field(argument, 'name')?.text ?? '';
+        const value = field(argument, 'value');
         keywords.set(name, value ? this.evaluate(value, frame) : UNKNOWN);
-      } else if (argument.type === 'list_splat') {
+      } else if (type === 'list_splat') {
         const inner = argument.namedChildren[0];
         const value = inner ? this.evaluate(inner, frame) : UNKNOWN;
         if (value.kind === 'list' && !value.repeated) {
@@ -1109,12 +1120,12 @@ export class Interpreter {
           positional.push(value);
           nodes.push(inner ?? undefined);
         }
-      } else if (argument.type === 'dictionary_splat') {
+      } else if (type === 'dictionary_splat') {
         const inner = argument.namedChildren[0];
         const value = inner ? this.evaluate(inner, frame) : UNKNOWN;
         if (value.kind === 'dict') for (const [key, entry] of value.entries) keywords.set(key, entry);
       } else {
-        positional.push(this.evaluate(argument, frame));
+        positional.push(this.evaluate(argument, frame, type));
         nodes.push(argument);
       }
     }
@@ -1734,7 +1745,7 @@ export class Interpreter {
     }
     this.covered.add(fn);
     const env = new Map<string, Value>();
-    const parameters = fn.node.childForFieldName('parameters');
+    const parameters = field(fn.node, 'parameters');
     const declared = this.declaredShapes(fn);
     let index = 0;
     const remaining = [...positional];
@@ -1774,7 +1785,7 @@ export class Interpreter {
       }
       env.set(name, value);
     }
-    const body = fn.node.childForFieldName('body');
+    const body = field(fn.node, 'body');
     if (!body) return UNKNOWN;
     this.recordScope(fn);
     const inOtherFile = fn.file !== this.main;
@@ -1846,13 +1857,17 @@ export class Interpreter {
         if (inside || above) declared.set(declaration.name, declaration.shape);
       }
     }
-    const body = fn.node.childForFieldName('body');
-    for (const statement of body?.namedChildren ?? []) {
+    const body = field(fn.node, 'body');
+    // An unpacking reads `.shape` or `.size`: a body without either word has none, and its statements need no visit.
+    const bodyText = body ? fn.file.text.slice(body.startIndex, body.endIndex) : '';
+    const statements = /\b(shape|size)\b/.test(bodyText) ? (body as SyntaxNode).namedChildren : [];
+    for (const statement of statements) {
       const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
       if (assignment?.type !== 'assignment') continue;
-      const left = assignment.childForFieldName('left');
-      const right = assignment.childForFieldName('right');
-      if (!left || !right || (left.type !== 'pattern_list' && left.type !== 'tuple_pattern')) continue;
+      const left = field(assignment, 'left');
+      const right = field(assignment, 'right');
+      const leftType = left?.type;
+      if (!left || !right || (leftType !== 'pattern_list' && leftType !== 'tuple_pattern')) continue;
       const source = shapeSource(right);
       if (!source || declared.has(source)) continue;
       const names = left.namedChildren.filter((c): c is SyntaxNode => c !== null).map((c) => c.text);
@@ -1891,8 +1906,8 @@ export class Interpreter {
   private recordScope(fn: FunctionInfo): void {
     if (fn.file !== this.main || this.scopesSeen.has(fn.qualifiedName)) return;
     this.scopesSeen.add(fn.qualifiedName);
-    const nameNode = fn.node.childForFieldName('name') ?? fn.node;
-    const parameters = fn.node.childForFieldName('parameters');
+    const nameNode = field(fn.node, 'name') ?? fn.node;
+    const parameters = field(fn.node, 'parameters');
     const start = nameNode;
     const end = parameters ?? nameNode;
     this.builder.scopes.push({
@@ -1992,13 +2007,14 @@ export class Interpreter {
 
   span(node: SyntaxNode, frame: Frame): Span {
     if (frame.callSite) return frame.callSite;
+    const end = node.endPosition;
     return {
       start: node.startIndex,
       end: node.endIndex,
       startLine: node.startPosition.row,
       startColumn: node.startPosition.column,
-      endLine: node.endPosition.row,
-      endColumn: node.endPosition.column,
+      endLine: end.row,
+      endColumn: end.column,
     };
   }
 
@@ -2093,11 +2109,11 @@ function enumerateIndexName(left: SyntaxNode): string | undefined {
 /** `x.size()`, `x.shape`, `x.shape[:3]`: the name of x, when the right side of an unpacking reads a shape. */
 function shapeSource(right: SyntaxNode): string | undefined {
   let node: SyntaxNode | null = right;
-  if (node.type === 'subscript') node = node.childForFieldName('value');
-  if (node?.type === 'call' && (node.childForFieldName('arguments')?.namedChildren.length ?? 0) === 0) node = node.childForFieldName('function');
+  if (node.type === 'subscript') node = field(node, 'value');
+  if (node?.type === 'call' && (field(node, 'arguments')?.namedChildren.length ?? 0) === 0) node = field(node, 'function');
   if (node?.type !== 'attribute') return undefined;
-  const attribute = node.childForFieldName('attribute')?.text;
-  const object = node.childForFieldName('object');
+  const attribute = field(node, 'attribute')?.text;
+  const object = field(node, 'object');
   if ((attribute !== 'shape' && attribute !== 'size') || object?.type !== 'identifier') return undefined;
   if (attribute === 'size' && right.type !== 'call') return undefined;
   return object.text;
@@ -2109,18 +2125,18 @@ function describeParameter(parameter: SyntaxNode): { name?: string; defaultNode?
       return { name: parameter.text };
     case 'typed_parameter': {
       const inner = parameter.namedChildren[0];
-      const typeNode = parameter.childForFieldName('type') ?? undefined;
+      const typeNode = field(parameter, 'type') ?? undefined;
       if (inner?.type === 'list_splat_pattern') return { name: inner.namedChildren[0]?.text, typeNode, splat: '*' };
       if (inner?.type === 'dictionary_splat_pattern') return { name: inner.namedChildren[0]?.text, typeNode, splat: '**' };
       return { name: inner?.text, typeNode };
     }
     case 'default_parameter':
-      return { name: parameter.childForFieldName('name')?.text, defaultNode: parameter.childForFieldName('value') ?? undefined };
+      return { name: field(parameter, 'name')?.text, defaultNode: field(parameter, 'value') ?? undefined };
     case 'typed_default_parameter':
       return {
-        name: parameter.childForFieldName('name')?.text,
-        defaultNode: parameter.childForFieldName('value') ?? undefined,
-        typeNode: parameter.childForFieldName('type') ?? undefined,
+        name: field(parameter, 'name')?.text,
+        defaultNode: field(parameter, 'value') ?? undefined,
+        typeNode: field(parameter, 'type') ?? undefined,
       };
     case 'list_splat_pattern':
       return { name: parameter.namedChildren[0]?.text, splat: '*' };

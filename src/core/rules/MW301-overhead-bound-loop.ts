@@ -12,6 +12,11 @@ const MIN_LAUNCHES = 8;
 const SYNC_CALL = /\.(item|cpu|tolist|numpy)\(\s*\)|\btorch\.cuda\.synchronize\(\s*\)/g;
 /** print(...): printing a CUDA tensor copies it to the host; printing shapes, sizes and strings does not. */
 const PRINT_CALL = /\bprint\(/g;
+/**
+ * What a line must hold for SYNC_CALL or PRINT_CALL to match its code: the code is the line with strings blanked and
+ * the comment cut, so a line without these characters needs no closer look.
+ */
+const MAY_SYNC = /\.(?:item|cpu|tolist|numpy)\(|synchronize\(|print\(/;
 /** What a print may show without touching tensor data: metadata and Python values. */
 const METADATA = /[A-Za-z_][\w.]*\.(shape|dtype|device|ndim|requires_grad)\b(\[[^\]]*\])?|[A-Za-z_][\w.]*\.(size|dim|numel)\([^()]*\)|\b(len|type|str|repr|id)\([^()]*\)/g;
 const PYTHON_WORDS = new Set(['print', 'sep', 'end', 'file', 'flush', 'True', 'False', 'None', 'and', 'or', 'not', 'in', 'is', 'if', 'else', 'for']);
@@ -127,6 +132,7 @@ function hostSyncs(ctx: RuleContext): RuleFinding[] {
   lines.forEach((text, line) => {
     const inForward = forwardLines.has(line);
     if (!inForward && !hotLoopLines.has(line)) return;
+    if (!MAY_SYNC.test(text)) return;
     const code = codeOf(text);
     const prints = inForward ? [...code.matchAll(PRINT_CALL)].filter((match) => printsData(text, match.index ?? 0)) : [];
     const matches = [...code.matchAll(SYNC_CALL), ...prints];

@@ -36,6 +36,9 @@ export class GraphIndex {
   /** The last line of the function that holds each line, found once per line. */
   private readonly functionEnd = new Map<number, number>();
   private readonly escapeCache = new Map<number, boolean>();
+  private readonly realConsumersCache = new Map<number, readonly Reach[]>();
+  /** null: no sole reader. */
+  private readonly soleReaderCache = new Map<number, OpNode | null>();
   /** Ops grouped by the line their span starts on, in graph order, built on first use. */
   private opsByStartLine: Map<number, OpNode[]> | undefined;
   private opPosition: Map<OpNode, number> | undefined;
@@ -59,34 +62,33 @@ export class GraphIndex {
     }
     for (const op of this.ops) {
       const cost = this.costById.get(op.id);
-      op.outputs.forEach((value, i) => {
+      const dtype = cost?.dtype ?? input.dtype;
+      for (let i = 0; i < op.outputs.length; i++) {
+        const value = op.outputs[i] as TensorValue;
         this.valueById.set(value.id, value);
-        this.valueSize.set(value.id, {
-          shape: cost?.outputShapes[i] ?? null,
-          elementBytes: elementBytes(value, cost?.dtype ?? input.dtype),
-        });
-      });
+        this.valueSize.set(value.id, { shape: cost?.outputShapes[i] ?? null, elementBytes: elementBytes(value, dtype) });
+      }
     }
     for (const op of this.ops) {
       const cost = this.costById.get(op.id);
-      const seen = new Set<number>();
-      const metadataOnly = METADATA_INPUTS[canonicalOp(op)] ?? [];
-      op.inputs.forEach((value, i) => {
+      const dtype = cost?.dtype ?? input.dtype;
+      const metadataOnly = METADATA_INPUTS[canonicalOp(op)];
+      for (let i = 0; i < op.inputs.length; i++) {
+        const value = op.inputs[i] as TensorValue;
         if (!this.valueById.has(value.id)) this.valueById.set(value.id, value);
-        if (!this.valueSize.has(value.id) || this.valueSize.get(value.id)?.shape === null) {
+        const size = this.valueSize.get(value.id);
+        if (size === undefined || size.shape === null) {
           const shape = cost?.inputShapes[i] ?? null;
-          if (shape || !this.valueSize.has(value.id)) {
-            this.valueSize.set(value.id, { shape, elementBytes: elementBytes(value, cost?.dtype ?? input.dtype) });
-          }
+          if (shape || size === undefined) this.valueSize.set(value.id, { shape, elementBytes: elementBytes(value, dtype) });
         }
-        if (seen.has(value.id) || metadataOnly.includes(i)) return;
-        seen.add(value.id);
-        const list = this.consumersByValue.get(value.id) ?? [];
-        list.push(op);
-        this.consumersByValue.set(value.id, list);
+        // An op that reads a value twice (`x * x`) is one consumer; an input read for its metadata is none.
+        if (metadataOnly?.includes(i) || readEarlier(op, i, metadataOnly)) continue;
+        const list = this.consumersByValue.get(value.id);
+        if (list) list.push(op);
+        else this.consumersByValue.set(value.id, [op]);
         const producer = value.producer === undefined ? undefined : this.opById.get(value.producer);
         if (producer && !isExampleInput(producer)) this.union(op.id, producer.id);
-      });
+      }
     }
     for (const op of this.ops) {
       if (op.fusedBy === 'fallback' || isExampleInput(op)) continue;
@@ -114,8 +116,20 @@ export class GraphIndex {
     return this.consumersByValue.get(typeof value === 'number' ? value : value.id) ?? [];
   }
 
-  /** The ops that really read a value's bytes: views are followed, since they move nothing. */
-  realConsumers(value: TensorValue | number, views: readonly OpNode[] = []): Reach[] {
+  /** The ops that really read a value's bytes: views are followed, since they move nothing. Shared: do not modify. */
+  realConsumers(value: TensorValue | number, views: readonly OpNode[] = []): readonly Reach[] {
+    // Rules ask for the readers of the same values again and again: the answer from the value itself is kept.
+    if (views.length > 0) return this.reachFrom(value, views);
+    const id = typeof value === 'number' ? value : value.id;
+    let reaches = this.realConsumersCache.get(id);
+    if (reaches === undefined) {
+      reaches = this.reachFrom(value, views);
+      this.realConsumersCache.set(id, reaches);
+    }
+    return reaches;
+  }
+
+  private reachFrom(value: TensorValue | number, views: readonly OpNode[]): Reach[] {
     const out: Reach[] = [];
     for (const op of this.consumers(value)) {
       if (op.category === 'view' && op.outputs.length > 0) {
@@ -143,6 +157,14 @@ export class GraphIndex {
   /** The one op that really reads a value (through views), or undefined when none, several, or the value escapes. */
   soleReader(value: TensorValue | undefined): OpNode | undefined {
     if (!value) return undefined;
+    const cached = this.soleReaderCache.get(value.id);
+    if (cached !== undefined) return cached ?? undefined;
+    const reader = this.findSoleReader(value);
+    this.soleReaderCache.set(value.id, reader ?? null);
+    return reader;
+  }
+
+  private findSoleReader(value: TensorValue): OpNode | undefined {
     const readers = this.realConsumers(value);
     const only = readers[0];
     if (readers.length !== 1 || !only) return undefined;
@@ -165,11 +187,15 @@ export class GraphIndex {
     const readers = this.consumers(value);
     const insideReader = (offset: number) => readers.some((op) => op.span.start <= offset && offset < op.span.end);
     const last = this.enclosingFunctionEnd(line);
-    const word = new RegExp(`(?<![\\w.])${name}(?!\\w)`, 'g');
+    let word: RegExp | undefined;
+    let reassignment: RegExp | undefined;
     for (let current = line + 1; current <= last; current++) {
       const code = this.code(current);
       if (!code.includes(name)) continue;
-      const reassigned = new RegExp(`^\\s*${name}\\s*([-+*/@]?=)(?!=)`).test(code);
+      // Built only when the name appears again: most assigned values are never mentioned past their reader.
+      word ??= new RegExp(`(?<![\\w.])${name}(?!\\w)`, 'g');
+      reassignment ??= new RegExp(`^\\s*${name}\\s*([-+*/@]?=)(?!=)`);
+      const reassigned = reassignment.test(code);
       let first = true;
       for (const match of code.matchAll(word)) {
         if (reassigned && first) {
@@ -306,14 +332,24 @@ export class GraphIndex {
    */
   saving(bytesPerExecution: number | null, launches: number, opIds: readonly number[], kernelsAfter = 1): Saving {
     if (bytesPerExecution === null || opIds.length === 0) return { bytesSaved: null, timeSavedUs: null };
-    const repeat = Math.min(...opIds.map((id) => this.repeat(id)));
+    let repeat = Infinity;
+    for (const id of opIds) repeat = Math.min(repeat, this.repeat(id));
     const bandwidth = this.hardware.memoryEfficiency.value * this.hardware.bandwidth.value;
     const launchUs = this.hardware.launchOverhead.value * 1e6;
     const perExecutionUs = (bytesPerExecution / bandwidth) * 1e6 + launches * launchUs;
     let timeSavedUs = perExecutionUs * repeat;
-    const times = opIds.map((id) => this.totalTimeUs(id));
-    if (times.every((t): t is number => t !== null)) {
-      const ceiling = times.reduce((a, b) => a + b, 0) - kernelsAfter * launchUs * repeat;
+    // The ops' time today, added in order; null when one of them is unpriced.
+    let today: number | null = 0;
+    for (const id of opIds) {
+      const time = this.totalTimeUs(id);
+      if (time === null) {
+        today = null;
+        break;
+      }
+      today += time;
+    }
+    if (today !== null) {
+      const ceiling = today - kernelsAfter * launchUs * repeat;
       timeSavedUs = Math.max(0, Math.min(timeSavedUs, ceiling));
     }
     return { bytesSaved: bytesPerExecution * repeat, timeSavedUs };
@@ -335,9 +371,10 @@ export class GraphIndex {
     const reads = new Map<number, number | null>();
     let writes: number | null = 0;
     for (const op of kernels) {
-      const metadataOnly = METADATA_INPUTS[canonicalOp(op)] ?? [];
-      for (const [position, input] of op.inputs.entries()) {
-        if (metadataOnly.includes(position)) continue;
+      const metadataOnly = METADATA_INPUTS[canonicalOp(op)];
+      for (let position = 0; position < op.inputs.length; position++) {
+        const input = op.inputs[position] as TensorValue;
+        if (metadataOnly?.includes(position)) continue;
         const base = this.throughViews(input);
         const producer = this.producer(base);
         if (producer && members.has(producer.id)) continue;
@@ -358,12 +395,13 @@ export class GraphIndex {
     const saved = eagerBytes === null || fusedBytes === null ? null : Math.max(0, eagerBytes - fusedBytes);
     // An op priced at zero (dropout with p=0 or in eval, an identity) launches nothing today.
     const launching = kernels.filter((op) => this.costById.get(op.id)?.timeUs !== 0).length;
-    return { ...this.saving(saved, Math.max(0, launching - kernelsAfter), opIds, kernelsAfter), eagerBytes, fusedBytes };
+    const { bytesSaved, timeSavedUs } = this.saving(saved, Math.max(0, launching - kernelsAfter), opIds, kernelsAfter);
+    return { bytesSaved, timeSavedUs, eagerBytes, fusedBytes };
   }
 
   private find(id: number): number {
     let root = id;
-    while (this.parent.get(root) !== undefined && this.parent.get(root) !== root) root = this.parent.get(root) as number;
+    for (let up = this.parent.get(root); up !== undefined && up !== root; up = this.parent.get(root)) root = up;
     let node = id;
     while (node !== root) {
       const next = this.parent.get(node) as number;
@@ -392,6 +430,13 @@ const METADATA_INPUTS: Readonly<Record<string, readonly number[]>> = {
  */
 export function isExampleInput(op: OpNode): boolean {
   return op.category === 'creation' && op.scope === '<module>';
+}
+
+/** True when the op reads its `i`th input's value at an earlier position too (not one read for metadata only). */
+function readEarlier(op: OpNode, i: number, metadataOnly: readonly number[] | undefined): boolean {
+  const id = (op.inputs[i] as TensorValue).id;
+  for (let j = 0; j < i; j++) if ((op.inputs[j] as TensorValue).id === id && !metadataOnly?.includes(j)) return true;
+  return false;
 }
 
 function elementBytes(value: TensorValue, fallback: DType): number {

@@ -52,6 +52,8 @@ export function spanOf(text: string, start: number, end: number): Span {
 
 /** The code of a line without its comment and with string contents blanked (so `"#"` and `"x.item()"` do not count). */
 export function codeOf(line: string): string {
+  // Most lines hold no comment and no string: the line is its own code.
+  if (!QUOTE_OR_COMMENT.test(line)) return line;
   let out = '';
   let quote: string | null = null;
   for (let i = 0; i < line.length; i++) {
@@ -68,9 +70,22 @@ export function codeOf(line: string): string {
   return out;
 }
 
+const QUOTE_OR_COMMENT = /["'#]/;
+
 /** Leading spaces of a line (tabs count as one). */
 export function indentation(line: string): number {
+  // Counted without a trimmed copy when the spaces end at a printable ASCII character, as they nearly always do.
+  let spaces = 0;
+  while (line.charCodeAt(spaces) === 32) spaces++;
+  const next = line.charCodeAt(spaces);
+  if (next > 32 && next < 127) return spaces;
   return line.length - line.trimStart().length;
+}
+
+/** True for a line that is blank or holds only a comment. */
+function blankOrComment(text: string): boolean {
+  const trimmed = text.trim();
+  return trimmed === '' || trimmed.startsWith('#');
 }
 
 /**
@@ -82,7 +97,7 @@ export function blockLines(lines: readonly string[], header: number): { first: n
   let last = header;
   for (let line = header + 1; line < lines.length; line++) {
     const text = lines[line] as string;
-    if (text.trim() === '' || text.trim().startsWith('#')) continue;
+    if (blankOrComment(text)) continue;
     if (indentation(text) <= base) break;
     last = line;
   }

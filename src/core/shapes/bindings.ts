@@ -20,21 +20,28 @@ export const DEFAULT_SOURCE = 'default';
 /** The symbols every op of the graph depends on (shapes, attributes and repeat counts), in order of appearance. */
 export function graphSymbols(graph: OpGraph): Set<string> {
   const symbols = new Set<string>();
-  const addShape = (shape: readonly Dim[] | null): void => {
-    for (const dim of shape ?? []) dimSymbols(dim, symbols);
-  };
-  const addAttr = (value: AttrValue): void => {
-    if (value === null || typeof value !== 'object') return;
-    if (Array.isArray(value)) for (const d of value as readonly Dim[]) dimSymbols(d, symbols);
-    else dimSymbols(value as Dim, symbols);
-  };
+  // A tensor's shape is shared by the op that writes it and every op that reads it: walked once, the first time,
+  // which is also when its symbols first appear.
+  const seen = new Set<readonly Dim[]>();
   for (const op of graph.ops) {
-    for (const input of op.inputs) addShape(input.shape);
-    for (const output of op.outputs) addShape(output.shape);
-    for (const value of Object.values(op.attrs)) addAttr(value);
+    for (const input of op.inputs) addShape(input.shape, symbols, seen);
+    for (const output of op.outputs) addShape(output.shape, symbols, seen);
+    for (const name in op.attrs) addAttr(op.attrs[name] as AttrValue, symbols);
     dimSymbols(op.repeat, symbols);
   }
   return symbols;
+}
+
+function addShape(shape: readonly Dim[] | null, symbols: Set<string>, seen: Set<readonly Dim[]>): void {
+  if (shape === null || seen.has(shape)) return;
+  seen.add(shape);
+  for (const dim of shape) if (dim.kind !== 'num') dimSymbols(dim, symbols);
+}
+
+function addAttr(value: AttrValue, symbols: Set<string>): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) for (const d of value as readonly Dim[]) dimSymbols(d, symbols);
+  else dimSymbols(value as Dim, symbols);
 }
 
 /**

@@ -84,6 +84,16 @@ async function execute(request: Request, write: (text: string) => void): Promise
   }
 }
 
+/** Whether a command line analyses files: bin.ts keeps V8's compiled code only from such a run. */
+export function analyses(argv: readonly string[]): boolean {
+  try {
+    const { command } = parseCommandLine(argv);
+    return command === 'analyze' || command === 'roofline';
+  } catch {
+    return false;
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const write = (text: string) => process.stdout.write(text);
   try {
@@ -99,6 +109,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// bin.ts is the installed executable; running this bundle directly works too, without its code cache.
 if (require.main === module) {
   // exitCode rather than exit(): a large report piped to another program is flushed before Node leaves.
   void main(process.argv.slice(2)).then((code) => {

@@ -18,27 +18,27 @@ export interface Saving {
 
 export class GraphIndex {
   readonly ops: readonly OpNode[];
-  private readonly opById = new Map<number, OpNode>();
-  private readonly costById = new Map<number, CostedOp>();
-  private readonly consumersByValue = new Map<number, OpNode[]>();
-  private readonly valueById = new Map<number, TensorValue>();
+  private readonly opById = new ById<OpNode>();
+  private readonly costById = new ById<CostedOp>();
+  private readonly consumersByValue = new ById<OpNode[]>();
+  private readonly valueById = new ById<TensorValue>();
   /** Numeric shape and element size of each value, from the op that wrote it or the first op that read it. */
-  private readonly valueSize = new Map<number, { shape: readonly number[] | null; elementBytes: number }>();
+  private readonly valueSize = new ById<{ shape: readonly number[] | null; elementBytes: number }>();
   /** Union-find parents over op ids: a forward is a connected piece of the dataflow. */
-  private readonly parent = new Map<number, number>();
-  private readonly forwardTime = new Map<number, number>();
+  private readonly parent = new ById<number>();
+  private readonly forwardTime = new ById<number>();
   private readonly hardware: Hardware;
   private readonly text: string;
   private readonly lines: readonly string[];
   /** Offset of each line's first character, and each line's code (comments and string contents blanked). */
   private readonly lineOffsets: readonly number[];
-  private readonly codeLines: (string | undefined)[] = [];
+  private readonly codeLines: (string | undefined)[];
   /** The last line of the function that holds each line, found once per line. */
-  private readonly functionEnd = new Map<number, number>();
-  private readonly escapeCache = new Map<number, boolean>();
-  private readonly realConsumersCache = new Map<number, readonly Reach[]>();
+  private readonly functionEnd: (number | undefined)[];
+  private readonly escapeCache = new ById<boolean>();
+  private readonly realConsumersCache = new ById<readonly Reach[]>();
   /** null: no sole reader. */
-  private readonly soleReaderCache = new Map<number, OpNode | null>();
+  private readonly soleReaderCache = new ById<OpNode | null>();
   /** Ops grouped by the line their span starts on, in graph order, built on first use. */
   private opsByStartLine: Map<number, OpNode[]> | undefined;
   private opPosition: Map<OpNode, number> | undefined;
@@ -55,6 +55,9 @@ export class GraphIndex {
       offset += line.length + 1;
     }
     this.lineOffsets = offsets;
+    // Sized up front: filled out of order, a growing array would fall back to slow dictionary elements.
+    this.codeLines = new Array<string | undefined>(this.lines.length);
+    this.functionEnd = new Array<number | undefined>(this.lines.length);
     for (const cost of input.costs) this.costById.set(cost.node.id, cost);
     for (const op of this.ops) {
       this.opById.set(op.id, op);
@@ -221,7 +224,7 @@ export class GraphIndex {
 
   /** The last line of the `def` whose body holds the line (the file's last line at module level). */
   private enclosingFunctionEnd(line: number): number {
-    const cached = this.functionEnd.get(line);
+    const cached = this.functionEnd[line];
     if (cached !== undefined) return cached;
     const own = indentation(this.lines[line] ?? '');
     let last = this.lines.length - 1;
@@ -232,7 +235,7 @@ export class GraphIndex {
         break;
       }
     }
-    this.functionEnd.set(line, last);
+    this.functionEnd[line] = last;
     return last;
   }
 
@@ -415,6 +418,26 @@ export class GraphIndex {
     const rootA = this.find(a);
     const rootB = this.find(b);
     if (rootA !== rootB) this.parent.set(Math.max(rootA, rootB), Math.min(rootA, rootB));
+  }
+}
+
+/**
+ * A map from graph ids to values, held in an array: ids are small integers handed out in order, and the index sets and
+ * reads thousands of them per analysis, where a Map's hashing and growth showed in profiles. Any number still works.
+ */
+class ById<T> {
+  private readonly items: (T | undefined)[] = [];
+
+  get(id: number): T | undefined {
+    return this.items[id];
+  }
+
+  set(id: number, value: T): void {
+    this.items[id] = value;
+  }
+
+  has(id: number): boolean {
+    return this.items[id] !== undefined;
   }
 }
 

@@ -85,17 +85,24 @@ function addIgnores(ignores: Map<number, string[]>, line: number, codes: readonl
   ignores.set(line, [...existing, ...codes.filter((c) => !existing.includes(c))]);
 }
 
-/** Calls back with each magic comment's 0-based line and the text after `memwall:`; skips the scan when none exist. */
+/**
+ * Calls back with each magic comment's 0-based line and the text after `memwall:`. It jumps from one `memwall:` to the
+ * next rather than splitting the text into lines: a file has few magic comments and thousands of lines.
+ */
 function forEachMagic(text: string, visit: (line: number, body: string, standalone: boolean) => void): void {
-  if (!text.includes('memwall:')) return;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const lineText = lines[i] as string;
-    if (!lineText.includes('memwall:')) continue;
+  let at = text.indexOf('memwall:');
+  let line = 0;
+  let counted = 0;
+  while (at >= 0) {
+    const start = text.lastIndexOf('\n', at) + 1;
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    for (let i = counted; i < start; i++) if (text.charCodeAt(i) === 10) line++;
+    counted = start;
+    const lineText = text.slice(start, end);
     const match = MAGIC.exec(lineText);
-    if (!match) continue;
-    const standalone = lineText.trimStart().startsWith('#');
-    visit(i, (match[1] as string).trim(), standalone);
+    if (match) visit(line, (match[1] as string).trim(), lineText.trimStart().startsWith('#'));
+    at = text.indexOf('memwall:', end);
   }
 }
 

@@ -24,10 +24,13 @@ export interface FileContext {
 /** Decorators that make a function a Triton kernel; MemWall's triton frontend prices those. */
 const TRITON_DECORATORS = /^(triton\.)?(jit|autotune|heuristics)\b|^triton\.(language\.)?jit/;
 
-export function decoratorNames(definition: SyntaxNode): string[] {
-  const parent = definition.parent;
-  if (!parent || parent.type !== 'decorated_definition') return [];
-  return parent.namedChildren
+/**
+ * The decorators of a definition, read from its `decorated_definition` statement (undefined when it has none): the
+ * caller found that statement already, and asking a node for its parent makes tree-sitter walk down from the root.
+ */
+export function decoratorNames(decorated: SyntaxNode | undefined): string[] {
+  if (!decorated) return [];
+  return decorated.namedChildren
     .filter((c): c is SyntaxNode => c !== null && c.type === 'decorator')
     .map((d) => d.text.replace(/^@\s*/, '').trim());
 }
@@ -51,25 +54,39 @@ export function collectFile(name: string, text: string, tree: Tree): FileContext
     lines: text.split('\n'),
     calledFrom: new Map(),
   };
+  // Each definition's text range, for collectCalls; a definition without a name gets '' (no Python name has `<`).
+  const ranges: DefinitionRange[] = [];
   for (const statement of root.namedChildren) {
     if (!statement) continue;
-    const definition = statement.type === 'decorated_definition' ? field(statement, 'definition') : statement;
+    const statementType = statement.type;
+    const decorated = statementType === 'decorated_definition' ? statement : undefined;
+    const definition = decorated ? field(statement, 'definition') : statement;
     if (!definition) continue;
-    if (definition.type === 'class_definition') {
-      const cls = classInfo(definition, file);
+    const type = decorated ? definition.type : statementType;
+    if (type === 'class_definition') {
+      const cls = classInfo(definition, file, decorated);
       file.classes.set(cls.name, cls);
-    } else if (definition.type === 'function_definition') {
-      const fn = functionInfo(definition, file, undefined);
+      ranges.push({ name: cls.name === '<class>' ? '' : cls.name, start: statement.startIndex, end: statement.endIndex });
+    } else if (type === 'function_definition') {
+      const fn = functionInfo(definition, file, undefined, undefined, decorated);
       file.functions.set(fn.name, fn);
+      ranges.push({ name: fn.name === '<function>' ? '' : fn.name, start: statement.startIndex, end: statement.endIndex });
     }
   }
-  collectCalls(file);
+  collectCalls(file, ranges);
   return file;
 }
 
-export function classInfo(node: SyntaxNode, file: FileContext): ClassInfo {
+interface DefinitionRange {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A class definition; `decorated` is its `decorated_definition` statement when it has decorators. */
+export function classInfo(node: SyntaxNode, file: FileContext, decorated?: SyntaxNode): ClassInfo {
   const name = field(node, 'name')?.text ?? '<class>';
-  const decorators = decoratorNames(node);
+  const decorators = decoratorNames(decorated);
   const cls: ClassInfo = {
     name,
     node,
@@ -84,11 +101,14 @@ export function classInfo(node: SyntaxNode, file: FileContext): ClassInfo {
   const body = field(node, 'body');
   for (const statement of body?.namedChildren ?? []) {
     if (!statement) continue;
-    const definition = statement.type === 'decorated_definition' ? field(statement, 'definition') : statement;
-    if (definition?.type === 'function_definition') {
-      const fn = functionInfo(definition, file, cls);
+    const statementType = statement.type;
+    const decoratedMethod = statementType === 'decorated_definition' ? statement : undefined;
+    const definition = decoratedMethod ? field(statement, 'definition') : statement;
+    const definitionType = decoratedMethod ? definition?.type : statementType;
+    if (definition && definitionType === 'function_definition') {
+      const fn = functionInfo(definition, file, cls, undefined, decoratedMethod);
       cls.methods.set(fn.name, fn);
-    } else if (statement.type === 'expression_statement') {
+    } else if (statementType === 'expression_statement') {
       const assignment = statement.namedChildren[0];
       if (assignment?.type === 'assignment') {
         const left = field(assignment, 'left');
@@ -99,13 +119,15 @@ export function classInfo(node: SyntaxNode, file: FileContext): ClassInfo {
   return cls;
 }
 
-export function functionInfo(node: SyntaxNode, file: FileContext, owner: ClassInfo | undefined, outer?: string): FunctionInfo {
+/** A function definition; `decorated` is its `decorated_definition` statement when it has decorators. */
+export function functionInfo(node: SyntaxNode, file: FileContext, owner: ClassInfo | undefined, outer?: string, decorated?: SyntaxNode): FunctionInfo {
   const name = field(node, 'name')?.text ?? '<function>';
-  const decorators = decoratorNames(node);
+  const decorators = decoratorNames(decorated);
   return {
     name,
     qualifiedName: owner ? `${owner.name}.${name}` : outer ? `${outer}.${name}` : name,
     node,
+    statement: decorated ?? node,
     file,
     owner,
     decorators,
@@ -120,15 +142,7 @@ export function functionInfo(node: SyntaxNode, file: FileContext, owner: ClassIn
  * by GPT, so only outermost modules and uncalled functions are analysed as roots (a Block inside a GPT is not counted
  * twice). A text search over definition ranges costs far less than walking every syntax node.
  */
-function collectCalls(file: FileContext): void {
-  const ranges: { name: string; start: number; end: number }[] = [];
-  for (const statement of file.root.namedChildren) {
-    if (!statement) continue;
-    const definition = statement.type === 'decorated_definition' ? field(statement, 'definition') : statement;
-    if (definition?.type === 'class_definition' || definition?.type === 'function_definition') {
-      ranges.push({ name: field(definition, 'name')?.text ?? '', start: statement.startIndex, end: statement.endIndex });
-    }
-  }
+function collectCalls(file: FileContext, ranges: readonly DefinitionRange[]): void {
   const names = [...file.classes.keys(), ...file.functions.keys()].map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).filter(Boolean);
   if (names.length === 0) return;
   // One pass over the text for all names; definition ranges are sorted, so the owner is found by binary search.
@@ -141,7 +155,7 @@ function collectCalls(file: FileContext): void {
     let owner = '';
     while (low <= high) {
       const middle = (low + high) >> 1;
-      const range = ranges[middle] as { name: string; start: number; end: number };
+      const range = ranges[middle] as DefinitionRange;
       if (at < range.start) high = middle - 1;
       else if (at >= range.end) low = middle + 1;
       else {

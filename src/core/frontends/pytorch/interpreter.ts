@@ -132,7 +132,8 @@ export class Interpreter {
     }
   }
 
-  private runStatement(node: SyntaxNode, frame: Frame): void {
+  /** Runs one statement; `decorated` is the `decorated_definition` a definition sits in, if any. */
+  private runStatement(node: SyntaxNode, frame: Frame, decorated?: SyntaxNode): void {
     switch (node.type) {
       case 'expression_statement': {
         for (const child of node.namedChildren) if (child) this.runExpressionStatement(child, frame);
@@ -170,19 +171,19 @@ export class Interpreter {
         return this.runImport(node, frame);
       case 'decorated_definition': {
         const definition = field(node, 'definition');
-        if (definition) this.runStatement(definition, frame);
+        if (definition) this.runStatement(definition, frame, node);
         return;
       }
       case 'function_definition': {
         const name = field(node, 'name')?.text ?? '';
         const known = frame.scope === '<module>' ? frame.file.functions.get(name) : undefined;
-        const fn = known ?? functionInfo(node, frame.file, undefined, frame.scope);
+        const fn = known ?? functionInfo(node, frame.file, undefined, frame.scope, decorated);
         frame.env.set(name, { kind: 'function', fn });
         return;
       }
       case 'class_definition': {
         const name = field(node, 'name')?.text ?? '';
-        const cls = (frame.scope === '<module>' ? frame.file.classes.get(name) : undefined) ?? classInfo(node, frame.file);
+        const cls = (frame.scope === '<module>' ? frame.file.classes.get(name) : undefined) ?? classInfo(node, frame.file, decorated);
         const superclasses = field(node, 'superclasses');
         cls.bases = (superclasses?.namedChildren ?? [])
           .filter((b): b is SyntaxNode => b !== null && b.type !== 'keyword_argument')
@@ -1840,7 +1841,7 @@ export class Interpreter {
 
   private findDeclaredShapes(fn: FunctionInfo): Map<string, readonly Dim[]> {
     const declared = new Map<string, readonly Dim[]>();
-    const startLine = (fn.node.parent?.type === 'decorated_definition' ? fn.node.parent : fn.node).startPosition.row;
+    const startLine = fn.statement.startPosition.row;
     const endLine = fn.node.endPosition.row;
     const lines = fn.file.lines;
     if (fn.file.shapes.length > 0) {

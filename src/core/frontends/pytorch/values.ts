@@ -25,6 +25,8 @@ export interface FunctionInfo {
   /** `MLP.forward`, `helper`. */
   readonly qualifiedName: string;
   readonly node: SyntaxNode;
+  /** The statement the definition is: its `decorated_definition` when it has decorators, else `node`. */
+  readonly statement: SyntaxNode;
   readonly file: FileContext;
   readonly owner?: ClassInfo;
   readonly decorators: readonly string[];

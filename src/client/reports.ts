@@ -71,7 +71,7 @@ export async function reportForWorkspace(client: LanguageClient, reports: Report
         progress.report({ message: `${index + 1}/${files.length} ${name}`, increment: 100 / Math.max(1, files.length) });
         const bytes = await vscode.workspace.fs.readFile(file);
         if (bytes.byteLength > MAX_WORKSPACE_FILE_BYTES) {
-          done.push({ section: `## ${name}\n\nLeft out: ${(bytes.byteLength / 1e6).toFixed(1)} MB is more than a workspace report reads.`, findings: 0 });
+          done.push({ section: `## \`${name}\`\n\nLeft out: ${(bytes.byteLength / 1e6).toFixed(1)} MB is more than a workspace report reads.`, findings: 0 });
           continue;
         }
         const params: ReportParams = { uri: file.toString(), name, text: new TextDecoder().decode(bytes) };
@@ -81,7 +81,7 @@ export async function reportForWorkspace(client: LanguageClient, reports: Report
         } catch (error) {
           // A cancelled request rejects; any other failure is reported in the file's section, and the report goes on.
           if (token.isCancellationRequested) return undefined;
-          done.push({ section: `## ${name}\n\nMemWall could not analyse this file: ${error instanceof Error ? error.message : String(error)}`, findings: 0 });
+          done.push({ section: `## \`${name}\`\n\nMemWall could not analyse this file: ${error instanceof Error ? error.message : String(error)}`, findings: 0 });
         }
       }
       return done;

@@ -45,6 +45,9 @@ interface CodeBinding {
 
 const MAX_DEPTH = 24;
 
+/** The keywords of a call that passes none. */
+const NO_KEYWORDS: ReadonlyMap<string, Value> = new Map();
+
 /**
  * Expressions nested deeper than this are not evaluated: CPython itself refuses more than 200 nested parentheses, and
  * each level costs several JavaScript frames, so 1,000 nested calls would otherwise overflow the stack.
@@ -1093,15 +1096,16 @@ export class Interpreter {
   private evaluateArguments(
     argumentsNode: SyntaxNode | null,
     frame: Frame,
-  ): { positional: Value[]; keywords: Map<string, Value>; nodes: (SyntaxNode | undefined)[] } {
+  ): { positional: Value[]; keywords: ReadonlyMap<string, Value>; nodes: (SyntaxNode | undefined)[] } {
     const positional: Value[] = [];
     const nodes: (SyntaxNode | undefined)[] = [];
-    const keywords = new Map<string, Value>();
-    if (!argumentsNode) return { positional, keywords, nodes };
+    // Most calls pass no keyword: they share one empty map (read-only everywhere) instead of making one each.
+    let keywords: Map<string, Value> | undefined;
+    if (!argumentsNode) return { positional, keywords: NO_KEYWORDS, nodes };
     if (argumentsNode.type === 'generator_expression') {
       positional.push(this.comprehension(argumentsNode, frame));
       nodes.push(argumentsNode);
-      return { positional, keywords, nodes };
+      return { positional, keywords: NO_KEYWORDS, nodes };
     }
     for (const argument of argumentsNode.namedChildren) {
       if (!argument) continue;
@@ -1110,7 +1114,7 @@ export class Interpreter {
       if (type === 'keyword_argument') {
         const name = field(argument, 'name')?.text ?? '';
         const value = field(argument, 'value');
-        keywords.set(name, value ? this.evaluate(value, frame) : UNKNOWN);
+        (keywords ??= new Map()).set(name, value ? this.evaluate(value, frame) : UNKNOWN);
       } else if (type === 'list_splat') {
         const inner = argument.namedChildren[0];
         const value = inner ? this.evaluate(inner, frame) : UNKNOWN;
@@ -1124,19 +1128,19 @@ export class Interpreter {
       } else if (type === 'dictionary_splat') {
         const inner = argument.namedChildren[0];
         const value = inner ? this.evaluate(inner, frame) : UNKNOWN;
-        if (value.kind === 'dict') for (const [key, entry] of value.entries) keywords.set(key, entry);
+        if (value.kind === 'dict') for (const [key, entry] of value.entries) (keywords ??= new Map()).set(key, entry);
       } else {
         positional.push(this.evaluate(argument, frame, type));
         nodes.push(argument);
       }
     }
-    return { positional, keywords, nodes };
+    return { positional, keywords: keywords ?? NO_KEYWORDS, nodes };
   }
 
   apply(
     callee: Value,
     positional: Value[],
-    keywords: Map<string, Value>,
+    keywords: ReadonlyMap<string, Value>,
     node: SyntaxNode,
     frame: Frame,
     label: string,
@@ -1178,7 +1182,7 @@ export class Interpreter {
   private callLibrary(
     name: string,
     positional: Value[],
-    keywords: Map<string, Value>,
+    keywords: ReadonlyMap<string, Value>,
     node: SyntaxNode,
     frame: Frame,
     label: string,
@@ -1204,7 +1208,7 @@ export class Interpreter {
   }
 
   /** Built-in Python and torch helpers that are not ops: sizes, ranges, config plumbing, compile wrappers. */
-  private libraryBuiltin(name: string, positional: Value[], keywords: Map<string, Value>, node: SyntaxNode, frame: Frame): Value | undefined {
+  private libraryBuiltin(name: string, positional: Value[], keywords: ReadonlyMap<string, Value>, node: SyntaxNode, frame: Frame): Value | undefined {
     const first = positional[0];
     switch (name) {
       case 'builtins.range': {
@@ -1389,7 +1393,7 @@ export class Interpreter {
     receiver: Value,
     name: string,
     positional: Value[],
-    keywords: Map<string, Value>,
+    keywords: ReadonlyMap<string, Value>,
     node: SyntaxNode,
     frame: Frame,
     label: string,
@@ -1469,7 +1473,7 @@ export class Interpreter {
     receiver: Extract<Value, { kind: 'tensor' }>,
     name: string,
     positional: Value[],
-    keywords: Map<string, Value>,
+    keywords: ReadonlyMap<string, Value>,
     node: SyntaxNode,
     frame: Frame,
     label: string,
@@ -1539,7 +1543,7 @@ export class Interpreter {
     entry: CatalogEntry,
     label: string,
     positional: Value[],
-    keywords: Map<string, Value>,
+    keywords: ReadonlyMap<string, Value>,
     node: SyntaxNode,
     frame: Frame,
     argumentNodes: (SyntaxNode | undefined)[],
@@ -1597,7 +1601,7 @@ export class Interpreter {
   // ───────────────────────────── modules ─────────────────────────────
 
   /** `nn.Linear(in, out)` and friends: a layer value holding its constructor arguments and parameters. */
-  private constructLayer(qualified: string, entry: CatalogEntry | undefined, positional: Value[], keywords: Map<string, Value>, node: SyntaxNode, frame: Frame): Value {
+  private constructLayer(qualified: string, entry: CatalogEntry | undefined, positional: Value[], keywords: ReadonlyMap<string, Value>, node: SyntaxNode, frame: Frame): Value {
     const args: Record<string, AttrValue> = { ...(entry?.module?.defaults ?? {}) };
     const init = entry?.module?.init ?? [];
     for (const [parameter, value] of bindSignature(init, positional, keywords, [])) args[parameter] = valueToAttr(value);
@@ -1615,7 +1619,7 @@ export class Interpreter {
   private callLayer(
     callee: Extract<Value, { kind: 'layer' }>,
     positional: Value[],
-    keywords: Map<string, Value>,
+    keywords: ReadonlyMap<string, Value>,
     node: SyntaxNode,
     frame: Frame,
     label: string,
@@ -1631,7 +1635,7 @@ export class Interpreter {
     return this.callOp(layer.op, forwardEntry, label, positional, keywords, node, frame, argumentNodes, [...layer.params.values()], { ...layer.args }, callee.path);
   }
 
-  private callSequential(callee: Extract<Value, { kind: 'modlist' }>, positional: Value[], keywords: Map<string, Value>, node: SyntaxNode, frame: Frame): Value {
+  private callSequential(callee: Extract<Value, { kind: 'modlist' }>, positional: Value[], keywords: ReadonlyMap<string, Value>, node: SyntaxNode, frame: Frame): Value {
     let current = positional[0] ?? UNKNOWN;
     const list = callee.list;
     if (list.repeated) {
@@ -1644,7 +1648,7 @@ export class Interpreter {
     return current;
   }
 
-  private callModule(callee: Extract<Value, { kind: 'module' }>, positional: Value[], keywords: Map<string, Value>, node: SyntaxNode, frame: Frame): Value {
+  private callModule(callee: Extract<Value, { kind: 'module' }>, positional: Value[], keywords: ReadonlyMap<string, Value>, node: SyntaxNode, frame: Frame): Value {
     const forward = this.findMethod(callee.instance.cls, 'forward');
     if (!forward) {
       // A subclass of an nn layer without its own forward behaves as that layer.
@@ -1661,7 +1665,7 @@ export class Interpreter {
   }
 
   /** Instantiates a user class: runs `__init__` without emitting ops, with arguments bound like Python does. */
-  instantiate(cls: ClassInfo, positional: Value[], keywords: Map<string, Value>, frame: Frame, node: SyntaxNode): Value {
+  instantiate(cls: ClassInfo, positional: Value[], keywords: ReadonlyMap<string, Value>, frame: Frame, node: SyntaxNode): Value {
     if (this.isConfigClass(cls)) return this.instantiateConfig(cls, positional, keywords, node, frame);
     const isModule = this.isModuleClass(cls);
     const instance: ModuleInstance = { cls, attrs: new Map(), compiled: cls.compiled, compileMode: cls.compileMode };
@@ -1688,7 +1692,7 @@ export class Interpreter {
    * A config instance: each integer field is the symbol of its name (`n_embd`), bound to the argument given here
    * (an explicit argument outranks the class default); floats, bools and strings keep their values.
    */
-  private instantiateConfig(cls: ClassInfo, positional: Value[], keywords: Map<string, Value>, node: SyntaxNode, frame: Frame): Value {
+  private instantiateConfig(cls: ClassInfo, positional: Value[], keywords: ReadonlyMap<string, Value>, node: SyntaxNode, frame: Frame): Value {
     const attrs = new Map<string, Value>();
     const fieldNames: string[] = [];
     const chain: ClassInfo[] = [];
@@ -1732,7 +1736,7 @@ export class Interpreter {
   callFunction(
     fn: FunctionInfo,
     positional: Value[],
-    keywords: Map<string, Value>,
+    keywords: ReadonlyMap<string, Value>,
     caller: Frame,
     self: Value | undefined,
     node: SyntaxNode,
@@ -2040,34 +2044,36 @@ export class Interpreter {
       createOnly?: boolean;
     } = {},
   ): Value {
-    const entry = options.entry ?? (op.startsWith('unresolved:') ? undefined : lookupEntry(op));
+    const unresolved = op.startsWith('unresolved:');
+    const entry = options.entry ?? (unresolved ? undefined : lookupEntry(op));
     const notes: string[] = [];
-    let shapes: (readonly Dim[] | null)[];
-    if (options.shapes) shapes = options.shapes;
-    else if (!entry) shapes = [null];
+    let inferred: readonly (readonly Dim[] | null)[];
+    if (options.shapes) inferred = options.shapes;
+    else if (!entry) inferred = [null];
     else {
       try {
-        shapes = entry.infer ? entry.infer({ inputs: inputs.map((i) => i.shape), attrs }) : [inputs[0]?.shape ?? null];
+        inferred = entry.infer ? entry.infer({ inputs: inputs.map(shapeOf), attrs }) : [inputs[0]?.shape ?? null];
       } catch {
-        shapes = [null];
+        inferred = [null];
       }
     }
-    shapes = shapes.map((s) => (s ? s.map(simplify) : s));
-    if (shapes.length === 0) shapes = [null];
-    const qualifiedOp = op.startsWith('unresolved:') ? op.slice('unresolved:'.length) : op;
+    const qualifiedOp = unresolved ? op.slice('unresolved:'.length) : op;
     if (!entry && !options.createOnly) {
       notes.push(`MemWall does not know \`${qualifiedOp}\`; it is listed as unknown and not priced.`);
     }
-    inputs.forEach((input, i) => {
-      if (input.shape !== null) return;
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i] as TensorValue;
+      if (input.shape !== null) continue;
       const argument = options.argumentNodes?.[i];
       const name = argument?.type === 'identifier' ? argument.text : input.origin?.replace(/^param /, '') ?? argument?.text ?? `input ${i + 1}`;
       notes.push(`Shape of \`${name}\` unknown: declare it with \`# memwall: shape ${/^[A-Za-z_]\w*$/.test(name) ? name : 'x'}=[B, T, C]\` above the function.`);
-    });
+    }
     const category = entry?.category ?? 'unknown';
     const dtype = options.dtype !== undefined ? options.dtype : outputDtype(entry, inputs, attrs, frame, category);
-    const outputs = shapes.map((shape) => ({ shape, dtype }));
-    let values: TensorValue[];
+    const outputs: { shape: readonly Dim[] | null; dtype: DType | 'default' | null }[] = [];
+    for (const shape of inferred) outputs.push({ shape: shape ? shape.map(simplify) : shape, dtype });
+    if (outputs.length === 0) outputs.push({ shape: null, dtype });
+    let values: readonly TensorValue[];
     if (frame.emit) {
       const span = this.span(node, frame);
       const modulePath = options.modulePath ?? frame.path;
@@ -2078,21 +2084,28 @@ export class Interpreter {
           : { op: qualifiedOp, label, category, inputs, attrs, span, scope: frame.scope, modulePath, repeat: frame.repeat, notes },
         outputs,
       );
-      values = [...opNode.outputs];
+      values = opNode.outputs;
     } else {
-      values = outputs.map((o) => this.builder.value(o.shape, o.dtype, qualifiedOp));
+      const made: TensorValue[] = [];
+      for (const o of outputs) made.push(this.builder.value(o.shape, o.dtype, qualifiedOp));
+      values = made;
     }
     this.trackLayout(qualifiedOp, entry, inputs, attrs, values, options.strided === true);
-    const tensors: Value[] = values.map((tensor) => ({ kind: 'tensor', tensor }));
     if (entry?.multiOutput) {
+      const tensors: Value[] = values.map((tensor) => ({ kind: 'tensor', tensor }));
       if (tensors.length === 1) return { kind: 'list', items: [], repeated: { item: tensors[0] as Value, count: unknownDim('pieces') } };
       return { kind: 'list', items: tensors };
     }
-    return tensors[0] ?? UNKNOWN;
+    const first = values[0];
+    return first ? { kind: 'tensor', tensor: first } : UNKNOWN;
   }
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
+
+function shapeOf(value: TensorValue): readonly Dim[] | null {
+  return value.shape;
+}
 
 const JAXTYPING_DTYPES: Readonly<Record<string, DType | 'default'>> = {
   Float: 'default', Shaped: 'default', Num: 'default', Inexact: 'default', Real: 'default',

@@ -153,12 +153,13 @@ const FLOATING: ReadonlySet<DType> = new Set<DType>(['fp64', 'fp32', 'tf32', 'bf
  */
 export interface PricingCache {
   readonly shapes: Map<readonly Dim[], readonly number[] | null>;
-  readonly peaks: Map<string, PeakChoice | null>;
+  /** By unit, then dtype, then TF32 setting. */
+  readonly peaks: Record<Unit, Map<DType, [PeakChoice | null, PeakChoice | null]>>;
   tritonBindings?: Bindings;
 }
 
 export function pricingCache(): PricingCache {
-  return { shapes: new Map(), peaks: new Map() };
+  return { shapes: new Map(), peaks: { tensor: new Map(), vector: new Map() } };
 }
 
 /** Prices every op of the graph; ops that cannot be priced get null figures and bound 'unknown', never zeros. */
@@ -184,15 +185,19 @@ function numericShape(shape: readonly Dim[] | null, bindings: Bindings, cache: P
   return value;
 }
 
+// Arrays of the final length up front: pushing grows them in steps, which showed in allocation profiles.
 function numericShapes(tensors: readonly TensorValue[], bindings: Bindings, cache: PricingCache): (readonly number[] | null)[] {
-  const out: (readonly number[] | null)[] = [];
-  for (const t of tensors) out.push(numericShape(t.shape, bindings, cache));
+  const out = new Array<readonly number[] | null>(tensors.length);
+  for (let i = 0; i < tensors.length; i++) out[i] = numericShape((tensors[i] as TensorValue).shape, bindings, cache);
   return out;
 }
 
 function elementSizes(tensors: readonly TensorValue[], analysisDtype: DType): number[] {
-  const out: number[] = [];
-  for (const t of tensors) out.push(DTYPE_BYTES[t.dtype === null || t.dtype === 'default' ? analysisDtype : t.dtype]);
+  const out = new Array<number>(tensors.length);
+  for (let i = 0; i < tensors.length; i++) {
+    const dtype = (tensors[i] as TensorValue).dtype;
+    out[i] = DTYPE_BYTES[dtype === null || dtype === 'default' ? analysisDtype : dtype];
+  }
   return out;
 }
 
@@ -203,13 +208,12 @@ function hasUnknownDtype(node: OpNode): boolean {
 }
 
 function cachedPeak(cache: PricingCache, hardware: Hardware, unit: Unit, dtype: DType, tf32Enabled: boolean): PeakChoice | null {
-  const key = `${unit} ${dtype} ${tf32Enabled}`;
-  let peak = cache.peaks.get(key);
-  if (peak === undefined) {
-    peak = choosePeak(hardware, unit, dtype, tf32Enabled);
-    cache.peaks.set(key, peak);
+  let byTf32 = cache.peaks[unit].get(dtype);
+  if (byTf32 === undefined) {
+    byTf32 = [choosePeak(hardware, unit, dtype, false), choosePeak(hardware, unit, dtype, true)];
+    cache.peaks[unit].set(dtype, byTf32);
   }
-  return peak;
+  return byTf32[tf32Enabled ? 1 : 0];
 }
 
 /**

@@ -18,15 +18,15 @@ export interface Saving {
 
 export class GraphIndex {
   readonly ops: readonly OpNode[];
-  private readonly opById = new ById<OpNode>();
-  private readonly costById = new ById<CostedOp>();
-  private readonly consumersByValue = new ById<OpNode[]>();
-  private readonly valueById = new ById<TensorValue>();
+  private readonly opById: ById<OpNode>;
+  private readonly costById: ById<CostedOp>;
+  private readonly consumersByValue: ById<OpNode[]>;
+  private readonly valueById: ById<TensorValue>;
   /** Numeric shape and element size of each value, from the op that wrote it or the first op that read it. */
-  private readonly valueSize = new ById<{ shape: readonly number[] | null; elementBytes: number }>();
+  private readonly valueSize: ById<{ shape: readonly number[] | null; elementBytes: number }>;
   /** Union-find parents over op ids: a forward is a connected piece of the dataflow. */
-  private readonly parent = new ById<number>();
-  private readonly forwardTime = new ById<number>();
+  private readonly parent: ById<number>;
+  private readonly forwardTime: ById<number>;
   private readonly hardware: Hardware;
   private readonly text: string;
   private readonly lines: readonly string[];
@@ -35,16 +35,34 @@ export class GraphIndex {
   private readonly codeLines: (string | undefined)[];
   /** The last line of the function that holds each line, found once per line. */
   private readonly functionEnd: (number | undefined)[];
-  private readonly escapeCache = new ById<boolean>();
-  private readonly realConsumersCache = new ById<readonly Reach[]>();
+  private readonly escapeCache: ById<boolean>;
+  private readonly realConsumersCache: ById<readonly Reach[]>;
   /** null: no sole reader. */
-  private readonly soleReaderCache = new ById<OpNode | null>();
+  private readonly soleReaderCache: ById<OpNode | null>;
   /** Ops grouped by the line their span starts on, in graph order, built on first use. */
   private opsByStartLine: Map<number, OpNode[]> | undefined;
   private opPosition: Map<OpNode, number> | undefined;
 
   constructor(input: RunRulesInput) {
     this.ops = input.graph.ops;
+    // The tables by id are sized once: ids are handed out from 0, so the largest bounds them.
+    let opIds = 0;
+    let valueIds = 0;
+    for (const op of this.ops) {
+      opIds = Math.max(opIds, op.id + 1);
+      for (const value of op.inputs) valueIds = Math.max(valueIds, value.id + 1);
+      for (const value of op.outputs) valueIds = Math.max(valueIds, value.id + 1);
+    }
+    this.opById = new ById(opIds);
+    this.costById = new ById(opIds);
+    this.parent = new ById(opIds);
+    this.forwardTime = new ById(opIds);
+    this.consumersByValue = new ById(valueIds);
+    this.valueById = new ById(valueIds);
+    this.valueSize = new ById(valueIds);
+    this.escapeCache = new ById(valueIds);
+    this.realConsumersCache = new ById(valueIds);
+    this.soleReaderCache = new ById(valueIds);
     this.hardware = input.hardware;
     this.text = input.text;
     this.lines = input.text.split('\n');
@@ -261,7 +279,10 @@ export class GraphIndex {
     for (let line = Math.max(0, first); line < last && line < this.lines.length; line++) found.push(...(this.opsByStartLine.get(line) ?? []));
     // Graph order, as a filter over the ops would give.
     if (found.length > 1) {
-      this.opPosition ??= new Map(this.ops.map((op, position) => [op, position]));
+      if (!this.opPosition) {
+        this.opPosition = new Map();
+        for (let position = 0; position < this.ops.length; position++) this.opPosition.set(this.ops[position] as OpNode, position);
+      }
       const position = this.opPosition;
       found.sort((a, b) => (position.get(a) as number) - (position.get(b) as number));
     }
@@ -426,7 +447,12 @@ export class GraphIndex {
  * reads thousands of them per analysis, where a Map's hashing and growth showed in profiles. Any number still works.
  */
 class ById<T> {
-  private readonly items: (T | undefined)[] = [];
+  private readonly items: (T | undefined)[];
+
+  /** `size`: the ids expected, from 0; larger ones still work. Past V8's fast-array limit it starts empty. */
+  constructor(size: number) {
+    this.items = Number.isSafeInteger(size) && size > 0 && size <= MAX_PRESIZED ? new Array<T | undefined>(size) : [];
+  }
 
   get(id: number): T | undefined {
     return this.items[id];
@@ -440,6 +466,8 @@ class ById<T> {
     return this.items[id] !== undefined;
   }
 }
+
+const MAX_PRESIZED = 100_000;
 
 /** Inputs an op reads only for their dtype or shape, not their bytes: `x.type_as(q)` does not read q. */
 const METADATA_INPUTS: Readonly<Record<string, readonly number[]>> = {

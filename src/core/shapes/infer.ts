@@ -36,7 +36,7 @@ export function simplify(dim: Dim): Dim {
   if (cached) return cached;
   const result = simplifyBin(dim);
   SIMPLIFIED.set(dim, result);
-  SIMPLIFIED.set(result, result);
+  if (result !== dim) SIMPLIFIED.set(result, result);
   return result;
 }
 
@@ -55,7 +55,9 @@ function simplifyBin(dim: Extract<Dim, { kind: 'bin' }>): Dim {
     return right.left;
   }
   if (dim.op === '+' || dim.op === '-') return simplifySum(bin(dim.op, left, right));
-  return bin(dim.op, left, right);
+  const rebuilt = bin(dim.op, left, right);
+  // Nothing changed: the dim itself is its simplest form (one cache entry instead of two).
+  return rebuilt.kind === 'bin' && rebuilt.left === dim.left && rebuilt.right === dim.right ? dim : rebuilt;
 }
 
 /** `a + 2 - 1` → `a + 1`, `(i + 1) - i` → `1`: literal terms folded, equal terms of opposite sign cancelled. */

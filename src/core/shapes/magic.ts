@@ -97,7 +97,7 @@ function forEachMagic(text: string, visit: (line: number, body: string, standalo
     const start = text.lastIndexOf('\n', at) + 1;
     let end = text.indexOf('\n', at);
     if (end < 0) end = text.length;
-    for (let i = counted; i < start; i++) if (text.charCodeAt(i) === 10) line++;
+    for (let newline = text.indexOf('\n', counted); newline >= 0 && newline < start; newline = text.indexOf('\n', newline + 1)) line++;
     counted = start;
     const lineText = text.slice(start, end);
     const match = MAGIC.exec(lineText);

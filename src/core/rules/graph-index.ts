@@ -10,6 +10,12 @@ export interface Reach {
   readonly views: readonly OpNode[];
 }
 
+/** A name as a whole word (matched with matchAll, which copies the regex) and a name being assigned again. */
+interface NamePatterns {
+  readonly word: RegExp;
+  readonly reassignment: RegExp;
+}
+
 /** What fusing or removing ops buys, per call of the outermost scope. */
 export interface Saving {
   readonly bytesSaved: number | null;
@@ -36,6 +42,7 @@ export class GraphIndex {
   /** The last line of the function that holds each line, found once per line. */
   private readonly functionEnd: (number | undefined)[];
   private readonly escapeCache: ById<boolean>;
+  private readonly patternsByName = new Map<string, NamePatterns>();
   private readonly realConsumersCache: ById<readonly Reach[]>;
   /** null: no sole reader. */
   private readonly soleReaderCache: ById<OpNode | null>;
@@ -208,27 +215,40 @@ export class GraphIndex {
     const readers = this.consumers(value);
     const insideReader = (offset: number) => readers.some((op) => op.span.start <= offset && offset < op.span.end);
     const last = this.enclosingFunctionEnd(line);
-    let word: RegExp | undefined;
-    let reassignment: RegExp | undefined;
+    let patterns: NamePatterns | undefined;
     for (let current = line + 1; current <= last; current++) {
       const code = this.code(current);
       if (!code.includes(name)) continue;
-      // Built only when the name appears again: most assigned values are never mentioned past their reader.
-      word ??= new RegExp(`(?<![\\w.])${name}(?!\\w)`, 'g');
-      reassignment ??= new RegExp(`^\\s*${name}\\s*([-+*/@]?=)(?!=)`);
+      patterns ??= this.namePatterns(name);
+      const { word, reassignment } = patterns;
       const reassigned = reassignment.test(code);
       let first = true;
-      for (const match of code.matchAll(word)) {
+      // exec over the shared regex, as matchAll would over its copy: lastIndex is reset before each line.
+      word.lastIndex = 0;
+      for (let match = word.exec(code); match; match = word.exec(code)) {
         if (reassigned && first) {
           first = false;
           continue;
         }
         first = false;
-        if (!insideReader((this.lineOffsets[current] ?? 0) + (match.index ?? 0))) return true;
+        if (!insideReader((this.lineOffsets[current] ?? 0) + match.index)) return true;
       }
       if (reassigned) return false;
     }
     return false;
+  }
+
+  /** The regexes that find a name in code, built once per name: files reuse the same few names (`x`, `h`, `q`). */
+  private namePatterns(name: string): NamePatterns {
+    let patterns = this.patternsByName.get(name);
+    if (!patterns) {
+      patterns = {
+        word: new RegExp(`(?<![\\w.])${name}(?!\\w)`, 'g'),
+        reassignment: new RegExp(`^\\s*${name}\\s*([-+*/@]?=)(?!=)`),
+      };
+      this.patternsByName.set(name, patterns);
+    }
+    return patterns;
   }
 
   private code(line: number): string {

@@ -111,7 +111,7 @@ function smallOpLoops(ctx: RuleContext): RuleFinding[] {
 
 /** Host syncs inside forwards (warning) or inside loops that issue tensor ops (information). */
 function hostSyncs(ctx: RuleContext): RuleFinding[] {
-  const lines = ctx.text.split('\n');
+  const lines = ctx.index.lines;
   const forwardLines = new Set<number>();
   for (const scope of ctx.graph.scopes) {
     if (scope.kind !== 'forward') continue;

@@ -35,7 +35,8 @@ export class GraphIndex {
   private readonly forwardTime: ById<number>;
   private readonly hardware: Hardware;
   private readonly text: string;
-  private readonly lines: readonly string[];
+  /** The analysed text split into lines, once for all rules. */
+  readonly lines: readonly string[];
   /** Offset of each line's first character, and each line's code (comments and string contents blanked). */
   private readonly lineOffsets: readonly number[];
   private readonly codeLines: (string | undefined)[];

@@ -27,8 +27,7 @@ export const unfusedResidualNorm: Rule = {
   check(ctx: RuleContext): RuleFinding[] {
     const { index } = ctx;
     const findings: RuleFinding[] = [];
-    for (const norm of index.ops) {
-      if (!isOp(norm, ...NORMS)) continue;
+    for (const norm of index.opsNamed(...NORMS)) {
       const input = norm.inputs[0];
       const add = input ? index.realProducer(input) : undefined;
       if (!add || !isOp(add, 'add') || add.category !== 'pointwise') continue;

@@ -2,7 +2,7 @@
 import type { OpNode, TensorValue } from '../ir/types';
 import { describeSaving, opChain } from './format';
 import type { GraphIndex } from './graph-index';
-import { canonicalOp, isOp } from './ops';
+import { canonicalOp } from './ops';
 import { byDataflow, bySource, elementCount, isLeaf, lineRange, output, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
@@ -77,8 +77,8 @@ export function handWrittenNorms(index: GraphIndex): readonly NormRegion[] {
   if (cached) return cached;
   const regions: NormRegion[] = [];
   const claimed = new Set<number>();
-  for (const seed of index.ops) {
-    if (!isOp(seed, ...SEEDS) || seed.category === 'pointwise' || claimed.has(seed.id)) continue;
+  for (const seed of index.opsNamed(...SEEDS)) {
+    if (seed.category === 'pointwise' || claimed.has(seed.id)) continue;
     const region = normRegion(index, seed);
     if (!region) continue;
     for (const op of region.ops) claimed.add(op.id);

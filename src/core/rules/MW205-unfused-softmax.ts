@@ -47,7 +47,7 @@ export const unfusedSoftmax: Rule = {
         timeSavedUs: saving.timeSavedUs,
       });
     };
-    for (const op of index.ops) {
+    for (const op of index.opsNamed('exp', 'logsumexp', 'log')) {
       const name = canonicalOp(op);
       if (name === 'exp' && op.category === 'pointwise') {
         const ops = writtenSoftmax(index, op);
@@ -57,8 +57,8 @@ export const unfusedSoftmax: Rule = {
         if (ops) report(ops, 'Hand-written log-softmax', 'Use F.log_softmax(x, dim=-1): one kernel, and numerically stable.');
       }
     }
-    for (const softmax of index.ops) {
-      if (!isOp(softmax, 'softmax', 'log_softmax') || claimed.has(softmax.id)) continue;
+    for (const softmax of index.opsNamed('softmax', 'log_softmax')) {
+      if (claimed.has(softmax.id)) continue;
       const neighbours = softmaxNeighbours(index, softmax);
       if (neighbours.length === 0) continue;
       const usesLog = neighbours.some((op) => canonicalOp(op) === 'log');

@@ -2,7 +2,7 @@
 import type { OpNode, TensorValue } from '../ir/types';
 import { describeSaving, formatBytes, opChain } from './format';
 import type { GraphIndex } from './graph-index';
-import { canonicalOp, isGemm, isOp } from './ops';
+import { canonicalOp, isGemm } from './ops';
 import { bySource, elementCount, lineRange, output, soleReader } from './patterns';
 import { sdpaFix } from './sdpa-fix';
 import type { Rule, RuleContext, RuleFinding } from './types';
@@ -41,8 +41,7 @@ export const handWrittenAttention: Rule = {
   check(ctx: RuleContext): RuleFinding[] {
     const { index } = ctx;
     const findings: RuleFinding[] = [];
-    for (const softmax of index.ops) {
-      if (!isOp(softmax, 'softmax')) continue;
+    for (const softmax of index.opsNamed('softmax')) {
       const region = attentionRegion(index, softmax);
       if (!region) continue;
       const ops = [region.scores, ...region.beforeSoftmax, region.softmax, ...region.afterSoftmax, region.output];

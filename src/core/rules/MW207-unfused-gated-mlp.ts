@@ -28,8 +28,8 @@ export const unfusedGatedMlp: Rule = {
   check(ctx: RuleContext): RuleFinding[] {
     const { index } = ctx;
     const findings: RuleFinding[] = [];
-    for (const multiply of index.ops) {
-      if (canonicalOp(multiply) !== 'mul' || multiply.category !== 'pointwise' || multiply.inputs.length !== 2) continue;
+    for (const multiply of index.opsNamed('mul')) {
+      if (multiply.category !== 'pointwise' || multiply.inputs.length !== 2) continue;
       const [left, right] = multiply.inputs.map((value) => index.realProducer(value));
       for (const [activation, up] of [[left, right], [right, left]] as const) {
         if (!activation || !up || !GATES.includes(canonicalOp(activation)) || !isGemm(up)) continue;

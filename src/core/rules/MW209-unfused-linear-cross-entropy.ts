@@ -28,8 +28,7 @@ export const unfusedLinearCrossEntropy: Rule = {
   check(ctx: RuleContext): RuleFinding[] {
     const { index } = ctx;
     const findings: RuleFinding[] = [];
-    for (const loss of index.ops) {
-      if (!['cross_entropy', 'nll_loss'].includes(canonicalOp(loss))) continue;
+    for (const loss of index.opsNamed('cross_entropy', 'nll_loss')) {
       const between: OpNode[] = [];
       let value: TensorValue | undefined = loss.inputs[0];
       let head: OpNode | undefined;

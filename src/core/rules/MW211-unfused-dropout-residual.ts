@@ -25,8 +25,8 @@ export const unfusedDropoutResidual: Rule = {
   check(ctx: RuleContext): RuleFinding[] {
     const { index } = ctx;
     const findings: RuleFinding[] = [];
-    for (const dropout of index.ops) {
-      if (canonicalOp(dropout) !== 'dropout' || dropout.category !== 'pointwise') continue;
+    for (const dropout of index.opsNamed('dropout')) {
+      if (dropout.category !== 'pointwise') continue;
       const add = soleReader(index, output(dropout));
       if (!add || canonicalOp(add) !== 'add' || add.category !== 'pointwise') continue;
       const ops: OpNode[] = [dropout, add];

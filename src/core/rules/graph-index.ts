@@ -50,6 +50,8 @@ export class GraphIndex {
   /** Ops grouped by the line their span starts on, in graph order, built on first use. */
   private opsByStartLine: Map<number, OpNode[]> | undefined;
   private opPosition: Map<OpNode, number> | undefined;
+  /** Ops by canonical name, in graph order, built on first use. */
+  private opsByName: Map<string, OpNode[]> | undefined;
 
   constructor(input: RunRulesInput) {
     this.ops = input.graph.ops;
@@ -298,7 +300,31 @@ export class GraphIndex {
     }
     const found: OpNode[] = [];
     for (let line = Math.max(0, first); line < last && line < this.lines.length; line++) found.push(...(this.opsByStartLine.get(line) ?? []));
-    // Graph order, as a filter over the ops would give.
+    return this.inGraphOrder(found);
+  }
+
+  /**
+   * The ops whose canonical name is one of `names`, in graph order. Rules start from these (every softmax, every
+   * norm) rather than asking every op of the file for its name. Shared: do not modify.
+   */
+  opsNamed(...names: string[]): readonly OpNode[] {
+    if (!this.opsByName) {
+      this.opsByName = new Map();
+      for (const op of this.ops) {
+        const name = canonicalOp(op);
+        const list = this.opsByName.get(name);
+        if (list) list.push(op);
+        else this.opsByName.set(name, [op]);
+      }
+    }
+    if (names.length === 1) return this.opsByName.get(names[0] as string) ?? [];
+    const found: OpNode[] = [];
+    for (const name of new Set(names)) found.push(...(this.opsByName.get(name) ?? []));
+    return this.inGraphOrder(found);
+  }
+
+  /** Sorts ops found by some key back into graph order, as a filter over the ops would give. */
+  private inGraphOrder(found: OpNode[]): OpNode[] {
     if (found.length > 1) {
       if (!this.opPosition) {
         this.opPosition = new Map();

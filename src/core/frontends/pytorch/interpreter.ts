@@ -725,9 +725,9 @@ export class Interpreter {
   attribute(object: Value, name: string, frame: Frame, node: SyntaxNode): Value {
     switch (object.kind) {
       case 'ref': {
-        const qualified = `${object.name}.${name}`;
-        if (qualified in TORCH_DTYPES) return { kind: 'dtype', dtype: TORCH_DTYPES[qualified] as DType };
-        return { kind: 'ref', name: qualified };
+        const dtype = object.name === 'torch' ? TORCH_DTYPES.get(name) : undefined;
+        if (dtype) return { kind: 'dtype', dtype };
+        return { kind: 'ref', name: `${object.name}.${name}` };
       }
       case 'usermodule': {
         const file = object.file;

@@ -31,11 +31,10 @@ export const BUILTINS: ReadonlySet<string> = new Set([
   'super', 'print', 'list', 'tuple', 'dict', 'enumerate', 'zip', 'sum', 'round', 'abs', 'str', 'type', 'any', 'all',
 ]);
 
-/** `torch.bfloat16` and friends as MemWall dtypes. */
-export const TORCH_DTYPES: Readonly<Record<string, DType>> = {
-  'torch.float32': 'fp32', 'torch.float': 'fp32', 'torch.float64': 'fp64', 'torch.double': 'fp64',
-  'torch.float16': 'fp16', 'torch.half': 'fp16', 'torch.bfloat16': 'bf16',
-  'torch.float8_e4m3fn': 'fp8', 'torch.float8_e5m2': 'fp8', 'torch.float8_e4m3fnuz': 'fp8', 'torch.float8_e5m2fnuz': 'fp8',
-  'torch.int64': 'int64', 'torch.long': 'int64', 'torch.int32': 'int32', 'torch.int': 'int32',
-  'torch.int8': 'int8', 'torch.uint8': 'uint8', 'torch.bool': 'bool',
-};
+/** `torch.bfloat16` and friends as MemWall dtypes, by their attribute name on `torch`. */
+export const TORCH_DTYPES: ReadonlyMap<string, DType> = new Map<string, DType>([
+  ['float32', 'fp32'], ['float', 'fp32'], ['float64', 'fp64'], ['double', 'fp64'], ['float16', 'fp16'],
+  ['half', 'fp16'], ['bfloat16', 'bf16'], ['float8_e4m3fn', 'fp8'], ['float8_e5m2', 'fp8'],
+  ['float8_e4m3fnuz', 'fp8'], ['float8_e5m2fnuz', 'fp8'], ['int64', 'int64'], ['long', 'int64'], ['int32', 'int32'],
+  ['int', 'int32'], ['int8', 'int8'], ['uint8', 'uint8'], ['bool', 'bool'],
+]);

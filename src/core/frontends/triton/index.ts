@@ -20,6 +20,8 @@ const LOAD_STORE_FUNCTIONS = /^(tl|triton\.language)\.(load|store|atomic_\w+|mak
 
 /** Adds one `triton.kernel` op per launch site, or per kernel without one, and a 'kernel' scope per @triton.jit def. */
 export function extractTriton(tree: Tree, text: string, builder: GraphBuilder): void {
+  // Every kernel is decorated with a name that ends in `jit`: a file without the word has none, and needs no walk.
+  if (!text.includes('jit')) return;
   resetSyntaxCache();
   try {
     extractKernels(tree, text, builder);

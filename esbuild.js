@@ -35,9 +35,7 @@ const node = {
 const builds = [
   { ...node, entryPoints: { extension: 'src/client/extension.ts' }, outdir: dist, external: ['vscode'] },
   { ...node, entryPoints: { server: 'src/server/server.ts' }, outdir: dist },
-  // The CLI is two files: the `memwall` executable (bin.ts, small) and the bundle it runs from a V8 code cache.
-  { ...node, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
-  { ...node, entryPoints: { 'cli-main': 'src/cli/main.ts' }, outdir: dist },
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'webview/main.ts' }, outdir: dist },
 ].filter((b) => Object.values(b.entryPoints).every((entry) => fs.existsSync(entry)));
 

@@ -1,13 +1,10 @@
 // Benchmark: `memwall analyze` on one model file against tracing the same model with PyTorch and counting its FLOPs
 // (test/oracle/trace.py, Debian's python3-torch), cold (a fresh process each run) and warm (in one process), as ratios.
-// Cold is measured twice: the first run after an install or a build, which compiles the bundle and writes V8's code
-// cache beside it (dist/cli-main.v8cache, see src/cli/bin.ts), and the runs after it, which find that cache (as Python
-// finds torch's .pyc files). Warm is measured twice too: analyze() on the text alone, and the whole CLI path of one
+// Warm is measured twice: analyze() on the text alone, and the whole CLI path of one
 // file once the process is warm (read the file, its imports and pyproject.toml, analyse, write JSON), which is what
 // PyTorch's warm figure also pays for (its trace loads the file and builds the model each time).
 // Run: `npm run build && node --import tsx bench/cli.ts [model=test/fixtures/models/gpt_full.py] [coldRuns=5]`.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { analyze } from '../src/core/analyze';
@@ -19,7 +16,6 @@ const ROOT = path.join(__dirname, '..');
 const PYTHON = '/usr/bin/python3';
 const TRACE = path.join(ROOT, 'test', 'oracle', 'trace.py');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
-const CODE_CACHE = path.join(ROOT, 'dist', 'cli-main.v8cache');
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -53,23 +49,17 @@ async function main(): Promise<void> {
   const coldRuns = Number(process.argv[3] ?? 5);
   console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (shared machine: quote ratios); model ${model}`);
 
-  // Cold: alternate the commands so that load changes hit all alike.
-  const memwallFirst: { wall: number; cpu: number }[] = [];
+  // Cold: alternate the two commands so that load changes hit both alike.
   const memwallCold: { wall: number; cpu: number }[] = [];
   const torchCold: { wall: number; cpu: number }[] = [];
-  const memwall = () => timed(process.execPath, [CLI, 'analyze', model, '--format', 'json']);
   for (let run = 0; run < coldRuns; run++) {
-    rmSync(CODE_CACHE, { force: true });
-    memwallFirst.push(memwall());
-    memwallCold.push(memwall());
+    memwallCold.push(timed(process.execPath, [CLI, 'analyze', model, '--format', 'json']));
     torchCold.push(timed(PYTHON, [TRACE, model]));
   }
   for (const measure of ['wall', 'cpu'] as const) {
+    const memwallMs = median(memwallCold.map((r) => r[measure]));
     const torchMs = median(torchCold.map((r) => r[measure]));
-    for (const [label, runs] of [['first run, no code cache', memwallFirst], ['code cache present', memwallCold]] as const) {
-      const memwallMs = median(runs.map((r) => r[measure]));
-      console.log(`cold ${measure} time (fresh process, medians of ${coldRuns}, ${label}): memwall analyze ${memwallMs.toFixed(0)} ms; PyTorch trace + FLOPs ${torchMs.toFixed(0)} ms: MemWall ${(torchMs / memwallMs).toFixed(1)}× faster (target ≥ 5×)`);
-    }
+    console.log(`cold ${measure} time (fresh process, medians of ${coldRuns}): memwall analyze ${memwallMs.toFixed(0)} ms; PyTorch trace + FLOPs ${torchMs.toFixed(0)} ms: MemWall ${(torchMs / memwallMs).toFixed(1)}× faster (target ≥ 5×)`);
   }
   const nodeStart = median(Array.from({ length: coldRuns }, () => timed(process.execPath, ['-e', '0']).cpu));
   const pythonStart = median(Array.from({ length: coldRuns }, () => timed(PYTHON, ['-c', 'import torch']).cpu));

@@ -152,14 +152,20 @@ const FLOATING: ReadonlySet<DType> = new Set<DType>(['fp64', 'fp32', 'tf32', 'bf
  * and by every op that reads it, so its dims are evaluated once), the chosen peaks, and the Triton bindings.
  */
 export interface PricingCache {
-  readonly shapes: Map<readonly Dim[], readonly number[] | null>;
+  /**
+   * By value id: the symbolic shape evaluated and its numbers. Arrays rather than a Map keyed by shape, which cost more
+   * to grow than the evaluation it saved on large files; the symbolic shape is compared, so a value id seen with
+   * another shape is evaluated again, never answered wrongly.
+   */
+  readonly shapeOf: (readonly Dim[] | undefined)[];
+  readonly numbersOf: (readonly number[] | null)[];
   /** By unit, then dtype, then TF32 setting. */
   readonly peaks: Record<Unit, Map<DType, [PeakChoice | null, PeakChoice | null]>>;
   tritonBindings?: Bindings;
 }
 
 export function pricingCache(): PricingCache {
-  return { shapes: new Map(), peaks: { tensor: new Map(), vector: new Map() } };
+  return { shapeOf: [], numbersOf: [], peaks: { tensor: new Map(), vector: new Map() } };
 }
 
 /** Prices every op of the graph; ops that cannot be priced get null figures and bound 'unknown', never zeros. */
@@ -175,20 +181,23 @@ export function priceGraph(graph: OpGraph, hardware: Hardware, dtype: DType, bin
 }
 
 /** A tensor's shape evaluated with the bindings, or null; the same array for every op that reads the tensor. */
-function numericShape(shape: readonly Dim[] | null, bindings: Bindings, cache: PricingCache): readonly number[] | null {
+function numericShape(tensor: TensorValue, bindings: Bindings, cache: PricingCache): readonly number[] | null {
+  const { id, shape } = tensor;
   if (shape === null) return null;
-  let value = cache.shapes.get(shape);
-  if (value === undefined) {
-    value = evalShape(shape, bindings) ?? null;
-    cache.shapes.set(shape, value);
+  if (cache.shapeOf[id] === shape) return cache.numbersOf[id] as readonly number[] | null;
+  const numbers = evalShape(shape, bindings) ?? null;
+  // Ids are small integers handed out in order; any other id is evaluated every time rather than stored.
+  if (Number.isSafeInteger(id) && id >= 0 && id <= cache.shapeOf.length + 1024) {
+    cache.shapeOf[id] = shape;
+    cache.numbersOf[id] = numbers;
   }
-  return value;
+  return numbers;
 }
 
 // Arrays of the final length up front: pushing grows them in steps, which showed in allocation profiles.
 function numericShapes(tensors: readonly TensorValue[], bindings: Bindings, cache: PricingCache): (readonly number[] | null)[] {
   const out = new Array<readonly number[] | null>(tensors.length);
-  for (let i = 0; i < tensors.length; i++) out[i] = numericShape((tensors[i] as TensorValue).shape, bindings, cache);
+  for (let i = 0; i < tensors.length; i++) out[i] = numericShape(tensors[i] as TensorValue, bindings, cache);
   return out;
 }
 

@@ -46,9 +46,11 @@ export function summarize(graph: OpGraph, costs: readonly CostedOp[]): Summary {
     if (ops) ops.push(cost);
     else byScope.set(cost.node.scope, [cost]);
   }
+  const scopes: ScopeSummary[] = [];
+  for (const [name, ops] of byScope) scopes.push(summarizeScope(name, ops));
   return {
     total: summarizeScope(TOTAL_SCOPE, costs),
-    scopes: [...byScope].map(([name, ops]) => summarizeScope(name, ops)),
+    scopes,
     classes: classTable(costs),
   };
 }
@@ -58,9 +60,13 @@ export function summarizeScope(scope: string, costs: readonly CostedOp[]): Scope
   let timeUs = 0;
   let flops = 0;
   let bytes = 0;
-  const byBound = { memory: 0, compute: 0, overhead: 0 };
+  // Plain locals rather than an object indexed by bound: this runs once per scope, hundreds of times per file.
+  let memory = 0;
+  let compute = 0;
+  let overhead = 0;
   let unpricedOps = 0;
-  for (const cost of costs) {
+  for (let i = 0; i < costs.length; i++) {
+    const cost = costs[i] as CostedOp;
     if (!counted(cost)) continue;
     if (cost.timeUs === null || cost.flops === null || cost.bytes === null) {
       unpricedOps++;
@@ -70,17 +76,18 @@ export function summarizeScope(scope: string, costs: readonly CostedOp[]): Scope
     timeUs += time;
     flops += cost.flops * cost.repeat;
     bytes += cost.bytes * cost.repeat;
-    if (cost.bound === 'memory' || cost.bound === 'compute' || cost.bound === 'overhead') byBound[cost.bound] += time;
+    if (cost.bound === 'memory') memory += time;
+    else if (cost.bound === 'compute') compute += time;
+    else if (cost.bound === 'overhead') overhead += time;
   }
-  const share = (part: number) => (timeUs > 0 ? part / timeUs : 0);
   return {
     scope,
     timeUs,
     flops,
     bytes,
-    memoryBoundShare: share(byBound.memory),
-    computeBoundShare: share(byBound.compute),
-    overheadBoundShare: share(byBound.overhead),
+    memoryBoundShare: timeUs > 0 ? memory / timeUs : 0,
+    computeBoundShare: timeUs > 0 ? compute / timeUs : 0,
+    overheadBoundShare: timeUs > 0 ? overhead / timeUs : 0,
     unpricedOps,
   };
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { extract, price, DEFAULT_GPU, type ExternalConfig } from '../core/analyze';
 import { resolveHardware } from '../core/cost/hardware';
+import { IncrementalParser } from '../core/parse/incremental';
 import type { PythonParser } from '../core/parse/parser';
 import { collectPythonFiles } from '../workspace/walk';
 import { readImportedModules } from '../workspace/imports';
@@ -59,13 +60,20 @@ export function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = 
     } catch (error) {
       throw new UsageError((error as Error).message, { cause: error });
     }
-    const modules = readImportedModules(file, text, { parser, roots: project.root ? [project.root] : [] });
     const customGpus = project.config?.customGpus ?? [];
+    // One parse serves the import scan and the analysis (as in the server): extract() gets the tree back from the
+    // IncrementalParser for the same text instead of parsing the file a second time.
+    const incremental = new IncrementalParser(parser);
     let graph;
     try {
-      graph = extract(text, { parser, modules });
-    } catch (error) {
-      throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`, { cause: error });
+      const modules = readImportedModules(file, text, { parser, tree: incremental.parse(text), roots: project.root ? [project.root] : [] });
+      try {
+        graph = extract(text, { parser, incremental, modules });
+      } catch (error) {
+        throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`, { cause: error });
+      }
+    } finally {
+      incremental.dispose();
     }
     // An unknown GPU id is the user's mistake wherever it is written: say where, and exit 2 rather than crash.
     const gpuChoices: [string | undefined, string][] = [

@@ -42,19 +42,21 @@ export const unfusedPointwiseChain: Rule = {
       while ((parent.get(root) ?? root) !== root) root = parent.get(root) as number;
       return root;
     };
-    for (const [from, { consumer }] of next) {
+    const linked = new Set<number>();
+    next.forEach(({ consumer }, from) => {
       const a = find(from);
       const b = find(consumer.id);
       if (a !== b) parent.set(Math.max(a, b), Math.min(a, b));
-    }
-    const linked = new Set<number>([...next.keys(), ...[...next.values()].map((edge) => edge.consumer.id)]);
+      linked.add(from);
+      linked.add(consumer.id);
+    });
     const groups = new Map<number, OpNode[]>();
     for (const op of index.ops) {
       if (!linked.has(op.id)) continue;
       const root = find(op.id);
-      const list = groups.get(root) ?? [];
-      list.push(op);
-      groups.set(root, list);
+      const list = groups.get(root);
+      if (list) list.push(op);
+      else groups.set(root, [op]);
     }
     const findings: RuleFinding[] = [];
     for (const members of groups.values()) {

@@ -10,12 +10,6 @@ export interface Reach {
   readonly views: readonly OpNode[];
 }
 
-/** A name as a whole word (matched with matchAll, which copies the regex) and a name being assigned again. */
-interface NamePatterns {
-  readonly word: RegExp;
-  readonly reassignment: RegExp;
-}
-
 /** What fusing or removing ops buys, per call of the outermost scope. */
 export interface Saving {
   readonly bytesSaved: number | null;
@@ -43,13 +37,15 @@ export class GraphIndex {
   /** The last line of the function that holds each line, found once per line. */
   private readonly functionEnd: (number | undefined)[];
   private readonly escapeCache: ById<boolean>;
-  private readonly patternsByName = new Map<string, NamePatterns>();
+  private readonly reassignmentByName = new Map<string, RegExp>();
   private readonly realConsumersCache: ById<readonly Reach[]>;
   /** null: no sole reader. */
   private readonly soleReaderCache: ById<OpNode | null>;
   /** Ops grouped by the line their span starts on, in graph order, built on first use. */
   private opsByStartLine: Map<number, OpNode[]> | undefined;
   private opPosition: Map<OpNode, number> | undefined;
+  /** True when op ids rise along the graph, as GraphBuilder hands them out: graph order is then id order. */
+  private readonly idsAscending: boolean;
   /** Ops by canonical name, in graph order, built on first use. */
   private opsByName: Map<string, OpNode[]> | undefined;
 
@@ -58,11 +54,14 @@ export class GraphIndex {
     // The tables by id are sized once: ids are handed out from 0, so the largest bounds them.
     let opIds = 0;
     let valueIds = 0;
+    let idsAscending = true;
     for (const op of this.ops) {
+      if (op.id < opIds) idsAscending = false;
       opIds = Math.max(opIds, op.id + 1);
       for (const value of op.inputs) valueIds = Math.max(valueIds, value.id + 1);
       for (const value of op.outputs) valueIds = Math.max(valueIds, value.id + 1);
     }
+    this.idsAscending = idsAscending;
     this.opById = new ById(opIds);
     this.costById = new ById(opIds);
     this.parent = new ById(opIds);
@@ -218,40 +217,34 @@ export class GraphIndex {
     const readers = this.consumers(value);
     const insideReader = (offset: number) => readers.some((op) => op.span.start <= offset && offset < op.span.end);
     const last = this.enclosingFunctionEnd(line);
-    let patterns: NamePatterns | undefined;
+    let reassignment: RegExp | undefined;
     for (let current = line + 1; current <= last; current++) {
       const code = this.code(current);
       if (!code.includes(name)) continue;
-      patterns ??= this.namePatterns(name);
-      const { word, reassignment } = patterns;
+      reassignment ??= this.reassignmentOf(name);
       const reassigned = reassignment.test(code);
       let first = true;
-      // exec over the shared regex, as matchAll would over its copy: lastIndex is reset before each line.
-      word.lastIndex = 0;
-      for (let match = word.exec(code); match; match = word.exec(code)) {
+      for (let at = wordAt(code, name, 0); at >= 0; at = wordAt(code, name, at + name.length)) {
         if (reassigned && first) {
           first = false;
           continue;
         }
         first = false;
-        if (!insideReader((this.lineOffsets[current] ?? 0) + match.index)) return true;
+        if (!insideReader((this.lineOffsets[current] ?? 0) + at)) return true;
       }
       if (reassigned) return false;
     }
     return false;
   }
 
-  /** The regexes that find a name in code, built once per name: files reuse the same few names (`x`, `h`, `q`). */
-  private namePatterns(name: string): NamePatterns {
-    let patterns = this.patternsByName.get(name);
-    if (!patterns) {
-      patterns = {
-        word: new RegExp(`(?<![\\w.])${name}(?!\\w)`, 'g'),
-        reassignment: new RegExp(`^\\s*${name}\\s*([-+*/@]?=)(?!=)`),
-      };
-      this.patternsByName.set(name, patterns);
+  /** The regex that finds a name assigned again, built once per name: files reuse the same few names (`x`, `h`). */
+  private reassignmentOf(name: string): RegExp {
+    let pattern = this.reassignmentByName.get(name);
+    if (!pattern) {
+      pattern = new RegExp(`^\\s*${name}\\s*([-+*/@]?=)(?!=)`);
+      this.reassignmentByName.set(name, pattern);
     }
-    return patterns;
+    return pattern;
   }
 
   private code(line: number): string {
@@ -325,7 +318,9 @@ export class GraphIndex {
 
   /** Sorts ops found by some key back into graph order, as a filter over the ops would give. */
   private inGraphOrder(found: OpNode[]): OpNode[] {
-    if (found.length > 1) {
+    if (found.length > 1 && this.idsAscending) {
+      found.sort((a, b) => a.id - b.id);
+    } else if (found.length > 1) {
       if (!this.opPosition) {
         this.opPosition = new Map();
         for (let position = 0; position < this.ops.length; position++) this.opPosition.set(this.ops[position] as OpNode, position);
@@ -528,6 +523,24 @@ const METADATA_INPUTS: Readonly<Record<string, readonly number[]>> = {
  */
 export function isExampleInput(op: OpNode): boolean {
   return op.category === 'creation' && op.scope === '<module>';
+}
+
+/**
+ * Where `name` next occurs in `code` from `from` as a whole name, not an attribute: what the regex
+ * `(?<![\w.])name(?!\w)` with the g flag finds, without a match array per occurrence. -1 when it does not.
+ */
+function wordAt(code: string, name: string, from: number): number {
+  for (let at = code.indexOf(name, from); at >= 0; at = code.indexOf(name, at + 1)) {
+    const before = at > 0 ? code.charCodeAt(at - 1) : -1;
+    if (isWordChar(code.charCodeAt(at + name.length)) || isWordChar(before) || before === 46 /* . */) continue;
+    return at;
+  }
+  return -1;
+}
+
+/** `\w`: an ASCII letter, digit or underscore. */
+function isWordChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }
 
 /** True when the op reads its `i`th input's value at an earlier position too (not one read for metadata only). */

@@ -84,6 +84,11 @@ export function indentation(line: string): number {
 
 /** True for a line that is blank or holds only a comment. */
 function blankOrComment(text: string): boolean {
+  // Past the leading spaces, a printable ASCII character decides it without a trimmed copy of the line.
+  let spaces = 0;
+  while (text.charCodeAt(spaces) === 32) spaces++;
+  const next = text.charCodeAt(spaces);
+  if (next > 32 && next < 127) return next === 35; // '#'
   const trimmed = text.trim();
   return trimmed === '' || trimmed.startsWith('#');
 }

@@ -11,7 +11,7 @@ import type { PythonParser } from '../../parse/parser';
 import { classInfo, collectFile, functionInfo, type FileContext } from './files';
 import { BINARY_OPERATORS, BUILTINS, COMPARISON_OPERATORS, TORCH_DTYPES } from './tables';
 import { permuteLayout, reshapeLayout, type Layout } from './layout';
-import { field } from './syntax';
+import { field, NameReader } from './syntax';
 import { NONE, UNKNOWN, type ClassInfo, type FunctionInfo, type LayerInstance, type ModuleInstance, type Value } from './values';
 
 /** Where code runs: its variables, the scope and module path it reports, and what multiplies or marks its ops. */
@@ -78,6 +78,8 @@ export class Interpreter {
   readonly covered = new Set<ClassInfo | FunctionInfo>();
   private readonly openFiles = new Map<string, FileContext>();
   private readonly scopesSeen = new Set<string>();
+  /** Identifiers read from the source text rather than the tree, where that is certain to agree. */
+  private readonly names = new NameReader();
   private expressionDepth = 0;
   private expressionTooDeepNoted = false;
 
@@ -93,6 +95,7 @@ export class Interpreter {
 
   /** Runs the file's top-level statements (imports, definitions, scripts, `__main__` blocks). */
   runModule(file: FileContext, emit = true): Frame {
+    this.names.add(file.tree, file.text);
     const frame: Frame = { env: file.globals, file, scope: '<module>', path: '', repeat: num(1), emit, depth: 0 };
     this.runBlock(file.root, frame);
     return frame;
@@ -252,7 +255,7 @@ export class Interpreter {
   private assign(target: SyntaxNode, value: Value, frame: Frame, statement: SyntaxNode, type = target.type): void {
     switch (type) {
       case 'identifier':
-        frame.env.set(target.text, value);
+        frame.env.set(this.names.identifier(target), value);
         return;
       case 'attribute': {
         const objectNode = field(target, 'object');
@@ -550,7 +553,7 @@ export class Interpreter {
   private evaluateExpression(node: SyntaxNode, type: string, frame: Frame): Value {
     switch (type) {
       case 'identifier':
-        return this.lookup(node.text, frame);
+        return this.lookup(this.names.identifier(node), frame);
       case 'integer': {
         const value = Number(node.text.replace(/_/g, ''));
         return Number.isFinite(value) ? { kind: 'dim', dim: num(value) } : { kind: 'scalar' };
@@ -591,7 +594,7 @@ export class Interpreter {
         return this.comprehension(node, frame);
       case 'attribute': {
         const objectNode = field(node, 'object');
-        const name = field(node, 'attribute')?.text ?? '';
+        const name = this.names.trailing(node) ?? field(node, 'attribute')?.text ?? '';
         if (!objectNode) return UNKNOWN;
         return this.attribute(this.evaluate(objectNode, frame), name, frame, node);
       }
@@ -1112,7 +1115,7 @@ export class Interpreter {
       const type = argument.type;
       if (type === 'comment') continue;
       if (type === 'keyword_argument') {
-        const name = field(argument, 'name')?.text ?? '';
+        const name = this.names.leading(argument) ?? field(argument, 'name')?.text ?? '';
         const value = field(argument, 'value');
         (keywords ??= new Map()).set(name, value ? this.evaluate(value, frame) : UNKNOWN);
       } else if (type === 'list_splat') {
@@ -1757,7 +1760,7 @@ export class Interpreter {
     const isMethod = fn.owner !== undefined && !fn.decorators.some((d) => d === 'staticmethod');
     for (const parameter of parameters?.namedChildren ?? []) {
       if (!parameter) continue;
-      const { name, defaultNode, typeNode, splat } = describeParameter(parameter);
+      const { name, defaultNode, typeNode, splat } = describeParameter(parameter, this.names);
       if (!name) continue;
       if (isMethod && index === 0 && (name === 'self' || name === 'cls')) {
         env.set(name, self ?? UNKNOWN);
@@ -2133,10 +2136,10 @@ function shapeSource(right: SyntaxNode): string | undefined {
   return object.text;
 }
 
-function describeParameter(parameter: SyntaxNode): { name?: string; defaultNode?: SyntaxNode; typeNode?: SyntaxNode; splat?: '*' | '**' } {
+function describeParameter(parameter: SyntaxNode, names: NameReader): { name?: string; defaultNode?: SyntaxNode; typeNode?: SyntaxNode; splat?: '*' | '**' } {
   switch (parameter.type) {
     case 'identifier':
-      return { name: parameter.text };
+      return { name: names.identifier(parameter) };
     case 'typed_parameter': {
       const inner = parameter.namedChildren[0];
       const typeNode = field(parameter, 'type') ?? undefined;
@@ -2145,7 +2148,7 @@ function describeParameter(parameter: SyntaxNode): { name?: string; defaultNode?
       return { name: inner?.text, typeNode };
     }
     case 'default_parameter':
-      return { name: field(parameter, 'name')?.text, defaultNode: field(parameter, 'value') ?? undefined };
+      return { name: names.leading(parameter) ?? field(parameter, 'name')?.text, defaultNode: field(parameter, 'value') ?? undefined };
     case 'typed_default_parameter':
       return {
         name: field(parameter, 'name')?.text,

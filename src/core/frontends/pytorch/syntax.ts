@@ -1,6 +1,6 @@
-// Field lookups by number: tree-sitter's childForFieldName searches the grammar's field list on every call.
+// Cheaper reads of the syntax tree: fields by number, names from the source text.
 import type { Language } from 'web-tree-sitter';
-import type { SyntaxNode } from '../../parse/parser';
+import type { SyntaxNode, Tree } from '../../parse/parser';
 
 /** The Python grammar's fields that the frontend reads. */
 export type FieldName =
@@ -24,4 +24,72 @@ export function field(node: SyntaxNode, name: FieldName): SyntaxNode | null {
     ids[name] = id;
   }
   return id === -1 ? null : node.childForFieldId(id);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** Whether a UTF-16 code unit is an ASCII letter, digit or underscore. */
+function isAsciiWord(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
+}
+
+/**
+ * Reads names straight from the source text: a node's end, or a field's child, costs a call into wasm (and the child a
+ * new Node object), its start does not. Exact only where the lexer's choice is certain: a tree without errors (so no
+ * zero-width MISSING token) and an ASCII identifier, which tree-sitter matched to its last letter, digit or underscore.
+ * Anything else (a non-ASCII letter next to the name, a file with errors) returns undefined: the caller asks the tree.
+ */
+export class NameReader {
+  private readonly sources = new Map<Tree, { readonly text: string; clean?: boolean }>();
+  private lastTree: Tree | undefined;
+  private lastText: string | undefined;
+
+  /** Registers a parsed file; nodes of trees not registered are always read from the tree. */
+  add(tree: Tree, text: string): void {
+    this.sources.set(tree, { text });
+    this.lastTree = undefined;
+  }
+
+  /** The source of the node's file when names can be read from it, else undefined. */
+  private textOf(node: SyntaxNode): string | undefined {
+    const tree = node.tree;
+    if (tree === this.lastTree) return this.lastText;
+    const source = this.sources.get(tree);
+    if (source) source.clean ??= !tree.rootNode.hasError;
+    this.lastTree = tree;
+    this.lastText = source?.clean ? source.text : undefined;
+    return this.lastText;
+  }
+
+  /** The text of an `identifier` node. */
+  identifier(node: SyntaxNode): string {
+    return this.leading(node) ?? node.text;
+  }
+
+  /** The identifier a node starts with (a keyword argument's or a default parameter's name), if read for certain. */
+  leading(node: SyntaxNode): string | undefined {
+    const text = this.textOf(node);
+    if (text === undefined) return undefined;
+    const start = node.startIndex;
+    let end = start;
+    while (isAsciiWord(text.charCodeAt(end))) end++;
+    // A name starts with a letter or underscore; a non-ASCII character right after it may still belong to it.
+    const next = end < text.length ? text.charCodeAt(end) : 0;
+    if (end === start || next >= 128 || isDigit(text.charCodeAt(start))) return undefined;
+    return text.slice(start, end);
+  }
+
+  /** The identifier a node ends with (an attribute's name), if read for certain. */
+  trailing(node: SyntaxNode): string | undefined {
+    const text = this.textOf(node);
+    if (text === undefined) return undefined;
+    const end = node.endIndex;
+    let start = end;
+    while (start > 0 && isAsciiWord(text.charCodeAt(start - 1))) start--;
+    const previous = start > 0 ? text.charCodeAt(start - 1) : 0;
+    if (start === end || previous >= 128 || isDigit(text.charCodeAt(start))) return undefined;
+    return text.slice(start, end);
+  }
 }

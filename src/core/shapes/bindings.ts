@@ -17,8 +17,23 @@ export const DEFAULT_SIZES: Readonly<Record<string, number>> = {
 
 export const DEFAULT_SOURCE = 'default';
 
+/**
+ * The symbols of each graph already asked about. A graph is not changed once built, and the same graph is priced again
+ * for another GPU, dtype or sizes (the what-if path) without re-extracting it.
+ */
+const SYMBOLS = new WeakMap<OpGraph, ReadonlySet<string>>();
+
 /** The symbols every op of the graph depends on (shapes, attributes and repeat counts), in order of appearance. */
-export function graphSymbols(graph: OpGraph): Set<string> {
+export function graphSymbols(graph: OpGraph): ReadonlySet<string> {
+  let symbols = SYMBOLS.get(graph);
+  if (!symbols) {
+    symbols = collectSymbols(graph);
+    SYMBOLS.set(graph, symbols);
+  }
+  return symbols;
+}
+
+function collectSymbols(graph: OpGraph): Set<string> {
   const symbols = new Set<string>();
   // A tensor's shape is shared by the op that writes it and every op that reads it: walked once, the first time,
   // which is also when its symbols first appear.

@@ -22,8 +22,12 @@ export class GraphIndex {
   private readonly costById: ById<CostedOp>;
   private readonly consumersByValue: ById<OpNode[]>;
   private readonly valueById: ById<TensorValue>;
-  /** Numeric shape and element size of each value, from the op that wrote it or the first op that read it. */
-  private readonly valueSize: ById<{ shape: readonly number[] | null; elementBytes: number }>;
+  /**
+   * Numeric shape (null when unknown) and element size of each value, from the op that wrote it or the first op that
+   * read it; a value not set yet has no shape entry at all.
+   */
+  private readonly valueShape: ById<readonly number[] | null>;
+  private readonly valueElementBytes: ById<number>;
   /** Union-find parents over op ids: a forward is a connected piece of the dataflow. */
   private readonly parent: ById<number>;
   private readonly forwardTime: ById<number>;
@@ -68,7 +72,8 @@ export class GraphIndex {
     this.forwardTime = new ById(opIds);
     this.consumersByValue = new ById(valueIds);
     this.valueById = new ById(valueIds);
-    this.valueSize = new ById(valueIds);
+    this.valueShape = new ById(valueIds);
+    this.valueElementBytes = new ById(valueIds);
     this.escapeCache = new ById(valueIds);
     this.realConsumersCache = new ById(valueIds);
     this.soleReaderCache = new ById(valueIds);
@@ -96,7 +101,8 @@ export class GraphIndex {
       for (let i = 0; i < op.outputs.length; i++) {
         const value = op.outputs[i] as TensorValue;
         this.valueById.set(value.id, value);
-        this.valueSize.set(value.id, { shape: cost?.outputShapes[i] ?? null, elementBytes: elementBytes(value, dtype) });
+        this.valueShape.set(value.id, cost?.outputShapes[i] ?? null);
+        this.valueElementBytes.set(value.id, elementBytes(value, dtype));
       }
     }
     for (const op of this.ops) {
@@ -106,10 +112,13 @@ export class GraphIndex {
       for (let i = 0; i < op.inputs.length; i++) {
         const value = op.inputs[i] as TensorValue;
         if (!this.valueById.has(value.id)) this.valueById.set(value.id, value);
-        const size = this.valueSize.get(value.id);
-        if (size === undefined || size.shape === null) {
+        const known = this.valueShape.get(value.id);
+        if (known === undefined || known === null) {
           const shape = cost?.inputShapes[i] ?? null;
-          if (shape || size === undefined) this.valueSize.set(value.id, { shape, elementBytes: elementBytes(value, dtype) });
+          if (shape || known === undefined) {
+            this.valueShape.set(value.id, shape);
+            this.valueElementBytes.set(value.id, elementBytes(value, dtype));
+          }
         }
         // An op that reads a value twice (`x * x`) is one consumer; an input read for its metadata is none.
         if (metadataOnly?.includes(i) || readEarlier(op, i, metadataOnly)) continue;
@@ -349,19 +358,22 @@ export class GraphIndex {
 
   /** Numeric shape of a value after binding, or null when unknown. */
   shape(value: TensorValue | number): readonly number[] | null {
-    return this.valueSize.get(typeof value === 'number' ? value : value.id)?.shape ?? null;
+    return this.valueShape.get(typeof value === 'number' ? value : value.id) ?? null;
   }
 
   /** Bytes of one materialisation of a value, or null when its shape is unknown. */
   bytes(value: TensorValue | number): number | null {
-    const size = this.valueSize.get(typeof value === 'number' ? value : value.id);
-    if (!size?.shape) return null;
-    return size.shape.reduce((a, b) => a * b, 1) * size.elementBytes;
+    const id = typeof value === 'number' ? value : value.id;
+    const shape = this.valueShape.get(id);
+    if (!shape) return null;
+    let elements = 1;
+    for (const dim of shape) elements *= dim;
+    return elements * (this.valueElementBytes.get(id) as number);
   }
 
   /** Bytes per element of a value (its dtype, or the analysis dtype when the code leaves it open). */
   elementBytes(value: TensorValue | number): number | null {
-    return this.valueSize.get(typeof value === 'number' ? value : value.id)?.elementBytes ?? null;
+    return this.valueElementBytes.get(typeof value === 'number' ? value : value.id) ?? null;
   }
 
   /** How many times an op runs per call of the outermost scope. */

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { analyze, extract, price } from '../src/core/analyze';
+import { RootCache } from '../src/core/frontends/pytorch/roots';
 import { IncrementalParser } from '../src/core/parse/incremental';
 import { testParser } from '../test/helpers/parser';
 
@@ -109,37 +110,48 @@ async function main(): Promise<void> {
 
 /**
  * What the server does per keystroke: one character typed on a line, then the analysis of the new version with the
- * document's tree re-parsed incrementally, against the same version analysed from scratch, alternating, CPU medians.
+ * document's tree re-parsed incrementally and the roots whose code did not change reused (src/server keeps both per
+ * document), against the same version analysed from scratch; alternating, CPU medians.
  */
 function keystrokes(parser: Awaited<ReturnType<typeof testParser>>, original: string, count: number): void {
   const incremental = new IncrementalParser(parser);
+  const roots = new RootCache();
   let text = original;
-  price(extract(text, { parser, incremental }), text, {});
+  price(extract(text, { parser, incremental, roots }), text, {});
   const lines = text.split('\n').length;
-  const timed = { incremental: [] as number[], scratch: [] as number[], parse: [] as number[] };
+  const timed = { kept: [] as number[], extract: [] as number[], price: [] as number[], scratch: [] as number[], parse: [] as number[] };
+  let reused = 0;
+  let ran = 0;
   for (let key = 0; key < count; key++) {
-    // A character at the end of a pseudo-random line (an identifier grows, a comment gets longer...).
+    // A space typed before the last character of a pseudo-random line: `f(a)` becomes `f(a )`.
     const line = (key * 7919) % lines;
-    let at = -1;
-    for (let row = 0; row <= line; row++) at = text.indexOf('\n', at + 1);
-    text = text.slice(0, at) + ' ' + text.slice(at);
-    const order = key % 2 ? ['scratch', 'incremental'] as const : ['incremental', 'scratch'] as const;
-    for (const side of order) {
-      if (side === 'incremental') {
-        timed.incremental.push(cpuMs(() => price(extract(text, { parser, incremental }), text, {})));
-      } else {
+    let end = -1;
+    for (let row = 0; row <= line; row++) end = text.indexOf('\n', end + 1);
+    const at = Math.max(0, (end < 0 ? text.length : end) - 1);
+    text = `${text.slice(0, at)} ${text.slice(at)}`;
+    for (const side of key % 2 ? ['scratch', 'kept'] : ['kept', 'scratch']) {
+      if (side === 'scratch') {
         timed.scratch.push(cpuMs(() => analyze(text, { parser })));
+        continue;
       }
+      let graph: ReturnType<typeof extract> | undefined;
+      const extractMs = cpuMs(() => { graph = extract(text, { parser, incremental, roots }); });
+      const priceMs = cpuMs(() => price(graph as ReturnType<typeof extract>, text, {}));
+      timed.extract.push(extractMs);
+      timed.price.push(priceMs);
+      timed.kept.push(extractMs + priceMs);
+      reused += roots.reused;
+      ran += roots.ran;
     }
-    // The re-parse alone, on the next keystroke's text (the kept tree must move on with the text).
-    const next = `${text} `;
-    timed.parse.push(cpuMs(() => incremental.parse(next)));
-    text = next;
+    // The re-parse alone, of one more character (the kept tree moves on with the text).
+    text = `${text.slice(0, at)} ${text.slice(at)}`;
+    timed.parse.push(cpuMs(() => incremental.parse(text)));
   }
   incremental.dispose();
   console.log(
-    `${String(lines).padStart(6)} lines, one keystroke: CPU median ${median(timed.incremental).toFixed(1)} ms with the tree re-parsed incrementally ` +
-      `(re-parse alone ${median(timed.parse).toFixed(1)} ms) vs ${median(timed.scratch).toFixed(1)} ms from scratch, ${count} keystrokes alternating`,
+    `${String(lines).padStart(6)} lines, one keystroke as the server analyses it: CPU median ${median(timed.kept).toFixed(1)} ms = ` +
+      `extract ${median(timed.extract).toFixed(1)} (re-parse alone ${median(timed.parse).toFixed(1)}; roots reused ${(reused / count).toFixed(1)}, run ${(ran / count).toFixed(1)} per keystroke) + ` +
+      `price/rules ${median(timed.price).toFixed(1)}; from scratch ${median(timed.scratch).toFixed(1)} ms; ${count} keystrokes alternating`,
   );
 }
 

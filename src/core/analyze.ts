@@ -1,4 +1,5 @@
 // The one entry point: text in, Analysis out. Serves the server, the CLI and the tests alike.
+import { RootCacheMiss, type RootCache } from './frontends/pytorch/roots';
 import type { IncrementalParser } from './parse/incremental';
 import type { PythonParser } from './parse/parser';
 import { GraphBuilder } from './ir/graph';
@@ -82,6 +83,8 @@ export interface ExtractOptions extends Pick<AnalyzeOptions, 'parser' | 'modules
    * re-parsed incrementally, and the tree is left to the caller rather than deleted.
    */
   readonly incremental?: IncrementalParser;
+  /** The document's PyTorch roots from its previous analysis: roots whose code did not change are not run again. */
+  readonly roots?: RootCache;
 }
 
 /** Parses the text and runs the frontends: the part of the analysis that does not depend on GPU, dtype or sizes. */
@@ -91,7 +94,7 @@ export function extract(text: string, options: ExtractOptions): OpGraph {
   // Offsets in the analysed prefix are offsets in the whole text, so spans need no shifting.
   const analysed = cut < text.length ? text.slice(0, cut) : text;
   const tree = options.incremental ? options.incremental.parse(analysed) : options.parser.parse(analysed);
-  try {
+  const build = (): OpGraph => {
     const builder = new GraphBuilder();
     if (cut < text.length) builder.notes.push(partialNote(text, cut, maxChars));
     if (tree.rootNode.hasError) {
@@ -100,9 +103,19 @@ export function extract(text: string, options: ExtractOptions): OpGraph {
         message: 'The file has syntax errors; MemWall analysed what it could parse.',
       });
     }
-    extractPytorch(tree, analysed, builder, { modules: options.modules ?? new Map(), parser: options.parser });
+    extractPytorch(tree, analysed, builder, { modules: options.modules ?? new Map(), parser: options.parser, roots: options.roots });
     extractTriton(tree, analysed, builder);
     return builder.build(readMagicComments(analysed));
+  };
+  try {
+    try {
+      return build();
+    } catch (error) {
+      // A root had to run without what a reused root would have built for it: run every root (rare, see roots.ts).
+      if (!(error instanceof RootCacheMiss) || !options.roots) throw error;
+      options.roots.clear();
+      return build();
+    }
   } finally {
     if (!options.incremental) tree.delete();
   }

@@ -8,6 +8,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_DTYPE, DEFAULT_GPU, extract, price, type AnalyzeOptions, type ExternalConfig } from '../core/analyze';
+import { RootCache } from '../core/frontends/pytorch/roots';
 import { IncrementalParser } from '../core/parse/incremental';
 import { createPythonParser, type PythonParser } from '../core/parse/parser';
 import { chartDataFromAnalysis } from '../core/chart/data';
@@ -52,16 +53,23 @@ function loadParser(): Promise<PythonParser> {
   return parserLoad;
 }
 
-/** Each open document's last tree, so that a keystroke re-parses only what changed; freed when the document closes. */
-const documentTrees = new Map<string, IncrementalParser>();
-function incrementalParser(uri: string, parser: PythonParser): IncrementalParser {
-  let incremental = documentTrees.get(uri);
-  if (!incremental) documentTrees.set(uri, (incremental = new IncrementalParser(parser)));
-  return incremental;
+/**
+ * What each open document keeps from its last analysis, so that a keystroke re-parses only what changed and re-runs
+ * only the roots whose code changed; freed when the document closes.
+ */
+interface DocumentState {
+  readonly incremental: IncrementalParser;
+  readonly roots: RootCache;
 }
-function forgetTree(uri: string): void {
-  documentTrees.get(uri)?.dispose();
-  documentTrees.delete(uri);
+const documentStates = new Map<string, DocumentState>();
+function documentState(uri: string, parser: PythonParser): DocumentState {
+  let state = documentStates.get(uri);
+  if (!state) documentStates.set(uri, (state = { incremental: new IncrementalParser(parser), roots: new RootCache() }));
+  return state;
+}
+function forgetState(uri: string): void {
+  documentStates.get(uri)?.incremental.dispose();
+  documentStates.delete(uri);
 }
 
 let canReadConfiguration = false;
@@ -164,9 +172,9 @@ async function analyseDocument(document: TextDocument): Promise<DocumentAnalysis
     const [settings, parser] = await Promise.all([settingsFor(document.uri), loadParser()]);
     const project = projectFor(document.uri);
     try {
-      const incremental = incrementalParser(document.uri, parser);
+      const { incremental, roots } = documentState(document.uri, parser);
       const modules = importedModules(document.uri, base.text, incremental, parser, project);
-      graph = extract(base.text, { parser, incremental, modules, maxChars: settings.maxFileSize });
+      graph = extract(base.text, { parser, incremental, roots, modules, maxChars: settings.maxFileSize });
     } catch (error) {
       return done({ error: `MemWall could not read this file: ${errorMessage(error)}` });
     }
@@ -259,7 +267,7 @@ documents.onDidChangeContent((event) => {
 });
 documents.onDidClose((event) => {
   store.forget(event.document.uri);
-  forgetTree(event.document.uri);
+  forgetState(event.document.uri);
   settingsByUri.delete(event.document.uri);
   detach(connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] }));
 });
@@ -298,7 +306,7 @@ notebooks.onDidOpen((notebook) => store.schedule(rejoin(notebook).document, (res
 notebooks.onDidChange((event) => store.schedule(rejoin(event.notebookDocument).document, (result) => detach(publishNotebook(result))));
 notebooks.onDidClose((notebook) => {
   store.forget(notebook.uri);
-  forgetTree(notebook.uri);
+  forgetState(notebook.uri);
   joinedNotebooks.delete(notebook.uri);
   for (const uri of publishedCells.get(notebook.uri) ?? []) detach(connection.sendDiagnostics({ uri, diagnostics: [] }));
   publishedCells.delete(notebook.uri);

@@ -11,6 +11,21 @@ export class GraphBuilder {
   readonly codeBindings: Assumption[] = [];
   tf32Enabled = false;
 
+  /** How many values and ops were handed out so far. */
+  get valueCount(): number {
+    return this.nextValueId;
+  }
+
+  get opCount(): number {
+    return this.nextOpId;
+  }
+
+  /** Skips ids that ops replayed from an earlier analysis (frontends/pytorch/roots.ts) took. */
+  advance(values: number, ops: number): void {
+    this.nextValueId += values;
+    this.nextOpId += ops;
+  }
+
   /** A tensor not produced by an op (a parameter, an input, a tensor from outside). */
   value(shape: readonly Dim[] | null, dtype: TensorValue['dtype'], origin?: string): TensorValue {
     return { id: this.nextValueId++, shape, dtype, origin };

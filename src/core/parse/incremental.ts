@@ -2,6 +2,8 @@
 import { Edit, type Point, type Tree } from 'web-tree-sitter';
 import type { PythonParser } from './parser';
 
+const BLOCK = 256;
+
 /**
  * The single edit that turns `before` into `after`: the span between their common prefix and common suffix. Indices
  * and columns are in UTF-16 code units, the units web-tree-sitter uses for JavaScript strings.
@@ -9,10 +11,13 @@ import type { PythonParser } from './parser';
 export function editBetween(before: string, after: string): Edit {
   const shorter = Math.min(before.length, after.length);
   let start = 0;
+  // Whole blocks first (string comparison is a memory compare), then characters.
+  while (start + BLOCK <= shorter && before.slice(start, start + BLOCK) === after.slice(start, start + BLOCK)) start += BLOCK;
   while (start < shorter && before.charCodeAt(start) === after.charCodeAt(start)) start++;
   // A surrogate pair split by the prefix would put the edit inside a character.
   if (start > 0 && isHighSurrogate(before.charCodeAt(start - 1))) start--;
   let suffix = 0;
+  while (suffix + BLOCK <= shorter - start && before.slice(before.length - suffix - BLOCK, before.length - suffix) === after.slice(after.length - suffix - BLOCK, after.length - suffix)) suffix += BLOCK;
   while (suffix < shorter - start && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
   if (suffix > 0 && isLowSurrogate(before.charCodeAt(before.length - suffix))) suffix--;
   const startPosition = pointAt(before, start);

@@ -5,12 +5,15 @@ import type { PythonParser } from '../../parse/parser';
 import { readMagicComments } from '../../shapes/magic';
 import { collectFile } from './files';
 import { Interpreter } from './interpreter';
-import type { ClassInfo } from './values';
+import { finishRoots, runRoot, startRoots, type RootCache } from './roots';
+import type { ClassInfo, FunctionInfo } from './values';
 
 export interface PytorchOptions {
   /** Texts of workspace modules the file imports, by dotted module name. */
   readonly modules: ReadonlyMap<string, string>;
   readonly parser: PythonParser;
+  /** The document's roots from its previous analysis (the server keeps them per document); without it every root runs. */
+  readonly roots?: RootCache;
 }
 
 /**
@@ -30,11 +33,14 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
       builder.scopes.push({ name: '<module>', kind: 'module', span: { start: 0, end: 0, startLine: 0, startColumn: 0, endLine: 0, endColumn: 0 } });
     }
     const referencedBy = (name: string): string[] => [...(file.calledFrom.get(name) ?? [])].filter((owner) => owner !== '');
+    const roots = options.roots ? startRoots(options.roots, file, tree, interpreter, builder, options.modules) : undefined;
+    const runRootOf = (root: ClassInfo | FunctionInfo, kind: 'class' | 'function', run: () => void): void =>
+      roots ? runRoot(roots, interpreter, builder, root, kind, run) : run();
     // Functions first: a harness like `def main(): model(x)` runs the model with its real inputs, which then need
     // no symbolic run of their own.
     for (const fn of file.functions.values()) {
       if (interpreter.covered.has(fn) || fn.tritonKernel || referencedBy(fn.name).length > 0) continue;
-      interpreter.runRootFunction(fn);
+      runRootOf(fn, 'function', () => interpreter.runRootFunction(fn));
     }
     // Then the outermost modules, last defined first (a GPT is usually defined after its Block): a class used inside
     // another module class, or whose forward already ran, is reached through that and not analysed again.
@@ -44,10 +50,11 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
       if (interpreter.covered.has(cls)) continue;
       if (referencedBy(cls.name).some((owner) => moduleNames.has(owner))) continue;
       // The model as the code builds it (`model = GPT(GPTConfig(n_layer=2))`), else one with symbolic arguments.
-      interpreter.runRootClass(cls, interpreter.instances.get(cls));
+      runRootOf(cls, 'class', () => interpreter.runRootClass(cls, interpreter.instances.get(cls)));
     }
     interpreter.recordAllScopes();
     interpreter.flushBindings();
+    if (roots) finishRoots(roots);
   } finally {
     interpreter.deleteTrees();
   }

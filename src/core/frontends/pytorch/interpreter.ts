@@ -36,7 +36,7 @@ export interface Frame {
 }
 
 /** A binding found in the code, with a priority: explicit arguments (1) outrank defaults (2). */
-interface CodeBinding {
+export interface CodeBinding {
   readonly symbol: string;
   readonly value: number;
   readonly source: string;
@@ -65,7 +65,8 @@ const AUTOCAST_CATEGORIES = new Set(['matmul', 'conv', 'attention']);
 
 
 export class Interpreter {
-  private readonly codeBindings: CodeBinding[] = [];
+  /** Read and extended by the root cache (roots.ts) as well. */
+  readonly codeBindings: CodeBinding[] = [];
   /** Layouts of tensors that are not contiguous (absent means contiguous). */
   private readonly layouts = new Map<number, Layout>();
   /** The code's bindings as numbers, rebuilt when a binding is added; magic-comment values come first. */
@@ -77,15 +78,15 @@ export class Interpreter {
   /** Classes whose forward ran and functions that ran: they are not analysed again as roots. */
   readonly covered = new Set<ClassInfo | FunctionInfo>();
   private readonly openFiles = new Map<string, FileContext>();
-  private readonly scopesSeen = new Set<string>();
+  readonly scopesSeen = new Set<string>();
   /** Identifiers read from the source text rather than the tree, where that is certain to agree. */
   private readonly names = new NameReader();
   private expressionDepth = 0;
-  private expressionTooDeepNoted = false;
+  expressionTooDeepNoted = false;
 
   constructor(
     private readonly builder: GraphBuilder,
-    private readonly main: FileContext,
+    readonly main: FileContext,
     private readonly modules: ReadonlyMap<string, string>,
     private readonly parser: PythonParser,
     private readonly magicBindings: ReadonlyMap<string, number> = new Map(),

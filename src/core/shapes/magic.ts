@@ -60,7 +60,7 @@ export function readMagicComments(text: string): MagicSettings {
   return { bindings, dtype, gpu, ignores };
 }
 
-/** Reads `# memwall: shape x=[B, T, 768], y=[B, 10]` declarations; several names may share one comment. */
+/** Reads `# memwall: shape x=[B, T, 768], y=[B, 10]` declarations, in line order; several names may share one comment. */
 export function readShapeDeclarations(text: string): ShapeDeclaration[] {
   const declarations: ShapeDeclaration[] = [];
   forEachMagic(text, (line, body, standalone) => {

@@ -42,6 +42,7 @@ export function isTritonKernel(decorators: readonly string[]): boolean {
 /** Reads the file's top-level definitions; nested functions are found when their enclosing code runs. */
 export function collectFile(name: string, text: string, tree: Tree): FileContext {
   const root = tree.rootNode;
+  let lines: string[] | undefined;
   const file: FileContext = {
     name,
     text,
@@ -51,7 +52,10 @@ export function collectFile(name: string, text: string, tree: Tree): FileContext
     classes: new Map(),
     functions: new Map(),
     shapes: readShapeDeclarations(text),
-    lines: text.split('\n'),
+    // Split on first use: only files with shape declarations look at lines.
+    get lines(): readonly string[] {
+      return (lines ??= text.split('\n'));
+    },
     calledFrom: new Map(),
   };
   // Each definition's text range, for collectCalls; a definition without a name gets '' (no Python name has `<`).

@@ -6,7 +6,7 @@ import { lookupEntry, type CatalogEntry } from '../../ir/catalog';
 import { rearrangeCopies } from '../../ir/catalog/einops';
 import type { AttrValue, DType, OpNode, Span, TensorValue } from '../../ir/types';
 import { normalizeIndex, simplify } from '../../shapes/infer';
-import { DTYPE_ALIASES, parseDimText } from '../../shapes/magic';
+import { DTYPE_ALIASES, parseDimText, type ShapeDeclaration } from '../../shapes/magic';
 import type { PythonParser } from '../../parse/parser';
 import { classInfo, collectFile, functionInfo, type FileContext } from './files';
 import { BINARY_OPERATORS, BUILTINS, COMPARISON_OPERATORS, TORCH_DTYPES } from './tables';
@@ -260,7 +260,7 @@ export class Interpreter {
         return;
       case 'attribute': {
         const objectNode = field(target, 'object');
-        const name = field(target, 'attribute')?.text ?? '';
+        const name = this.names.trailing(target) ?? field(target, 'attribute')?.text ?? '';
         if (!objectNode) return;
         const object = this.evaluate(objectNode, { ...frame, emit: false });
         if (object.kind === 'module') object.instance.attrs.set(name, this.adoptParameter(value, name));
@@ -1860,7 +1860,17 @@ export class Interpreter {
         if (text !== '' && !text.startsWith('#')) break;
         top--;
       }
-      for (const declaration of fn.file.shapes) {
+      // Declarations come in line order: only those from `top` to the function's last line can apply.
+      const shapes = fn.file.shapes;
+      let low = 0;
+      let high = shapes.length;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if ((shapes[middle] as ShapeDeclaration).line < top) low = middle + 1;
+        else high = middle;
+      }
+      for (let i = low; i < shapes.length && (shapes[i] as ShapeDeclaration).line <= endLine; i++) {
+        const declaration = shapes[i] as ShapeDeclaration;
         const inside = declaration.line > startLine && declaration.line <= endLine;
         const above = declaration.line >= top && declaration.line < startLine && declaration.standalone;
         if (inside || above) declared.set(declaration.name, declaration.shape);

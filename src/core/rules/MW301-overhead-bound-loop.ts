@@ -112,26 +112,28 @@ function smallOpLoops(ctx: RuleContext): RuleFinding[] {
 /** Host syncs inside forwards (warning) or inside loops that issue tensor ops (information). */
 function hostSyncs(ctx: RuleContext): RuleFinding[] {
   const lines = ctx.index.lines;
-  const forwardLines = new Set<number>();
+  // Marks by line (1 = yes): a file has thousands of lines, and sets of them cost more to fill than to ask.
+  const forwardLines = new Uint8Array(lines.length);
   for (const scope of ctx.graph.scopes) {
     if (scope.kind !== 'forward') continue;
     const { first, last } = blockLines(lines, scope.span.startLine);
-    for (let line = first; line <= last; line++) forwardLines.add(line);
+    for (let line = first; line <= last; line++) forwardLines[line] = 1;
   }
   // Loops whose body issues tensor ops: where a sync stalls every iteration.
-  const opLines = new Set(ctx.graph.ops.map((op) => op.span.startLine));
-  const hotLoopLines = new Set<number>();
+  const opLines = new Uint8Array(lines.length);
+  for (const op of ctx.graph.ops) if (op.span.startLine >= 0 && op.span.startLine < lines.length) opLines[op.span.startLine] = 1;
+  const hotLoopLines = new Uint8Array(lines.length);
   lines.forEach((text, header) => {
     if (!/^\s*(for|while)\b.*:\s*(#.*)?$/.test(text)) return;
     const { first, last } = blockLines(lines, header);
     let issuesOps = false;
-    for (let line = first; line <= last && !issuesOps; line++) issuesOps = opLines.has(line);
-    if (issuesOps) for (let line = first; line <= last; line++) hotLoopLines.add(line);
+    for (let line = first; line <= last && !issuesOps; line++) issuesOps = opLines[line] === 1;
+    if (issuesOps) for (let line = first; line <= last; line++) hotLoopLines[line] = 1;
   });
   const findings: RuleFinding[] = [];
   lines.forEach((text, line) => {
-    const inForward = forwardLines.has(line);
-    if (!inForward && !hotLoopLines.has(line)) return;
+    const inForward = forwardLines[line] === 1;
+    if (!inForward && hotLoopLines[line] !== 1) return;
     if (!MAY_SYNC.test(text)) return;
     const code = codeOf(text);
     const prints = inForward ? [...code.matchAll(PRINT_CALL)].filter((match) => printsData(text, match.index ?? 0)) : [];

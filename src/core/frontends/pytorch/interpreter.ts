@@ -73,6 +73,7 @@ export class Interpreter {
   private bindingCache: { count: number; values: Map<string, number> } | undefined;
   private readonly callStack: FunctionInfo[] = [];
   private readonly declaredShapeCache = new Map<FunctionInfo, Map<string, readonly Dim[]>>();
+  private readonly functionParts = new Map<FunctionInfo, { readonly parameters: SyntaxNode | null; readonly body: SyntaxNode | null }>();
   /** The first instance of each module class built by plain code (a script, `main()`), with its real arguments. */
   readonly instances = new Map<ClassInfo, Value>();
   /** Classes whose forward ran and functions that ran: they are not analysed again as roots. */
@@ -194,7 +195,7 @@ export class Interpreter {
         const superclasses = field(node, 'superclasses');
         cls.bases = (superclasses?.namedChildren ?? [])
           .filter((b): b is SyntaxNode => b !== null && b.type !== 'keyword_argument')
-          .map((b) => this.evaluate(b, { ...frame, emit: false }));
+          .map((b) => this.evaluate(b, quiet(frame)));
         frame.env.set(name, { kind: 'class', cls });
         return;
       }
@@ -262,7 +263,7 @@ export class Interpreter {
         const objectNode = field(target, 'object');
         const name = this.names.trailing(target) ?? field(target, 'attribute')?.text ?? '';
         if (!objectNode) return;
-        const object = this.evaluate(objectNode, { ...frame, emit: false });
+        const object = this.evaluate(objectNode, quiet(frame));
         if (object.kind === 'module') object.instance.attrs.set(name, this.adoptParameter(value, name));
         else if (object.kind === 'object') object.attrs.set(name, value);
         else if (object.kind === 'layer' && value.kind === 'tensor') object.layer.params.set(name, value.tensor);
@@ -343,7 +344,7 @@ export class Interpreter {
     const condition = field(node, 'condition');
     const consequence = field(node, 'consequence');
     const alternatives = node.namedChildren.filter((c): c is SyntaxNode => c !== null && (c.type === 'elif_clause' || c.type === 'else_clause'));
-    const value = condition ? this.evaluate(condition, { ...frame, emit: false }) : UNKNOWN;
+    const value = condition ? this.evaluate(condition, quiet(frame)) : UNKNOWN;
     if (value.kind === 'bool' && value.flash !== undefined) {
       // `if self.flash:` (hasattr(F, 'scaled_dot_product_attention')): both paths are real code; the manual one is
       // the fallback that the fused kernel replaces, so its ops are marked rather than dropped.
@@ -371,7 +372,7 @@ export class Interpreter {
         return;
       }
       const elifCondition = field(alternative, 'condition');
-      const elifValue = elifCondition ? this.evaluate(elifCondition, { ...frame, emit: false }) : UNKNOWN;
+      const elifValue = elifCondition ? this.evaluate(elifCondition, quiet(frame)) : UNKNOWN;
       if (truthiness(elifValue) !== false) {
         const body = field(alternative, 'consequence');
         if (body) this.runBlock(body, frame);
@@ -647,7 +648,7 @@ export class Interpreter {
         return this.comparison(node, frame);
       case 'conditional_expression': {
         const [whenTrue, condition, whenFalse] = node.namedChildren;
-        const truth = condition ? truthiness(this.evaluate(condition, { ...frame, emit: false })) : undefined;
+        const truth = condition ? truthiness(this.evaluate(condition, quiet(frame))) : undefined;
         const chosen = truth === false ? whenFalse : whenTrue;
         return chosen ? this.evaluate(chosen, frame) : UNKNOWN;
       }
@@ -685,7 +686,7 @@ export class Interpreter {
     if (!body || !forClause) return UNKNOWN;
     const left = field(forClause, 'left');
     const right = field(forClause, 'right');
-    const iterable = right ? this.evaluate(right, { ...frame, emit: false }) : UNKNOWN;
+    const iterable = right ? this.evaluate(right, quiet(frame)) : UNKNOWN;
     const inner: Frame = { ...frame, env: new Map(frame.env) };
     if (iterable.kind === 'range') {
       if (left) this.assign(left, { kind: 'dim', dim: unknownDim('comprehension index') }, inner, node);
@@ -1675,7 +1676,7 @@ export class Interpreter {
     const instance: ModuleInstance = { cls, attrs: new Map(), compiled: cls.compiled, compileMode: cls.compileMode };
     const self: Value = isModule ? { kind: 'module', instance, path: '' } : { kind: 'object', cls, attrs: instance.attrs };
     const init = this.findMethod(cls, '__init__');
-    if (init) this.callFunction(init, positional, keywords, { ...frame, emit: false }, self, node, false, true);
+    if (init) this.callFunction(init, positional, keywords, quiet(frame), self, node, false, true);
     if (isModule && frame.emit && !this.instances.has(cls)) this.instances.set(cls, self);
     return self;
   }
@@ -1754,7 +1755,7 @@ export class Interpreter {
     }
     this.covered.add(fn);
     const env = new Map<string, Value>();
-    const parameters = field(fn.node, 'parameters');
+    const { parameters, body } = this.partsOf(fn);
     const declared = this.declaredShapes(fn);
     let index = 0;
     const remaining = [...positional];
@@ -1794,7 +1795,6 @@ export class Interpreter {
       }
       env.set(name, value);
     }
-    const body = field(fn.node, 'body');
     if (!body) return UNKNOWN;
     this.recordScope(fn);
     const inOtherFile = fn.file !== this.main;
@@ -1819,6 +1819,19 @@ export class Interpreter {
       this.callStack.pop();
     }
     return frame.returned ?? NONE;
+  }
+
+  /**
+   * A function's parameters and body, fetched once: later runs and the shape scan then share the same Node objects,
+   * which keep the children they were asked for (each fetch would make new ones).
+   */
+  private partsOf(fn: FunctionInfo): { readonly parameters: SyntaxNode | null; readonly body: SyntaxNode | null } {
+    let parts = this.functionParts.get(fn);
+    if (!parts) {
+      parts = { parameters: field(fn.node, 'parameters'), body: field(fn.node, 'body') };
+      this.functionParts.set(fn, parts);
+    }
+    return parts;
   }
 
   /** What a parameter nobody passed stands for: a tensor of unknown shape if annotated so, else a free name. */
@@ -1876,7 +1889,7 @@ export class Interpreter {
         if (inside || above) declared.set(declaration.name, declaration.shape);
       }
     }
-    const body = field(fn.node, 'body');
+    const { body } = this.partsOf(fn);
     // An unpacking reads `.shape` or `.size`: a body without either word has none, and its statements need no visit.
     const bodyText = body ? fn.file.text.slice(body.startIndex, body.endIndex) : '';
     const statements = /\b(shape|size)\b/.test(bodyText) ? (body as SyntaxNode).namedChildren : [];
@@ -2116,6 +2129,11 @@ export class Interpreter {
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
+
+/** The frame with ops switched off; the frame itself when they are off already (in `__init__`), not a copy. */
+function quiet(frame: Frame): Frame {
+  return frame.emit ? { ...frame, emit: false } : frame;
+}
 
 function shapeOf(value: TensorValue): readonly Dim[] | null {
   return value.shape;

@@ -85,6 +85,48 @@ describe('root cache', () => {
     }
   });
 
+  it('a root that must run without the instance a reused root built for it makes the whole file run again', () => {
+    // build() makes A's instance without calling it, so A is analysed from that instance; other() comes between and
+    // binds B's `n`, which A's run reads. Editing B's default re-runs other(); A must then run, but its instance came
+    // from build(), which was reused: only a full run gives A its instance.
+    const source = (n: number): string => `import torch
+import torch.nn as nn
+
+class A(nn.Module):
+    def __init__(self, d=64):
+        super().__init__()
+        self.proj = nn.Linear(d, d)
+
+    def forward(self, x):
+        return torch.relu(self.proj(x))
+
+class B(nn.Module):
+    def __init__(self, n=${n}):
+        super().__init__()
+        self.proj = nn.Linear(n, n)
+
+    def forward(self, x):
+        return self.proj(x)
+
+def build():
+    return A(32)
+
+def other():
+    return B()
+`;
+    const roots = new RootCache();
+    extract(source(16), { parser, roots });
+    const total = roots.ran;
+    const edited = source(24);
+    assert.equal(JSON.stringify(extract(edited, { parser, roots })), JSON.stringify(extract(edited, { parser })));
+    assert.equal(roots.reused, 0, 'the second pass reuses nothing');
+    assert.equal(roots.ran, total);
+    // The records made by that full run serve the next keystroke.
+    const again = `${edited}\n`;
+    assert.equal(JSON.stringify(extract(again, { parser, roots })), JSON.stringify(extract(again, { parser })));
+    assert.equal(roots.reused, total);
+  });
+
   it('after typing on random lines, each graph equals the graph of a full run (12 sequences of 1-6 edits)', () => {
     fc.assert(
       fc.property(fc.array(lineEditArbitrary, { minLength: 1, maxLength: 6 }), (edits) => {

@@ -557,11 +557,11 @@ export class Interpreter {
       case 'identifier':
         return this.lookup(this.names.identifier(node), frame);
       case 'integer': {
-        const value = Number(node.text.replace(/_/g, ''));
+        const value = Number(withoutUnderscores(node.text));
         return Number.isFinite(value) ? { kind: 'dim', dim: num(value) } : { kind: 'scalar' };
       }
       case 'float':
-        return { kind: 'scalar', value: Number(node.text.replace(/_/g, '')) };
+        return { kind: 'scalar', value: Number(withoutUnderscores(node.text)) };
       case 'string':
       case 'concatenated_string':
         return { kind: 'str', value: stringValue(node) };
@@ -2129,6 +2129,11 @@ export class Interpreter {
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
+
+/** `1_024` → `1024`; most literals have no underscore and are returned as they are. */
+function withoutUnderscores(literal: string): string {
+  return literal.includes('_') ? literal.replace(/_/g, '') : literal;
+}
 
 /** The frame with ops switched off; the frame itself when they are off already (in `__init__`), not a copy. */
 function quiet(frame: Frame): Frame {

@@ -1,5 +1,7 @@
 // What every output format receives: each analysed file's display path and its Analysis, plus shared lookups.
-import type { Analysis, CostedOp, Finding, Hardware, OpNode } from '../core/ir/types';
+import type { Analysis, Finding, Hardware } from '../core/ir/types';
+
+export { boundCell, findingsByTimeSaved, freeOpList, isFree, lineOf, opName, opsInSourceOrder } from '../core/report/rows';
 
 export interface FileReport {
   /** The path as shown to the user: relative to the working folder, with forward slashes. */
@@ -7,54 +9,9 @@ export interface FileReport {
   readonly analysis: Analysis;
 }
 
-/** 1-based line of a 0-based span line, as every report prints lines. */
-export function lineOf(zeroBased: number): number {
-  return zeroBased + 1;
-}
-
-/** Ops in source order (then by id), the order a reader scans a file in. */
-export function opsInSourceOrder(costs: readonly CostedOp[]): CostedOp[] {
-  return [...costs].sort((a, b) => a.node.span.start - b.node.span.start || a.node.id - b.node.id);
-}
-
 /** Findings by line, then code, so that reports and tests read the same order every time. */
 export function findingsInOrder(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((a, b) => a.span.start - b.span.start || a.code.localeCompare(b.code));
-}
-
-/** Findings ranked by time saved, largest first, unknown savings last: the order to fix them in. */
-export function findingsByTimeSaved(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort(
-    (a, b) => (b.timeSavedUs ?? -1) - (a.timeSavedUs ?? -1) || a.span.start - b.span.start,
-  );
-}
-
-/** An op that does no arithmetic and moves no DRAM bytes (views, dropout with p=0, torch.empty): known to be free. */
-export function isFree(cost: CostedOp): boolean {
-  return cost.flops === 0 && cost.bytes === 0;
-}
-
-/** `k.view (47)`, for the one-line list of free ops under the tables. */
-export function freeOpList(costs: readonly CostedOp[]): string {
-  const short = (name: string) => ([...name].length > 30 ? `${[...name].slice(0, 29).join('')}…` : name);
-  return costs.map((cost) => `${short(opName(cost.node))} (${lineOf(cost.node.span.startLine)})`).join(', ');
-}
-
-/** What a reader must know about an op's row: it runs only on a fallback path, or inside torch.compile. */
-const FUSED_BY_NOTE: Readonly<Record<string, string>> = {
-  fallback: 'fallback path, not counted',
-  'torch.compile': 'under torch.compile',
-};
-
-/** The bound column: `memory`, or `memory (fallback path, not counted)` for an op the totals leave out. */
-export function boundCell(cost: CostedOp): string {
-  const note = cost.node.fusedBy ? FUSED_BY_NOTE[cost.node.fusedBy] : undefined;
-  return note ? `${cost.bound} (${note})` : cost.bound;
-}
-
-/** `F.gelu` as written, or the qualified op when the label is empty. */
-export function opName(node: OpNode): string {
-  return node.label || node.op;
 }
 
 /** The peaks that price an op on this GPU and dtype, for the report header; undefined where the table lacks one. */

@@ -1,9 +1,11 @@
-// The long fuzz run the test suite samples: every prefix of both examples, thousands of soups and edits, a 5 MB file.
+// The long fuzz run the test suite samples: every prefix of both examples, thousands of soups and edits, reused roots
+// against full runs, a 5 MB file.
 // Run: `node --import tsx scripts/fuzz-long.ts [runs=2000] [seed=20261129]`; exits 1 on the first failure, printing the
 // input's size and the counterexample fast-check shrank it to.
 import fc from 'fast-check';
 import { DEFAULT_MAX_CHARS } from '../src/core/analyze';
 import { testParser } from '../test/helpers/parser';
+import { applyCodeEdit, applyLineEdit, checkRootCache, codeEdits, lineEdits } from '../test/core/root-cache';
 import { analyseWithinBudget, applyEdits, editsOf, GPT_BLOCK, tokenSoup, TRITON_KERNELS } from '../test/robust/helpers';
 
 async function main(): Promise<void> {
@@ -28,6 +30,10 @@ async function main(): Promise<void> {
     { seed, numRuns: Math.ceil(runs / 10) },
   );
   step(`${Math.ceil(runs / 10)} binary files`);
+  // The server's reuse of unchanged roots (src/core/frontends/pytorch/roots.ts): each graph equals a full run's.
+  fc.assert(fc.property(lineEdits, (edits) => void checkRootCache(parser, edits, applyLineEdit)), { seed, numRuns: Math.ceil(runs / 10) });
+  fc.assert(fc.property(codeEdits, (edits) => void checkRootCache(parser, edits, applyCodeEdit)), { seed, numRuns: Math.ceil(runs / 10) });
+  step(`${Math.ceil(runs / 10)} typing and ${Math.ceil(runs / 10)} editing sequences on a file of several models, reused roots against full runs`);
   const unit = `${GPT_BLOCK}\n${TRITON_KERNELS}\n`;
   const analysis = analyseWithinBudget(unit.repeat(Math.ceil(5_000_000 / unit.length)), { parser }, 120_000);
   if (!analysis.notes.some((n) => n.code === 'MW904')) throw new Error('the 5 MB file has no MW904 note');

@@ -1,0 +1,70 @@
+// Shared by test/core/roots.test.ts and scripts/fuzz-long.ts: a file of several models, edits of it, and the check
+// that a graph built with reused roots equals the graph of a full run.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { extract } from '../../src/core/analyze';
+import { RootCache } from '../../src/core/frontends/pytorch/roots';
+import type { PythonParser } from '../../src/core/parse/parser';
+import { applyEdits, editsOf, type Edit } from '../robust/helpers';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Several models in one file, as a file of experiments or a notebook holds: the oracle fixtures and an example. */
+export const MODELS = [
+  ...readdirSync(path.join(ROOT, 'test/fixtures/models'))
+    .filter((name) => name.endsWith('.py'))
+    .sort()
+    .map((name) => readFileSync(path.join(ROOT, 'test/fixtures/models', name), 'utf8')),
+  readFileSync(path.join(ROOT, 'examples/gpt_block.py'), 'utf8'),
+]
+  .map((source, index) => {
+    // Each file's definitions renamed, so that the models stay distinct in one file.
+    let renamed = source;
+    for (const [, name] of source.matchAll(/^(?:class|def) ([A-Za-z_]\w*)/gm)) renamed = renamed.replace(new RegExp(`\\b${name}\\b`, 'g'), `${name}_${index}`);
+    return renamed;
+  })
+  .join('\n\n');
+
+/** Typing on one line: a space, a comment, a digit or a name changed; no line added, so rows below stay put. */
+export type LineEdit = { readonly line: number; readonly kind: 'space' | 'comment' | 'digit' | 'name' };
+
+export const lineEdits: fc.Arbitrary<LineEdit[]> = fc.array(
+  fc.record({ line: fc.nat(), kind: fc.constantFrom('space' as const, 'comment' as const, 'digit' as const, 'name' as const) }),
+  { minLength: 1, maxLength: 6 },
+);
+
+export function applyLineEdit(text: string, edit: LineEdit): string {
+  const lines = text.split('\n');
+  const index = edit.line % lines.length;
+  const line = lines[index] ?? '';
+  if (edit.kind === 'space') lines[index] = `${line} `;
+  else if (edit.kind === 'comment') lines[index] = `${line}  # note`;
+  else if (edit.kind === 'digit') lines[index] = line.replace(/\d/, (digit) => String((Number(digit) + 1) % 10));
+  else lines[index] = line.replace(/\b(x|h|out|hidden)\b/, '$1_');
+  return lines.join('\n');
+}
+
+/** Random edits of MODELS as a user makes them (deletions, tokens, duplicated lines), applied one at a time. */
+export const codeEdits: fc.Arbitrary<Edit[]> = editsOf(MODELS);
+
+/**
+ * Applies the edits one by one, analysing each version with the cache of the previous ones, and checks that each graph
+ * equals a full run's. Returns how many roots were reused and run in all.
+ */
+export function checkRootCache<E>(parser: PythonParser, edits: readonly E[], apply: (text: string, edit: E) => string): { reused: number; ran: number } {
+  const roots = new RootCache();
+  let text = MODELS;
+  extract(text, { parser, roots });
+  const counts = { reused: 0, ran: 0 };
+  for (const edit of edits) {
+    text = apply(text, edit);
+    assert.equal(JSON.stringify(extract(text, { parser, roots })), JSON.stringify(extract(text, { parser })));
+    counts.reused += roots.reused;
+    counts.ran += roots.ran;
+  }
+  return counts;
+}
+
+export const applyCodeEdit = (text: string, edit: Edit): string => applyEdits(text, [edit]);

@@ -29,23 +29,28 @@ export interface ResolveOptions {
 export function listImports(text: string, parser: PythonParser): ImportedModule[] {
   const tree = parser.parse(text);
   try {
-    return importsIn(tree);
+    return importsIn(tree, text);
   } finally {
     tree.delete();
   }
 }
 
-/** The imports of a parsed text. */
-export function importsIn(tree: Tree): ImportedModule[] {
+/**
+ * The imports of a parsed text. Every import statement holds the keyword `import`, so the statements are found from
+ * the keyword's occurrences in the text (those in comments, strings and names are told apart by the tree) rather than
+ * by walking the whole tree: a few node lookups instead of tens of thousands per keystroke in a 2,000-line file.
+ */
+export function importsIn(tree: Tree, text: string): ImportedModule[] {
   const imports: ImportedModule[] = [];
-  for (const statement of tree.rootNode.descendantsOfType(['import_statement', 'import_from_statement'])) {
-    if (!statement) continue;
-    if (statement.type === 'import_statement') {
+  for (const match of text.matchAll(/\bimport\b/g)) {
+    const keyword = tree.rootNode.descendantForIndex(match.index, match.index + 'import'.length);
+    const statement = keyword?.type === 'import' ? keyword.parent : null;
+    if (statement?.type === 'import_statement') {
       for (const name of statement.childrenForFieldName('name')) {
         const dotted = dottedName(name);
         if (dotted) imports.push({ module: dotted, names: [] });
       }
-    } else {
+    } else if (statement?.type === 'import_from_statement') {
       const moduleNode = statement.childForFieldName('module_name');
       if (!moduleNode) continue;
       const names = statement
@@ -139,7 +144,7 @@ export function readImportedModules(file: string, text: string, options: Resolve
   for (let hop = 0; hop < (options.depth ?? 2) && frontier.length; hop++) {
     const next: typeof frontier = [];
     for (const current of frontier) {
-      const imports = hop === 0 && options.tree ? importsIn(options.tree) : listImports(current.text, options.parser);
+      const imports = hop === 0 && options.tree ? importsIn(options.tree, current.text) : listImports(current.text, options.parser);
       for (const imported of imports) {
         for (const candidate of locate(imported, current.file, roots)) {
           if (readFiles.size > maxFiles) return modules;

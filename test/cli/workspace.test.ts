@@ -77,6 +77,28 @@ describe('imports', () => {
       { module: '..util', names: ['f'] },
     ]);
   });
+  it('finds imports in functions, one-line blocks and after semicolons, and not the word in comments, strings or names', async () => {
+    const parser = await testParser();
+    const text = [
+      '# import commented',
+      'important = "import quoted"',
+      'def f():',
+      '    from model import (',
+      '        A,',
+      '        B as C,',
+      '    )',
+      'if True: import os.path',
+      'x = 1; import model.norms as norms',
+      '"""',
+      'import docstring',
+      '"""',
+    ].join('\n');
+    assert.deepEqual(listImports(text, parser), [
+      { module: 'model', names: ['A', 'B'] },
+      { module: 'os.path', names: [] },
+      { module: 'model.norms', names: [] },
+    ]);
+  });
   it('reads relative imports by dotted name and as written, and follows them one hop further', async () => {
     const parser = await testParser();
     const gpt = path.join(root, 'model/gpt.py');

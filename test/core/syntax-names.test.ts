@@ -27,10 +27,11 @@ function allNodes(tree: Tree): SyntaxNode[] {
 }
 
 /** Checks each identifier, attribute name, keyword argument name and default parameter name the reader gives. */
-function checkNames(tree: Tree, text: string): number {
+function checkNames(tree: Tree, text: string): { checked: number; pairs: number } {
   const names = new NameReader();
   names.add(tree, text);
   let checked = 0;
+  let pairs = 0;
   for (const node of allNodes(tree)) {
     if (node.type === 'identifier') {
       assert.equal(names.identifier(node), node.text);
@@ -38,6 +39,13 @@ function checkNames(tree: Tree, text: string): number {
     } else if (node.type === 'attribute') {
       const read = names.trailing(node);
       if (read !== undefined) assert.equal(read, field(node, 'attribute')?.text);
+      const pair = names.nameDotName(node);
+      if (pair !== undefined) {
+        pairs++;
+        const object = field(node, 'object');
+        assert.equal(object?.type, 'identifier');
+        assert.deepEqual(pair, { object: object?.text, name: field(node, 'attribute')?.text });
+      }
       checked++;
     } else if (node.type === 'keyword_argument' || node.type === 'default_parameter') {
       const read = names.leading(node);
@@ -45,23 +53,27 @@ function checkNames(tree: Tree, text: string): number {
       checked++;
     }
   }
-  return checked;
+  return { checked, pairs };
 }
 
 describe('names read from the source text', () => {
   it('equal the tree-sitter texts in every fixture and example', async () => {
     const parser = await testParser();
     let checked = 0;
+    let pairs = 0;
     for (const file of [...pythonFiles(path.join(ROOT, 'test/fixtures')), ...pythonFiles(path.join(ROOT, 'examples'))]) {
       const text = readFileSync(file, 'utf8');
       const tree = parser.parse(text);
       try {
-        checked += checkNames(tree, text);
+        const counts = checkNames(tree, text);
+        checked += counts.checked;
+        pairs += counts.pairs;
       } finally {
         tree.delete();
       }
     }
     assert.ok(checked > 1000, `only ${checked} names checked`);
+    assert.ok(pairs > checked / 10, `only ${pairs} attributes of ${checked} names read as name.name`);
   });
 
   it('defer to the tree next to non-ASCII letters and in files with syntax errors', async () => {
@@ -72,6 +84,8 @@ describe('names read from the source text', () => {
       'def f(:\n    return x.y\n',
       'a = (1 + )\nb = c.d',
       'x = 1if y else 2\nz = obj . attr\nw = obj.\\\n    attr\n',
+      'a = True.real + None.x.y + self.b.c + f(x).y + (p).q + "s".upper + b"s".decode + 1.0.real + x[0].y\n',
+      'v = obj  .  attr + obj\t.attr + obj.\tattr + (obj # note\n  .attr)\n',
     ];
     for (const text of texts) {
       const tree = parser.parse(text);

@@ -260,10 +260,19 @@ export class Interpreter {
         frame.env.set(this.names.identifier(target), value);
         return;
       case 'attribute': {
-        const objectNode = field(target, 'object');
-        const name = this.names.trailing(target) ?? field(target, 'attribute')?.text ?? '';
-        if (!objectNode) return;
-        const object = this.evaluate(objectNode, quiet(frame));
+        let object: Value;
+        let name: string;
+        // `self.proj = ...`: both names read from the text (evaluating a name is a lookup), no node made for either.
+        const simple = this.expressionDepth < MAX_EXPRESSION_DEPTH ? this.names.nameDotName(target) : undefined;
+        if (simple) {
+          object = this.lookup(simple.object, frame);
+          name = simple.name;
+        } else {
+          const objectNode = field(target, 'object');
+          name = this.names.trailing(target) ?? field(target, 'attribute')?.text ?? '';
+          if (!objectNode) return;
+          object = this.evaluate(objectNode, quiet(frame));
+        }
         if (object.kind === 'module') object.instance.attrs.set(name, this.adoptParameter(value, name));
         else if (object.kind === 'object') object.attrs.set(name, value);
         else if (object.kind === 'layer' && value.kind === 'tensor') object.layer.params.set(name, value.tensor);
@@ -595,6 +604,9 @@ export class Interpreter {
       case 'generator_expression':
         return this.comprehension(node, frame);
       case 'attribute': {
+        // `self.proj`, `F.gelu`: both names read from the text (evaluating a name is a lookup), no node made for either.
+        const simple = this.expressionDepth < MAX_EXPRESSION_DEPTH ? this.names.nameDotName(node) : undefined;
+        if (simple) return this.attribute(this.lookup(simple.object, frame), simple.name, frame, node);
         const objectNode = field(node, 'object');
         const name = this.names.trailing(node) ?? field(node, 'attribute')?.text ?? '';
         if (!objectNode) return UNKNOWN;

@@ -35,6 +35,22 @@ function isAsciiWord(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
 }
 
+/** Where the ASCII name that starts at `start` ends, or -1 when there is none or a non-ASCII letter may continue it. */
+function nameEndAfter(text: string, start: number): number {
+  let end = start;
+  while (isAsciiWord(text.charCodeAt(end))) end++;
+  const next = end < text.length ? text.charCodeAt(end) : 0;
+  return end === start || next >= 128 || isDigit(text.charCodeAt(start)) ? -1 : end;
+}
+
+/** Where the ASCII name that ends at `end` starts, or -1 when there is none or a non-ASCII letter may precede it. */
+function nameStartBefore(text: string, end: number): number {
+  let start = end;
+  while (start > 0 && isAsciiWord(text.charCodeAt(start - 1))) start--;
+  const previous = start > 0 ? text.charCodeAt(start - 1) : 0;
+  return start === end || previous >= 128 || isDigit(text.charCodeAt(start)) ? -1 : start;
+}
+
 /**
  * Reads names straight from the source text: a node's end, or a field's child, costs a call into wasm (and the child a
  * new Node object), its start does not. Exact only where the lexer's choice is certain: a tree without errors (so no
@@ -73,12 +89,8 @@ export class NameReader {
     const text = this.textOf(node);
     if (text === undefined) return undefined;
     const start = node.startIndex;
-    let end = start;
-    while (isAsciiWord(text.charCodeAt(end))) end++;
-    // A name starts with a letter or underscore; a non-ASCII character right after it may still belong to it.
-    const next = end < text.length ? text.charCodeAt(end) : 0;
-    if (end === start || next >= 128 || isDigit(text.charCodeAt(start))) return undefined;
-    return text.slice(start, end);
+    const end = nameEndAfter(text, start);
+    return end < 0 ? undefined : text.slice(start, end);
   }
 
   /** The identifier a node ends with (an attribute's name), if read for certain. */
@@ -86,10 +98,31 @@ export class NameReader {
     const text = this.textOf(node);
     if (text === undefined) return undefined;
     const end = node.endIndex;
-    let start = end;
-    while (start > 0 && isAsciiWord(text.charCodeAt(start - 1))) start--;
-    const previous = start > 0 ? text.charCodeAt(start - 1) : 0;
-    if (start === end || previous >= 128 || isDigit(text.charCodeAt(start))) return undefined;
-    return text.slice(start, end);
+    const start = nameStartBefore(text, end);
+    return start < 0 ? undefined : text.slice(start, end);
+  }
+
+  /**
+   * `self.proj`, `F.gelu`: an `attribute` node whose object is a plain name, as the two names, when read for certain.
+   * Between them only spaces and the dot may stand; `True.real` and `None.x` have no name as their object.
+   */
+  nameDotName(node: SyntaxNode): { readonly object: string; readonly name: string } | undefined {
+    const text = this.textOf(node);
+    if (text === undefined) return undefined;
+    const start = node.startIndex;
+    const objectEnd = nameEndAfter(text, start);
+    if (objectEnd < 0) return undefined;
+    const end = node.endIndex;
+    const nameStart = nameStartBefore(text, end);
+    if (nameStart < 0) return undefined;
+    let at = objectEnd;
+    while (text.charCodeAt(at) === 32) at++;
+    if (text.charCodeAt(at) !== 46) return undefined;
+    at++;
+    while (text.charCodeAt(at) === 32) at++;
+    if (at !== nameStart) return undefined;
+    const object = text.slice(start, objectEnd);
+    if (object === 'True' || object === 'False' || object === 'None') return undefined;
+    return { object, name: text.slice(nameStart, end) };
   }
 }

@@ -82,6 +82,38 @@ def other():
     assert.equal(roots.reused, total);
   });
 
+  it('a root module whose config argument is the file\'s only config class follows edits of that class', () => {
+    // M never names Cfg: its `config` is the file's only config class, so editing Cfg (or adding a second) changes M.
+    const source = (n: number, second = ''): string => `from dataclasses import dataclass
+import torch.nn as nn
+
+@dataclass
+class Cfg:
+    n: int = ${n}
+${second}
+class M(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.proj = nn.Linear(config.n, config.n)
+
+    def forward(self, x):
+        return self.proj(x)
+
+class Other(nn.Module):
+    def forward(self, x):
+        return x * 2
+`;
+    const second = '\n@dataclass\nclass Cfg2:\n    m: int = 8\n';
+    const roots = new RootCache();
+    // Each version, and how many roots must run: all at first; all when the only config class changes or a second
+    // one appears (the state every root starts from changes); none when one of two config classes changes (M's
+    // config is then a free name, which neither class affects).
+    for (const [text, ran] of [[source(64), 2], [source(128), 2], [source(128, second), 2], [source(96, second), 0]] as const) {
+      assert.equal(JSON.stringify(extract(text, { parser, roots })), JSON.stringify(extract(text, { parser })));
+      assert.equal(roots.ran, ran);
+    }
+  });
+
   it('after typing on random lines, each graph equals the graph of a full run (12 sequences of 1-6 edits)', () => {
     let reused = 0;
     fc.assert(fc.property(lineEdits, (edits) => void (reused += checkRootCache(parser, edits, applyLineEdit).reused)), { seed: SEED, numRuns: 12 });

@@ -1700,7 +1700,7 @@ export class Interpreter {
   }
 
   /** Dataclasses and plain classes of class-level defaults (no __init__, not a module) are configs. */
-  private isConfigClass(cls: ClassInfo): boolean {
+  isConfigClass(cls: ClassInfo): boolean {
     if (this.isModuleClass(cls)) return false;
     return cls.isDataclass || (!cls.methods.has('__init__') && cls.fields.size > 0);
   }

@@ -176,9 +176,9 @@ function magicLines(text: string): string {
 }
 
 /**
- * What every root reads from outside its own definitions: the module-level code and what it reaches, the config
- * classes (a root module's `config` argument is the file's only config class), the magic comments and the imported
- * modules' texts. Taken after the module-level run, with the state it left.
+ * What every root reads from outside its own definitions: the module-level code and what it reaches, the file's only
+ * config class if it has one, the magic comments and the imported modules' texts. Taken after the module-level run,
+ * with the state it left.
  */
 function sharedKey(
   file: FileContext,
@@ -189,18 +189,20 @@ function sharedKey(
 ): { readonly key: string; readonly segments: readonly Segment[] } {
   const moduleCode = segments.moduleCode();
   const reached = segments.closure(moduleCode.flatMap((segment) => [...segments.referencesOf(segment)]));
-  const configLike = segments.closure([...file.classes.values()].filter((cls) => cls.isDataclass || (!cls.methods.has('__init__') && cls.fields.size > 0)).map((cls) => cls.name));
+  // A root module's `config` argument is built from the file's config class when there is exactly one.
+  const configs = [...file.classes.values()].filter((cls) => interpreter.isConfigClass(cls));
+  const config = configs.length === 1 ? segments.closure([(configs[0] as ClassInfo).name]) : [];
   const key = [
     segmentsKey(moduleCode),
     segmentsKey(reached),
-    segmentsKey(configLike),
+    `${configs.length}\u0000${segmentsKey(config)}`,
     magicLines(file.text),
     [...modules].map(([name, text]) => `${name}\u0000${text}`).join('\u0001'),
     `${builder.valueCount},${builder.opCount}`,
     [...interpreter.instances.keys()].map((cls) => cls.name).join(','),
     [...interpreter.covered].map((item) => item.name).join(','),
   ].join('\u0002');
-  return { key, segments: [...new Set([...moduleCode, ...reached, ...configLike])] };
+  return { key, segments: [...new Set([...moduleCode, ...reached, ...config])] };
 }
 
 /** The state earlier roots leave that a root's run reads: the code's bindings and the scopes already recorded. */

@@ -167,18 +167,25 @@ async function analyseDocument(document: TextDocument): Promise<DocumentAnalysis
   const started = performance.now();
   const base = { uri: document.uri, version: document.version, text: document.getText() };
   const done = (rest: Partial<DocumentAnalysis>): DocumentAnalysis => ({ ...base, ...rest, durationMs: performance.now() - started });
+  const ms = (from: number, to: number): string => `${(to - from).toFixed(1)} ms`;
   let graph;
   try {
     const [settings, parser] = await Promise.all([settingsFor(document.uri), loadParser()]);
     const project = projectFor(document.uri);
+    const { incremental, roots } = documentState(document.uri, parser);
+    let extractStarted;
     try {
-      const { incremental, roots } = documentState(document.uri, parser);
       const modules = importedModules(document.uri, base.text, incremental, parser, project);
+      extractStarted = performance.now();
       graph = extract(base.text, { parser, incremental, roots, modules, maxChars: settings.maxFileSize });
     } catch (error) {
       return done({ error: `MemWall could not read this file: ${errorMessage(error)}` });
     }
-    return done({ graph, analysis: price(graph, base.text, pricingOptions(settings, project)) });
+    const priceStarted = performance.now();
+    const analysis = price(graph, base.text, pricingOptions(settings, project));
+    const reuse = `${roots.reused} of ${roots.reused + roots.ran} roots reused`;
+    const timing = `settings and imports ${ms(started, extractStarted)}, extract ${ms(extractStarted, priceStarted)} (${reuse}), price and rules ${ms(priceStarted, performance.now())}`;
+    return done({ graph, analysis, timing });
   } catch (error) {
     return done({ graph, error: `MemWall could not price this file: ${errorMessage(error)}` });
   }
@@ -228,7 +235,7 @@ async function publish(result: DocumentAnalysis): Promise<void> {
   const settings = await settingsFor(result.uri);
   const diagnostics = result.analysis ? toDiagnostics(document, result.analysis, settings.severity, ruleDocLink) : [];
   detach(connection.sendDiagnostics({ uri: result.uri, version: result.version, diagnostics }));
-  connection.console.log(`analysed ${result.uri} v${result.version} in ${result.durationMs.toFixed(1)} ms`);
+  connection.console.log(`analysed ${result.uri} v${result.version} in ${result.durationMs.toFixed(1)} ms${result.timing ? `: ${result.timing}` : ''}`);
   if (result.error) reportOnce(result.error);
   detach(connection.sendNotification(ANALYZED_NOTIFICATION, { uri: result.uri, version: result.version }));
 }

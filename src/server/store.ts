@@ -13,6 +13,8 @@ export interface DocumentAnalysis {
   /** A sentence for the user when the analysis could not run (unknown GPU id, internal error). */
   readonly error?: string;
   readonly durationMs: number;
+  /** How the time was spent, for the log: `extract 12.0 ms (53 of 55 roots reused), price 9.1 ms`. */
+  readonly timing?: string;
 }
 
 export type Analyser = (document: TextDocument) => Promise<DocumentAnalysis>;

@@ -26,6 +26,8 @@ export interface Harness {
   waitForDiagnostics(uri: string, version?: number, timeoutMs?: number): Promise<PublishDiagnosticsParams>;
   open(uri: string, text: string, languageId?: string, version?: number): void;
   change(uri: string, version: number, text: string): void;
+  /** Inserts text at a position, as VS Code sends a keystroke (an incremental change). */
+  insert(uri: string, version: number, line: number, character: number, text: string): void;
   close(uri: string): void;
   hover(uri: string, line: number, character: number): Promise<Hover | null>;
   inlayHints(uri: string, endLine: number): Promise<InlayHint[] | null>;
@@ -96,6 +98,11 @@ export async function startServer(settings: Record<string, unknown> = {}): Promi
       void connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version, text } }),
     change: (uri: string, version: number, text: string) =>
       void connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ text }] }),
+    insert: (uri: string, version: number, line: number, character: number, text: string) =>
+      void connection.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri, version },
+        contentChanges: [{ range: { start: { line, character }, end: { line, character } }, text }],
+      }),
     close: (uri: string) => void connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } }),
     hover: (uri: string, line: number, character: number) =>
       connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character } }),

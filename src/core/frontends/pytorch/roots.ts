@@ -170,7 +170,7 @@ function magicLines(text: string): string {
     rowAt = at;
     const lineStart = text.lastIndexOf('\n', at) + 1;
     const lineEnd = text.indexOf('\n', at);
-    lines.push(`${row}:${text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd)}`);
+    lines.push(`${row}:${text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).trimEnd()}`);
   }
   return lines.join('\n');
 }

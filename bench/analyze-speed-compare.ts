@@ -1,55 +1,15 @@
 // Benchmark: warm analysis CPU time of an older revision against the working tree, in one process, runs alternating
 // (the development machine is shared and loaded: only figures taken side by side compare).
 // Run: `node --import tsx bench/analyze-speed-compare.ts 9962718` (any git revision that has src/core/analyze.ts).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { generateFile } from './analyze-speed';
-
-const ROOT = path.join(__dirname, '..');
-
-function cpuMs(work: () => void): number {
-  const start = process.cpuUsage();
-  work();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-/** The revision's src/ and test/helpers/ in a temporary folder, with this checkout's node_modules. */
-function checkout(revision: string): string {
-  const folder = mkdtempSync(path.join(tmpdir(), 'memwall-compare-'));
-  const archive = execFileSync('git', ['archive', revision, 'src', 'test/helpers'], { cwd: ROOT, maxBuffer: 1 << 28 });
-  execFileSync('tar', ['-x', '-C', folder], { input: archive });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(folder, 'node_modules'));
-  return folder;
-}
-
-interface Side {
-  readonly name: string;
-  readonly core: typeof import('../src/core/analyze');
-  readonly parser: Awaited<ReturnType<typeof import('../test/helpers/parser').testParser>>;
-}
-
-async function load(name: string, root: string): Promise<Side> {
-  const core = (await import(path.join(root, 'src/core/analyze.ts'))) as Side['core'];
-  const helpers = (await import(path.join(root, 'test/helpers/parser.ts'))) as typeof import('../test/helpers/parser');
-  return { name, core, parser: await helpers.testParser() };
-}
+import { cpuMs, generateFile, median } from './analyze-speed';
+import { loadSide, ROOT, type Side, withRevision } from './revision';
 
 async function main(): Promise<void> {
   const revision = process.argv[2];
   if (!revision) throw new Error('usage: bench/analyze-speed-compare.ts <git revision>');
-  const folder = checkout(revision);
-  try {
+  await withRevision(revision, async (folder) => {
     // One after the other: two parsers initialising at once in one process race in web-tree-sitter.
-    const sides = [await load(revision, folder), await load('working tree', ROOT)];
+    const sides = [{ name: revision, ...(await loadSide(folder)) }, { name: 'working tree', ...(await loadSide(ROOT)) }];
     for (const [lines, runs] of [[300, 20], [2000, 10], [10000, 4]] as const) {
       const text = generateFile(lines);
       const results = sides.map(() => ({ total: [] as number[], parse: [] as number[], extract: [] as number[], price: [] as number[], ops: 0 }));
@@ -74,9 +34,7 @@ async function main(): Promise<void> {
         );
       });
     }
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
+  });
 }
 
 if (require.main === module) void main();

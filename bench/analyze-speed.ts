@@ -38,14 +38,14 @@ export function generateFile(lines: number): string {
   return out.slice(0, cut).join('\n');
 }
 
-function cpuMs(work: () => void): number {
+export function cpuMs(work: () => void): number {
   const start = process.cpuUsage();
   work();
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1000;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;

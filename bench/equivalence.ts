@@ -1,34 +1,12 @@
 // Guard for speed work: analyses every fixture, example and generated model file with an older revision and with the
 // working tree, and fails on the first difference in anything the user sees (ops, costs with their hover lines,
 // findings with their fixes, summary, notes, assumptions). Run: `node --import tsx bench/equivalence.ts <revision>`.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateFile } from './analyze-speed';
+import { loadSide, ROOT, withRevision } from './revision';
 
-const ROOT = path.join(__dirname, '..');
 const GPUS = ['h100-sxm', 't4', 'mi300x'];
-
-interface Side {
-  readonly core: typeof import('../src/core/analyze');
-  readonly parser: Awaited<ReturnType<typeof import('../test/helpers/parser').testParser>>;
-}
-
-/** The revision's src/ and test/helpers/ in a temporary folder, with this checkout's node_modules. */
-function checkout(revision: string): string {
-  const folder = mkdtempSync(path.join(tmpdir(), 'memwall-equivalence-'));
-  const archive = execFileSync('git', ['archive', revision, 'src', 'test/helpers'], { cwd: ROOT, maxBuffer: 1 << 28 });
-  execFileSync('tar', ['-x', '-C', folder], { input: archive });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(folder, 'node_modules'));
-  return folder;
-}
-
-async function load(root: string): Promise<Side> {
-  const core = (await import(path.join(root, 'src/core/analyze.ts'))) as Side['core'];
-  const helpers = (await import(path.join(root, 'test/helpers/parser.ts'))) as typeof import('../test/helpers/parser');
-  return { core, parser: await helpers.testParser() };
-}
 
 /** Every Python file under a folder, recursively. */
 function pythonFiles(folder: string): string[] {
@@ -50,11 +28,10 @@ function canonical(value: unknown): string {
 async function main(): Promise<void> {
   const revision = process.argv[2];
   if (!revision) throw new Error('usage: bench/equivalence.ts <git revision>');
-  const folder = checkout(revision);
-  try {
+  await withRevision(revision, async (folder) => {
     // One after the other: two parsers initialising at once in one process race in web-tree-sitter.
-    const before = await load(folder);
-    const after = await load(ROOT);
+    const before = await loadSide(folder);
+    const after = await loadSide(ROOT);
     const inputs: [string, string][] = [
       ...[...pythonFiles(path.join(ROOT, 'test/fixtures')), ...pythonFiles(path.join(ROOT, 'examples'))].map(
         (file): [string, string] => [path.relative(ROOT, file), readFileSync(file, 'utf8')],
@@ -76,9 +53,7 @@ async function main(): Promise<void> {
       }
     }
     console.log(`identical: ${compared} analyses (${inputs.length} files × ${GPUS.length} GPUs) against ${revision}`);
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
+  });
 }
 
 void main();

@@ -77,6 +77,11 @@ export const ANALYZED_NOTIFICATION = 'memwall/analyzed';
 export interface AnalyzedParams {
   readonly uri: string;
   readonly version: number;
+  /**
+   * What the analysis was priced for, for the status bar: with it, the client needs no chart request per keystroke
+   * (the chart of a 2,000-line file is ~1,000 points). Absent when the analysis failed.
+   */
+  readonly priced?: { readonly gpu: string; readonly dtype: string; readonly assumptions: ChartData['assumptions'] };
 }
 
 // Webview messages. Both sides validate what they receive: the panel's content is untrusted input to the host.

@@ -51,7 +51,9 @@ export class GpuStatusItem implements vscode.Disposable {
       }),
       vscode.window.onDidChangeActiveTextEditor(() => void this.refreshFile()),
       client.onNotification(ANALYZED_NOTIFICATION, (params: AnalyzedParams) => {
-        if (params.uri === pythonUri()) void this.refreshFile();
+        if (params.uri !== pythonUri()) return;
+        if (params.priced) this.show(params.priced);
+        else void this.refreshFile();
       }),
     ];
     this.update();
@@ -77,18 +79,25 @@ export class GpuStatusItem implements vscode.Disposable {
       try {
         const { chart } = await this.client.sendRequest<RooflineResult>(ROOFLINE_REQUEST, { uri });
         if (chart && uri === pythonUri()) {
-          const dims = vscode.workspace.getConfiguration('memwall').get<Record<string, number>>('dims', {});
-          this.priced = {
-            gpu: chart.gpu.name,
-            dtype: chart.dtype,
-            sizes: mainSizes(chart.assumptions, dims),
-            tooltip: chart.assumptions.map((a) => `${a.symbol}=${a.value} (${a.source})`).join('\n'),
-          };
+          this.show({ gpu: chart.gpu.name, dtype: chart.dtype, assumptions: chart.assumptions });
+          return;
         }
       } catch {
         // Settings are shown until the server answers.
       }
     }
+    this.update();
+  }
+
+  /** Shows what the active file's analysis was priced for. */
+  private show(priced: NonNullable<AnalyzedParams['priced']>): void {
+    const dims = vscode.workspace.getConfiguration('memwall').get<Record<string, number>>('dims', {});
+    this.priced = {
+      gpu: priced.gpu,
+      dtype: priced.dtype,
+      sizes: mainSizes(priced.assumptions, dims),
+      tooltip: priced.assumptions.map((a) => `${a.symbol}=${a.value} (${a.source})`).join('\n'),
+    };
     this.update();
   }
 

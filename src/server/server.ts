@@ -17,7 +17,7 @@ import { readImportedModules } from '../workspace/imports';
 import { loadProjectConfig, type ProjectConfig } from '../workspace/project';
 import {
   ANALYZED_NOTIFICATION, combineReports, EXPLAIN_REQUEST, GPUS_REQUEST, REPORT_REQUEST, ROOFLINE_REQUEST,
-  type ExplainParams, type ExplainResult, type GpusResult, type ReportParams, type ReportResult, type RooflineParams, type RooflineResult, type WhatIf,
+  type AnalyzedParams, type ExplainParams, type ExplainResult, type GpusResult, type ReportParams, type ReportResult, type RooflineParams, type RooflineResult, type WhatIf,
 } from '../protocol';
 import { codeActions } from './codeActions';
 import { codeLenses } from './codeLens';
@@ -237,7 +237,13 @@ async function publish(result: DocumentAnalysis): Promise<void> {
   detach(connection.sendDiagnostics({ uri: result.uri, version: result.version, diagnostics }));
   connection.console.log(`analysed ${result.uri} v${result.version} in ${result.durationMs.toFixed(1)} ms${result.timing ? `: ${result.timing}` : ''}`);
   if (result.error) reportOnce(result.error);
-  detach(connection.sendNotification(ANALYZED_NOTIFICATION, { uri: result.uri, version: result.version }));
+  detach(connection.sendNotification(ANALYZED_NOTIFICATION, analyzedParams(result)));
+}
+
+function analyzedParams(result: DocumentAnalysis): AnalyzedParams {
+  const { analysis } = result;
+  const priced = analysis && { gpu: analysis.hardware.name, dtype: analysis.dtype, assumptions: analysis.assumptions };
+  return { uri: result.uri, version: result.version, priced };
 }
 
 connection.onInitialize((params): InitializeResult => {
@@ -306,7 +312,7 @@ async function publishNotebook(result: DocumentAnalysis): Promise<void> {
   for (const [uri, diagnostics] of byCell) detach(connection.sendDiagnostics({ uri, diagnostics }));
   connection.console.log(`analysed ${result.uri} v${result.version} (${joined.cells.length} cells) in ${result.durationMs.toFixed(1)} ms`);
   if (result.error) reportOnce(result.error);
-  detach(connection.sendNotification(ANALYZED_NOTIFICATION, { uri: result.uri, version: result.version }));
+  detach(connection.sendNotification(ANALYZED_NOTIFICATION, analyzedParams(result)));
 }
 
 notebooks.onDidOpen((notebook) => store.schedule(rejoin(notebook).document, (result) => detach(publishNotebook(result)), true));

@@ -10,8 +10,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze } from '../../src/core/analyze';
 import { chartDataFromAnalysis } from '../../src/core/chart/data';
 import {
-  EXPLAIN_REQUEST, GPUS_REQUEST, REPORT_REQUEST, ROOFLINE_REQUEST,
-  type ExplainResult, type GpusResult, type ReportResult, type RooflineResult,
+  ANALYZED_NOTIFICATION, EXPLAIN_REQUEST, GPUS_REQUEST, REPORT_REQUEST, ROOFLINE_REQUEST,
+  type AnalyzedParams, type ExplainResult, type GpusResult, type ReportResult, type RooflineResult,
 } from '../../src/protocol';
 import { testParser } from '../helpers/parser';
 import { hoverText, positionOf, ROOT, startServer, type Harness } from './lsp';
@@ -67,6 +67,26 @@ describe('language server over stdio', () => {
     assert.match(text, /2 per multiply-add/);
     assert.match(text, /intensity [\d.]+ FLOP\/B, ridge 20\.0 FLOP\/B for the fp32 vector unit/);
     assert.match(text, /time ≈ [\d.]+ µs \(includes [\d.]+ µs launch\)/);
+  });
+
+  it('says each analysis with what it was priced for, so the status bar needs no chart request per keystroke', async () => {
+    const uri = 'file:///memwall-test/analyzed.py';
+    const analyzed = new Promise<AnalyzedParams>((resolve) => {
+      const listener = server.connection.onNotification(ANALYZED_NOTIFICATION, (params: AnalyzedParams) => {
+        if (params.uri !== uri) return;
+        listener.dispose();
+        resolve(params);
+      });
+    });
+    server.open(uri, SNIPPET);
+    const params = await analyzed;
+    assert.equal(params.version, 1);
+    assert.equal(params.priced?.gpu, 'NVIDIA H100 SXM');
+    assert.equal(params.priced?.dtype, 'bf16');
+    assert.deepEqual(
+      params.priced?.assumptions.filter((a) => a.symbol === 'B' || a.symbol === 'T').map((a) => `${a.symbol}=${a.value}`),
+      ['B=8', 'T=1024'],
+    );
   });
 
   it('answers the roofline request with the same points the pipeline computes, and re-prices a what-if', async () => {

@@ -310,7 +310,7 @@ async function publishNotebook(result: DocumentAnalysis): Promise<void> {
   for (const uri of publishedCells.get(result.uri) ?? []) if (!byCell.has(uri)) byCell.set(uri, []);
   publishedCells.set(result.uri, new Set(joined.cells.map((cell) => cell.uri)));
   for (const [uri, diagnostics] of byCell) detach(connection.sendDiagnostics({ uri, diagnostics }));
-  connection.console.log(`analysed ${result.uri} v${result.version} (${joined.cells.length} cells) in ${result.durationMs.toFixed(1)} ms`);
+  connection.console.log(`analysed ${result.uri} v${result.version} (${joined.cells.length} cells) in ${result.durationMs.toFixed(1)} ms${result.timing ? `: ${result.timing}` : ''}`);
   if (result.error) reportOnce(result.error);
   detach(connection.sendNotification(ANALYZED_NOTIFICATION, analyzedParams(result)));
 }

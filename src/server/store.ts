@@ -13,7 +13,7 @@ export interface DocumentAnalysis {
   /** A sentence for the user when the analysis could not run (unknown GPU id, internal error). */
   readonly error?: string;
   readonly durationMs: number;
-  /** How the time was spent, for the log: `extract 12.0 ms (53 of 55 roots reused), price 9.1 ms`. */
+  /** Where the time went, for the log: `settings and imports 2.1 ms, extract 7.6 ms (53 of 55 roots reused), price and rules 19.8 ms`. */
   readonly timing?: string;
 }
 

@@ -288,7 +288,17 @@ export function runRoot(context: RootContext, interpreter: Interpreter, builder:
   // The instance a replayed root built for this class is not there (or another one is): only a full run gives the right one.
   if (kind === 'class' && context.instancesReplayed.has(root.name)) throw new RootCacheMiss();
   cache.ran++;
-  const before = {
+  const before = snapshot(interpreter, builder);
+  run();
+  const record = recordOf(context, interpreter, builder, own, state, before);
+  if (!record) return;
+  next.set(rootId, record);
+  context.placed.set(rootId, { record, valueShift: 0, opShift: 0 });
+}
+
+/** What a root's run may change, taken before it, to tell what the run added. */
+function snapshot(interpreter: Interpreter, builder: GraphBuilder) {
+  return {
     ops: builder.ops.length,
     notes: builder.notes.length,
     scopes: builder.scopes.length,
@@ -302,11 +312,6 @@ export function runRoot(context: RootContext, interpreter: Interpreter, builder:
     tf32: builder.tf32Enabled,
     tooDeep: interpreter.expressionTooDeepNoted,
   };
-  run();
-  const record = recordOf(context, interpreter, builder, own, state, before);
-  if (!record) return;
-  next.set(rootId, record);
-  context.placed.set(rootId, { record, valueShift: 0, opShift: 0 });
 }
 
 /** The record of a root that just ran, or undefined when its run cannot be replayed (see the file's header). */
@@ -316,11 +321,7 @@ function recordOf(
   builder: GraphBuilder,
   own: readonly Segment[],
   state: string,
-  before: {
-    readonly ops: number; readonly notes: number; readonly scopes: number; readonly bindings: number; readonly values: number; readonly opIds: number;
-    readonly covered: ReadonlySet<ClassInfo | FunctionInfo>; readonly instances: ReadonlySet<ClassInfo>; readonly globals: ReadonlyMap<string, unknown>;
-    readonly compiled: string; readonly tf32: boolean; readonly tooDeep: boolean;
-  },
+  before: ReturnType<typeof snapshot>,
 ): RootRecord | undefined {
   const globals = interpreter.main.globals;
   if (globals.size !== before.globals.size || [...before.globals].some(([name, value]) => globals.get(name) !== value)) return undefined;

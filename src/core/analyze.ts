@@ -94,6 +94,7 @@ export function extract(text: string, options: ExtractOptions): OpGraph {
   // Offsets in the analysed prefix are offsets in the whole text, so spans need no shifting.
   const analysed = cut < text.length ? text.slice(0, cut) : text;
   const tree = options.incremental ? options.incremental.parse(analysed) : options.parser.parse(analysed);
+  const magic = readMagicComments(analysed);
   const build = (): OpGraph => {
     const builder = new GraphBuilder();
     if (cut < text.length) builder.notes.push(partialNote(text, cut, maxChars));
@@ -103,9 +104,9 @@ export function extract(text: string, options: ExtractOptions): OpGraph {
         message: 'The file has syntax errors; MemWall analysed what it could parse.',
       });
     }
-    extractPytorch(tree, analysed, builder, { modules: options.modules ?? new Map(), parser: options.parser, roots: options.roots });
+    extractPytorch(tree, analysed, builder, { modules: options.modules ?? new Map(), parser: options.parser, magic, roots: options.roots });
     extractTriton(tree, analysed, builder);
-    return builder.build(readMagicComments(analysed));
+    return builder.build(magic);
   };
   try {
     try {

@@ -1,8 +1,8 @@
 // The PyTorch frontend: reads nn.Module classes, functions and scripts and adds their tensor ops to the graph.
 import type { Tree } from 'web-tree-sitter';
 import type { GraphBuilder } from '../../ir/graph';
+import type { MagicSettings } from '../../ir/types';
 import type { PythonParser } from '../../parse/parser';
-import { readMagicComments } from '../../shapes/magic';
 import { collectFile } from './files';
 import { Interpreter } from './interpreter';
 import { finishRoots, runRoot, startRoots, type RootCache } from './roots';
@@ -12,6 +12,8 @@ export interface PytorchOptions {
   /** Texts of workspace modules the file imports, by dotted module name. */
   readonly modules: ReadonlyMap<string, string>;
   readonly parser: PythonParser;
+  /** The file's `# memwall:` comments, read once by extract(). */
+  readonly magic: MagicSettings;
   /** The document's roots from its previous analysis (the server keeps them per document); without it every root runs. */
   readonly roots?: RootCache;
 }
@@ -24,7 +26,7 @@ export interface PytorchOptions {
 export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, options: PytorchOptions): void {
   const file = collectFile('<main>', text, tree);
   const magic = new Map<string, number>();
-  for (const binding of readMagicComments(text).bindings) if (typeof binding.value === 'number') magic.set(binding.symbol, binding.value);
+  for (const binding of options.magic.bindings) if (typeof binding.value === 'number') magic.set(binding.symbol, binding.value);
   const interpreter = new Interpreter(builder, file, options.modules, options.parser, magic);
   try {
     const moduleOps = builder.ops.length;

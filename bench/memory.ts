@@ -1,11 +1,15 @@
 // Benchmark: memory over many edits of a 2,000-line file (JS heap, RSS, tree-sitter's wasm heap), to show no growth.
-// Run: `node --expose-gc --import tsx bench/memory.ts [edits=10000] [analyseEvery=100]`.
+// Run: `node --expose-gc --import tsx bench/memory.ts [edits=10000] [analyseEvery=100] [server]`.
 // Each edit re-parses the edited text and deletes the tree, as extract() does; every `analyseEvery`-th edit runs the
-// whole analysis (parse, frontends, pricing, rules). Sampled after a forced GC at ten checkpoints; the verdict compares
-// the last checkpoints with the first ones after warm-up.
+// whole analysis (parse, frontends, pricing, rules). With `server`, each edit is extracted as the server does it
+// instead: the document's tree edited and re-parsed incrementally, unchanged roots reused (and priced every
+// `analyseEvery`-th). Sampled after a forced GC at ten checkpoints; the verdict compares the last checkpoints with the
+// first ones after warm-up.
 import { loadavg } from 'node:os';
 import { Parser } from 'web-tree-sitter';
-import { analyze } from '../src/core/analyze';
+import { analyze, extract, price } from '../src/core/analyze';
+import { RootCache } from '../src/core/frontends/pytorch/roots';
+import { IncrementalParser } from '../src/core/parse/incremental';
 import { testParser } from '../test/helpers/parser';
 import { generateFile } from './analyze-speed';
 
@@ -36,13 +40,18 @@ function sample(edits: number): Sample {
 async function main(): Promise<void> {
   const edits = Number(process.argv[2] ?? 10_000);
   const analyseEvery = Number(process.argv[3] ?? 100);
+  const asServer = process.argv[4] === 'server';
   const parser = await testParser();
+  const incremental = new IncrementalParser(parser);
+  const roots = new RootCache();
   const original = generateFile(2000);
   const lines = original.split('\n');
-  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${lines.length} lines, ${edits} edits, full analysis every ${analyseEvery}; gc ${collect.name === 'gc' ? 'forced' : 'NOT forced (run with --expose-gc)'}`);
+  console.log(
+    `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${lines.length} lines, ${edits} edits${asServer ? ' extracted as the server does (kept tree, reused roots)' : ''}, ` +
+      `full analysis every ${analyseEvery}; gc ${collect.name === 'gc' ? 'forced' : 'NOT forced (run with --expose-gc)'}`,
+  );
 
   // An edit as typed: a character appended to, or removed from, a line inside the file (cycling over the lines).
-  let text = original;
   const samples: Sample[] = [];
   let peak = sample(0);
   const checkpoint = Math.max(1, Math.floor(edits / 10));
@@ -50,8 +59,11 @@ async function main(): Promise<void> {
   for (let edit = 1; edit <= edits; edit++) {
     const line = (edit * 7919) % lines.length;
     lines[line] = edit % 2 ? `${lines[line]} ` : (lines[line] as string).replace(/ $/, '');
-    text = lines.join('\n');
-    if (edit % analyseEvery === 0) analyze(text, { parser });
+    const text = lines.join('\n');
+    if (asServer) {
+      const graph = extract(text, { parser, incremental, roots });
+      if (edit % analyseEvery === 0) price(graph, text, {});
+    } else if (edit % analyseEvery === 0) analyze(text, { parser });
     else parser.parse(text).delete();
     if (edit % checkpoint === 0) {
       const now = sample(edit);
@@ -67,7 +79,7 @@ async function main(): Promise<void> {
   console.log(
     `growth from ${early.edits} to ${late.edits} edits: heap ${(late.heapMb - early.heapMb).toFixed(1)} MB, RSS ${(late.rssMb - early.rssMb).toFixed(1)} MB, wasm heap ${(late.wasmMb - early.wasmMb).toFixed(1)} MB`,
   );
-  void text;
+  incremental.dispose();
 }
 
 if (require.main === module) void main();

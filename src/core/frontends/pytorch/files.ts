@@ -19,6 +19,14 @@ export interface FileContext {
   readonly lines: readonly string[];
   /** Names called or instantiated somewhere, with the class or function each call sits in (`''` for module level). */
   readonly calledFrom: Map<string, Set<string>>;
+  /** The top-level statements in order, with the name each class or function definition gives (roots.ts reads them). */
+  readonly statements: readonly TopLevelStatement[];
+}
+
+export interface TopLevelStatement {
+  readonly node: SyntaxNode;
+  /** The name a class or function definition gives; undefined for other statements (and a definition without one). */
+  readonly name?: string;
 }
 
 /** Decorators that make a function a Triton kernel; MemWall's triton frontend prices those. */
@@ -57,7 +65,9 @@ export function collectFile(name: string, text: string, tree: Tree): FileContext
       return (lines ??= text.split('\n'));
     },
     calledFrom: new Map(),
+    statements: [],
   };
+  const statements = file.statements as TopLevelStatement[];
   // Each definition's text range, for collectCalls; a definition without a name gets '' (no Python name has `<`).
   const ranges: DefinitionRange[] = [];
   for (const statement of root.namedChildren) {
@@ -65,17 +75,19 @@ export function collectFile(name: string, text: string, tree: Tree): FileContext
     const statementType = statement.type;
     const decorated = statementType === 'decorated_definition' ? statement : undefined;
     const definition = decorated ? field(statement, 'definition') : statement;
-    if (!definition) continue;
-    const type = decorated ? definition.type : statementType;
-    if (type === 'class_definition') {
+    const type = decorated ? definition?.type : statementType;
+    let name: string | undefined;
+    if (definition && type === 'class_definition') {
       const cls = classInfo(definition, file, decorated);
       file.classes.set(cls.name, cls);
-      ranges.push({ name: cls.name === '<class>' ? '' : cls.name, start: statement.startIndex, end: statement.endIndex });
-    } else if (type === 'function_definition') {
+      name = cls.name === '<class>' ? '' : cls.name;
+    } else if (definition && type === 'function_definition') {
       const fn = functionInfo(definition, file, undefined, undefined, decorated);
       file.functions.set(fn.name, fn);
-      ranges.push({ name: fn.name === '<function>' ? '' : fn.name, start: statement.startIndex, end: statement.endIndex });
+      name = fn.name === '<function>' ? '' : fn.name;
     }
+    if (name !== undefined) ranges.push({ name, start: statement.startIndex, end: statement.endIndex });
+    statements.push({ node: statement, name: name || undefined });
   }
   collectCalls(file, ranges);
   return file;

@@ -35,7 +35,7 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
       builder.scopes.push({ name: '<module>', kind: 'module', span: { start: 0, end: 0, startLine: 0, startColumn: 0, endLine: 0, endColumn: 0 } });
     }
     const referencedBy = (name: string): string[] => [...(file.calledFrom.get(name) ?? [])].filter((owner) => owner !== '');
-    const roots = options.roots ? startRoots(options.roots, file, tree, interpreter, builder, options.modules) : undefined;
+    const roots = options.roots ? startRoots(options.roots, file, interpreter, builder, options.modules) : undefined;
     const runRootOf = (root: ClassInfo | FunctionInfo, kind: 'class' | 'function', run: () => void): void =>
       roots ? runRoot(roots, interpreter, builder, root, kind, run) : run();
     // Functions first: a harness like `def main(): model(x)` runs the model with its real inputs, which then need

@@ -10,10 +10,9 @@
 // A root whose run leaves state that later roots read in other ways (a module-level name rebound, a class compiled,
 // a value of an earlier root without a record) is never reused; a root that must run while the instance it starts
 // from was built by a replayed root makes the whole extraction run again without reuse (RootCacheMiss).
-import type { Tree } from 'web-tree-sitter';
 import type { GraphBuilder } from '../../ir/graph';
 import type { AnalysisNote, OpNode, ScopeInfo, Span, TensorValue } from '../../ir/types';
-import type { FileContext } from './files';
+import type { FileContext, TopLevelStatement } from './files';
 import type { CodeBinding, Interpreter } from './interpreter';
 import type { ClassInfo, FunctionInfo } from './values';
 
@@ -84,7 +83,7 @@ export class FileSegments {
 
   constructor(
     text: string,
-    tree: Tree,
+    statements: readonly TopLevelStatement[],
     private readonly words: Map<string, readonly string[]>,
   ) {
     let previousEnd = 0;
@@ -93,10 +92,9 @@ export class FileSegments {
     let row = 0;
     let index = 0;
     const counts = new Map<string, number>();
-    for (const statement of tree.rootNode.namedChildren) {
-      if (!statement || statement.type === 'comment') continue;
+    for (const { node: statement, name } of statements) {
+      if (statement.type === 'comment') continue;
       const end = statement.endIndex;
-      const name = definitionName(statement);
       const count = name ? (counts.get(name) ?? 0) : 0;
       if (name) counts.set(name, count + 1);
       // A definition keeps the comments above it (shape declarations sit there); other code starts at itself, so that
@@ -152,12 +150,6 @@ export class FileSegments {
   segment(id: string): Segment | undefined {
     return this.byId.get(id);
   }
-}
-
-function definitionName(statement: NonNullable<Tree['rootNode']>): string | undefined {
-  const definition = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
-  if (!definition || (definition.type !== 'class_definition' && definition.type !== 'function_definition')) return undefined;
-  return definition.childForFieldName('name')?.text;
 }
 
 /** The `# memwall:` comments with their rows (shape declarations apply to the definition below them). */
@@ -238,8 +230,8 @@ export interface RootContext {
 }
 
 /** Starts the roots of one analysis, after the module-level run. */
-export function startRoots(cache: RootCache, file: FileContext, tree: Tree, interpreter: Interpreter, builder: GraphBuilder, modules: ReadonlyMap<string, string>): RootContext {
-  const segments = new FileSegments(file.text, tree, cache.words);
+export function startRoots(cache: RootCache, file: FileContext, interpreter: Interpreter, builder: GraphBuilder, modules: ReadonlyMap<string, string>): RootContext {
+  const segments = new FileSegments(file.text, file.statements, cache.words);
   const shared = sharedKey(file, segments, interpreter, builder, modules);
   cache.reused = 0;
   cache.ran = 0;

@@ -1,5 +1,6 @@
 // Reads `# memwall:` magic comments: symbol bindings, dtype, GPU, per-line suppressions and declared shapes.
 import { bin, num, sym, unknownDim, type Dim } from '../ir/dims';
+import { parseDtype } from '../ir/dtypes';
 import type { Assumption, DType, MagicSettings } from '../ir/types';
 
 /** A `# memwall: shape x=[B, T, 768]` declaration: the 0-based line it sits on, the name and its dims. */
@@ -10,17 +11,6 @@ export interface ShapeDeclaration {
   /** True when the comment is the only thing on its line (it then also applies to what follows). */
   readonly standalone: boolean;
 }
-
-/** Dtype spellings users write, PyTorch's and MemWall's, mapped to MemWall's storage dtype. */
-export const DTYPE_ALIASES: Readonly<Record<string, DType>> = {
-  fp64: 'fp64', float64: 'fp64', double: 'fp64',
-  fp32: 'fp32', float32: 'fp32', float: 'fp32',
-  tf32: 'tf32',
-  bf16: 'bf16', bfloat16: 'bf16',
-  fp16: 'fp16', float16: 'fp16', half: 'fp16',
-  fp8: 'fp8', float8: 'fp8', float8_e4m3fn: 'fp8', float8_e5m2: 'fp8', e4m3: 'fp8', e5m2: 'fp8',
-  int64: 'int64', long: 'int64', int32: 'int32', int: 'int32', int8: 'int8', uint8: 'uint8', bool: 'bool',
-};
 
 const MAGIC = /#\s*memwall:\s*(.*)$/;
 
@@ -45,7 +35,7 @@ export function readMagicComments(text: string): MagicSettings {
       const key = match[1] as string;
       const raw = match[2] as string;
       if (key === 'dtype') {
-        const parsed = DTYPE_ALIASES[raw.replace(/^torch\./, '').toLowerCase()];
+        const parsed = parseDtype(raw);
         if (parsed && dtype === undefined) dtype = parsed;
         continue;
       }

@@ -6,7 +6,7 @@ import { parse } from 'smol-toml';
 import type { ExternalConfig } from '../analyze';
 import type { CustomGpu } from '../cost/hardware';
 import type { DType, Severity } from '../ir/types';
-import { DTYPE_ALIASES } from './magic';
+import { parseDtype } from '../ir/dtypes';
 
 export const PYPROJECT_SOURCE = 'pyproject.toml [tool.memwall]';
 
@@ -55,7 +55,7 @@ export function readPyprojectConfig(text: string, source = PYPROJECT_SOURCE): Py
 
   let dtype: DType | undefined;
   if (table.dtype !== undefined) {
-    dtype = typeof table.dtype === 'string' ? DTYPE_ALIASES[table.dtype.replace(/^torch\./, '').toLowerCase()] : undefined;
+    dtype = typeof table.dtype === 'string' ? parseDtype(table.dtype) : undefined;
     if (!dtype) throw new Error(`[tool.memwall] dtype ${JSON.stringify(String(table.dtype))} is not one of bf16, fp16, fp32, fp8, tf32, fp64`);
   }
 

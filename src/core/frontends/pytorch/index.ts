@@ -41,7 +41,7 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
     // Functions first: a harness like `def main(): model(x)` runs the model with its real inputs, which then need
     // no symbolic run of their own.
     for (const fn of file.functions.values()) {
-      if (interpreter.covered.has(fn) || fn.tritonKernel || referencedBy(fn.name).length > 0) continue;
+      if (interpreter.state.covered.has(fn) || fn.tritonKernel || referencedBy(fn.name).length > 0) continue;
       runRootOf(fn, 'function', () => interpreter.runRootFunction(fn));
     }
     // Then the outermost modules, last defined first (a GPT is usually defined after its Block): a class used inside
@@ -49,10 +49,10 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
     const moduleClasses = [...file.classes.values()].filter((cls) => isModule(cls));
     const moduleNames = new Set(moduleClasses.map((cls) => cls.name));
     for (const cls of [...moduleClasses].reverse()) {
-      if (interpreter.covered.has(cls)) continue;
+      if (interpreter.state.covered.has(cls)) continue;
       if (referencedBy(cls.name).some((owner) => moduleNames.has(owner))) continue;
       // The model as the code builds it (`model = GPT(GPTConfig(n_layer=2))`), else one with symbolic arguments.
-      runRootOf(cls, 'class', () => interpreter.runRootClass(cls, interpreter.instances.get(cls)));
+      runRootOf(cls, 'class', () => interpreter.runRootClass(cls, interpreter.state.instances.get(cls)));
     }
     interpreter.recordAllScopes();
     interpreter.flushBindings();

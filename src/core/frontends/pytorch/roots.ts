@@ -191,16 +191,9 @@ function sharedKey(
     magicLines(file.text),
     [...modules].map(([name, text]) => `${name}\u0000${text}`).join('\u0001'),
     `${builder.valueCount},${builder.opCount}`,
-    [...interpreter.instances.keys()].map((cls) => cls.name).join(','),
-    [...interpreter.covered].map((item) => item.name).join(','),
+    interpreter.state.coverageKey(),
   ].join('\u0002');
   return { key, segments: [...new Set([...moduleCode, ...reached, ...config])] };
-}
-
-/** The state earlier roots leave that a root's run reads: the code's bindings and the scopes already recorded. */
-function stateOf(interpreter: Interpreter): string {
-  const bindings = interpreter.codeBindings.map((b) => `${b.symbol}=${b.value}/${b.priority}`).join(',');
-  return `${bindings}\u0003${[...interpreter.scopesSeen].join(',')}\u0003${interpreter.expressionTooDeepNoted}`;
 }
 
 /** Thrown when a root must run but needs an instance that a replayed root would have built: extract() runs again, in full. */
@@ -263,7 +256,7 @@ export function runRoot(context: RootContext, interpreter: Interpreter, builder:
   const { cache, next, segments } = context;
   const rootId = `${kind}:${root.name}`;
   const own = segments.closure([root.name]);
-  const state = stateOf(interpreter);
+  const state = interpreter.state.bindingsKey();
   const previous = context.sharedMatches ? cache.records.get(rootId) : undefined;
   if (
     previous &&
@@ -294,15 +287,12 @@ function snapshot(interpreter: Interpreter, builder: GraphBuilder) {
     ops: builder.ops.length,
     notes: builder.notes.length,
     scopes: builder.scopes.length,
-    bindings: interpreter.codeBindings.length,
     values: builder.valueCount,
     opIds: builder.opCount,
-    covered: new Set(interpreter.covered),
-    instances: new Set(interpreter.instances.keys()),
+    state: interpreter.state.snapshot(builder.valueCount),
     globals: new Map(interpreter.main.globals),
     compiled: compiledFlags(interpreter.main),
     tf32: builder.tf32Enabled,
-    tooDeep: interpreter.expressionTooDeepNoted,
   };
 }
 
@@ -348,23 +338,24 @@ function recordOf(
     notes.every((note) => inCovered(note.span)) &&
     scopes.every((scope) => inCovered(scope.span));
   if (!reusable) return undefined;
-  const covered = [...interpreter.covered].filter((item) => !before.covered.has(item));
+  const changes = interpreter.state.changesSince(before.state);
+  const covered = changes.covered;
   return {
     definitions: own,
     state,
     ops,
     notes,
     scopes,
-    bindings: interpreter.codeBindings.slice(before.bindings),
+    bindings: changes.bindings,
     coveredClasses: covered.filter((item): item is ClassInfo => 'methods' in item).map((cls) => cls.name),
     coveredFunctions: covered.filter((item): item is FunctionInfo => 'qualifiedName' in item && interpreter.main.functions.get(item.name) === item).map((fn) => fn.name),
-    instancesBuilt: [...interpreter.instances.keys()].filter((cls) => !before.instances.has(cls)).map((cls) => cls.name),
+    instancesBuilt: changes.instances.map((cls) => cls.name),
     dependsOn,
     values: [before.values, builder.valueCount],
     opIds: [before.opIds, builder.opCount],
     anchors: [...anchors].sort((a, b) => a[1] - b[1]),
     setTf32: !before.tf32 && builder.tf32Enabled,
-    setExpressionTooDeep: !before.tooDeep && interpreter.expressionTooDeepNoted,
+    setExpressionTooDeep: changes.expressionTooDeepNoted,
   };
 }
 
@@ -427,21 +418,24 @@ function replay(record: RootRecord, interpreter: Interpreter, builder: GraphBuil
     else builder.ops.push({ ...op, id: op.id + opShift, inputs: op.inputs.map(valueOf), outputs: op.outputs.map(valueOf), span });
   }
   for (const note of record.notes) builder.notes.push(note.span ? { ...note, span: move(note.span) } : note);
-  for (const scope of record.scopes) {
-    builder.scopes.push({ ...scope, span: move(scope.span) });
-    interpreter.scopesSeen.add(scope.name);
-  }
-  interpreter.codeBindings.push(...record.bindings);
+  for (const scope of record.scopes) builder.scopes.push({ ...scope, span: move(scope.span) });
+  const covered: (ClassInfo | FunctionInfo)[] = [];
   for (const name of record.coveredClasses) {
     const cls = interpreter.main.classes.get(name);
-    if (cls) interpreter.covered.add(cls);
+    if (cls) covered.push(cls);
   }
   for (const name of record.coveredFunctions) {
     const fn = interpreter.main.functions.get(name);
-    if (fn) interpreter.covered.add(fn);
+    if (fn) covered.push(fn);
   }
+  interpreter.state.apply({
+    bindings: record.bindings,
+    covered,
+    instances: [],
+    scopes: record.scopes.map((scope) => scope.name),
+    expressionTooDeepNoted: record.setExpressionTooDeep,
+  });
   builder.advance(record.values[1] - record.values[0], record.opIds[1] - record.opIds[0]);
   if (record.setTf32) builder.tf32Enabled = true;
-  if (record.setExpressionTooDeep) interpreter.expressionTooDeepNoted = true;
   return { record, valueShift, opShift };
 }

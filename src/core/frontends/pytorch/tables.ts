@@ -1,5 +1,4 @@
-// Data the PyTorch frontend reads: Python operators → torch ops, builtins, torch dtype names.
-import type { DType } from '../../ir/types';
+// Data the PyTorch frontend reads: Python operators → torch ops, and the builtins it gives meaning to.
 
 /** Python's binary operators on tensors, as the torch functions they dispatch to. */
 export const BINARY_OPERATORS: Readonly<Record<string, string>> = {
@@ -31,10 +30,3 @@ export const BUILTINS: ReadonlySet<string> = new Set([
   'super', 'print', 'list', 'tuple', 'dict', 'enumerate', 'zip', 'sum', 'round', 'abs', 'str', 'type', 'any', 'all',
 ]);
 
-/** `torch.bfloat16` and friends as MemWall dtypes, by their attribute name on `torch`. */
-export const TORCH_DTYPES: ReadonlyMap<string, DType> = new Map<string, DType>([
-  ['float32', 'fp32'], ['float', 'fp32'], ['float64', 'fp64'], ['double', 'fp64'], ['float16', 'fp16'],
-  ['half', 'fp16'], ['bfloat16', 'bf16'], ['float8_e4m3fn', 'fp8'], ['float8_e5m2', 'fp8'],
-  ['float8_e4m3fnuz', 'fp8'], ['float8_e5m2fnuz', 'fp8'], ['int64', 'int64'], ['long', 'int64'], ['int32', 'int32'],
-  ['int', 'int32'], ['int8', 'int8'], ['uint8', 'uint8'], ['bool', 'bool'],
-]);

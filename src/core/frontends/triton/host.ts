@@ -1,10 +1,10 @@
 // Evaluates the Python around a launch (the wrapper): tensors with shapes and dtypes, sizes, grids, autotune configs.
 import type { SyntaxNode } from '../../parse/parser';
 import { bin, evalDim, formatDim, num, product, sym, unknownDim, type Bindings, type Dim } from '../../ir/dims';
+import { dtypeNamed } from '../../ir/dtypes';
 import type { GraphBuilder } from '../../ir/graph';
 import { DTYPE_BYTES, type DType, type TensorValue } from '../../ir/types';
 import { cdiv, DTYPE_BYTES_SYMBOL } from './dimtools';
-import { TORCH_DTYPES } from './language';
 import { argument, callArguments, dottedName, namedChildren, stringValue, field } from './syntax';
 
 /** A tensor in the wrapper. Shared by the names that alias it, so that a launch's output rebinding reaches them all. */
@@ -151,7 +151,8 @@ export class HostEvaluator {
 
   private attribute(node: SyntaxNode, environment: HostEnvironment, hint?: string): HostValue {
     const dotted = dottedName(node);
-    if (dotted?.startsWith('torch.') && TORCH_DTYPES[dotted.slice(6)]) return { kind: 'dtype', dtype: TORCH_DTYPES[dotted.slice(6)] };
+    const torchDtype = dotted?.startsWith('torch.') ? dtypeNamed(dotted.slice(6)) : undefined;
+    if (torchDtype) return { kind: 'dtype', dtype: torchDtype };
     const objectNode = field(node, 'object');
     const attribute = field(node, 'attribute')?.text;
     if (!objectNode) return UNKNOWN;

@@ -1,6 +1,7 @@
 // Reads one @triton.jit kernel abstractly: per program, the elements each pointer loads and stores, and the FLOPs.
 import type { SyntaxNode } from '../../parse/parser';
 import { bin, formatDim, num, product, sym, unknownDim, type Dim } from '../../ir/dims';
+import { dtypeNamed } from '../../ir/dtypes';
 import type { DType } from '../../ir/types';
 import {
   add, atFirstIteration, cdiv, div, hasSymbolWithPrefix, isIterationDependent, loopVariableSymbol, mul,
@@ -8,7 +9,7 @@ import {
 } from './dimtools';
 import { argument, callArguments, dottedName, namedChildren, stringValue, type CallArguments, field } from './syntax';
 import {
-  ELEMENTWISE_FLOPS, FREE_PASSTHROUGH, languageFunction, NO_EFFECT, REDUCTIONS, SCANS, SHAPE_OPS, TL_DTYPES,
+  ELEMENTWISE_FLOPS, FREE_PASSTHROUGH, languageFunction, NO_EFFECT, REDUCTIONS, SCANS, SHAPE_OPS,
 } from './language';
 
 export type ElementType = DType | 'default' | null;
@@ -425,7 +426,8 @@ class Interpreter {
   private attribute(node: SyntaxNode, environment: Environment, depth: number): KernelValue {
     const dotted = dottedName(node);
     const name = dotted ? languageFunction(dotted) : undefined;
-    if (name && TL_DTYPES[name]) return { kind: 'dtype', dtype: TL_DTYPES[name] };
+    const dtype = name ? dtypeNamed(name) : undefined;
+    if (dtype) return { kind: 'dtype', dtype };
     const objectNode = field(node, 'object');
     const attribute = field(node, 'attribute')?.text ?? '';
     if (!objectNode) return UNKNOWN('attribute');

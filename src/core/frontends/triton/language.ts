@@ -1,5 +1,4 @@
 // What MemWall knows of triton.language, as tables: FLOPs per element of each function, reductions, dtypes.
-import type { DType } from '../../ir/types';
 
 /**
  * FLOPs per output element of elementwise triton.language functions. Convention: 2 per multiply-add; one per
@@ -29,20 +28,6 @@ export const SHAPE_OPS: ReadonlySet<string> = new Set([
 export const NO_EFFECT: ReadonlySet<string> = new Set([
   'static_assert', 'device_assert', 'debug_barrier', 'static_print', 'device_print', 'assume',
 ]);
-
-/** triton.language dtype names → MemWall dtypes. */
-export const TL_DTYPES: Readonly<Record<string, DType>> = {
-  float32: 'fp32', float16: 'fp16', bfloat16: 'bf16', float64: 'fp64', float8e4nv: 'fp8', float8e5: 'fp8',
-  float8e4b15: 'fp8', float8e4nv_: 'fp8', int64: 'int64', int32: 'int32', int8: 'int8', uint8: 'uint8', int1: 'bool',
-  tf32: 'tf32',
-};
-
-/** torch dtype names (torch.float16, torch.half...) → MemWall dtypes. */
-export const TORCH_DTYPES: Readonly<Record<string, DType>> = {
-  float32: 'fp32', float: 'fp32', float16: 'fp16', half: 'fp16', bfloat16: 'bf16', float64: 'fp64', double: 'fp64',
-  float8_e4m3fn: 'fp8', float8_e5m2: 'fp8', int64: 'int64', long: 'int64', int32: 'int32', int: 'int32',
-  int8: 'int8', uint8: 'uint8', bool: 'bool',
-};
 
 /** Modules that name Triton's language inside kernels (`import triton.language as tl`, `tl.math`, libdevice). */
 export const LANGUAGE_PREFIXES = ['tl.math.', 'tl.extra.cuda.libdevice.', 'libdevice.', 'tl.', 'triton.language.', 'math.'];

@@ -1,0 +1,369 @@
+// Calls: arguments, dispatch by callee kind, library ops from the catalog, methods on tensors and containers.
+import type { Node as SyntaxNode } from 'web-tree-sitter';
+import { lookupEntry, type CatalogEntry } from '../../../ir/catalog';
+import { rearrangeCopies } from '../../../ir/catalog/einops';
+import { num, product, unknownDim, type Dim } from '../../../ir/dims';
+import type { AttrValue, TensorValue } from '../../../ir/types';
+import { normalizeIndex } from '../../../shapes/infer';
+import { reshapeLayout } from '../layout';
+import { field } from '../syntax';
+import { NONE, UNKNOWN, type Value } from '../values';
+import { findMethod } from './attributes';
+import { libraryBuiltin } from './builtins';
+import { canonicalName, numericDim, tensorsOf, valueToAttr } from './conversions';
+import { emit } from './emit';
+import { comprehension, evaluate } from './expressions';
+import type { Frame } from './frame';
+import { callFunction } from './functions';
+import type { Interpreter } from './index';
+import { callLayer, callModule, callSequential, constructLayer, instantiate } from './modules';
+import { bindSignature } from './signatures';
+import { adoptParameter } from './statements';
+
+/** The keywords of a call that passes none. */
+export const NO_KEYWORDS: ReadonlyMap<string, Value> = new Map();
+
+/** Shape changes that copy when their input is not contiguous (view would fail instead). */
+const COPYING_RESHAPES = new Set(['torch.Tensor.reshape', 'torch.reshape', 'torch.Tensor.flatten', 'torch.flatten', 'torch.Tensor.reshape_as']);
+
+export function call(it: Interpreter, node: SyntaxNode, frame: Frame): Value {
+  const calleeNode = field(node, 'function');
+  const argumentsNode = field(node, 'arguments');
+  if (!calleeNode) return UNKNOWN;
+  const callee = evaluate(it, calleeNode, frame);
+  if (callee.kind === 'triton_launch') return NONE;
+  const { positional, keywords, nodes } = evaluateArguments(it, argumentsNode, frame);
+  // Calls into user code never show the callee's text: it is read only for library calls, methods and layers.
+  const labelled = callee.kind !== 'function' && callee.kind !== 'class' && callee.kind !== 'module' && callee.kind !== 'object';
+  return apply(it, callee, positional, keywords, node, frame, labelled ? calleeNode.text : '', nodes);
+}
+
+export function evaluateArguments(
+  it: Interpreter,
+  argumentsNode: SyntaxNode | null,
+  frame: Frame,
+): { positional: Value[]; keywords: ReadonlyMap<string, Value>; nodes: (SyntaxNode | undefined)[] } {
+  const positional: Value[] = [];
+  const nodes: (SyntaxNode | undefined)[] = [];
+  // Most calls pass no keyword: they share one empty map (read-only everywhere) instead of making one each.
+  let keywords: Map<string, Value> | undefined;
+  if (!argumentsNode) return { positional, keywords: NO_KEYWORDS, nodes };
+  if (argumentsNode.type === 'generator_expression') {
+    positional.push(comprehension(it, argumentsNode, frame));
+    nodes.push(argumentsNode);
+    return { positional, keywords: NO_KEYWORDS, nodes };
+  }
+  for (const argument of argumentsNode.namedChildren) {
+    if (!argument) continue;
+    const type = argument.type;
+    if (type === 'comment') continue;
+    if (type === 'keyword_argument') {
+      const name = it.names.leading(argument) ?? field(argument, 'name')?.text ?? '';
+      const value = field(argument, 'value');
+      (keywords ??= new Map()).set(name, value ? evaluate(it, value, frame) : UNKNOWN);
+    } else if (type === 'list_splat') {
+      const inner = argument.namedChildren[0];
+      const value = inner ? evaluate(it, inner, frame) : UNKNOWN;
+      if (value.kind === 'list' && !value.repeated) {
+        positional.push(...value.items);
+        value.items.forEach(() => nodes.push(undefined));
+      } else {
+        positional.push(value);
+        nodes.push(inner ?? undefined);
+      }
+    } else if (type === 'dictionary_splat') {
+      const inner = argument.namedChildren[0];
+      const value = inner ? evaluate(it, inner, frame) : UNKNOWN;
+      if (value.kind === 'dict') for (const [key, entry] of value.entries) (keywords ??= new Map()).set(key, entry);
+    } else {
+      positional.push(evaluate(it, argument, frame, type));
+      nodes.push(argument);
+    }
+  }
+  return { positional, keywords: keywords ?? NO_KEYWORDS, nodes };
+}
+
+export function apply(
+  it: Interpreter,
+  callee: Value,
+  positional: Value[],
+  keywords: ReadonlyMap<string, Value>,
+  node: SyntaxNode,
+  frame: Frame,
+  label: string,
+  argumentNodes: (SyntaxNode | undefined)[] = [],
+): Value {
+  switch (callee.kind) {
+    case 'ref':
+      return callLibrary(it, callee.name, positional, keywords, node, frame, label, argumentNodes);
+    case 'method':
+      return callMethod(it, callee.receiver, callee.name, positional, keywords, node, frame, label, argumentNodes);
+    case 'function': {
+      if (callee.fn.tritonKernel) return NONE;
+      return callFunction(it, callee.fn, positional, keywords, frame, callee.self, node, false);
+    }
+    case 'class':
+      return instantiate(it, callee.cls, positional, keywords, frame, node);
+    case 'module':
+      return callModule(it, callee, positional, keywords, node, frame);
+    case 'layer':
+      return callLayer(it, callee, positional, keywords, node, frame, label, argumentNodes);
+    case 'modlist':
+      if (callee.sequential) return callSequential(it, callee, positional, keywords, node, frame);
+      return UNKNOWN;
+    case 'object': {
+      const call = callee.cls ? findMethod(callee.cls, '__call__') : undefined;
+      if (call) return callFunction(it, call, positional, keywords, frame, callee, node, false);
+      return UNKNOWN;
+    }
+    default: {
+      // A call MemWall cannot resolve: if tensors go in, it is still an op (unknown, unpriced), never dropped.
+      const tensors = tensorsOf([...positional, ...keywords.values()]);
+      if (tensors.length === 0) return UNKNOWN;
+      return emit(it, `unresolved:${label}`, label, node, tensors, {}, frame, { argumentNodes });
+    }
+  }
+}
+
+/** torch.*, torch.nn.*, F.*, math.*, builtins: the catalog where it knows the op, small built-in rules otherwise. */
+export function callLibrary(
+  it: Interpreter,
+  name: string,
+  positional: Value[],
+  keywords: ReadonlyMap<string, Value>,
+  node: SyntaxNode,
+  frame: Frame,
+  label: string,
+  argumentNodes: (SyntaxNode | undefined)[],
+): Value {
+  const special = libraryBuiltin(it, name, positional, keywords, node, frame);
+  if (special !== undefined) return special;
+  const qualified = canonicalName(name);
+  const entry = lookupEntry(qualified);
+  // Module classes (`torch.nn.Linear`) construct a layer; functions that share the entry (`F.gelu`) are ops.
+  if (entry?.module && /^torch\.nn\.[A-Z]/.test(qualified)) return constructLayer(it, qualified, entry, positional, keywords, node, frame);
+  if (entry) return callOp(it, qualified, entry, label, positional, keywords, node, frame, argumentNodes);
+  const tensors = tensorsOf([...positional, ...keywords.values()]);
+  if (/^torch\.nn\.[A-Z]/.test(qualified)) {
+    // An nn module MemWall does not know: still a layer, so its calls are listed as unknown ops.
+    return constructLayer(it, qualified, undefined, positional, keywords, node, frame);
+  }
+  if (/^torch\b/.test(qualified) || tensors.length > 0) {
+    if (tensors.length === 0 && !/^torch\.(nn\.functional|Tensor)\b|^torch\.[a-z_0-9]+$/.test(qualified)) return UNKNOWN;
+    return emit(it, qualified, label, node, tensors, {}, frame, { argumentNodes });
+  }
+  return UNKNOWN;
+}
+
+/** Methods called on a value: tensor methods are ops; module/list/dict helpers are plumbing. */
+export function callMethod(
+  it: Interpreter,
+  receiver: Value,
+  name: string,
+  positional: Value[],
+  keywords: ReadonlyMap<string, Value>,
+  node: SyntaxNode,
+  frame: Frame,
+  label: string,
+  argumentNodes: (SyntaxNode | undefined)[],
+): Value {
+  if (receiver.kind === 'tensor') return callTensorMethod(it, receiver, name, positional, keywords, node, frame, label, argumentNodes);
+  if (receiver.kind === 'module') {
+    switch (name) {
+      case 'register_buffer':
+      case 'register_parameter': {
+        const key = positional[0]?.kind === 'str' ? positional[0].value : undefined;
+        if (key && positional[1]) receiver.instance.attrs.set(key, adoptParameter(positional[1], key));
+        return NONE;
+      }
+      case 'add_module': {
+        const key = positional[0]?.kind === 'str' ? positional[0].value : undefined;
+        if (key && positional[1]) receiver.instance.attrs.set(key, positional[1]);
+        return NONE;
+      }
+      case 'forward':
+      case '__call__':
+        return callModule(it, receiver, positional, keywords, node, frame);
+      default:
+        return receiver.kind === 'module' && ['to', 'cuda', 'half', 'bfloat16', 'float', 'train', 'eval', 'requires_grad_'].includes(name) ? receiver : UNKNOWN;
+    }
+  }
+  if (receiver.kind === 'layer') {
+    if (name === 'forward' || name === '__call__') return callLayer(it, receiver, positional, keywords, node, frame, label, argumentNodes);
+    return ['to', 'cuda', 'half', 'bfloat16', 'float', 'train', 'eval'].includes(name) ? receiver : UNKNOWN;
+  }
+  if (receiver.kind === 'super') {
+    if (name === '__init__') return NONE;
+    if (name === 'forward' && receiver.self.kind === 'module') {
+      // A subclass of an nn layer calling super().forward: the base layer's op with the instance's parameters.
+      const base = receiver.cls.bases.find((b) => b.kind === 'ref');
+      if (base?.kind === 'ref') {
+        const qualified = canonicalName(base.name);
+        const entry = lookupEntry(qualified);
+        const params = new Map<string, TensorValue>();
+        for (const [key, value] of receiver.self.instance.attrs) if (value.kind === 'tensor') params.set(key, value.tensor);
+        const layer: Value = { kind: 'layer', layer: { op: qualified, entry, args: {}, params, label: qualified }, path: receiver.self.path };
+        return callLayer(it, layer as Extract<Value, { kind: 'layer' }>, positional, keywords, node, frame, label, argumentNodes);
+      }
+    }
+    return UNKNOWN;
+  }
+  if (receiver.kind === 'list') {
+    if (name === 'append' && positional[0]) {
+      (receiver.items as Value[]).push(positional[0]);
+      return NONE;
+    }
+    return UNKNOWN;
+  }
+  if (receiver.kind === 'modlist') {
+    if (name === 'append' && positional[0]) {
+      (receiver.list.items as Value[]).push(positional[0]);
+      return NONE;
+    }
+    return UNKNOWN;
+  }
+  if (receiver.kind === 'dict') {
+    if (name === 'items') return { kind: 'list', items: [...receiver.entries].map(([k, v]) => ({ kind: 'list', items: [{ kind: 'str', value: k }, v] })) };
+    if (name === 'values') return { kind: 'list', items: [...receiver.entries.values()] };
+    if (name === 'keys') return { kind: 'list', items: [...receiver.entries.keys()].map((k) => ({ kind: 'str', value: k })) };
+    if (name === 'get') {
+      const key = positional[0]?.kind === 'str' ? positional[0].value : undefined;
+      return (key ? receiver.entries.get(key) : undefined) ?? positional[1] ?? NONE;
+    }
+    return UNKNOWN;
+  }
+  const tensors = tensorsOf([...positional, ...keywords.values()]);
+  if (tensors.length > 0) return emit(it, `unresolved:${label}`, label, node, tensors, {}, frame, { argumentNodes });
+  return UNKNOWN;
+}
+
+export function callTensorMethod(
+  it: Interpreter,
+  receiver: Extract<Value, { kind: 'tensor' }>,
+  name: string,
+  positional: Value[],
+  keywords: ReadonlyMap<string, Value>,
+  node: SyntaxNode,
+  frame: Frame,
+  label: string,
+  argumentNodes: (SyntaxNode | undefined)[],
+): Value {
+  const tensor = receiver.tensor;
+  const shape = tensor.shape;
+  switch (name) {
+    case 'size': {
+      const index = positional[0] ?? keywords.get('dim');
+      if (!index) return shape ? { kind: 'list', items: shape.map((d) => ({ kind: 'dim', dim: d })) } : UNKNOWN;
+      const position = shape ? normalizeIndex(numericDim(index), shape.length) : undefined;
+      return position !== undefined && shape ? { kind: 'dim', dim: shape[position] as Dim } : { kind: 'dim', dim: unknownDim('size') };
+    }
+    case 'dim':
+    case 'ndimension':
+      return shape ? { kind: 'dim', dim: num(shape.length) } : UNKNOWN;
+    case 'numel':
+      return shape ? { kind: 'dim', dim: product(shape) } : UNKNOWN;
+    case 'item':
+    case 'tolist':
+      return { kind: 'scalar' };
+    case 'cuda':
+    case 'cpu':
+    case 'pin_memory':
+      return receiver;
+    case 'to': {
+      // .to(device) moves nothing on the GPU it already sits on; .to(dtype) or .to(other) is a cast.
+      const dtypeArgument = keywords.get('dtype') ?? positional.find((p) => p.kind === 'dtype' || p.kind === 'tensor');
+      if (!dtypeArgument) return receiver;
+      const target = dtypeArgument.kind === 'dtype' ? dtypeArgument.dtype : dtypeArgument.kind === 'tensor' ? dtypeArgument.tensor.dtype : null;
+      if (target && target === tensor.dtype) return receiver;
+      return emit(it, 'torch.Tensor.to', label, node, [tensor], { dtype: target }, frame, { dtype: target });
+    }
+    case 'contiguous':
+      if (!it.state.layouts.has(tensor.id)) return receiver;
+      break;
+    case 'type_as': {
+      const other = positional[0];
+      if (other?.kind === 'tensor' && other.tensor.dtype === tensor.dtype) return receiver;
+      break;
+    }
+    case 'float':
+    case 'half':
+    case 'bfloat16':
+    case 'double': {
+      const target = ({ float: 'fp32', half: 'fp16', bfloat16: 'bf16', double: 'fp64' } as const)[name];
+      if (tensor.dtype === target) return receiver;
+      break;
+    }
+    case 'max':
+    case 'min':
+      if (positional[0]?.kind === 'tensor') return callLibrary(it, name === 'max' ? 'torch.maximum' : 'torch.minimum', [receiver, ...positional], keywords, node, frame, label, argumentNodes);
+      break;
+    default:
+      break;
+  }
+  const qualified = `torch.Tensor.${name}`;
+  const entry = lookupEntry(qualified);
+  if (!entry) return emit(it, qualified, label, node, [tensor, ...tensorsOf([...positional, ...keywords.values()])], {}, frame, { argumentNodes });
+  return callOp(it, qualified, entry, label, [receiver, ...positional], keywords, node, frame, [undefined, ...argumentNodes]);
+}
+
+/** Binds the arguments to the entry's signature: tensors become inputs (in order), everything else attributes. */
+export function callOp(
+  it: Interpreter,
+  qualified: string,
+  entry: CatalogEntry,
+  label: string,
+  positional: Value[],
+  keywords: ReadonlyMap<string, Value>,
+  node: SyntaxNode,
+  frame: Frame,
+  argumentNodes: (SyntaxNode | undefined)[],
+  extraInputs: TensorValue[] = [],
+  extraAttrs: Record<string, AttrValue> = {},
+  modulePath?: string,
+): Value {
+  const inputs: TensorValue[] = [];
+  const attrs: Record<string, AttrValue> = { ...extraAttrs };
+  const inputNodes: (SyntaxNode | undefined)[] = [];
+  const bound = bindSignature(entry.signature, positional, keywords, argumentNodes);
+  for (const [parameter, value, argumentNode] of bound) {
+    if (value.kind === 'tensor') {
+      inputs.push(value.tensor);
+      inputNodes.push(argumentNode);
+    } else if (value.kind === 'list' && value.items.length > 0 && value.items.every((v) => v.kind === 'tensor')) {
+      for (const item of value.items) inputs.push((item as Extract<Value, { kind: 'tensor' }>).tensor);
+    } else if (value.kind === 'free' && (parameter === 'input' || parameter === 'other' || parameter === 'tensors')) {
+      // A root's parameter used as an op operand is a tensor whose shape nobody declared.
+      inputs.push(it.builder.value(null, 'default', `param ${value.name}`));
+      inputNodes.push(argumentNode);
+    } else {
+      attrs[parameter] = valueToAttr(value);
+    }
+  }
+  inputs.push(...extraInputs);
+  const first = inputs[0];
+  if (qualified === 'einops.rearrange' && typeof attrs.pattern === 'string' && rearrangeCopies(attrs.pattern)) {
+    // A rearrange that transposes and then merges axes is a copy, like reshape of a permuted tensor.
+    let shape: readonly Dim[] | null;
+    try {
+      shape = entry.infer?.({ inputs: inputs.map((i) => i.shape), attrs })[0] ?? null;
+    } catch {
+      shape = null;
+    }
+    return emit(it, 'torch.Tensor.contiguous', `${label} (copies: transposes then merges axes)`, node, inputs.slice(0, 1), attrs, frame, { shapes: [shape], modulePath });
+  }
+  const firstLayout = first ? it.state.layouts.get(first.id) : undefined;
+  if (COPYING_RESHAPES.has(qualified) && first?.shape && firstLayout) {
+    // reshape/flatten of a transposed or sliced tensor is a view only when the merged dims sit together in
+    // memory; otherwise PyTorch copies, and the op is that copy (it writes the reshaped result).
+    let target: readonly Dim[] | null;
+    try {
+      target = entry.infer?.({ inputs: inputs.map((i) => i.shape), attrs })[0] ?? null;
+    } catch {
+      target = null;
+    }
+    if (target && reshapeLayout(firstLayout, first.shape, target, (d) => it.state.currentValue(d)).copies) {
+      return emit(it, 'torch.Tensor.contiguous', `${label} (copies: input not contiguous)`, node, [first], {}, frame, { shapes: [target], modulePath });
+    }
+  }
+  return emit(it, qualified, label, node, inputs, attrs, frame, { argumentNodes: inputNodes, entry, modulePath });
+}

@@ -1,0 +1,208 @@
+// Emission: one OpNode per tensor op, with inferred shapes and dtypes, and the layouts that decide copies.
+import type { Node as SyntaxNode } from 'web-tree-sitter';
+import { lookupEntry, type CatalogEntry } from '../../../ir/catalog';
+import { unknownDim, type Dim } from '../../../ir/dims';
+import { isDType } from '../../../ir/dtypes';
+import type { AttrValue, DType, Span, TensorValue } from '../../../ir/types';
+import { normalizeIndex, simplify } from '../../../shapes/infer';
+import { permuteLayout, reshapeLayout, type Layout } from '../layout';
+import { UNKNOWN, type Value } from '../values';
+import type { Frame } from './frame';
+import type { Interpreter } from './index';
+
+/** Categories whose outputs take the autocast dtype (PyTorch's autocast "lower precision" op list). */
+const AUTOCAST_CATEGORIES = new Set(['matmul', 'conv', 'attention']);
+
+export function shapeOf(value: TensorValue): readonly Dim[] | null {
+  return value.shape;
+}
+
+export function outputDtype(entry: CatalogEntry | undefined, inputs: readonly TensorValue[], attrs: Record<string, AttrValue>, frame: Frame, category: string): DType | 'default' | null {
+  if (frame.autocast && AUTOCAST_CATEGORIES.has(category)) return frame.autocast;
+  const rule = entry?.dtype ?? 'promote';
+  if (rule === 'bool') return 'bool';
+  if (rule === 'int64') return 'int64';
+  if (typeof rule === 'object' && 'fixed' in rule) return rule.fixed;
+  if (typeof rule === 'object' && 'attr' in rule) {
+    const value = attrs[rule.attr];
+    if (typeof value === 'string' && isDType(value)) return value;
+    if (rule.otherwise) {
+      const floatArgument = Object.values(attrs).some((v) => typeof v === 'number' && !Number.isInteger(v));
+      return floatArgument ? 'default' : rule.otherwise;
+    }
+    if (entry?.category === 'creation') return 'default';
+    return promote(inputs);
+  }
+  if (typeof rule === 'object' && 'fromInput' in rule) return inputs[rule.fromInput]?.dtype ?? promote(inputs);
+  return promote(inputs);
+}
+
+/** The first floating input's dtype (parameters follow the analysis dtype), else the first input's. */
+export function promote(inputs: readonly TensorValue[]): DType | 'default' | null {
+  const floating = inputs.find((i) => i.dtype === 'default' || i.dtype === 'fp32' || i.dtype === 'bf16' || i.dtype === 'fp16' || i.dtype === 'fp64' || i.dtype === 'fp8' || i.dtype === 'tf32');
+  return floating?.dtype ?? inputs[0]?.dtype ?? 'default';
+}
+
+/** Records which outputs are not contiguous, so that a later `.contiguous()` or `.reshape()` knows whether it copies. */
+export function trackLayout(it: Interpreter, op: string, entry: CatalogEntry | undefined, inputs: readonly TensorValue[], attrs: Record<string, AttrValue>, outputs: readonly TensorValue[], strided: boolean): void {
+  const input = inputs[0];
+  if (!input || entry?.category !== 'view') {
+    if (strided) for (const v of outputs) it.state.layouts.set(v.id, { kind: 'strided' });
+    return;
+  }
+  const layout = it.state.layouts.get(input.id);
+  const shape = input.shape;
+  const sizeOf = (d: Dim): number | undefined => it.state.currentValue(d);
+  const set = (value: Layout | undefined): void => {
+    for (const v of outputs) {
+      if (value) it.state.layouts.set(v.id, value);
+    }
+  };
+  const method = op.replace(/^torch\.(Tensor\.)?/, '');
+  const rank = shape?.length ?? 0;
+  const perm = (order: number[]): void => {
+    const out = outputs[0]?.shape;
+    set(shape && out ? permuteLayout(layout, order, out, sizeOf) : { kind: 'strided' });
+  };
+  const index = (value: AttrValue | undefined, of: number): number | undefined => normalizeIndex(typeof value === 'number' ? value : undefined, of);
+  switch (method) {
+    case 'transpose':
+    case 'swapaxes':
+    case 'swapdims': {
+      const a = index(attrs.dim0, rank);
+      const b = index(attrs.dim1, rank);
+      if (a === undefined || b === undefined) return set({ kind: 'strided' });
+      const order = Array.from({ length: rank }, (_, i) => i);
+      [order[a], order[b]] = [b, a];
+      return perm(order);
+    }
+    case 'permute': {
+      const dims = Array.isArray(attrs.dims) ? (attrs.dims as readonly Dim[]).map((d) => index(d.kind === 'num' ? d.value : undefined, rank)) : [];
+      if (dims.length !== rank || dims.some((d) => d === undefined)) return set({ kind: 'strided' });
+      return perm(dims as number[]);
+    }
+    case 't':
+    case 'T':
+      return perm(Array.from({ length: rank }, (_, i) => rank - 1 - i));
+    case 'mT': {
+      const order = Array.from({ length: rank }, (_, i) => i);
+      if (rank >= 2) [order[rank - 2], order[rank - 1]] = [rank - 1, rank - 2];
+      return perm(order);
+    }
+    case 'expand':
+    case 'expand_as':
+    case 'broadcast_to':
+    case 'unfold':
+    case 'movedim':
+      return set({ kind: 'strided' });
+    case 'split':
+    case 'chunk':
+    case 'unbind':
+    case 'narrow':
+    case 'select': {
+      const dim = index(attrs.dim ?? 0, rank) ?? 0;
+      // Pieces along the outermost dim that is not of size 1 stay contiguous; any other dim leaves gaps.
+      const outer = shape ? shape.findIndex((d) => sizeOf(d) !== 1) : 0;
+      return set(layout ?? (dim > Math.max(outer, 0) ? { kind: 'strided' } : undefined));
+    }
+    case '__getitem__':
+      return set(strided ? { kind: 'strided' } : layout);
+    default: {
+      if (!layout || !shape) return;
+      const out = outputs[0]?.shape;
+      if (!out) return set({ kind: 'strided' });
+      return set(reshapeLayout(layout, shape, out, sizeOf).layout ?? undefined);
+    }
+  }
+}
+
+export function sourceSpan(node: SyntaxNode, frame: Frame): Span {
+  if (frame.callSite) return frame.callSite;
+  const end = node.endPosition;
+  return {
+    start: node.startIndex,
+    end: node.endIndex,
+    startLine: node.startPosition.row,
+    startColumn: node.startPosition.column,
+    endLine: end.row,
+    endColumn: end.column,
+  };
+}
+
+/**
+ * Adds one op: looks up its entry, infers output shapes and dtype, and writes what was missing into notes. In
+ * `__init__` (emit false) nothing is added, but the outputs still carry shapes for what follows.
+ */
+export function emit(
+  it: Interpreter,
+  op: string,
+  label: string,
+  node: SyntaxNode,
+  inputs: TensorValue[],
+  attrs: Record<string, AttrValue>,
+  frame: Frame,
+  options: {
+    entry?: CatalogEntry;
+    shapes?: (readonly Dim[] | null)[];
+    dtype?: DType | 'default' | null;
+    argumentNodes?: (SyntaxNode | undefined)[];
+    modulePath?: string;
+    strided?: boolean;
+    createOnly?: boolean;
+  } = {},
+): Value {
+  const unresolved = op.startsWith('unresolved:');
+  const entry = options.entry ?? (unresolved ? undefined : lookupEntry(op));
+  const notes: string[] = [];
+  let inferred: readonly (readonly Dim[] | null)[];
+  if (options.shapes) inferred = options.shapes;
+  else if (!entry) inferred = [null];
+  else {
+    try {
+      inferred = entry.infer ? entry.infer({ inputs: inputs.map(shapeOf), attrs }) : [inputs[0]?.shape ?? null];
+    } catch {
+      inferred = [null];
+    }
+  }
+  const qualifiedOp = unresolved ? op.slice('unresolved:'.length) : op;
+  if (!entry && !options.createOnly) {
+    notes.push(`MemWall does not know \`${qualifiedOp}\`; it is listed as unknown and not priced.`);
+  }
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i] as TensorValue;
+    if (input.shape !== null) continue;
+    const argument = options.argumentNodes?.[i];
+    const name = argument?.type === 'identifier' ? argument.text : input.origin?.replace(/^param /, '') ?? argument?.text ?? `input ${i + 1}`;
+    notes.push(`Shape of \`${name}\` unknown: declare it with \`# memwall: shape ${/^[A-Za-z_]\w*$/.test(name) ? name : 'x'}=[B, T, C]\` above the function.`);
+  }
+  const category = entry?.category ?? 'unknown';
+  const dtype = options.dtype !== undefined ? options.dtype : outputDtype(entry, inputs, attrs, frame, category);
+  const outputs: { shape: readonly Dim[] | null; dtype: DType | 'default' | null }[] = [];
+  for (const shape of inferred) outputs.push({ shape: shape ? shape.map(simplify) : shape, dtype });
+  if (outputs.length === 0) outputs.push({ shape: null, dtype });
+  let values: readonly TensorValue[];
+  if (frame.emit) {
+    const span = sourceSpan(node, frame);
+    const modulePath = options.modulePath ?? frame.path;
+    // Two plain literals rather than a conditional spread: ops then share two hidden classes in V8, not one each.
+    const opNode = it.builder.addOp(
+      frame.fusedBy
+        ? { op: qualifiedOp, label, category, inputs, attrs: frame.compileMode ? { ...attrs, compileMode: frame.compileMode } : attrs, span, scope: frame.scope, modulePath, repeat: frame.repeat, fusedBy: frame.fusedBy, notes }
+        : { op: qualifiedOp, label, category, inputs, attrs, span, scope: frame.scope, modulePath, repeat: frame.repeat, notes },
+      outputs,
+    );
+    values = opNode.outputs;
+  } else {
+    const made: TensorValue[] = [];
+    for (const o of outputs) made.push(it.builder.value(o.shape, o.dtype, qualifiedOp));
+    values = made;
+  }
+  trackLayout(it, qualifiedOp, entry, inputs, attrs, values, options.strided === true);
+  if (entry?.multiOutput) {
+    const tensors: Value[] = values.map((tensor) => ({ kind: 'tensor', tensor }));
+    if (tensors.length === 1) return { kind: 'list', items: [], repeated: { item: tensors[0] as Value, count: unknownDim('pieces') } };
+    return { kind: 'list', items: tensors };
+  }
+  const first = values[0];
+  return first ? { kind: 'tensor', tensor: first } : UNKNOWN;
+}

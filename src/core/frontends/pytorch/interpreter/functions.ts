@@ -1,0 +1,246 @@
+// User functions: binding arguments to parameters, declared shapes, running bodies, recording scopes.
+import type { Node as SyntaxNode } from 'web-tree-sitter';
+import { sym, unknownDim, type Dim } from '../../../ir/dims';
+import type { DType } from '../../../ir/types';
+import { parseDimText, type ShapeDeclaration } from '../../../shapes/magic';
+import { field } from '../syntax';
+import { NONE, UNKNOWN, type ClassInfo, type FunctionInfo, type Value } from '../values';
+import { formatValue } from './conversions';
+import { sourceSpan } from './emit';
+import { evaluate } from './expressions';
+import type { Frame } from './frame';
+import type { Interpreter } from './index';
+import { instantiateConfig, isConfigClass, symbolFor } from './modules';
+import { describeParameter } from './signatures';
+import { runBlock, shapeSource } from './statements';
+
+const MAX_DEPTH = 24;
+
+const JAXTYPING_DTYPES: Readonly<Record<string, DType | 'default'>> = {
+  Float: 'default', Shaped: 'default', Num: 'default', Inexact: 'default', Real: 'default',
+  Float32: 'fp32', Float16: 'fp16', BFloat16: 'bf16', Float64: 'fp64',
+  Int: 'int64', Int64: 'int64', Int32: 'int32', Int8: 'int8', UInt8: 'uint8', Integer: 'int64', Bool: 'bool',
+};
+
+/**
+ * Runs a function body with its arguments bound. Parameters without an argument take, in order: a magic-comment
+ * shape, a jaxtyping annotation, a shape unpacked from them in the body, their default, or a free symbol.
+ */
+export function callFunction(
+  it: Interpreter,
+  fn: FunctionInfo,
+  positional: Value[],
+  keywords: ReadonlyMap<string, Value>,
+  caller: Frame,
+  self: Value | undefined,
+  node: SyntaxNode,
+  root: boolean,
+  constructing = false,
+): Value {
+  if (fn.tritonKernel) return NONE;
+  if (caller.depth >= MAX_DEPTH || it.callStack.includes(fn)) {
+    it.builder.notes.push({ code: 'MW903', message: `Call to ${fn.qualifiedName} not followed (recursion or nesting deeper than ${MAX_DEPTH}).`, span: sourceSpan(node, caller) });
+    return UNKNOWN;
+  }
+  it.state.covered.add(fn);
+  const env = new Map<string, Value>();
+  const { parameters, body } = partsOf(it, fn);
+  const declared = declaredShapes(it, fn);
+  let index = 0;
+  const remaining = [...positional];
+  const isMethod = fn.owner !== undefined && !fn.decorators.some((d) => d === 'staticmethod');
+  for (const parameter of parameters?.namedChildren ?? []) {
+    if (!parameter) continue;
+    const { name, defaultNode, typeNode, splat } = describeParameter(parameter, it.names);
+    if (!name) continue;
+    if (isMethod && index === 0 && (name === 'self' || name === 'cls')) {
+      env.set(name, self ?? UNKNOWN);
+      index++;
+      continue;
+    }
+    index++;
+    if (splat === '*') {
+      env.set(name, { kind: 'list', items: remaining.splice(0) });
+      continue;
+    }
+    if (splat === '**') {
+      env.set(name, { kind: 'dict', entries: new Map(keywords) });
+      continue;
+    }
+    let value = remaining.length > 0 ? remaining.shift() : keywords.get(name);
+    const declaredShape = declared.get(name) ?? (typeNode ? annotationValue(it, typeNode, name, caller) : undefined);
+    if (value && value.kind === 'tensor' && declaredShape?.kind === 'tensor' && declaredShape.tensor.shape) {
+      if (!value.tensor.shape) value = { kind: 'tensor', tensor: { ...value.tensor, shape: declaredShape.tensor.shape } };
+      else unifyShapes(it, declaredShape.tensor.shape, value.tensor.shape, node, caller);
+    }
+    if (!value || value.kind === 'free') {
+      if (declaredShape) value = declaredShape;
+      else if (defaultNode) {
+        const defaultValue = evaluate(it, defaultNode, { ...caller, file: fn.file, env: fn.file.globals, emit: false });
+        value = constructing ? symbolFor(it, name, undefined, defaultValue, `${fn.qualifiedName}(${name}=${defaultNode.text})`, 2) : defaultValue;
+      } else if (value === undefined) value = parameterValue(it, name, typeNode, fn, root, caller);
+    } else if (constructing && value.kind === 'dim') {
+      value = symbolFor(it, name, value, undefined, `${fn.owner?.name ?? fn.name}(${name}=${formatValue(value)}) (line ${node.startPosition.row + 1})`, 1);
+    }
+    env.set(name, value);
+  }
+  if (!body) return UNKNOWN;
+  recordScope(it, fn);
+  const inOtherFile = fn.file !== it.main;
+  const frame: Frame = {
+    env,
+    file: fn.file,
+    scope: fn.qualifiedName,
+    path: self && (self.kind === 'module') ? self.path : caller.path,
+    repeat: caller.repeat,
+    fusedBy: caller.fusedBy ?? (fn.compiled ? 'torch.compile' : undefined),
+    compileMode: caller.fusedBy ? caller.compileMode : fn.compiled ? fn.compileMode : undefined,
+    emit: caller.emit && !constructing,
+    autocast: caller.autocast,
+    callSite: caller.callSite ?? (inOtherFile && caller.file === it.main ? sourceSpan(node, caller) : undefined),
+    depth: caller.depth + 1,
+  };
+  // `B, T, C = x.size()` declares x's shape before the body runs, so ops above the unpacking see it too.
+  it.callStack.push(fn);
+  try {
+    runBlock(it, body, frame);
+  } finally {
+    it.callStack.pop();
+  }
+  return frame.returned ?? NONE;
+}
+
+/**
+ * A function's parameters and body, fetched once: later runs and the shape scan then share the same Node objects,
+ * which keep the children they were asked for (each fetch would make new ones).
+ */
+export function partsOf(it: Interpreter, fn: FunctionInfo): { readonly parameters: SyntaxNode | null; readonly body: SyntaxNode | null } {
+  let parts = it.functionParts.get(fn);
+  if (!parts) {
+    parts = { parameters: field(fn.node, 'parameters'), body: field(fn.node, 'body') };
+    it.functionParts.set(fn, parts);
+  }
+  return parts;
+}
+
+/** What a parameter nobody passed stands for: a tensor of unknown shape if annotated so, else a free name. */
+export function parameterValue(it: Interpreter, name: string, typeNode: SyntaxNode | undefined, fn: FunctionInfo, root: boolean, caller: Frame): Value {
+  const annotation = typeNode?.text ?? '';
+  if (/Tensor/.test(annotation)) return { kind: 'tensor', tensor: it.builder.value(null, 'default', `param ${name}`) };
+  const configClass = /^[A-Za-z_][A-Za-z0-9_]*$/.test(annotation) ? caller.file.classes.get(annotation) ?? fn.file.classes.get(annotation) : undefined;
+  if (configClass && isConfigClass(it, configClass)) return instantiateConfig(it, configClass, [], new Map(), fn.node, caller);
+  if (root && /config|cfg|args|params|hparams/i.test(name)) {
+    // A root module's config: the file's only config class when there is one, else symbols named by attribute.
+    const configs = [...fn.file.classes.values()].filter((c) => isConfigClass(it, c));
+    if (configs.length === 1) return instantiateConfig(it, configs[0] as ClassInfo, [], new Map(), fn.node, caller);
+  }
+  return { kind: 'free', name };
+}
+
+/** `# memwall: shape x=[...]` in the function or just above it, and `B, T, C = x.size()` unpacking in its body. */
+export function declaredShapes(it: Interpreter, fn: FunctionInfo): Map<string, Value> {
+  let shapes = it.declaredShapeCache.get(fn);
+  if (!shapes) {
+    shapes = findDeclaredShapes(it, fn);
+    it.declaredShapeCache.set(fn, shapes);
+  }
+  const declared = new Map<string, Value>();
+  for (const [name, shape] of shapes) declared.set(name, { kind: 'tensor', tensor: it.builder.value(shape, 'default', `param ${name}`) });
+  return declared;
+}
+
+export function findDeclaredShapes(it: Interpreter, fn: FunctionInfo): Map<string, readonly Dim[]> {
+  const declared = new Map<string, readonly Dim[]>();
+  const startLine = fn.statement.startPosition.row;
+  const endLine = fn.node.endPosition.row;
+  const lines = fn.file.lines;
+  if (fn.file.shapes.length > 0) {
+    // Above the def: only the comment block that touches it (blank and comment lines, walked upwards).
+    let top = startLine;
+    while (top > 0) {
+      const text = (lines[top - 1] ?? '').trim();
+      if (text !== '' && !text.startsWith('#')) break;
+      top--;
+    }
+    // Declarations come in line order: only those from `top` to the function's last line can apply.
+    const shapes = fn.file.shapes;
+    let low = 0;
+    let high = shapes.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((shapes[middle] as ShapeDeclaration).line < top) low = middle + 1;
+      else high = middle;
+    }
+    for (let i = low; i < shapes.length && (shapes[i] as ShapeDeclaration).line <= endLine; i++) {
+      const declaration = shapes[i] as ShapeDeclaration;
+      const inside = declaration.line > startLine && declaration.line <= endLine;
+      const above = declaration.line >= top && declaration.line < startLine && declaration.standalone;
+      if (inside || above) declared.set(declaration.name, declaration.shape);
+    }
+  }
+  const { body } = partsOf(it, fn);
+  // An unpacking reads `.shape` or `.size`: a body without either word has none, and its statements need no visit.
+  const bodyText = body ? fn.file.text.slice(body.startIndex, body.endIndex) : '';
+  const statements = /\b(shape|size)\b/.test(bodyText) ? (body as SyntaxNode).namedChildren : [];
+  for (const statement of statements) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment') continue;
+    const left = field(assignment, 'left');
+    const right = field(assignment, 'right');
+    const leftType = left?.type;
+    if (!left || !right || (leftType !== 'pattern_list' && leftType !== 'tuple_pattern')) continue;
+    const source = shapeSource(right);
+    if (!source || declared.has(source)) continue;
+    const names = left.namedChildren.filter((c): c is SyntaxNode => c !== null).map((c) => c.text);
+    if (names.some((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) continue;
+    declared.set(source, names.map((n) => (n === '_' ? unknownDim(`unnamed dim of ${source}`) : sym(n))));
+  }
+  return declared;
+}
+
+/** jaxtyping: `Float[Tensor, "batch seq dim"]` declares the shape; the dtype family sets the dtype. */
+export function annotationValue(it: Interpreter, typeNode: SyntaxNode, name: string, _frame: Frame): Value | undefined {
+  const match = /^(\w+)\s*\[\s*[\w.]+\s*,\s*["']([^"']*)["']\s*\]$/.exec(typeNode.text.trim());
+  if (!match) return undefined;
+  const family = match[1] as string;
+  const dtype = JAXTYPING_DTYPES[family];
+  if (dtype === undefined) return undefined;
+  const tokens = (match[2] as string).trim().split(/\s+/).filter(Boolean);
+  if (tokens.some((t) => t.startsWith('*') || t === '...' || t.startsWith('#'))) {
+    return { kind: 'tensor', tensor: it.builder.value(null, dtype, `param ${name}`) };
+  }
+  const shape = tokens.map((t) => parseDimText(t.replace(/^_/, '').replace(/=.*$/, '')));
+  return { kind: 'tensor', tensor: it.builder.value(shape, dtype, `param ${name}`) };
+}
+
+/** A call with concrete sizes into a function with declared symbols binds them: `randn(8, 1024, 768)` → B=8... */
+export function unifyShapes(it: Interpreter, declared: readonly Dim[], actual: readonly Dim[], node: SyntaxNode, frame: Frame): void {
+  if (declared.length !== actual.length) return;
+  declared.forEach((d, i) => {
+    const a = actual[i];
+    if (d.kind === 'sym' && a?.kind === 'num' && !it.state.codeBindings.some((b) => b.symbol === d.name)) {
+      it.state.codeBindings.push({ symbol: d.name, value: a.value, source: `call at line ${sourceSpan(node, frame).startLine + 1}`, priority: 1 });
+    }
+  });
+}
+
+export function recordScope(it: Interpreter, fn: FunctionInfo): void {
+  if (fn.file !== it.main || it.state.scopesSeen.has(fn.qualifiedName)) return;
+  it.state.scopesSeen.add(fn.qualifiedName);
+  const nameNode = field(fn.node, 'name') ?? fn.node;
+  const parameters = field(fn.node, 'parameters');
+  const start = nameNode;
+  const end = parameters ?? nameNode;
+  it.builder.scopes.push({
+    name: fn.qualifiedName,
+    kind: fn.name === 'forward' && fn.owner ? 'forward' : 'function',
+    span: {
+      start: start.startIndex,
+      end: end.endIndex,
+      startLine: start.startPosition.row,
+      startColumn: start.startPosition.column,
+      endLine: end.endPosition.row,
+      endColumn: end.endPosition.column,
+    },
+  });
+}

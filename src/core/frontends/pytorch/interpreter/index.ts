@@ -1,0 +1,99 @@
+// The PyTorch interpreter: runs Python code abstractly over symbolic tensors, emitting one OpNode per tensor op.
+import type { Node as SyntaxNode } from 'web-tree-sitter';
+//
+// The work is split by what the code is: statements.ts and imports.ts run statements, expressions.ts evaluates
+// expressions and hands attributes, subscripts, operators and calls to their files; calls.ts dispatches a call to
+// builtins.ts (Python and torch helpers as a table), modules.ts (layers, user modules, configs), functions.ts (user
+// functions and their parameters) or the catalog; emit.ts adds the ops. Every part takes the Interpreter below as its
+// context; what a run accumulates lives in one InterpreterState (state.ts) that can be snapshot and restored.
+import { num, type Dim } from '../../../ir/dims';
+import type { GraphBuilder } from '../../../ir/graph';
+import type { PythonParser } from '../../../parse/parser';
+import type { FileContext } from '../files';
+import { NameReader } from '../syntax';
+import type { ClassInfo, FunctionInfo, Value } from '../values';
+import { findMethod } from './attributes';
+import type { Frame } from './frame';
+import { callFunction, recordScope } from './functions';
+import { instantiate, isConfigClass } from './modules';
+import { InterpreterState } from './state';
+import { runBlock } from './statements';
+
+export type { Frame } from './frame';
+export type { CodeBinding, StateChanges, StateSnapshot } from './state';
+
+export class Interpreter {
+  readonly state: InterpreterState;
+  /** Functions being run, innermost last: recursion is not followed, and `super()` needs the enclosing class. */
+  readonly callStack: FunctionInfo[] = [];
+  /** Shapes declared for a function's parameters (magic comments, unpacking), read once per function. */
+  readonly declaredShapeCache = new Map<FunctionInfo, Map<string, readonly Dim[]>>();
+  /**
+   * A function's parameters and body, fetched once: later runs and the shape scan then share the same Node objects,
+   * which keep the children they were asked for (each fetch would make new ones).
+   */
+  readonly functionParts = new Map<FunctionInfo, { readonly parameters: SyntaxNode | null; readonly body: SyntaxNode | null }>();
+  /** Workspace modules imported so far, by dotted name; their trees are deleted at the end of the run. */
+  readonly openFiles = new Map<string, FileContext>();
+  /** Identifiers read from the source text rather than the tree, where that is certain to agree. */
+  readonly names = new NameReader();
+  /** How deep the expression being evaluated is nested (see MAX_EXPRESSION_DEPTH). */
+  expressionDepth = 0;
+
+  constructor(
+    readonly builder: GraphBuilder,
+    readonly main: FileContext,
+    readonly modules: ReadonlyMap<string, string>,
+    readonly parser: PythonParser,
+    magicBindings: ReadonlyMap<string, number> = new Map(),
+  ) {
+    this.state = new InterpreterState(magicBindings);
+  }
+
+  /** Runs the file's top-level statements (imports, definitions, scripts, `__main__` blocks). */
+  runModule(file: FileContext, emit = true): Frame {
+    this.names.add(file.tree, file.text);
+    const frame: Frame = { env: file.globals, file, scope: '<module>', path: '', repeat: num(1), emit, depth: 0 };
+    runBlock(this, file.root, frame);
+    return frame;
+  }
+
+  /** Analyses an outermost module: builds an instance with symbolic constructor arguments and runs its forward. */
+  runRootClass(cls: ClassInfo, existing?: Value): void {
+    const instance = existing ?? instantiate(this, cls, [], new Map(), this.moduleFrame(cls.file), cls.node);
+    if (instance.kind !== 'module') return;
+    const forward = findMethod(cls, 'forward');
+    if (!forward) return;
+    callFunction(this, forward, [], new Map(), this.moduleFrame(cls.file), { ...instance, path: '' }, forward.node, true);
+  }
+
+  /** Analyses a function nobody calls (a snippet's function, a training step) with declared or unknown arguments. */
+  runRootFunction(fn: FunctionInfo): void {
+    callFunction(this, fn, [], new Map(), this.moduleFrame(fn.file), undefined, fn.node, true);
+  }
+
+  /** Dataclasses and plain classes of class-level defaults (no __init__, not a module) are configs. */
+  isConfigClass(cls: ClassInfo): boolean {
+    return isConfigClass(this, cls);
+  }
+
+  /** Publishes the code bindings, explicit arguments before defaults, each symbol once. */
+  flushBindings(): void {
+    const ordered = [...this.state.codeBindings].sort((a, b) => a.priority - b.priority);
+    for (const binding of ordered) this.builder.bindFromCode({ symbol: binding.symbol, value: binding.value, source: binding.source });
+  }
+
+  /** Declares every function of the main file as a scope, including ones that emitted nothing. */
+  recordAllScopes(): void {
+    for (const fn of this.main.functions.values()) if (!fn.tritonKernel) recordScope(this, fn);
+    for (const cls of this.main.classes.values()) for (const fn of cls.methods.values()) if (!fn.tritonKernel) recordScope(this, fn);
+  }
+
+  deleteTrees(): void {
+    for (const file of this.openFiles.values()) file.tree.delete();
+  }
+
+  moduleFrame(file: FileContext): Frame {
+    return { env: file.globals, file, scope: '<module>', path: '', repeat: num(1), emit: true, depth: 0 };
+  }
+}

@@ -1,0 +1,391 @@
+// Statements: blocks, assignments and unpacking, if/for/with, definitions.
+import type { Node as SyntaxNode } from 'web-tree-sitter';
+import { bin, num, sym, unknownDim, type Dim } from '../../../ir/dims';
+import { simplify } from '../../../shapes/infer';
+import { dtypeNamed } from '../../../ir/dtypes';
+import { classInfo, functionInfo } from '../files';
+import { field } from '../syntax';
+import { NONE, UNKNOWN, type Value } from '../values';
+import { truthiness, withPath } from './conversions';
+import { emit, sourceSpan } from './emit';
+import { MAX_EXPRESSION_DEPTH, evaluate, lookup } from './expressions';
+import { quiet, type Frame } from './frame';
+import { annotationValue } from './functions';
+import { runImport } from './imports';
+import type { Interpreter } from './index';
+import { binary } from './operators';
+import { keyOf, subscriptValue } from './subscripts';
+
+/** `i` in `for i, block in enumerate(...)`: the loop index stands for itself as a symbol. */
+export function enumerateIndexName(left: SyntaxNode): string | undefined {
+  if (left.type !== 'pattern_list' && left.type !== 'tuple_pattern') return undefined;
+  const first = left.namedChildren[0];
+  return first?.type === 'identifier' ? first.text : undefined;
+}
+
+/** `x.size()`, `x.shape`, `x.shape[:3]`: the name of x, when the right side of an unpacking reads a shape. */
+export function shapeSource(right: SyntaxNode): string | undefined {
+  let node: SyntaxNode | null = right;
+  if (node.type === 'subscript') node = field(node, 'value');
+  if (node?.type === 'call' && (field(node, 'arguments')?.namedChildren.length ?? 0) === 0) node = field(node, 'function');
+  if (node?.type !== 'attribute') return undefined;
+  const attribute = field(node, 'attribute')?.text;
+  const object = field(node, 'object');
+  if ((attribute !== 'shape' && attribute !== 'size') || object?.type !== 'identifier') return undefined;
+  if (attribute === 'size' && right.type !== 'call') return undefined;
+  return object.text;
+}
+
+export function runBlock(it: Interpreter, block: SyntaxNode, frame: Frame): void {
+  for (const statement of block.namedChildren) {
+    if (!statement || frame.returned) continue;
+    runStatement(it, statement, frame);
+  }
+}
+
+/** Runs one statement; `decorated` is the `decorated_definition` a definition sits in, if any. */
+export function runStatement(it: Interpreter, node: SyntaxNode, frame: Frame, decorated?: SyntaxNode): void {
+  switch (node.type) {
+    case 'expression_statement': {
+      for (const child of node.namedChildren) if (child) runExpressionStatement(it, child, frame);
+      return;
+    }
+    case 'return_statement': {
+      const value = node.namedChildren[0];
+      frame.returned = value ? evaluate(it, value, frame) : NONE;
+      return;
+    }
+    case 'if_statement':
+      return runIf(it, node, frame);
+    case 'for_statement':
+      return runFor(it, node, frame);
+    case 'while_statement': {
+      const body = field(node, 'body');
+      if (body) runBlock(it, body, frame);
+      return;
+    }
+    case 'with_statement':
+      return runWith(it, node, frame);
+    case 'try_statement': {
+      const body = field(node, 'body');
+      if (body) runBlock(it, body, frame);
+      for (const clause of node.namedChildren) {
+        if (clause?.type === 'finally_clause' || clause?.type === 'else_clause') {
+          const inner = clause.namedChildren.find((c) => c?.type === 'block');
+          if (inner) runBlock(it, inner, frame);
+        }
+      }
+      return;
+    }
+    case 'import_statement':
+    case 'import_from_statement':
+      return runImport(it, node, frame);
+    case 'decorated_definition': {
+      const definition = field(node, 'definition');
+      if (definition) runStatement(it, definition, frame, node);
+      return;
+    }
+    case 'function_definition': {
+      const name = field(node, 'name')?.text ?? '';
+      const known = frame.scope === '<module>' ? frame.file.functions.get(name) : undefined;
+      const fn = known ?? functionInfo(node, frame.file, undefined, frame.scope, decorated);
+      frame.env.set(name, { kind: 'function', fn });
+      return;
+    }
+    case 'class_definition': {
+      const name = field(node, 'name')?.text ?? '';
+      const cls = (frame.scope === '<module>' ? frame.file.classes.get(name) : undefined) ?? classInfo(node, frame.file, decorated);
+      const superclasses = field(node, 'superclasses');
+      cls.bases = (superclasses?.namedChildren ?? [])
+        .filter((b): b is SyntaxNode => b !== null && b.type !== 'keyword_argument')
+        .map((b) => evaluate(it, b, quiet(frame)));
+      frame.env.set(name, { kind: 'class', cls });
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+export function runExpressionStatement(it: Interpreter, node: SyntaxNode, frame: Frame): void {
+  // Each `type` read crosses into wasm: read once, handed on to evaluate.
+  const type = node.type;
+  if (type === 'assignment') return runAssignment(it, node, frame);
+  if (type === 'augmented_assignment') {
+    const left = field(node, 'left');
+    const right = field(node, 'right');
+    const operator = field(node, 'operator')?.text.replace('=', '') ?? '+';
+    if (!left || !right) return;
+    const result = binary(it, operator, evaluate(it, left, frame), evaluate(it, right, frame), node, frame, left, right);
+    assign(it, left, result, frame, node);
+    return;
+  }
+  evaluate(it, node, frame, type);
+}
+
+export function runAssignment(it: Interpreter, node: SyntaxNode, frame: Frame): void {
+  const left = field(node, 'left');
+  const right = field(node, 'right');
+  if (!left) return;
+  const leftType = left.type;
+  const rightType = right?.type;
+  // `allow_tf32 = True` switches fp32 matmuls to TF32 tensor cores. (Only a `true` node, or an identifier, can read
+  // `True`: the types are known already, the texts are not.)
+  if ((rightType === 'true' || rightType === 'identifier') && right?.text === 'True' && /allow_tf32$/.test(left.text)) it.builder.tf32Enabled = true;
+  if (!right) {
+    // `x: Float[Tensor, "b t d"]` without a value declares a shape for what follows.
+    const type = field(node, 'type');
+    if (leftType === 'identifier' && type) {
+      const declared = annotationValue(it, type, left.text, frame);
+      if (declared) frame.env.set(left.text, declared);
+    }
+    return;
+  }
+  // `B, T, C = x.size()` on a tensor of unknown shape gives it the shape [B, T, C].
+  if ((leftType === 'pattern_list' || leftType === 'tuple_pattern') && declareFromUnpack(it, left, right, frame)) {
+    // Shape declared; fall through to bind the names.
+  }
+  const value = rightType === 'assignment' ? evaluateChainedAssignment(it, right, frame) : evaluate(it, right, frame, rightType);
+  assign(it, left, value, frame, node, leftType);
+}
+
+export function evaluateChainedAssignment(it: Interpreter, node: SyntaxNode, frame: Frame): Value {
+  const right = field(node, 'right');
+  const left = field(node, 'left');
+  const value = right ? (right.type === 'assignment' ? evaluateChainedAssignment(it, right, frame) : evaluate(it, right, frame)) : UNKNOWN;
+  if (left) assign(it, left, value, frame, node);
+  return value;
+}
+
+export function assign(it: Interpreter, target: SyntaxNode, value: Value, frame: Frame, statement: SyntaxNode, type = target.type): void {
+  switch (type) {
+    case 'identifier':
+      frame.env.set(it.names.identifier(target), value);
+      return;
+    case 'attribute': {
+      let object: Value;
+      let name: string;
+      // `self.proj = ...`: both names read from the text (evaluating a name is a lookup), no node made for either.
+      const simple = it.expressionDepth < MAX_EXPRESSION_DEPTH ? it.names.nameDotName(target) : undefined;
+      if (simple) {
+        object = lookup(simple.object, frame);
+        name = simple.name;
+      } else {
+        const objectNode = field(target, 'object');
+        name = it.names.trailing(target) ?? field(target, 'attribute')?.text ?? '';
+        if (!objectNode) return;
+        object = evaluate(it, objectNode, quiet(frame));
+      }
+      if (object.kind === 'module') object.instance.attrs.set(name, adoptParameter(value, name));
+      else if (object.kind === 'object') object.attrs.set(name, value);
+      else if (object.kind === 'layer' && value.kind === 'tensor') object.layer.params.set(name, value.tensor);
+      return;
+    }
+    case 'subscript': {
+      const objectNode = field(target, 'value');
+      if (!objectNode) return;
+      const object = evaluate(it, objectNode, frame);
+      if (object.kind === 'tensor') {
+        const region = subscriptValue(it, object, target, frame, false);
+        const inputs = [object.tensor, ...(value.kind === 'tensor' ? [value.tensor] : [])];
+        const written = region.kind === 'tensor' && value.kind !== 'tensor' ? [object.tensor, region.tensor] : inputs;
+        emit(it, 'torch.Tensor.__setitem__', `${objectNode.text}[...] =`, statement, written, {}, frame, { shapes: [object.tensor.shape] });
+      } else if (object.kind === 'dict') {
+        const key = keyOf(it, target, frame);
+        if (key !== undefined) object.entries.set(key, value);
+      }
+      return;
+    }
+    case 'pattern_list':
+    case 'tuple_pattern':
+    case 'list_pattern': {
+      const targets = target.namedChildren.filter((c): c is SyntaxNode => c !== null);
+      const items = unpack(it, value, targets.length);
+      targets.forEach((t, i) => {
+        if (t.type === 'list_splat_pattern') return;
+        assign(it, t, items[i] ?? UNKNOWN, frame, statement);
+      });
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** Parameters keep their attribute name as origin, so hovers say `self.weight`. */
+export function adoptParameter(value: Value, name: string): Value {
+  if (value.kind !== 'tensor' || value.tensor.producer !== undefined) return value;
+  const origin = value.tensor.origin;
+  const named = origin === undefined || origin === 'parameter' || origin.startsWith('torch.') ? `self.${name}` : origin;
+  return { kind: 'tensor', tensor: { ...value.tensor, origin: named } };
+}
+
+/** Splits a value into `count` items for tuple unpacking. */
+export function unpack(it: Interpreter, value: Value, count: number): Value[] {
+  if (value.kind === 'list') {
+    if (value.repeated) return Array.from({ length: count }, () => (value.repeated as { item: Value }).item);
+    if (value.items.length === 1 && count > 1 && value.items[0]?.kind === 'tensor') {
+      return Array.from({ length: count }, () => value.items[0] as Value);
+    }
+    return value.items.slice(0, count);
+  }
+  if (value.kind === 'tensor') {
+    // Unpacking a tensor iterates its first dim: each item drops it.
+    const shape = value.tensor.shape;
+    const item: Value = { kind: 'tensor', tensor: it.builder.value(shape ? shape.slice(1) : null, value.tensor.dtype, value.tensor.origin) };
+    return Array.from({ length: count }, () => item);
+  }
+  return Array.from({ length: count }, () => UNKNOWN);
+}
+
+export function declareFromUnpack(it: Interpreter, left: SyntaxNode, right: SyntaxNode, frame: Frame): boolean {
+  const source = shapeSource(right);
+  if (!source) return false;
+  const current = frame.env.get(source);
+  if (!current || (current.kind === 'tensor' && current.tensor.shape !== null)) return false;
+  if (current.kind !== 'tensor' && current.kind !== 'free' && current.kind !== 'unknown') return false;
+  const names = left.namedChildren.filter((c): c is SyntaxNode => c !== null).map((c) => c.text);
+  if (names.some((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) return false;
+  const shape = names.map((n) => (n === '_' ? unknownDim(`unnamed dim of ${source}`) : sym(n)));
+  const dtype = current.kind === 'tensor' ? current.tensor.dtype : 'default';
+  frame.env.set(source, { kind: 'tensor', tensor: it.builder.value(shape, dtype, `param ${source}`) });
+  return true;
+}
+
+export function runIf(it: Interpreter, node: SyntaxNode, frame: Frame): void {
+  const condition = field(node, 'condition');
+  const consequence = field(node, 'consequence');
+  const alternatives = node.namedChildren.filter((c): c is SyntaxNode => c !== null && (c.type === 'elif_clause' || c.type === 'else_clause'));
+  const value = condition ? evaluate(it, condition, quiet(frame)) : UNKNOWN;
+  if (value.kind === 'bool' && value.flash !== undefined) {
+    // `if self.flash:` (hasattr(F, 'scaled_dot_product_attention')): both paths are real code; the manual one is
+    // the fallback that the fused kernel replaces, so its ops are marked rather than dropped.
+    const fastFirst = value.flash;
+    if (consequence) runBlock(it, consequence, fastFirst ? frame : { ...frame, fusedBy: frame.fusedBy ?? 'fallback' });
+    const otherwise = alternatives[0];
+    const otherBody = (otherwise ? field(otherwise, otherwise.type === 'elif_clause' ? 'consequence' : 'body') : undefined) ?? otherwise?.namedChildren.find((c) => c?.type === 'block');
+    if (otherBody) {
+      const otherFrame = fastFirst ? { ...frame, fusedBy: frame.fusedBy ?? ('fallback' as const) } : frame;
+      runBlock(it, otherBody, otherFrame);
+      if (otherFrame !== frame && otherFrame.returned) frame.returned = otherFrame.returned;
+    }
+    return;
+  }
+  const truth = truthiness(value);
+  if (truth !== false) {
+    // An unknown condition follows the first branch: the usual path, and never both (that would double-count).
+    if (consequence) runBlock(it, consequence, frame);
+    return;
+  }
+  for (const alternative of alternatives) {
+    if (alternative.type === 'else_clause') {
+      const body = field(alternative, 'body') ?? alternative.namedChildren.find((c) => c?.type === 'block');
+      if (body) runBlock(it, body, frame);
+      return;
+    }
+    const elifCondition = field(alternative, 'condition');
+    const elifValue = elifCondition ? evaluate(it, elifCondition, quiet(frame)) : UNKNOWN;
+    if (truthiness(elifValue) !== false) {
+      const body = field(alternative, 'consequence');
+      if (body) runBlock(it, body, frame);
+      return;
+    }
+  }
+}
+
+export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
+  const left = field(node, 'left');
+  const right = field(node, 'right');
+  const body = field(node, 'body');
+  if (!left || !right || !body) return;
+  let iterable = evaluate(it, right, frame);
+  let enumerateIndex = false;
+  if (iterable.kind === 'list' && right.type === 'call' && /^enumerate$/.test(field(right, 'function')?.text ?? '')) {
+    enumerateIndex = true;
+  }
+  if (enumerateIndex && iterable.kind === 'list') iterable = iterable.items[0] ?? UNKNOWN;
+  const bindTarget = (item: Value, index: Dim): void => {
+    if (enumerateIndex && (left.type === 'pattern_list' || left.type === 'tuple_pattern')) {
+      const [indexTarget, itemTarget] = left.namedChildren;
+      if (indexTarget) assign(it, indexTarget, { kind: 'dim', dim: index }, frame, node);
+      if (itemTarget) assign(it, itemTarget, item, frame, node);
+    } else assign(it, left, item, frame, node);
+  };
+  const loop = (item: Value, count: Dim, index: Dim): void => {
+    const inner: Frame = { ...frame, repeat: simplify(bin('*', frame.repeat, count)) };
+    bindTarget(item, index);
+    runBlock(it, body, inner);
+    if (inner.returned) frame.returned = inner.returned;
+  };
+  const indexName = left.type === 'identifier' ? left.text : undefined;
+  if (iterable.kind === 'range') {
+    // While building a model (`__init__`), a loop of known length is unrolled: each pass may build a different layer.
+    const count = frame.emit ? undefined : it.state.currentValue(iterable.count);
+    if (count !== undefined && count >= 0 && count <= 64) {
+      for (let i = 0; i < count; i++) {
+        bindTarget({ kind: 'dim', dim: num(i) }, num(i));
+        runBlock(it, body, frame);
+        if (frame.returned) return;
+      }
+      return;
+    }
+    return loop({ kind: 'dim', dim: sym(indexName ?? '_loop') }, iterable.count, sym(indexName ?? '_loop'));
+  }
+  if (iterable.kind === 'modlist') {
+    const list = iterable.list;
+    if (list.repeated) {
+      return loop(withPath(list.repeated.item, `${iterable.path}[*]`), list.repeated.count, sym(enumerateIndexName(left) ?? '_loop'));
+    }
+    list.items.forEach((item, i) => {
+      bindTarget(withPath(item, `${iterable.path}[${i}]`), num(i));
+      runBlock(it, body, frame);
+    });
+    return;
+  }
+  if (iterable.kind === 'list') {
+    if (iterable.repeated) return loop(iterable.repeated.item, iterable.repeated.count, sym(enumerateIndexName(left) ?? '_loop'));
+    iterable.items.forEach((item, i) => {
+      bindTarget(item, num(i));
+      runBlock(it, body, frame);
+    });
+    return;
+  }
+  if (iterable.kind === 'dict') {
+    for (const [key] of iterable.entries) {
+      bindTarget({ kind: 'str', value: key }, num(0));
+      runBlock(it, body, frame);
+    }
+    return;
+  }
+  if (iterable.kind === 'tensor') {
+    const shape = iterable.tensor.shape;
+    const first = shape?.[0] ?? unknownDim('iterations');
+    return loop({ kind: 'tensor', tensor: it.builder.value(shape ? shape.slice(1) : null, iterable.tensor.dtype) }, first, unknownDim('loop index'));
+  }
+  // An iterable MemWall cannot size: run the body once so its ops are still listed, and say so.
+  it.builder.notes.push({ code: 'MW903', message: `Loop over \`${right.text.slice(0, 60)}\` has an unknown trip count; its body is counted once.`, span: sourceSpan(right, frame) });
+  bindTarget(UNKNOWN, unknownDim('loop index'));
+  runBlock(it, body, frame);
+}
+
+export function runWith(it: Interpreter, node: SyntaxNode, frame: Frame): void {
+  let inner: Frame = frame;
+  for (const item of node.descendantsOfType('with_item')) {
+    const value = item ? field(item, 'value') : undefined;
+    if (!value) continue;
+    const call = value.type === 'as_pattern' ? value.namedChildren[0] : value;
+    const text = call?.text ?? '';
+    if (/autocast/.test(text)) {
+      const dtypeMatch = /dtype\s*=\s*(?:torch\.)?(\w+)/.exec(text);
+      const dtype = dtypeMatch ? dtypeNamed(dtypeMatch[1] as string) : /cuda|amp/.test(text) ? 'fp16' : 'bf16';
+      if (!/enabled\s*=\s*False/.test(text)) inner = { ...inner, autocast: dtype ?? 'bf16' };
+    }
+    if (value.type === 'as_pattern') {
+      const alias = value.namedChildren[1];
+      if (alias && call) assign(it, alias.type === 'as_pattern_target' ? (alias.namedChildren[0] ?? alias) : alias, evaluate(it, call, frame), frame, node);
+    }
+  }
+  const body = field(node, 'body');
+  if (body) runBlock(it, body, inner);
+  if (inner !== frame && inner.returned) frame.returned = inner.returned;
+}

@@ -1,0 +1,156 @@
+// Subscripts: indexing lists, dicts and module lists, and tensor indexing (views, gathers, slices).
+import type { Node as SyntaxNode } from 'web-tree-sitter';
+import { bin, num, unknownDim, type Dim } from '../../../ir/dims';
+import type { TensorValue } from '../../../ir/types';
+import { simplify } from '../../../shapes/infer';
+import { field } from '../syntax';
+import { UNKNOWN, type Value } from '../values';
+import { joinPath, numericDim, withPath } from './conversions';
+import { emit } from './emit';
+import { evaluate } from './expressions';
+import type { Frame } from './frame';
+import type { Interpreter } from './index';
+
+/** A slice's length: `:T` → T, `a:b` → b−a, `::2` → ⌈n/2⌉, negative literals count from the end. */
+export function sliceLength(dim: Dim, parts: { start?: Value; stop?: Value; step?: Value }): Dim {
+  const toDim = (v: Value | undefined): Dim | undefined => (v && v.kind !== 'none' ? numericDim(v) : undefined);
+  let start = toDim(parts.start);
+  let stop = toDim(parts.stop);
+  const step = toDim(parts.step);
+  // Negative bounds count from the end: `-1` literally, or `-self.trim` (0 − trim) symbolically.
+  const fromEnd = (d: Dim | undefined): Dim | undefined => {
+    if (d?.kind === 'num' && d.value < 0) return bin('+', dim, d);
+    if (d?.kind === 'bin' && d.op === '-' && d.left.kind === 'num' && d.left.value === 0) return bin('-', dim, d.right);
+    return d;
+  };
+  start = fromEnd(start);
+  stop = fromEnd(stop);
+  if (stop && dim.kind === 'num' && stop.kind === 'num') stop = num(Math.min(stop.value, dim.value));
+  const end = stop ?? dim;
+  let length = start ? bin('-', end, start) : end;
+  if (step && !(step.kind === 'num' && step.value === 1)) length = bin('//', bin('+', length, bin('-', step, num(1))), step);
+  return simplify(length);
+}
+
+export function subscript(it: Interpreter, object: Value, node: SyntaxNode, frame: Frame): Value {
+  if (object.kind === 'tensor') return subscriptValue(it, object, node, frame, true);
+  const indices = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.id !== field(node, 'value')?.id);
+  const first = indices[0];
+  if (object.kind === 'function' && object.fn.tritonKernel) return { kind: 'triton_launch' };
+  if (object.kind === 'ref' && /^(triton|tl)\b/.test(object.name)) return UNKNOWN;
+  if (!first) return UNKNOWN;
+  if (object.kind === 'list' || object.kind === 'modlist') {
+    const list = object.kind === 'list' ? object : object.list;
+    const path = object.kind === 'modlist' ? object.path : undefined;
+    if (first.type === 'slice') {
+      const [start, stop] = sliceBounds(it, first, frame);
+      if (list.repeated) return object;
+      const length = list.items.length;
+      const from = start === undefined ? 0 : start < 0 ? start + length : start;
+      const to = stop === undefined ? length : stop < 0 ? stop + length : stop;
+      const items = list.items.slice(from, to);
+      return object.kind === 'modlist' ? { ...object, list: { kind: 'list', items } } : { kind: 'list', items };
+    }
+    const index = evaluate(it, first, frame);
+    if (list.repeated) return path !== undefined ? withPath(list.repeated.item, `${path}[*]`) : list.repeated.item;
+    if (index.kind === 'dim' && index.dim.kind === 'num') {
+      const position = index.dim.value < 0 ? index.dim.value + list.items.length : index.dim.value;
+      const item = list.items[position] ?? UNKNOWN;
+      return path !== undefined ? withPath(item, `${path}[${position}]`) : item;
+    }
+    return UNKNOWN;
+  }
+  if (object.kind === 'dict') {
+    const key = keyOf(it, node, frame);
+    const value = key === undefined ? undefined : object.entries.get(key);
+    return value ? withPath(value, joinPath(object.path ?? '', key as string)) : UNKNOWN;
+  }
+  if (object.kind === 'free') return UNKNOWN;
+  return UNKNOWN;
+}
+
+export function keyOf(it: Interpreter, node: SyntaxNode, frame: Frame): string | undefined {
+  const index = node.namedChildren.find((c) => c !== null && c.id !== field(node, 'value')?.id);
+  if (!index) return undefined;
+  const value = evaluate(it, index, frame);
+  return value.kind === 'str' ? value.value : undefined;
+}
+
+export function sliceBounds(it: Interpreter, slice: SyntaxNode, frame: Frame): [number | undefined, number | undefined] {
+  const parts = sliceParts(it, slice, frame);
+  const literalOf = (v: Value | undefined): number | undefined => (v?.kind === 'dim' && v.dim.kind === 'num' ? v.dim.value : undefined);
+  return [literalOf(parts.start), literalOf(parts.stop)];
+}
+
+/** Splits `a:b:c` into its parts; tree-sitter gives the slice's children around the colons. */
+export function sliceParts(it: Interpreter, slice: SyntaxNode, frame: Frame): { start?: Value; stop?: Value; step?: Value } {
+  const parts: (SyntaxNode | undefined)[] = [undefined];
+  for (const child of slice.children) {
+    if (!child) continue;
+    if (child.type === ':') parts.push(undefined);
+    else if (child.type !== 'comment') parts[parts.length - 1] = child;
+  }
+  const value = (n: SyntaxNode | undefined): Value | undefined => (n ? evaluate(it, n, frame) : undefined);
+  return { start: value(parts[0]), stop: value(parts[1]), step: value(parts[2]) };
+}
+
+/**
+ * Tensor indexing: ints drop a dim, slices shorten it, None adds one, `...` skips; a list or tensor index is advanced
+ * indexing (a gather that copies), the rest is a view.
+ */
+export function subscriptValue(it: Interpreter, object: Extract<Value, { kind: 'tensor' }>, node: SyntaxNode, frame: Frame, emitOp: boolean): Value {
+  const valueNode = field(node, 'value');
+  const indices = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.id !== valueNode?.id && c.type !== 'comment');
+  const shape = object.tensor.shape;
+  const gathered: TensorValue[] = [];
+  let advanced = false;
+  const out: Dim[] = [];
+  let position = 0;
+  let known = shape !== null;
+  const ellipsisAt = indices.findIndex((i) => i.type === 'ellipsis');
+  const consumed = indices.filter((i) => i.type !== 'ellipsis' && i.type !== 'none').length;
+  for (let k = 0; k < indices.length; k++) {
+    const index = indices[k] as SyntaxNode;
+    if (index.type === 'ellipsis') {
+      const skip = shape ? shape.length - consumed : 0;
+      for (let s = 0; s < skip; s++) out.push((shape as readonly Dim[])[position++] as Dim);
+      continue;
+    }
+    if (index.type === 'none') {
+      out.push(num(1));
+      continue;
+    }
+    const dim = shape?.[position];
+    if (index.type === 'slice') {
+      const parts = sliceParts(it, index, frame);
+      position++;
+      if (!dim) {
+        known = false;
+        continue;
+      }
+      out.push(sliceLength(dim, parts));
+      continue;
+    }
+    const value = evaluate(it, index, frame);
+    position++;
+    if (value.kind === 'list' || value.kind === 'tensor') {
+      advanced = true;
+      if (value.kind === 'tensor') {
+        gathered.push(value.tensor);
+        if (value.tensor.dtype === 'bool') {
+          out.push(unknownDim('number of true elements in a boolean mask'));
+        } else if (value.tensor.shape) out.push(...value.tensor.shape);
+        else known = false;
+      } else out.push(num(value.items.length));
+      continue;
+    }
+    // An integer index selects: the dim disappears.
+  }
+  if (ellipsisAt < 0 && shape) for (; position < shape.length; position++) out.push(shape[position] as Dim);
+  const resultShape = known && shape ? out : null;
+  if (!emitOp) return { kind: 'tensor', tensor: it.builder.value(resultShape, object.tensor.dtype) };
+  const label = `${valueNode?.text ?? ''}[${indices.map((i) => i.text).join(', ')}]`.slice(0, 80);
+  const op = advanced ? 'torch.Tensor.index' : 'torch.Tensor.__getitem__';
+  const strided = !advanced && indices.some((index, k) => k > 0 && index.type !== 'ellipsis' && !(index.type === 'slice' && index.text.replace(/\s/g, '') === ':'));
+  return emit(it, op, label, node, [object.tensor, ...gathered], resultShape ? { shape: resultShape } : {}, frame, { shapes: [resultShape], strided });
+}

@@ -46,7 +46,7 @@ export function hoverMarkdown(analysis: Analysis, cost: CostedOp): string {
   const boundWords = cost.bound === 'unknown' ? 'not priced' : `${cost.bound}-bound`;
   lines.push(`**${node.label}** — ${boundWords} on ${hardware.name} (${cost.dtype})  `);
   lines.push(`\`${node.op}\` · ${node.category}${node.modulePath ? ` · \`${node.modulePath}\`` : ''}  `);
-  lines.push(`in ${tensorList(cost, 'inputs', analysis.dtype)} → out ${tensorList(cost, 'outputs', analysis.dtype)}  `);
+  lines.push(`in ${tensorList(cost, 'inputs', analysis.dtype)} → out ${tensorList(cost, 'outputs', analysis.dtype)}${node.assumed ? ' (assumed)' : ''}  `);
   if (cost.flops !== null && cost.bytes !== null) {
     const read = cost.bytesRead === null ? '?' : formatBytes(cost.bytesRead);
     const written = cost.bytesWritten === null ? '?' : formatBytes(cost.bytesWritten);

@@ -35,6 +35,8 @@ export interface JsonOp {
   readonly unit: 'tensor' | 'vector' | 'none';
   /** `fallback`: on a code path that runs only when a fused one is missing (left out of totals); `torch.compile`: compiled. */
   readonly fusedBy: 'torch.compile' | 'fallback' | null;
+  /** Set on a call MemWall could not resolve: what it assumed about the output (its first tensor input's shape). */
+  readonly assumed: string | null;
   readonly dtype: string;
   readonly inputShapes: readonly (readonly number[] | null)[];
   readonly outputShapes: readonly (readonly number[] | null)[];
@@ -109,6 +111,7 @@ export function toJsonReport(reports: readonly FileReport[]): JsonReport {
         bound: cost.bound,
         unit: cost.unit,
         fusedBy: cost.node.fusedBy ?? null,
+        assumed: cost.node.assumed ?? null,
         dtype: cost.dtype,
         inputShapes: cost.inputShapes,
         outputShapes: cost.outputShapes,

@@ -70,6 +70,11 @@ export interface OpNode {
   readonly fusedBy?: 'torch.compile' | 'fallback';
   /** What the frontend could not determine, in words (`shape of x unknown: add # memwall: shape x=[...]`). */
   readonly notes: readonly string[];
+  /**
+   * Set on a call MemWall could not resolve: what it assumed instead (its output shaped like its first tensor input),
+   * so that the ops after it stay priced. The op's own cost stays unknown, never zero.
+   */
+  readonly assumed?: string;
 }
 
 export interface OpGraph {

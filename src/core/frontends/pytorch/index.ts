@@ -3,6 +3,7 @@ import type { Tree } from 'web-tree-sitter';
 import type { GraphBuilder } from '../../ir/graph';
 import type { MagicSettings } from '../../ir/types';
 import type { PythonParser } from '../../parse/parser';
+import { noteAssumedCalls } from './assumed';
 import { collectFile } from './files';
 import { Interpreter } from './interpreter';
 import { finishRoots, runRoot, startRoots, type RootCache } from './roots';
@@ -57,6 +58,7 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
     interpreter.recordAllScopes();
     interpreter.flushBindings();
     if (roots) finishRoots(roots);
+    noteAssumedCalls(builder);
   } finally {
     interpreter.deleteTrees();
   }

@@ -116,13 +116,37 @@ export function apply(
       if (call) return callFunction(it, call, positional, keywords, frame, callee, node, false);
       return UNKNOWN;
     }
-    default: {
-      // A call MemWall cannot resolve: if tensors go in, it is still an op (unknown, unpriced), never dropped.
-      const tensors = tensorsOf([...positional, ...keywords.values()]);
-      if (tensors.length === 0) return UNKNOWN;
-      return emit(it, `unresolved:${label}`, label, node, tensors, {}, frame, { argumentNodes });
-    }
+    default:
+      return callUnresolved(it, `unresolved:${label}`, label, positional, keywords, node, frame, argumentNodes);
   }
+}
+
+/**
+ * A call MemWall cannot resolve: if tensors go in, it is still an op (unknown, unpriced, never dropped), and its
+ * output follows the declared fallback: shaped like its first tensor input, marked assumed (emit.ts assumedOutput).
+ */
+export function callUnresolved(
+  it: Interpreter,
+  op: string,
+  label: string,
+  positional: Value[],
+  keywords: ReadonlyMap<string, Value>,
+  node: SyntaxNode,
+  frame: Frame,
+  argumentNodes: (SyntaxNode | undefined)[],
+): Value {
+  const tensors: TensorValue[] = [];
+  const nodes: (SyntaxNode | undefined)[] = [];
+  const add = (value: Value, argument: SyntaxNode | undefined): void => {
+    if (value.kind === 'tensor') {
+      tensors.push(value.tensor);
+      nodes.push(argument);
+    } else if (value.kind === 'list') for (const item of value.items) if (item.kind === 'tensor') add(item, undefined);
+  };
+  positional.forEach((value, index) => add(value, argumentNodes[index]));
+  for (const value of keywords.values()) add(value, undefined);
+  if (tensors.length === 0) return UNKNOWN;
+  return emit(it, op, label, node, tensors, {}, frame, { argumentNodes: nodes, assumed: true });
 }
 
 /** torch.*, torch.nn.*, F.*, math.*, builtins: the catalog where it knows the op, small built-in rules otherwise. */
@@ -148,11 +172,13 @@ export function callLibrary(
     // An nn module MemWall does not know: still a layer, so its calls are listed as unknown ops.
     return constructLayer(it, qualified, undefined, positional, keywords, node, frame);
   }
-  if (/^torch\b/.test(qualified) || tensors.length > 0) {
+  if (/^torch\b/.test(qualified)) {
+    // A torch op the catalog lacks: listed as unknown with its output unknown, since torch ops change shapes freely.
     if (tensors.length === 0 && !/^torch\.(nn\.functional|Tensor)\b|^torch\.[a-z_0-9]+$/.test(qualified)) return UNKNOWN;
     return emit(it, qualified, label, node, tensors, {}, frame, { argumentNodes });
   }
-  return UNKNOWN;
+  // A library function MemWall cannot read (not installed, not in the catalog): the declared fallback.
+  return callUnresolved(it, qualified, label, positional, keywords, node, frame, argumentNodes);
 }
 
 /** Methods called on a value: tensor methods are ops; module/list/dict helpers are plumbing. */
@@ -232,9 +258,7 @@ export function callMethod(
     }
     return UNKNOWN;
   }
-  const tensors = tensorsOf([...positional, ...keywords.values()]);
-  if (tensors.length > 0) return emit(it, `unresolved:${label}`, label, node, tensors, {}, frame, { argumentNodes });
-  return UNKNOWN;
+  return callUnresolved(it, `unresolved:${label}`, label, positional, keywords, node, frame, argumentNodes);
 }
 
 export function callTensorMethod(

@@ -130,6 +130,17 @@ export function sourceSpan(node: SyntaxNode, frame: Frame): Span {
 }
 
 /**
+ * The declared fallback for a call MemWall cannot resolve, in words for the hover and the JSON: its output is taken to
+ * have the shape and dtype of its first tensor input, so the rest of the forward stays priced; its own cost stays
+ * unknown. Most unresolved callables in model code (activations chosen by a config string, norms and attention
+ * kernels from libraries that are not installed, hooks) keep their input's shape, and the hover says it was assumed.
+ */
+export function assumedOutput(firstArgument: SyntaxNode | undefined): string {
+  const name = firstArgument && firstArgument.text.length <= 40 ? ` \`${firstArgument.text}\`` : '';
+  return `Its output is assumed shaped like its first tensor input${name} (same dtype), so the ops after it stay priced.`;
+}
+
+/**
  * Adds one op: looks up its entry, infers output shapes and dtype, and writes what was missing into notes. In
  * `__init__` (emit false) nothing is added, but the outputs still carry shapes for what follows.
  */
@@ -149,13 +160,21 @@ export function emit(
     modulePath?: string;
     strided?: boolean;
     createOnly?: boolean;
+    /** A call MemWall cannot resolve: the output takes the first input's shape and dtype (see assumedOutput). */
+    assumed?: boolean;
+    /** Where the catalog entry came from when it is not the op's own name, for the hover. */
+    notes?: readonly string[];
   } = {},
 ): Value {
   const unresolved = op.startsWith('unresolved:');
   const entry = options.entry ?? (unresolved ? undefined : lookupEntry(op));
-  const notes: string[] = [];
+  const notes: string[] = options.notes ? [...options.notes] : [];
+  const qualifiedOp = unresolved ? op.slice('unresolved:'.length) : op;
+  // The declared fallback never replaces what the catalog knows: an op it prices keeps its own shapes.
+  const assumed = options.assumed === true && !entry && inputs.length > 0 ? assumedOutput(options.argumentNodes?.[0]) : undefined;
   let inferred: readonly (readonly Dim[] | null)[];
   if (options.shapes) inferred = options.shapes;
+  else if (assumed) inferred = [(inputs[0] as TensorValue).shape];
   else if (!entry) inferred = [null];
   else {
     try {
@@ -164,10 +183,10 @@ export function emit(
       inferred = [null];
     }
   }
-  const qualifiedOp = unresolved ? op.slice('unresolved:'.length) : op;
   if (!entry && !options.createOnly) {
     notes.push(`MemWall does not know \`${qualifiedOp}\`; it is listed as unknown and not priced.`);
   }
+  if (assumed) notes.push(assumed);
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i] as TensorValue;
     if (input.shape !== null) continue;
@@ -176,7 +195,7 @@ export function emit(
     notes.push(`Shape of \`${name}\` unknown: declare it with \`# memwall: shape ${/^[A-Za-z_]\w*$/.test(name) ? name : 'x'}=[B, T, C]\` above the function.`);
   }
   const category = entry?.category ?? 'unknown';
-  const dtype = options.dtype !== undefined ? options.dtype : outputDtype(entry, inputs, attrs, frame, category);
+  const dtype = assumed ? (inputs[0] as TensorValue).dtype : options.dtype !== undefined ? options.dtype : outputDtype(entry, inputs, attrs, frame, category);
   const outputs: { shape: readonly Dim[] | null; dtype: DType | 'default' | null }[] = [];
   for (const shape of inferred) outputs.push({ shape: shape ? shape.map(simplify) : shape, dtype });
   if (outputs.length === 0) outputs.push({ shape: null, dtype });
@@ -191,12 +210,14 @@ export function emit(
         : { op: qualifiedOp, label, category, inputs, attrs, span, scope: frame.scope, modulePath, repeat: frame.repeat, notes },
       outputs,
     );
+    if (assumed) (opNode as { assumed?: string }).assumed = assumed;
     values = opNode.outputs;
   } else {
     const made: TensorValue[] = [];
     for (const o of outputs) made.push(it.builder.value(o.shape, o.dtype, qualifiedOp));
     values = made;
   }
+  if (assumed) for (const value of values) it.assumedValues.add(value.id);
   trackLayout(it, qualifiedOp, entry, inputs, attrs, values, options.strided === true);
   if (entry?.multiOutput) {
     const tensors: Value[] = values.map((tensor) => ({ kind: 'tensor', tensor }));

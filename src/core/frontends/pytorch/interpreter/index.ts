@@ -39,6 +39,8 @@ export class Interpreter {
   readonly names = new NameReader();
   /** How deep the expression being evaluated is nested (see MAX_EXPRESSION_DEPTH). */
   expressionDepth = 0;
+  /** Outputs of calls MemWall could not resolve, shaped by the declared fallback (emit.ts assumedOutput). */
+  readonly assumedValues = new Set<number>();
 
   constructor(
     readonly builder: GraphBuilder,

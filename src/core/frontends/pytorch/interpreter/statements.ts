@@ -229,6 +229,11 @@ export function unpack(it: Interpreter, value: Value, count: number): Value[] {
     }
     return value.items.slice(0, count);
   }
+  if (value.kind === 'tensor' && it.assumedValues.has(value.tensor.id)) {
+    // The result of a call MemWall could not resolve, unpacked: most such calls return a tuple whose first item is
+    // the tensor the fallback assumed (`out, weights = attention(q, k, v)`); the other items stay unknown.
+    return Array.from({ length: count }, (_, index) => (index === 0 ? value : UNKNOWN));
+  }
   if (value.kind === 'tensor') {
     // Unpacking a tensor iterates its first dim: each item drops it.
     const shape = value.tensor.shape;

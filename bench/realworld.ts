@@ -85,6 +85,8 @@ function isPriced(op: JsonOp): boolean {
 
 /** The cause of one unpriced op and the name it is about, from its notes; a note of no known shape is its own cause. */
 export function causeOf(op: JsonOp): { cause: string; example: string | null } {
+  // A call MemWall could not resolve keeps its own figures unknown while the ops after it go on with an assumed shape.
+  if (op.assumed) return { cause: 'call not resolved (output shape assumed)', example: op.label };
   const note = op.notes.find((text) => !INFORMATIONAL.some((pattern) => pattern.test(text)));
   if (note === undefined) return { cause: `no note says why (${op.category})`, example: op.label };
   for (const { pattern, cause } of CAUSES) {

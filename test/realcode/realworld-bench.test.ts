@@ -74,6 +74,12 @@ describe('bench/realworld.ts: causes of unpriced ops', () => {
     assert.deepEqual(causeOf(kernel), { cause: 'kernel calls a function it does not understand', example: 'tanh' });
   });
 
+  it('names a call it could not resolve as the cause, before any note', () => {
+    const unresolved = { ...op(['MemWall does not know `self.act`; it is listed as unknown and not priced.'], 'unknown', 'self.act'),
+      assumed: 'output shaped like its first tensor input' };
+    assert.deepEqual(causeOf(unresolved), { cause: 'call not resolved (output shape assumed)', example: 'self.act' });
+  });
+
   it('says so when no note gives a cause, and groups unknown notes by their text without names and lines', () => {
     assert.deepEqual(causeOf(op([], 'pointwise', '+')), { cause: 'no note says why (pointwise)', example: '+' });
     assert.deepEqual(causeOf(op(['the loop at line 12 over `xs` is odd'])), { cause: 'the loop at line … over `…` is odd', example: null });

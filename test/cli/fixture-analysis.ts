@@ -64,7 +64,7 @@ export function fixtureAnalysis(): Analysis {
   return {
     graph: {
       ops: [linear, gelu, mystery, view], codeBindings: [], scopes: [], notes: [], tf32Enabled: false,
-      magic: { bindings: [], ignores: new Map() },
+      magic: { bindings: [], ignores: new Map() }, valueUses: [], hostSyncs: [],
     },
     hardware,
     dtype: 'bf16',

@@ -1,6 +1,6 @@
 // Builds an OpGraph: hands out ids for values and ops so that several frontends can add to one graph.
 import type { Dim } from './dims';
-import type { AnalysisNote, Assumption, DType, OpGraph, OpNode, ScopeInfo, TensorValue } from './types';
+import type { AnalysisNote, Assumption, DType, HostSync, OpGraph, OpNode, ScopeInfo, TensorValue, ValueUse } from './types';
 
 export class GraphBuilder {
   private nextValueId = 0;
@@ -9,6 +9,8 @@ export class GraphBuilder {
   readonly scopes: ScopeInfo[] = [];
   readonly notes: AnalysisNote[] = [];
   readonly codeBindings: Assumption[] = [];
+  readonly valueUses: ValueUse[] = [];
+  readonly hostSyncs: HostSync[] = [];
   tf32Enabled = false;
 
   /** How many values and ops were handed out so far. */
@@ -59,6 +61,8 @@ export class GraphBuilder {
       codeBindings: this.codeBindings,
       tf32Enabled: this.tf32Enabled,
       magic,
+      valueUses: this.valueUses,
+      hostSyncs: this.hostSyncs,
     };
   }
 }

@@ -75,6 +75,46 @@ export interface OpNode {
    * so that the ops after it stay priced. The op's own cost stays unknown, never zero.
    */
   readonly assumed?: string;
+  /**
+   * Set when the op is written in code that exercises the model rather than being it, with the reason in words: a
+   * test (`test_*`), a benchmark (`bench*`, `@triton.testing.perf_report`), a reference implementation (`*_ref`,
+   * `reference_*`), a `__main__` block or a script's module-level code. Rules give such code hints at most.
+   */
+  readonly harness?: string;
+}
+
+/**
+ * Code that reads a tensor outside the ops of the graph, so the tensor is materialised whatever its op readers do: it
+ * is `returned` by the analysed root (a forward or a function nobody calls) or to a script or test, `stored` on an
+ * object (`self.cache = k`), passed to a call MemWall does not follow (`unknown-call`), copied to the host
+ * (`host-sync`), or read by an op MemWall evaluates without listing it (`unpriced-read`: `y.abs().max()` in an `if`).
+ */
+export interface ValueUse {
+  /** The id of the TensorValue read. */
+  readonly value: number;
+  readonly kind: 'returned' | 'stored' | 'unknown-call' | 'host-sync' | 'unpriced-read';
+  readonly span: Span;
+  readonly scope: string;
+}
+
+/**
+ * A point where the CPU waits for the GPU: `.item()`, `.tolist()`, `.cpu()`, `.numpy()`, `print(tensor)`,
+ * `float(tensor)`, `if tensor:`, `assert tensor`, `torch.cuda.synchronize()`. Recorded where the code runs, never from
+ * comments or strings.
+ */
+export interface HostSync {
+  /** As written for messages: `.item()`, `print(tensor)`, `if tensor`, `torch.cuda.synchronize()`. */
+  readonly call: string;
+  readonly span: Span;
+  readonly scope: string;
+  /** The tensor copied to the host, when there is one (`torch.cuda.synchronize()` copies none). */
+  readonly value?: number;
+  /** True when a forward is being run (the sync is in a forward or a helper it calls): it stalls every forward pass. */
+  readonly inForward: boolean;
+  /** True when the sync runs inside a loop whose body issues tensor ops: it stalls every iteration. */
+  readonly inHotLoop: boolean;
+  /** As on OpNode: the sync is in test, benchmark or script code. */
+  readonly harness?: string;
 }
 
 export interface OpGraph {
@@ -89,6 +129,10 @@ export interface OpGraph {
   readonly tf32Enabled: boolean;
   /** What `# memwall:` magic comments in the file say; they outrank settings. */
   readonly magic: MagicSettings;
+  /** Reads of tensors by code that is not an op of the graph (returns, stores, unknown calls, host syncs). */
+  readonly valueUses: readonly ValueUse[];
+  /** Host syncs in the order the code ran them; one place may appear more than once (a loop unrolled). */
+  readonly hostSyncs: readonly HostSync[];
 }
 
 /** The file's own `# memwall: B=8 T=1024 dtype=bf16 gpu=a100-80gb-sxm` comments and `ignore[...]` lines. */

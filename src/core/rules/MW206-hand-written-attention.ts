@@ -19,6 +19,8 @@ export interface AttentionRegion {
   readonly softmax: OpNode;
   readonly afterSoftmax: readonly OpNode[];
   readonly output: OpNode;
+  /** The probabilities are also returned (transformers' optional attention weights): SDPA does not give them. */
+  readonly probabilitiesReturned: boolean;
 }
 
 export const handWrittenAttention: Rule = {
@@ -62,7 +64,11 @@ export const handWrittenAttention: Rule = {
           `Hand-written attention (${opChain(ops)}, ${lineRange(sorted)}) materialises the scores` +
           `${shape ? ` [${shape.join(', ')}]` : ''}${scoreBytes === null ? '' : ` (${formatBytes(scoreBytes)})`} and passes them ` +
           `through DRAM ${roundTrips} times. F.scaled_dot_product_attention keeps them on chip (FlashAttention) and ` +
-          `${describeSaving(index, saving, region.scores.id)}.${fix ? ' A quick fix writes the call.' : ''}`,
+          `${describeSaving(index, saving, region.scores.id)}.` +
+          (region.probabilitiesReturned
+            ? ' The probabilities are also returned: SDPA does not give them, so compute them only when the caller asks (as transformers does for output_attentions).'
+            : '') +
+          `${fix ? ' A quick fix writes the call.' : ''}`,
         bytesSaved: saving.bytesSaved,
         timeSavedUs: saving.timeSavedUs,
         ...(fix ? { fix } : {}),
@@ -96,14 +102,22 @@ export function attentionRegion(index: GraphIndex, softmax: OpNode): AttentionRe
   }
   const afterSoftmax: OpNode[] = [];
   let last = softmax;
+  let probabilitiesReturned = false;
   for (let step = 0; step < 4; step++) {
-    const next = soleReader(index, output(last));
+    const probabilities = output(last);
+    let next = soleReader(index, probabilities);
+    // Probabilities a module also returns (`return out, attn_weights`) are read by the next op all the same.
+    const readers = probabilities ? index.realConsumers(probabilities) : [];
+    if (!next && probabilities && readers.length === 1 && index.escapesOnlyByReturn(probabilities)) {
+      next = readers[0]?.op;
+      probabilitiesReturned = true;
+    }
     if (!next) return undefined;
     if (isGemm(next)) {
       const first = next.inputs[0];
       const probabilities = output(last);
       if (!first || !probabilities || index.throughViews(first).id !== index.throughViews(probabilities).id) return undefined;
-      return { scores, beforeSoftmax, softmax, afterSoftmax, output: next };
+      return { scores, beforeSoftmax, softmax, afterSoftmax, output: next, probabilitiesReturned };
     }
     if (next.category !== 'pointwise' || !AFTER_SOFTMAX.includes(canonicalOp(next))) return undefined;
     afterSoftmax.push(next);

@@ -1,7 +1,6 @@
 // An index over the op graph for rules: consumers of each value, sizes in bytes, forwards, and savings on the GPU.
 import { DTYPE_BYTES, type CostedOp, type DType, type Hardware, type OpNode, type TensorValue } from '../ir/types';
 import { canonicalOp } from './ops';
-import { blockLines, codeOf, indentation } from './text';
 import type { RunRulesInput } from './types';
 
 /** A consumer reached from a value, with the views (transpose, view, slice...) passed on the way. */
@@ -32,16 +31,10 @@ export class GraphIndex {
   private readonly parent: ById<number>;
   private readonly forwardTime: ById<number>;
   private readonly hardware: Hardware;
-  private readonly text: string;
-  /** The analysed text split into lines, once for all rules. */
-  readonly lines: readonly string[];
-  /** Offset of each line's first character, and each line's code (comments and string contents blanked). */
-  private readonly lineOffsets: readonly number[];
-  private readonly codeLines: (string | undefined)[];
-  /** The last line of the function that holds each line, found once per line. */
-  private readonly functionEnd: (number | undefined)[];
-  private readonly escapeCache: ById<boolean>;
-  private readonly reassignmentByName = new Map<string, RegExp>();
+  /** Values that code other than an op reads (returned, stored, passed to unknown code, synced to the host). */
+  private readonly escaping: ById<true>;
+  /** Values whose only such reads are returns: a module's optional outputs (attention weights) among them. */
+  private readonly onlyReturned: ById<boolean>;
   private readonly realConsumersCache: ById<readonly Reach[]>;
   /** null: no sole reader. */
   private readonly soleReaderCache: ById<OpNode | null>;
@@ -74,22 +67,15 @@ export class GraphIndex {
     this.valueById = new ById(valueIds);
     this.valueShape = new ById(valueIds);
     this.valueElementBytes = new ById(valueIds);
-    this.escapeCache = new ById(valueIds);
+    this.escaping = new ById(valueIds);
+    this.onlyReturned = new ById(valueIds);
     this.realConsumersCache = new ById(valueIds);
     this.soleReaderCache = new ById(valueIds);
     this.hardware = input.hardware;
-    this.text = input.text;
-    this.lines = input.text.split('\n');
-    const offsets: number[] = [];
-    let offset = 0;
-    for (const line of this.lines) {
-      offsets.push(offset);
-      offset += line.length + 1;
+    for (const use of input.graph.valueUses) {
+      this.escaping.set(use.value, true);
+      this.onlyReturned.set(use.value, use.kind === 'returned' && this.onlyReturned.get(use.value) !== false);
     }
-    this.lineOffsets = offsets;
-    // Sized up front: filled out of order, a growing array would fall back to slow dictionary elements.
-    this.codeLines = new Array<string | undefined>(this.lines.length);
-    this.functionEnd = new Array<number | undefined>(this.lines.length);
     for (const cost of input.costs) this.costById.set(cost.node.id, cost);
     for (const op of this.ops) {
       this.opById.set(op.id, op);
@@ -181,16 +167,17 @@ export class GraphIndex {
   }
 
   /**
-   * True when a value is used where no op of the graph reads it: returned, stored, passed to a call MemWall does not
-   * model. Read from the source: the value is assigned to a name (`y = x @ w`) and the name appears later in the
-   * function outside the ops that read it. Such a value is materialised whatever its op readers do.
+   * True when a value is used where no op of the graph reads it: returned by the analysed root, stored on an object,
+   * passed to a call MemWall does not follow, or copied to the host. The interpreter records each such use where the
+   * code runs it (OpGraph.valueUses); such a value is materialised whatever its op readers do.
    */
   escapes(value: TensorValue): boolean {
-    const cached = this.escapeCache.get(value.id);
-    if (cached !== undefined) return cached;
-    const result = this.computeEscapes(value);
-    this.escapeCache.set(value.id, result);
-    return result;
+    return this.escaping.has(value.id);
+  }
+
+  /** True when a value escapes only by being returned (see escapes): no store, unknown call or host sync reads it. */
+  escapesOnlyByReturn(value: TensorValue): boolean {
+    return this.onlyReturned.get(value.id) === true;
   }
 
   /** The one op that really reads a value (through views), or undefined when none, several, or the value escapes. */
@@ -211,82 +198,6 @@ export class GraphIndex {
     return only.op;
   }
 
-  private computeEscapes(value: TensorValue): boolean {
-    const producer = this.producer(value);
-    if (!producer || producer.outputs.length !== 1) return false;
-    const line = producer.span.startLine;
-    const text = this.lines[line] ?? '';
-    const start = this.lineOffsets[line] ?? 0;
-    const prefix = this.text.slice(start, producer.span.start);
-    const assigned = /^\s*([A-Za-z_]\w*)\s*=\s*$/.exec(prefix);
-    const rest = codeOf(text.slice(producer.span.end - start)).trim();
-    // Only a direct `name = <op>` can hand the value to later code under a name.
-    if (!assigned || producer.span.endLine !== line || rest.length > 0) return false;
-    const name = assigned[1] as string;
-    const readers = this.consumers(value);
-    const insideReader = (offset: number) => readers.some((op) => op.span.start <= offset && offset < op.span.end);
-    const last = this.enclosingFunctionEnd(line);
-    let reassignment: RegExp | undefined;
-    for (let current = line + 1; current <= last; current++) {
-      const code = this.code(current);
-      if (!code.includes(name)) continue;
-      reassignment ??= this.reassignmentOf(name);
-      const reassigned = reassignment.test(code);
-      let first = true;
-      for (let at = wordAt(code, name, 0); at >= 0; at = wordAt(code, name, at + name.length)) {
-        if (reassigned && first) {
-          first = false;
-          continue;
-        }
-        first = false;
-        if (!insideReader((this.lineOffsets[current] ?? 0) + at)) return true;
-      }
-      if (reassigned) return false;
-    }
-    return false;
-  }
-
-  /** The regex that finds a name assigned again, built once per name: files reuse the same few names (`x`, `h`). */
-  private reassignmentOf(name: string): RegExp {
-    let pattern = this.reassignmentByName.get(name);
-    if (!pattern) {
-      pattern = new RegExp(`^\\s*${name}\\s*([-+*/@]?=)(?!=)`);
-      this.reassignmentByName.set(name, pattern);
-    }
-    return pattern;
-  }
-
-  private code(line: number): string {
-    let code = this.codeLines[line];
-    if (code === undefined) {
-      code = codeOf(this.lines[line] ?? '');
-      this.codeLines[line] = code;
-    }
-    return code;
-  }
-
-  /** The last line of the `def` whose body holds the line (the file's last line at module level). */
-  private enclosingFunctionEnd(line: number): number {
-    const cached = this.functionEnd[line];
-    if (cached !== undefined) return cached;
-    const own = indentation(this.lines[line] ?? '');
-    let last = this.lines.length - 1;
-    for (let header = line - 1; header >= 0; header--) {
-      const candidate = this.lines[header] ?? '';
-      if (indentation(candidate) < own && /^\s*(async\s+)?def\s/.test(candidate)) {
-        last = blockLines(this.lines, header).last;
-        break;
-      }
-    }
-    this.functionEnd[line] = last;
-    return last;
-  }
-
-  /** The text of a 0-based line of the analysed source ('' past its end). */
-  line(line: number): string {
-    return this.lines[line] ?? '';
-  }
-
   /**
    * The ops whose span starts on a line from `first` up to (not including) `last`, in graph order. A line index, so
    * that rules asking this once per finding stay linear in the file's length rather than scanning every op each time.
@@ -301,7 +212,7 @@ export class GraphIndex {
       }
     }
     const found: OpNode[] = [];
-    for (let line = Math.max(0, first); line < last && line < this.lines.length; line++) found.push(...(this.opsByStartLine.get(line) ?? []));
+    for (let line = Math.max(0, first); line < last; line++) found.push(...(this.opsByStartLine.get(line) ?? []));
     return this.inGraphOrder(found);
   }
 
@@ -535,24 +446,6 @@ const METADATA_INPUTS: Readonly<Record<string, readonly number[]>> = {
  */
 export function isExampleInput(op: OpNode): boolean {
   return op.category === 'creation' && op.scope === '<module>';
-}
-
-/**
- * Where `name` next occurs in `code` from `from` as a whole name, not an attribute: what the regex
- * `(?<![\w.])name(?!\w)` with the g flag finds, without a match array per occurrence. -1 when it does not.
- */
-function wordAt(code: string, name: string, from: number): number {
-  for (let at = code.indexOf(name, from); at >= 0; at = code.indexOf(name, at + 1)) {
-    const before = at > 0 ? code.charCodeAt(at - 1) : -1;
-    if (isWordChar(code.charCodeAt(at + name.length)) || isWordChar(before) || before === 46 /* . */) continue;
-    return at;
-  }
-  return -1;
-}
-
-/** `\w`: an ASCII letter, digit or underscore. */
-function isWordChar(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }
 
 /** True when the op reads its `i`th input's value at an earlier position too (not one read for metadata only). */

@@ -17,6 +17,8 @@ const CAUSAL_MASK = /\b(bias|tril|causal|mask_causal|causal_mask)\b/;
  */
 export function sdpaFix(ctx: RuleContext, region: AttentionRegion): Fix | undefined {
   const { text, index } = ctx;
+  // The code returns the probabilities too: replacing the region would leave that return without them.
+  if (region.probabilitiesReturned) return undefined;
   const source = (op: OpNode): string => text.slice(op.span.start, op.span.end);
   const scores = binaryOperands(source(region.scores), 'matmul');
   const values = binaryOperands(source(region.output), 'matmul');
@@ -70,7 +72,7 @@ export function sdpaFix(ctx: RuleContext, region: AttentionRegion): Fix | undefi
   const lastLine = region.output.span.startLine;
   const edits: { span: Span; newText: string }[] = [];
   if (firstLine < lastLine) {
-    if (!onlyRegionOnLines(index, region, firstLine, lastLine)) return undefined;
+    if (!onlyRegionOnLines(index, text, region, firstLine, lastLine)) return undefined;
     const start = lineStart(text, firstLine);
     const end = lineStart(text, lastLine);
     edits.push({ span: spanOf(text, start, end), newText: '' });
@@ -182,9 +184,11 @@ function searchFunctionalPrefix(text: string): string {
 
 /**
  * True when every line from `first` up to (not including) `last` holds only the region's ops, views and ops whose
- * results only the region reads (the mask condition): deleting those lines then removes nothing else.
+ * results only the region reads (the mask condition): deleting those lines then removes nothing else. The lines'
+ * text is read only to refuse the fix where a line holds anything else (a comment is kept out of the way, any other
+ * text makes the fix unsafe), never to find the pattern.
  */
-function onlyRegionOnLines(index: GraphIndex, region: AttentionRegion, first: number, last: number): boolean {
+function onlyRegionOnLines(index: GraphIndex, text: string, region: AttentionRegion, first: number, last: number): boolean {
   const allowed = new Set<number>(
     [region.scores, ...region.beforeSoftmax, region.softmax, ...region.afterSoftmax, region.output].map((op) => op.id),
   );
@@ -204,7 +208,7 @@ function onlyRegionOnLines(index: GraphIndex, region: AttentionRegion, first: nu
   const covered = new Set<number>();
   for (const op of onLines) for (let line = op.span.startLine; line <= op.span.endLine; line++) covered.add(line);
   for (let line = first; line < last; line++) {
-    const code = index.line(line).replace(/#.*$/, '').trim();
+    const code = text.slice(lineStart(text, line), lineStart(text, line + 1)).replace(/#.*$/, '').trim();
     if (code.length > 0 && !covered.has(line)) return false;
   }
   return true;

@@ -11,7 +11,7 @@
 // a value of an earlier root without a record) is never reused; a root that must run while the instance it starts
 // from was built by a replayed root makes the whole extraction run again without reuse (RootCacheMiss).
 import type { GraphBuilder } from '../../ir/graph';
-import type { AnalysisNote, OpNode, ScopeInfo, Span, TensorValue } from '../../ir/types';
+import type { AnalysisNote, HostSync, OpNode, ScopeInfo, Span, TensorValue, ValueUse } from '../../ir/types';
 import type { FileContext, TopLevelStatement } from './files';
 import type { CodeBinding, Interpreter } from './interpreter';
 import type { ClassInfo, FunctionInfo } from './values';
@@ -24,6 +24,8 @@ interface RootRecord {
   readonly ops: readonly OpNode[];
   readonly notes: readonly AnalysisNote[];
   readonly scopes: readonly ScopeInfo[];
+  readonly valueUses: readonly ValueUse[];
+  readonly hostSyncs: readonly HostSync[];
   readonly bindings: readonly CodeBinding[];
   /** Classes and top-level functions the run covered, by name. */
   readonly coveredClasses: readonly string[];
@@ -287,6 +289,8 @@ function snapshot(interpreter: Interpreter, builder: GraphBuilder) {
     ops: builder.ops.length,
     notes: builder.notes.length,
     scopes: builder.scopes.length,
+    valueUses: builder.valueUses.length,
+    hostSyncs: builder.hostSyncs.length,
     values: builder.valueCount,
     opIds: builder.opCount,
     state: interpreter.state.snapshot(builder.valueCount),
@@ -311,6 +315,8 @@ function recordOf(
   const ops = builder.ops.slice(before.ops);
   const notes = builder.notes.slice(before.notes);
   const scopes = builder.scopes.slice(before.scopes);
+  const valueUses = builder.valueUses.slice(before.valueUses);
+  const hostSyncs = builder.hostSyncs.slice(before.hostSyncs);
   // Every span must lie in a segment whose text and row the keys cover: the root's own, or the shared ones.
   const covering = [...new Set([...own, ...context.shared.segments])].sort((a, b) => a.start - b.start);
   const anchors = new Map<string, number>();
@@ -336,7 +342,9 @@ function recordOf(
   const reusable =
     ops.every((op) => inCovered(op.span) && op.inputs.every(known) && op.outputs.every(known)) &&
     notes.every((note) => inCovered(note.span)) &&
-    scopes.every((scope) => inCovered(scope.span));
+    scopes.every((scope) => inCovered(scope.span)) &&
+    valueUses.every((use) => inCovered(use.span) && known({ id: use.value } as TensorValue)) &&
+    hostSyncs.every((sync) => inCovered(sync.span) && (sync.value === undefined || known({ id: sync.value } as TensorValue)));
   if (!reusable) return undefined;
   const changes = interpreter.state.changesSince(before.state);
   const covered = changes.covered;
@@ -346,6 +354,8 @@ function recordOf(
     ops,
     notes,
     scopes,
+    valueUses,
+    hostSyncs,
     bindings: changes.bindings,
     coveredClasses: covered.filter((item): item is ClassInfo => 'methods' in item).map((cls) => cls.name),
     coveredFunctions: covered.filter((item): item is FunctionInfo => 'qualifiedName' in item && interpreter.main.functions.get(item.name) === item).map((fn) => fn.name),
@@ -419,6 +429,12 @@ function replay(record: RootRecord, interpreter: Interpreter, builder: GraphBuil
   }
   for (const note of record.notes) builder.notes.push(note.span ? { ...note, span: move(note.span) } : note);
   for (const scope of record.scopes) builder.scopes.push({ ...scope, span: move(scope.span) });
+  const idOf = (id: number): number => {
+    const range = ranges.find((r) => id >= r.record.values[0] && id < r.record.values[1]);
+    return range ? id + range.valueShift : id;
+  };
+  for (const use of record.valueUses) builder.valueUses.push({ ...use, value: idOf(use.value), span: move(use.span) });
+  for (const sync of record.hostSyncs) builder.hostSyncs.push(sync.value === undefined ? { ...sync, span: move(sync.span) } : { ...sync, value: idOf(sync.value), span: move(sync.span) });
   const covered: (ClassInfo | FunctionInfo)[] = [];
   for (const name of record.coveredClasses) {
     const cls = interpreter.main.classes.get(name);

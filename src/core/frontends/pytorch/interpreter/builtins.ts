@@ -6,7 +6,10 @@ import { NONE, UNKNOWN, type Value } from '../values';
 import { attribute } from './attributes';
 import { callLibrary } from './calls';
 import { literalShape, numeric, numericDim, truthiness } from './conversions';
-import { emit } from './emit';
+import { emit, recordHostSync } from './emit';
+import { evaluate } from './expressions';
+import { quiet } from './frame';
+import { field } from '../syntax';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
 import { binary } from './operators';
@@ -45,21 +48,29 @@ const lengthOf: Builtin = (_it, call) => {
   return { kind: 'dim', dim: unknownDim('len') };
 };
 
-const toInt: Builtin = (_it, call) => {
+/** `float(loss)`, `int(n_tokens)`, `bool(mask.any())` of a tensor copy it to the host. */
+function syncIfTensor(it: Interpreter, call: BuiltinCall): void {
+  if (call.first?.kind === 'tensor') recordHostSync(it, `${call.name.replace(/^builtins\./, '')}(tensor)`, call.node, call.frame, call.first.tensor);
+}
+
+const toInt: Builtin = (it, call) => {
+  syncIfTensor(it, call);
   const { first } = call;
   if (first?.kind === 'dim') return first;
   if (first?.kind === 'scalar') return first.value === undefined ? { kind: 'dim', dim: unknownDim('int()') } : { kind: 'dim', dim: num(Math.trunc(first.value)) };
   return { kind: 'dim', dim: unknownDim('int()') };
 };
 
-const toFloat: Builtin = (_it, call) => {
+const toFloat: Builtin = (it, call) => {
+  syncIfTensor(it, call);
   const { first } = call;
   if (first?.kind === 'str') return { kind: 'scalar', value: Number(first.value) };
   if (first?.kind === 'dim' && first.dim.kind === 'num') return { kind: 'scalar', value: first.dim.value };
   return first?.kind === 'scalar' ? first : { kind: 'scalar' };
 };
 
-const toBool: Builtin = (_it, call) => {
+const toBool: Builtin = (it, call) => {
+  syncIfTensor(it, call);
   const { first } = call;
   return { kind: 'bool', value: first ? truthiness(first) : false };
 };
@@ -100,6 +111,31 @@ const superOf: Builtin = (it, call) => {
 };
 
 const none: Builtin = () => NONE;
+
+/**
+ * print(...) of a tensor copies it to the host; of shapes, sizes, dtypes and strings it does not. Tensors in f-string
+ * fields (`f"loss {loss:.3f}"`) count: the fields are evaluated, quietly, as Python would format them.
+ */
+const printed: Builtin = (it, call) => {
+  const { positional, node, frame } = call;
+  const tensors = positional.filter((value) => value.kind === 'tensor');
+  for (const argument of field(node, 'arguments')?.namedChildren ?? []) {
+    if (argument?.type !== 'string') continue;
+    for (const part of argument.namedChildren) {
+      const expression = part?.type === 'interpolation' ? part.namedChildren[0] : null;
+      const value = expression ? evaluate(it, expression, quiet(frame)) : undefined;
+      if (value?.kind === 'tensor') tensors.push(value);
+    }
+  }
+  const first = tensors[0];
+  if (first?.kind === 'tensor') recordHostSync(it, 'print(tensor)', node, frame, first.tensor);
+  return NONE;
+};
+
+const synchronize: Builtin = (it, call) => {
+  recordHostSync(it, 'torch.cuda.synchronize()', call.node, call.frame);
+  return UNKNOWN;
+};
 
 const toList: Builtin = (_it, call) => {
   const { first } = call;
@@ -223,7 +259,7 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['builtins.hasattr', hasAttribute],
   ['builtins.getattr', getAttribute],
   ['builtins.super', superOf],
-  ['builtins.print', none],
+  ['builtins.print', printed],
   ['builtins.setattr', none],
   ['builtins.list', toList],
   ['builtins.tuple', toList],
@@ -249,7 +285,7 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['torch.cuda.amp.autocast', hostOnly],
   ['torch.amp.autocast', hostOnly],
   ['torch.manual_seed', hostOnly],
-  ['torch.cuda.synchronize', hostOnly],
+  ['torch.cuda.synchronize', synchronize],
   ['torch.device', hostOnly],
   ['contextlib.nullcontext', hostOnly],
   ['torch.nn.Parameter', parameter],

@@ -11,7 +11,7 @@ import { NONE, UNKNOWN, type Value } from '../values';
 import { findMethod } from './attributes';
 import { libraryBuiltin } from './builtins';
 import { canonicalName, numericDim, tensorsOf, valueToAttr } from './conversions';
-import { emit } from './emit';
+import { emit, recordHostSync, recordUse } from './emit';
 import { comprehension, evaluate } from './expressions';
 import type { Frame } from './frame';
 import { callFunction } from './functions';
@@ -110,10 +110,12 @@ export function apply(
       return callLayer(it, callee, positional, keywords, node, frame, label, argumentNodes);
     case 'modlist':
       if (callee.sequential) return callSequential(it, callee, positional, keywords, node, frame);
+      for (const argument of [...positional, ...keywords.values()]) recordUse(it, argument, 'unknown-call', node, frame);
       return UNKNOWN;
     case 'object': {
       const call = callee.cls ? findMethod(callee.cls, '__call__') : undefined;
       if (call) return callFunction(it, call, positional, keywords, frame, callee, node, false);
+      for (const argument of [...positional, ...keywords.values()]) recordUse(it, argument, 'unknown-call', node, frame);
       return UNKNOWN;
     }
     default:
@@ -288,9 +290,15 @@ export function callTensorMethod(
       return shape ? { kind: 'dim', dim: product(shape) } : UNKNOWN;
     case 'item':
     case 'tolist':
+      recordHostSync(it, `.${name}()`, node, frame, tensor);
       return { kind: 'scalar' };
-    case 'cuda':
+    case 'numpy':
+      recordHostSync(it, '.numpy()', node, frame, tensor);
+      return UNKNOWN;
     case 'cpu':
+      recordHostSync(it, '.cpu()', node, frame, tensor);
+      return receiver;
+    case 'cuda':
     case 'pin_memory':
       return receiver;
     case 'to': {

@@ -3,7 +3,7 @@ import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { lookupEntry, type CatalogEntry } from '../../../ir/catalog';
 import { unknownDim, type Dim } from '../../../ir/dims';
 import { isDType } from '../../../ir/dtypes';
-import type { AttrValue, DType, Span, TensorValue } from '../../../ir/types';
+import type { AttrValue, DType, HostSync, Span, TensorValue, ValueUse } from '../../../ir/types';
 import { normalizeIndex, simplify } from '../../../shapes/infer';
 import { permuteLayout, reshapeLayout, type Layout } from '../layout';
 import { UNKNOWN, type Value } from '../values';
@@ -212,18 +212,68 @@ export function emit(
     );
     if (assumed) (opNode as { assumed?: string }).assumed = assumed;
     values = opNode.outputs;
+    // Set after the node is made, so that the few harness ops alone take another shape in V8.
+    if (frame.harness) (opNode as { harness?: string }).harness = frame.harness;
   } else {
+    // An op evaluated but not listed (in a condition) still reads the graph's tensors it is given.
+    for (const input of inputs) {
+      if (input.producer !== undefined) it.builder.valueUses.push({ value: input.id, kind: 'unpriced-read', span: sourceSpan(node, frame), scope: frame.scope });
+    }
     const made: TensorValue[] = [];
     for (const o of outputs) made.push(it.builder.value(o.shape, o.dtype, qualifiedOp));
     values = made;
   }
   if (assumed) for (const value of values) it.assumedValues.add(value.id);
   trackLayout(it, qualifiedOp, entry, inputs, attrs, values, options.strided === true);
-  if (entry?.multiOutput) {
+  // `x.max()` without a dim is one tensor; with one, (values, indices). Splits with one piece inferred stand for many.
+  if (entry?.multiOutput && !(entry.category === 'reduction' && values.length === 1)) {
     const tensors: Value[] = values.map((tensor) => ({ kind: 'tensor', tensor }));
     if (tensors.length === 1) return { kind: 'list', items: [], repeated: { item: tensors[0] as Value, count: unknownDim('pieces') } };
     return { kind: 'list', items: tensors };
   }
   const first = values[0];
   return first ? { kind: 'tensor', tensor: first } : UNKNOWN;
+}
+
+/** Every tensor a value holds, through tuples, lists, dicts and objects: what a return or a store hands on. */
+export function tensorsWithin(value: Value, depth = 0): TensorValue[] {
+  if (value.kind === 'tensor') return [value.tensor];
+  if (depth > 4) return [];
+  const items = value.kind === 'list' ? (value.repeated ? [value.repeated.item] : value.items) : value.kind === 'dict' || value.kind === 'object' ? [...(value.kind === 'dict' ? value.entries : value.attrs).values()] : [];
+  const out: TensorValue[] = [];
+  for (const item of items) out.push(...tensorsWithin(item, depth + 1));
+  return out;
+}
+
+/** Records that code other than an op reads the tensors of a value (see ValueUse): rules then know they are materialised. */
+export function recordUse(it: Interpreter, value: Value, kind: ValueUse['kind'], node: SyntaxNode, frame: Frame): void {
+  const tensors = tensorsWithin(value);
+  if (tensors.length === 0) return;
+  const span = sourceSpan(node, frame);
+  for (const tensor of tensors) it.builder.valueUses.push({ value: tensor.id, kind, span, scope: frame.scope });
+}
+
+/** Records a host sync where the code runs it (`.item()`, `print(tensor)`, `if tensor`...); `tensor` is what it copies. */
+export function recordHostSync(it: Interpreter, call: string, node: SyntaxNode, frame: Frame, tensor?: TensorValue): void {
+  const span = sourceSpan(node, frame);
+  const inForward = it.callStack.some((fn) => fn.name === 'forward' && fn.owner !== undefined);
+  const sync: HostSync = { call, span, scope: frame.scope, inForward, inHotLoop: false, ...(tensor ? { value: tensor.id } : {}), ...(frame.harness ? { harness: frame.harness } : {}) };
+  it.builder.hostSyncs.push(sync);
+  if (tensor) it.builder.valueUses.push({ value: tensor.id, kind: 'host-sync', span, scope: frame.scope });
+}
+
+/**
+ * Runs a loop: host syncs recorded inside it are marked as stalling every iteration when its body issued tensor ops
+ * (a nested loop marks its own; the outer one marks them again, which changes nothing).
+ */
+export function runLoop(it: Interpreter, run: () => void): void {
+  const ops = it.builder.opCount;
+  const syncs = it.builder.hostSyncs.length;
+  run();
+  if (it.builder.opCount === ops) return;
+  const recorded = it.builder.hostSyncs;
+  for (let i = syncs; i < recorded.length; i++) {
+    const sync = recorded[i] as HostSync;
+    if (!sync.inHotLoop) recorded[i] = { ...sync, inHotLoop: true };
+  }
 }

@@ -22,6 +22,8 @@ export interface Frame {
   /** Ops of code in another file are reported at the call site in the analysed file. */
   readonly callSite?: Span;
   readonly depth: number;
+  /** Set in code that exercises the model (tests, benchmarks, references, `__main__`): copied onto its ops. */
+  readonly harness?: string;
   returned?: Value;
 }
 

@@ -3,10 +3,11 @@ import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { sym, unknownDim, type Dim } from '../../../ir/dims';
 import type { DType } from '../../../ir/types';
 import { parseDimText, type ShapeDeclaration } from '../../../shapes/magic';
+import { harnessReason } from '../../harness';
 import { field } from '../syntax';
 import { NONE, UNKNOWN, type ClassInfo, type FunctionInfo, type Value } from '../values';
 import { formatValue } from './conversions';
-import { sourceSpan } from './emit';
+import { recordUse, sourceSpan } from './emit';
 import { evaluate } from './expressions';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
@@ -40,6 +41,7 @@ export function callFunction(
   if (fn.tritonKernel) return NONE;
   if (caller.depth >= MAX_DEPTH || it.callStack.includes(fn)) {
     it.builder.notes.push({ code: 'MW903', message: `Call to ${fn.qualifiedName} not followed (recursion or nesting deeper than ${MAX_DEPTH}).`, span: sourceSpan(node, caller) });
+    for (const argument of [...positional, ...keywords.values()]) recordUse(it, argument, 'unknown-call', node, caller);
     return UNKNOWN;
   }
   it.state.covered.add(fn);
@@ -99,6 +101,7 @@ export function callFunction(
     autocast: caller.autocast,
     callSite: caller.callSite ?? (inOtherFile && caller.file === it.main ? sourceSpan(node, caller) : undefined),
     depth: caller.depth + 1,
+    harness: harnessReason(fn.qualifiedName, fn.decorators),
   };
   // `B, T, C = x.size()` declares x's shape before the body runs, so ops above the unpacking see it too.
   it.callStack.push(fn);
@@ -107,6 +110,10 @@ export function callFunction(
   } finally {
     it.callStack.pop();
   }
+  // What a root returns leaves the analysed code, and so does what a function returns to a script or a test (which
+  // stands for the code that uses the function): it is materialised whatever the ops inside read of it.
+  const toOutside = root || caller.harness !== undefined || caller.scope === '<module>';
+  if (toOutside && frame.emit && frame.returned) recordUse(it, frame.returned, 'returned', field(fn.node, 'name') ?? fn.node, frame);
   return frame.returned ?? NONE;
 }
 

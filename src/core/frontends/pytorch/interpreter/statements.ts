@@ -7,7 +7,7 @@ import { classInfo, functionInfo } from '../files';
 import { field } from '../syntax';
 import { NONE, UNKNOWN, type Value } from '../values';
 import { truthiness, withPath } from './conversions';
-import { emit, sourceSpan } from './emit';
+import { emit, recordHostSync, recordUse, runLoop, sourceSpan } from './emit';
 import { MAX_EXPRESSION_DEPTH, evaluate, lookup } from './expressions';
 import { quiet, type Frame } from './frame';
 import { annotationValue } from './functions';
@@ -58,10 +58,17 @@ export function runStatement(it: Interpreter, node: SyntaxNode, frame: Frame, de
     case 'if_statement':
       return runIf(it, node, frame);
     case 'for_statement':
-      return runFor(it, node, frame);
+      return runLoop(it, () => runFor(it, node, frame));
     case 'while_statement': {
+      const condition = field(node, 'condition');
+      if (condition) syncIfTensor(it, 'while tensor', condition, evaluate(it, condition, quiet(frame)), frame);
       const body = field(node, 'body');
-      if (body) runBlock(it, body, frame);
+      if (body) runLoop(it, () => runBlock(it, body, frame));
+      return;
+    }
+    case 'assert_statement': {
+      const condition = node.namedChildren[0];
+      if (condition) syncIfTensor(it, 'assert tensor', condition, evaluate(it, condition, quiet(frame)), frame);
       return;
     }
     case 'with_statement':
@@ -176,6 +183,8 @@ export function assign(it: Interpreter, target: SyntaxNode, value: Value, frame:
         if (!objectNode) return;
         object = evaluate(it, objectNode, quiet(frame));
       }
+      // A tensor kept on an object while the forward runs (`self.cache = k`) outlives the ops that read it.
+      if (frame.emit && (object.kind === 'module' || object.kind === 'object')) recordUse(it, value, 'stored', statement, frame);
       if (object.kind === 'module') object.instance.attrs.set(name, adoptParameter(value, name));
       else if (object.kind === 'object') object.attrs.set(name, value);
       else if (object.kind === 'layer' && value.kind === 'tensor') object.layer.params.set(name, value.tensor);
@@ -262,6 +271,12 @@ export function runIf(it: Interpreter, node: SyntaxNode, frame: Frame): void {
   const consequence = field(node, 'consequence');
   const alternatives = node.namedChildren.filter((c): c is SyntaxNode => c !== null && (c.type === 'elif_clause' || c.type === 'else_clause'));
   const value = condition ? evaluate(it, condition, quiet(frame)) : UNKNOWN;
+  if (condition) syncIfTensor(it, 'if tensor', condition, value, frame);
+  if (condition && isMainGuard(condition) && consequence && !frame.harness) {
+    // `if __name__ == "__main__":` builds example inputs and runs the model: harness code, not the model.
+    runBlock(it, consequence, { ...frame, harness: '__main__ block' });
+    return;
+  }
   if (value.kind === 'bool' && value.flash !== undefined) {
     // `if self.flash:` (hasattr(F, 'scaled_dot_product_attention')): both paths are real code; the manual one is
     // the fallback that the fused kernel replaces, so its ops are marked rather than dropped.
@@ -290,12 +305,23 @@ export function runIf(it: Interpreter, node: SyntaxNode, frame: Frame): void {
     }
     const elifCondition = field(alternative, 'condition');
     const elifValue = elifCondition ? evaluate(it, elifCondition, quiet(frame)) : UNKNOWN;
+    if (elifCondition) syncIfTensor(it, 'if tensor', elifCondition, elifValue, frame);
     if (truthiness(elifValue) !== false) {
       const body = field(alternative, 'consequence');
       if (body) runBlock(it, body, frame);
       return;
     }
   }
+}
+
+/** `if tensor:`, `while tensor:`, `assert tensor`: Python asks the tensor for its truth, which copies it to the host. */
+function syncIfTensor(it: Interpreter, call: string, condition: SyntaxNode, value: Value, frame: Frame): void {
+  if (value.kind === 'tensor') recordHostSync(it, call, condition, frame, value.tensor);
+}
+
+/** `__name__ == "__main__"` (either side, either quote). */
+function isMainGuard(condition: SyntaxNode): boolean {
+  return condition.type === 'comparison_operator' && /^__name__\s*==\s*["']__main__["']$|^["']__main__["']\s*==\s*__name__$/.test(condition.text);
 }
 
 export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {

@@ -97,4 +97,17 @@ describe('declared fallback for unresolved callables', () => {
     const add = analysis.costs.find((c) => c.node.op === 'torch.add');
     assert.deepEqual(add?.outputShapes, [[2, 16, 512, 64]], 'not [16, 512, 64]: a tuple, not the first dim iterated');
   });
+
+  it('gives each unpacked name its input’s shape when a call returns as many tensors as it took', async () => {
+    const analysis = await analyzeText([
+      'from kv_store import update_cache',
+      'def decode(k, v):',
+      '    # memwall: shape k=[8, 4, 1, 128]',
+      '    # memwall: shape v=[8, 4, 1, 64]',
+      '    k, v = update_cache(k, v, 7)',
+      '    return v * 2',
+    ]);
+    const double = analysis.costs.find((c) => c.node.op === 'torch.mul');
+    assert.deepEqual(double?.outputShapes, [[8, 4, 1, 64]], 'v keeps v’s shape, not k’s');
+  });
 });

@@ -14,6 +14,7 @@ import { CONV_OPS } from './conv';
 import { EINOPS_OPS } from './einops';
 import { COPY_OPS } from './copy';
 import type { CatalogEntry } from './entry';
+import { ATTENTION_BIAS_CONSTRUCTORS, DISTINCTIVE_LIBRARY_FUNCTIONS, FUSED_ATTENTION_OPS } from './fused-attention';
 import { NORMALIZATION_OPS } from './normalization';
 import { POINTWISE_OPS } from './pointwise';
 import { REDUCTION_OPS } from './reduction';
@@ -31,11 +32,22 @@ const FAMILIES: readonly Readonly<Record<string, CatalogEntry>>[] = [
   CONV_OPS,
   COMPOSITE_OPS,
   EINOPS_OPS,
+  FUSED_ATTENTION_OPS,
 ];
+
+/** Library functions that are a torch op under another name: they share its entry. */
+const ALIASES: Readonly<Record<string, string>> = {
+  // xformers' unbind returns torch.unbind's views (it only saves a copy in the backward).
+  'xformers.ops.unbind': 'torch.unbind',
+};
 
 function buildCatalog(): Map<string, CatalogEntry> {
   const catalog = new Map<string, CatalogEntry>();
   for (const family of FAMILIES) for (const [name, entry] of Object.entries(family)) catalog.set(name, entry);
+  for (const [alias, name] of Object.entries(ALIASES)) {
+    const entry = catalog.get(name);
+    if (entry) catalog.set(alias, entry);
+  }
   return catalog;
 }
 
@@ -57,4 +69,19 @@ export function catalogSize(): number {
 
 export function catalogNames(): string[] {
   return [...CATALOG.keys()];
+}
+
+/**
+ * The catalog name a library reference stands for when only its last name is distinctive (a project's own wrapper of
+ * flash-attn that MemWall cannot read), or undefined.
+ */
+export function distinctiveLibraryFunction(qualified: string): string | undefined {
+  const name = qualified.slice(qualified.lastIndexOf('.') + 1);
+  const target = Object.hasOwn(DISTINCTIVE_LIBRARY_FUNCTIONS, name) ? DISTINCTIVE_LIBRARY_FUNCTIONS[name] : undefined;
+  return target !== undefined && target !== qualified && CATALOG.has(target) ? target : undefined;
+}
+
+/** What calling a library's constant-like constructor gives (xformers' LowerTriangularMask()), as an op attribute. */
+export function libraryConstant(qualified: string): string | undefined {
+  return Object.hasOwn(ATTENTION_BIAS_CONSTRUCTORS, qualified) ? ATTENTION_BIAS_CONSTRUCTORS[qualified] : undefined;
 }

@@ -1,6 +1,6 @@
 // Calls: arguments, dispatch by callee kind, library ops from the catalog, methods on tensors and containers.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
-import { lookupEntry, type CatalogEntry } from '../../../ir/catalog';
+import { distinctiveLibraryFunction, libraryConstant, lookupEntry, type CatalogEntry } from '../../../ir/catalog';
 import { rearrangeCopies } from '../../../ir/catalog/einops';
 import { num, product, unknownDim, type Dim } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
@@ -22,6 +22,9 @@ import { adoptParameter } from './statements';
 
 /** The keywords of a call that passes none. */
 export const NO_KEYWORDS: ReadonlyMap<string, Value> = new Map();
+
+/** A qualified name whose last part is capitalised names a class (`torch.nn.Linear`, `transformer_engine.pytorch.Linear`). */
+const CLASS_NAME = /\.[A-Z][A-Za-z0-9_]*$/;
 
 /** Shape changes that copy when their input is not contiguous (view would fail instead). */
 const COPYING_RESHAPES = new Set(['torch.Tensor.reshape', 'torch.reshape', 'torch.Tensor.flatten', 'torch.flatten', 'torch.Tensor.reshape_as']);
@@ -165,10 +168,20 @@ export function callLibrary(
   const special = libraryBuiltin(it, name, positional, keywords, node, frame);
   if (special !== undefined) return special;
   const qualified = canonicalName(name);
+  const constant = libraryConstant(qualified);
+  if (constant !== undefined) return { kind: 'str', value: constant };
   const entry = lookupEntry(qualified);
-  // Module classes (`torch.nn.Linear`) construct a layer; functions that share the entry (`F.gelu`) are ops.
-  if (entry?.module && /^torch\.nn\.[A-Z]/.test(qualified)) return constructLayer(it, qualified, entry, positional, keywords, node, frame);
+  // Module classes (`torch.nn.Linear`, `apex.normalization.FusedLayerNorm`) construct a layer; functions that share
+  // the entry (`F.gelu`) are ops.
+  if (entry?.module && CLASS_NAME.test(qualified)) return constructLayer(it, qualified, entry, positional, keywords, node, frame);
   if (entry) return callOp(it, qualified, entry, label, positional, keywords, node, frame, argumentNodes);
+  const stand = /^torch\b/.test(qualified) ? undefined : distinctiveLibraryFunction(qualified);
+  const standEntry = stand ? lookupEntry(stand) : undefined;
+  if (stand && standEntry) {
+    // A project's own wrapper that MemWall cannot read, named like the library function it wraps.
+    const note = `\`${qualified}\` was not read; priced as \`${stand}\`, whose name it has (the signature is assumed to be the library's).`;
+    return callOp(it, stand, standEntry, label, positional, keywords, node, frame, argumentNodes, [], {}, undefined, [note]);
+  }
   const tensors = tensorsOf([...positional, ...keywords.values()]);
   if (/^torch\.nn\.[A-Z]/.test(qualified)) {
     // An nn module MemWall does not know: still a layer, so its calls are listed as unknown ops.
@@ -352,6 +365,7 @@ export function callOp(
   extraInputs: TensorValue[] = [],
   extraAttrs: Record<string, AttrValue> = {},
   modulePath?: string,
+  notes?: readonly string[],
 ): Value {
   const inputs: TensorValue[] = [];
   const attrs: Record<string, AttrValue> = { ...extraAttrs };
@@ -397,5 +411,5 @@ export function callOp(
       return emit(it, 'torch.Tensor.contiguous', `${label} (copies: input not contiguous)`, node, [first], {}, frame, { shapes: [target], modulePath });
     }
   }
-  return emit(it, qualified, label, node, inputs, attrs, frame, { argumentNodes: inputNodes, entry, modulePath });
+  return emit(it, qualified, label, node, inputs, attrs, frame, { argumentNodes: inputNodes, entry, modulePath, notes });
 }

@@ -223,7 +223,7 @@ export function emit(
     for (const o of outputs) made.push(it.builder.value(o.shape, o.dtype, qualifiedOp));
     values = made;
   }
-  if (assumed) for (const value of values) it.assumedValues.add(value.id);
+  if (assumed) for (const value of values) it.assumedValues.set(value.id, inputs);
   trackLayout(it, qualifiedOp, entry, inputs, attrs, values, options.strided === true);
   // `x.max()` without a dim is one tensor; with one, (values, indices). Splits with one piece inferred stand for many.
   if (entry?.multiOutput && !(entry.category === 'reduction' && values.length === 1)) {

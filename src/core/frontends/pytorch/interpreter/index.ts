@@ -8,6 +8,7 @@ import type { Node as SyntaxNode } from 'web-tree-sitter';
 // context; what a run accumulates lives in one InterpreterState (state.ts) that can be snapshot and restored.
 import { num, type Dim } from '../../../ir/dims';
 import type { GraphBuilder } from '../../../ir/graph';
+import type { TensorValue } from '../../../ir/types';
 import type { PythonParser } from '../../../parse/parser';
 import type { FileContext } from '../files';
 import { NameReader } from '../syntax';
@@ -39,8 +40,8 @@ export class Interpreter {
   readonly names = new NameReader();
   /** How deep the expression being evaluated is nested (see MAX_EXPRESSION_DEPTH). */
   expressionDepth = 0;
-  /** Outputs of calls MemWall could not resolve, shaped by the declared fallback (emit.ts assumedOutput). */
-  readonly assumedValues = new Set<number>();
+  /** Outputs of calls MemWall could not resolve (emit.ts assumedOutput), with the call's tensor inputs, for unpacking. */
+  readonly assumedValues = new Map<number, readonly TensorValue[]>();
 
   constructor(
     readonly builder: GraphBuilder,

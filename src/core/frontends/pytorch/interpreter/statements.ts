@@ -3,6 +3,7 @@ import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { bin, num, sym, unknownDim, type Dim } from '../../../ir/dims';
 import { simplify } from '../../../shapes/infer';
 import { dtypeNamed } from '../../../ir/dtypes';
+import type { TensorValue } from '../../../ir/types';
 import { classInfo, functionInfo } from '../files';
 import { field } from '../syntax';
 import { NONE, UNKNOWN, type Value } from '../values';
@@ -238,11 +239,8 @@ export function unpack(it: Interpreter, value: Value, count: number): Value[] {
     }
     return value.items.slice(0, count);
   }
-  if (value.kind === 'tensor' && it.assumedValues.has(value.tensor.id)) {
-    // The result of a call MemWall could not resolve, unpacked: most such calls return a tuple whose first item is
-    // the tensor the fallback assumed (`out, weights = attention(q, k, v)`); the other items stay unknown.
-    return Array.from({ length: count }, (_, index) => (index === 0 ? value : UNKNOWN));
-  }
+  const assumedInputs = value.kind === 'tensor' ? it.assumedValues.get(value.tensor.id) : undefined;
+  if (assumedInputs) return unpackAssumed(it, value as Extract<Value, { kind: 'tensor' }>, assumedInputs, count);
   if (value.kind === 'tensor') {
     // Unpacking a tensor iterates its first dim: each item drops it.
     const shape = value.tensor.shape;
@@ -250,6 +248,17 @@ export function unpack(it: Interpreter, value: Value, count: number): Value[] {
     return Array.from({ length: count }, () => item);
   }
   return Array.from({ length: count }, () => UNKNOWN);
+}
+
+/**
+ * The result of a call MemWall could not resolve (the declared fallback), unpacked. Unpacked into as many names as
+ * the call took tensors, each name takes the matching input's shape, as transforms of several tensors do
+ * (`q, k = rotary(q, k)`, `k, v = cache.update(k, v, i)`); otherwise the first name is the assumed output and the
+ * others stay unknown (`out, weights = attention(q, k, v)`).
+ */
+function unpackAssumed(it: Interpreter, value: Extract<Value, { kind: 'tensor' }>, inputs: readonly TensorValue[], count: number): Value[] {
+  if (inputs.length !== count) return Array.from({ length: count }, (_, index) => (index === 0 ? value : UNKNOWN));
+  return inputs.map((input, index): Value => (index === 0 ? value : { kind: 'tensor', tensor: it.builder.value(input.shape, input.dtype, `assumed like ${input.origin ?? 'input'}`) }));
 }
 
 export function declareFromUnpack(it: Interpreter, left: SyntaxNode, right: SyntaxNode, frame: Frame): boolean {

@@ -6,7 +6,6 @@ import { GraphBuilder } from './ir/graph';
 import type { Analysis, AnalysisNote, DType, Hardware, OpGraph, Severity } from './ir/types';
 import { readMagicComments } from './shapes/magic';
 import { extractPytorch } from './frontends/pytorch';
-import { extractTriton } from './frontends/triton';
 import { resolveBindings } from './shapes/bindings';
 import { resolveHardware, type CustomGpu } from './cost/hardware';
 import { priceGraph } from './cost/price';
@@ -105,7 +104,6 @@ export function extract(text: string, options: ExtractOptions): OpGraph {
       });
     }
     extractPytorch(tree, analysed, builder, { modules: options.modules ?? new Map(), parser: options.parser, magic, roots: options.roots });
-    extractTriton(tree, analysed, builder);
     return builder.build(magic);
   };
   try {
@@ -128,7 +126,7 @@ export function price(graph: OpGraph, text: string, options: Omit<AnalyzeOptions
   const gpuId = graph.magic.gpu ?? options.gpu ?? configs.find((c) => c.gpu)?.gpu ?? DEFAULT_GPU;
   const dtype = graph.magic.dtype ?? options.dtype ?? configs.find((c) => c.dtype)?.dtype ?? DEFAULT_DTYPE;
   const hardware: Hardware = resolveHardware(gpuId, options.customGpus ?? []);
-  const { bindings, assumptions } = resolveBindings(graph, configs);
+  const { bindings, assumptions } = resolveBindings(graph, configs, hardware);
   const costs = priceGraph(graph, hardware, dtype, bindings);
   const summary = summarize(graph, costs);
   const findings = runRules({ graph, costs, hardware, dtype, bindings, summary, text, severities: options.severities ?? {} });

@@ -620,5 +620,5 @@ function collectReasons(dim: Dim, bindings: Bindings, into: Set<string>): void {
   else if (dim.kind === 'bin') {
     collectReasons(dim.left, bindings, into);
     collectReasons(dim.right, bindings, into);
-  }
+  } else if (dim.kind === 'fn') for (const arg of dim.args) collectReasons(arg, bindings, into);
 }

@@ -5,7 +5,19 @@ export type Dim =
   | { readonly kind: 'num'; readonly value: number }
   | { readonly kind: 'sym'; readonly name: string }
   | { readonly kind: 'bin'; readonly op: '+' | '-' | '*' | '//' | '/' | '%'; readonly left: Dim; readonly right: Dim }
+  /** A size function Python code applies to sizes (`min(32768, triton.next_power_of_2(V))`), evaluated when bound. */
+  | { readonly kind: 'fn'; readonly name: DimFunction; readonly args: readonly Dim[] }
   | { readonly kind: 'unknown'; readonly why: string };
+
+/** The functions of sizes a dim can hold, each as the number it computes. */
+export type DimFunction = 'min' | 'max' | 'next_power_of_2';
+
+const DIM_FUNCTIONS: Readonly<Record<DimFunction, (values: readonly number[]) => number | undefined>> = {
+  min: (values) => (values.length ? Math.min(...values) : undefined),
+  max: (values) => (values.length ? Math.max(...values) : undefined),
+  // triton.next_power_of_2(n): the smallest power of two at or above n (1 for n <= 1).
+  next_power_of_2: ([n]) => (n === undefined ? undefined : n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n))),
+};
 
 /** Numbers bound to symbols; a symbol missing here evaluates to undefined. */
 export type Bindings = ReadonlyMap<string, number>;
@@ -41,6 +53,17 @@ function applyOp(op: string, a: number, b: number): number | undefined {
   }
 }
 
+/** A size function of dims, folded to a number when every argument is one. */
+export function dimFunction(name: DimFunction, args: readonly Dim[]): Dim {
+  const unknown = args.find((a) => a.kind === 'unknown');
+  if (unknown) return unknown;
+  if (args.every((a) => a.kind === 'num')) {
+    const value = DIM_FUNCTIONS[name](args.map((a) => (a as { value: number }).value));
+    return value === undefined ? unknownDim(`${name}()`) : num(value);
+  }
+  return { kind: 'fn', name, args };
+}
+
 /** Evaluates a dim with the given bindings; undefined when a symbol is unbound or the dim is unknown. */
 export function evalDim(dim: Dim, bindings: Bindings): number | undefined {
   switch (dim.kind) {
@@ -51,6 +74,15 @@ export function evalDim(dim: Dim, bindings: Bindings): number | undefined {
       const left = evalDim(dim.left, bindings);
       const right = evalDim(dim.right, bindings);
       return left === undefined || right === undefined ? undefined : applyOp(dim.op, left, right);
+    }
+    case 'fn': {
+      const values: number[] = [];
+      for (const arg of dim.args) {
+        const value = evalDim(arg, bindings);
+        if (value === undefined) return undefined;
+        values.push(value);
+      }
+      return DIM_FUNCTIONS[dim.name](values);
     }
   }
 }
@@ -80,6 +112,7 @@ export function formatDim(dim: Dim, parentPrecedence = 0): string {
       const text = `${formatDim(dim.left, precedence)}${dim.op}${formatDim(dim.right, precedence + 1)}`;
       return precedence < parentPrecedence ? `(${text})` : text;
     }
+    case 'fn': return `${dim.name}(${dim.args.map((a) => formatDim(a)).join(', ')})`;
   }
 }
 
@@ -93,7 +126,7 @@ export function dimSymbols(dim: Dim, into: Set<string> = new Set()): Set<string>
   else if (dim.kind === 'bin') {
     dimSymbols(dim.left, into);
     dimSymbols(dim.right, into);
-  }
+  } else if (dim.kind === 'fn') for (const arg of dim.args) dimSymbols(arg, into);
   return into;
 }
 
@@ -107,6 +140,10 @@ export function sameDim(a: Dim, b: Dim): boolean {
     case 'bin': {
       const other = b as typeof a;
       return a.op === other.op && sameDim(a.left, other.left) && sameDim(a.right, other.right);
+    }
+    case 'fn': {
+      const other = b as typeof a;
+      return a.name === other.name && a.args.length === other.args.length && a.args.every((arg, i) => sameDim(arg, other.args[i] as Dim));
     }
   }
 }

@@ -1,7 +1,8 @@
 // Binds the graph's symbols to numbers: magic comment, then outside configs, then the code, then MemWall's defaults.
 import type { ExternalConfig } from '../analyze';
 import { dimSymbols, type Dim } from '../ir/dims';
-import type { Assumption, AttrValue, OpGraph } from '../ir/types';
+import { SM_COUNT_SYMBOL } from '../ir/symbols';
+import type { Assumption, AttrValue, Hardware, OpGraph } from '../ir/types';
 
 /**
  * Sizes assumed for batch- and sequence-like symbols that nothing else binds. They are typical of training runs
@@ -67,6 +68,7 @@ function addAttr(value: AttrValue, symbols: Set<string>): void {
 export function resolveBindings(
   graph: OpGraph,
   configs: readonly ExternalConfig[],
+  hardware?: Hardware,
 ): { bindings: Map<string, number>; assumptions: Assumption[] } {
   const chosen = new Map<string, Assumption>();
   const offer = (symbol: string, value: number, source: string): void => {
@@ -75,6 +77,10 @@ export function resolveBindings(
   for (const binding of graph.magic.bindings) if (typeof binding.value === 'number') offer(binding.symbol, binding.value, binding.source);
   for (const config of configs) {
     for (const [symbol, value] of Object.entries(config.dims ?? {})) offer(symbol, value, config.source);
+  }
+  // The SM count the code asks the device for is the selected GPU's (0 means the GPU's data does not say).
+  if (hardware && hardware.smCount.value > 0) {
+    offer(SM_COUNT_SYMBOL, hardware.smCount.value, `SM count of ${hardware.name} (torch.cuda.get_device_properties().multi_processor_count)`);
   }
   for (const binding of graph.codeBindings) if (typeof binding.value === 'number') offer(binding.symbol, binding.value, binding.source);
 

@@ -6,6 +6,9 @@ import type { PythonParser } from '../../parse/parser';
 import { noteAssumedCalls } from './assumed';
 import { collectFile } from './files';
 import { Interpreter } from './interpreter';
+import { isAutogradFunction, runAutogradRoot } from './interpreter/autograd';
+import { priceUnlaunchedKernels } from './interpreter/triton';
+import { resetSyntaxCache } from '../triton';
 import { finishRoots, runRoot, startRoots, type RootCache } from './roots';
 import type { ClassInfo, FunctionInfo } from './values';
 
@@ -26,6 +29,8 @@ export interface PytorchOptions {
  */
 export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, options: PytorchOptions): void {
   const file = collectFile('<main>', text, tree);
+  // The Triton frontend memoises node lookups per tree; a tree edited in place may give old ids to new nodes.
+  resetSyntaxCache();
   const magic = new Map<string, number>();
   for (const binding of options.magic.bindings) if (typeof binding.value === 'number') magic.set(binding.symbol, binding.value);
   const interpreter = new Interpreter(builder, file, options.modules, options.parser, magic);
@@ -55,7 +60,19 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
       // The model as the code builds it (`model = GPT(GPTConfig(n_layer=2))`), else one with symbolic arguments.
       runRootOf(cls, 'class', () => interpreter.runRootClass(cls, interpreter.state.instances.get(cls)));
     }
+    // Then the autograd.Functions nobody applies (a kernel library's wrappers): forward, then backward with its ctx.
+    for (const cls of file.classes.values()) {
+      if (interpreter.state.covered.has(cls) || !isAutogradFunction(cls)) continue;
+      runRootOf(cls, 'class', () => runAutogradRoot(interpreter, cls));
+    }
+    // Last, wrappers that launch a Triton kernel and that nothing ran (a name mentioned in a comment elsewhere keeps a
+    // function from being a root): each launch is priced where it is written.
+    for (const fn of file.functions.values()) {
+      if (interpreter.state.covered.has(fn) || fn.tritonKernel || !launchesKernels(fn)) continue;
+      runRootOf(fn, 'function', () => interpreter.runRootFunction(fn));
+    }
     interpreter.recordAllScopes();
+    priceUnlaunchedKernels(interpreter);
     interpreter.flushBindings();
     if (roots) finishRoots(roots);
     noteAssumedCalls(builder);
@@ -64,6 +81,11 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
   }
   // tf32: `torch.backends.cuda.matmul.allow_tf32 = True` is found while running; a text check catches it in dead code too.
   if (/allow_tf32\s*=\s*True|set_float32_matmul_precision\(\s*["'](high|medium)["']/.test(text)) builder.tf32Enabled = true;
+}
+
+/** Whether a function's text holds a launch, `name[grid](`. */
+function launchesKernels(fn: FunctionInfo): boolean {
+  return /\]\s*\(/.test(fn.file.text.slice(fn.node.startIndex, fn.node.endIndex));
 }
 
 function isModule(cls: ClassInfo, seen = new Set<ClassInfo>()): boolean {

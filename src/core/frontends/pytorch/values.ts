@@ -74,7 +74,10 @@ export type Value =
   | { readonly kind: 'free'; readonly name: string }
   /** A dotted name outside the file: `torch.nn.functional`, `math.sqrt`, `builtins.range`. */
   | { readonly kind: 'ref'; readonly name: string }
-  | { readonly kind: 'function'; readonly fn: FunctionInfo; readonly self?: Value }
+  /** A user function; `closure` holds the enclosing function's variables of a nested `def`. */
+  | { readonly kind: 'function'; readonly fn: FunctionInfo; readonly self?: Value; readonly closure?: ReadonlyMap<string, Value> }
+  /** `lambda meta: (...)`: its parameters and body, with the variables of the code that made it (read when called). */
+  | { readonly kind: 'lambda'; readonly node: SyntaxNode; readonly env: ReadonlyMap<string, Value>; readonly file: FileContext }
   | { readonly kind: 'class'; readonly cls: ClassInfo }
   /** A bound method of a tensor or layer not called yet: `x.view` in `f = x.view`. */
   | { readonly kind: 'method'; readonly receiver: Value; readonly name: string }
@@ -82,9 +85,24 @@ export type Value =
   | { readonly kind: 'super'; readonly self: Value; readonly cls: ClassInfo }
   /** `range(start, stop)`: iterating repeats the body `count` times. */
   | { readonly kind: 'range'; readonly count: Dim }
-  /** `kernel[grid]` of a @triton.jit function: the triton frontend prices its calls. */
-  | { readonly kind: 'triton_launch' }
+  /** A @triton.jit kernel with what wraps it: `@triton.autotune` configs, `@triton.heuristics` tables. */
+  | { readonly kind: 'triton_kernel'; readonly kernel: TritonKernel }
+  /** `kernel[grid]`: calling it launches the kernel (the Triton frontend prices the launch). */
+  | { readonly kind: 'triton_launch'; readonly kernel: TritonKernel; readonly grid: Value }
+  /** `triton.autotune(...)`, `triton.heuristics(...)`, `triton.jit(...)` before they are applied to a function. */
+  | { readonly kind: 'triton_decorator'; readonly wrap: (kernel: TritonKernel) => TritonKernel }
+  /** `triton.Config({...}, num_warps=4, num_stages=3)`. */
+  | { readonly kind: 'triton_config'; readonly values: ReadonlyMap<string, Value>; readonly numWarps?: Value; readonly numStages?: Value }
   | { readonly kind: 'unknown'; readonly why?: string };
+
+/** A Triton kernel as the host code holds it: the function, then the autotuner and heuristics around it. */
+export interface TritonKernel {
+  readonly fn: FunctionInfo;
+  /** `@triton.autotune(configs=..., key=..., prune_configs_by=...)`. */
+  readonly autotune?: { readonly configs: Value; readonly key?: Value; readonly prune?: Value };
+  /** `@triton.heuristics({...})` tables, innermost first: each maps a parameter to a function of the arguments. */
+  readonly heuristics: readonly Value[];
+}
 
 export const NONE: Value = { kind: 'none' };
 export const UNKNOWN: Value = { kind: 'unknown' };

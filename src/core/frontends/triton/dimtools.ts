@@ -1,11 +1,10 @@
 // Dim helpers the Triton frontend needs beyond ir/dims: ceil-division, substitution and symbol tests.
-import { bin, num, sym, type Dim } from '../../ir/dims';
+import { bin, dimFunction, num, sym, type Dim } from '../../ir/dims';
 
 /** Symbols that stand for a program's own coordinates; they never reach a priced figure unsubstituted. */
 export const PROGRAM_ID_PREFIX = '__pid';
 export const LOOP_VARIABLE_PREFIX = '__loop_';
-/** Bytes per element of a tensor whose dtype follows the analysis dtype (bound at pricing time). */
-export const DTYPE_BYTES_SYMBOL = 'dtype_bytes';
+export { DTYPE_BYTES_SYMBOL } from '../../ir/symbols';
 
 export const add = (a: Dim, b: Dim): Dim => bin('+', a, b);
 export const sub = (a: Dim, b: Dim): Dim => bin('-', a, b);
@@ -22,6 +21,7 @@ export function substitute(dim: Dim, replace: (name: string) => Dim | undefined)
   switch (dim.kind) {
     case 'sym': return replace(dim.name) ?? dim;
     case 'bin': return bin(dim.op, substitute(dim.left, replace), substitute(dim.right, replace));
+    case 'fn': return dimFunction(dim.name, dim.args.map((arg) => substitute(arg, replace)));
     default: return dim;
   }
 }
@@ -30,6 +30,7 @@ export function hasSymbolWithPrefix(dim: Dim, prefix: string): boolean {
   switch (dim.kind) {
     case 'sym': return dim.name.startsWith(prefix);
     case 'bin': return hasSymbolWithPrefix(dim.left, prefix) || hasSymbolWithPrefix(dim.right, prefix);
+    case 'fn': return dim.args.some((arg) => hasSymbolWithPrefix(arg, prefix));
     default: return false;
   }
 }

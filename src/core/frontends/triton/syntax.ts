@@ -1,28 +1,41 @@
 // Small helpers over tree-sitter nodes for the Triton frontend: spans, call arguments, dotted names.
-import type { SyntaxNode } from '../../parse/parser';
+import type { SyntaxNode, Tree } from '../../parse/parser';
 import type { Span } from '../../ir/types';
 
 /**
  * Every child or field lookup materialises a node across the wasm boundary, and the interpreter visits the same
- * kernel once per launch: lookups are memoised by node id for the length of one extraction.
+ * kernel once per launch: lookups are memoised by node id. Node ids are unique within one tree only, and kernels of
+ * imported files live in other trees, so each tree has its own memo.
  */
-const childrenCache = new Map<number, SyntaxNode[]>();
-const fieldCache = new Map<string, SyntaxNode | null>();
-const argumentsCache = new Map<number, CallArguments>();
+interface SyntaxCache {
+  readonly children: Map<number, SyntaxNode[]>;
+  readonly fields: Map<string, SyntaxNode | null>;
+  readonly arguments: Map<number, CallArguments>;
+}
 
-/** Clears the memo; node ids are only unique within one tree. */
+let caches = new WeakMap<Tree, SyntaxCache>();
+
+function cacheOf(node: SyntaxNode): SyntaxCache {
+  let cache = caches.get(node.tree);
+  if (!cache) {
+    cache = { children: new Map(), fields: new Map(), arguments: new Map() };
+    caches.set(node.tree, cache);
+  }
+  return cache;
+}
+
+/** Forgets every memo: a tree edited in place (the server's incremental parse) may reuse node ids for new nodes. */
 export function resetSyntaxCache(): void {
-  childrenCache.clear();
-  fieldCache.clear();
-  argumentsCache.clear();
+  caches = new WeakMap();
 }
 
 export function field(node: SyntaxNode, name: string): SyntaxNode | null {
+  const fields = cacheOf(node).fields;
   const key = `${node.id}:${name}`;
-  let child = fieldCache.get(key);
+  let child = fields.get(key);
   if (child === undefined) {
     child = node.childForFieldName(name);
-    fieldCache.set(key, child);
+    fields.set(key, child);
   }
   return child;
 }
@@ -78,6 +91,7 @@ export interface CallArguments {
 }
 
 export function callArguments(call: SyntaxNode): CallArguments {
+  const argumentsCache = cacheOf(call).arguments;
   const cached = argumentsCache.get(call.id);
   if (cached) return cached;
   const positional: SyntaxNode[] = [];
@@ -105,6 +119,7 @@ export function argument(args: CallArguments, index: number, keyword: string): S
 
 export function namedChildren(node: SyntaxNode | null | undefined): SyntaxNode[] {
   if (!node) return [];
+  const childrenCache = cacheOf(node).children;
   let children = childrenCache.get(node.id);
   if (!children) {
     children = node.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');

@@ -5,6 +5,7 @@ import { num, sym } from '../../../ir/dims';
 import type { AttrValue } from '../../../ir/types';
 import { dtypeNamed } from '../../../ir/dtypes';
 import { UNKNOWN, type ClassInfo, type FunctionInfo, type Value } from '../values';
+import { isAutogradFunction } from './autograd';
 import { attrToValue, baseClass, joinPath, withPath } from './conversions';
 import { emit } from './emit';
 import { evaluate } from './expressions';
@@ -82,6 +83,7 @@ export function attribute(it: Interpreter, object: Value, name: string, frame: F
       return { kind: 'free', name };
     }
     case 'class': {
+      if (name === 'apply' && isAutogradFunction(object.cls)) return { kind: 'method', receiver: object, name };
       const method = findMethod(object.cls, name);
       if (method) return { kind: 'function', fn: method };
       return classField(it, object.cls, name, frame) ?? UNKNOWN;

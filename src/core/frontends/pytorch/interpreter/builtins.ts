@@ -13,6 +13,7 @@ import { field } from '../syntax';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
 import { binary } from './operators';
+import { TRITON_BUILTINS } from './triton';
 
 /** What a built-in receives: the call as the interpreter evaluated it. */
 interface BuiltinCall {
@@ -311,6 +312,8 @@ export function libraryBuiltin(it: Interpreter, name: string, positional: Value[
   const first = positional[0];
   const builtin = BUILTIN_CALLS.get(name);
   if (builtin) return builtin(it, { name, positional, keywords, node, frame, first });
+  const triton = TRITON_BUILTINS.get(name);
+  if (triton) return triton(it, positional, keywords);
   // `torch.nn.init.*_` fill a parameter in place: no op of the forward pass.
   if (name.startsWith('torch.nn.init.')) return first ?? NONE;
   if (HOST_LIBRARIES.test(name)) return { kind: 'scalar' };

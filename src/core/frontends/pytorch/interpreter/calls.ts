@@ -2,13 +2,15 @@
 import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { distinctiveLibraryFunction, libraryConstant, lookupEntry, type CatalogEntry } from '../../../ir/catalog';
 import { rearrangeCopies } from '../../../ir/catalog/einops';
-import { num, product, unknownDim, type Dim } from '../../../ir/dims';
-import type { AttrValue, TensorValue } from '../../../ir/types';
+import { num, product, sym, unknownDim, type Dim } from '../../../ir/dims';
+import { DTYPE_BYTES_SYMBOL } from '../../../ir/symbols';
+import { DTYPE_BYTES, type AttrValue, type TensorValue } from '../../../ir/types';
 import { normalizeIndex } from '../../../shapes/infer';
 import { reshapeLayout } from '../layout';
 import { field } from '../syntax';
 import { NONE, UNKNOWN, type Value } from '../values';
 import { findMethod } from './attributes';
+import { applyAutograd, contextMethod } from './autograd';
 import { libraryBuiltin } from './builtins';
 import { canonicalName, numericDim, tensorsOf, valueToAttr } from './conversions';
 import { emit, recordHostSync, recordUse } from './emit';
@@ -17,8 +19,10 @@ import type { Frame } from './frame';
 import { callFunction } from './functions';
 import type { Interpreter } from './index';
 import { callLayer, callModule, callSequential, constructLayer, instantiate } from './modules';
-import { bindSignature } from './signatures';
+import { bindSignature, describeParameter } from './signatures';
+import { namedSize } from './sizes';
 import { adoptParameter } from './statements';
+import { launchKernel, tritonKernelOf } from './triton';
 
 /** The keywords of a call that passes none. */
 export const NO_KEYWORDS: ReadonlyMap<string, Value> = new Map();
@@ -34,7 +38,6 @@ export function call(it: Interpreter, node: SyntaxNode, frame: Frame): Value {
   const argumentsNode = field(node, 'arguments');
   if (!calleeNode) return UNKNOWN;
   const callee = evaluate(it, calleeNode, frame);
-  if (callee.kind === 'triton_launch') return NONE;
   const { positional, keywords, nodes } = evaluateArguments(it, argumentsNode, frame);
   // Calls into user code never show the callee's text: it is read only for library calls, methods and layers.
   const labelled = callee.kind !== 'function' && callee.kind !== 'class' && callee.kind !== 'module' && callee.kind !== 'object';
@@ -103,7 +106,16 @@ export function apply(
       return callMethod(it, callee.receiver, callee.name, positional, keywords, node, frame, label, argumentNodes);
     case 'function': {
       if (callee.fn.tritonKernel) return NONE;
-      return callFunction(it, callee.fn, positional, keywords, frame, callee.self, node, false);
+      return callFunction(it, callee.fn, positional, keywords, frame, callee.self, node, false, false, callee.closure);
+    }
+    case 'lambda':
+      return callLambda(it, callee, positional, keywords, frame);
+    case 'triton_launch':
+      return launchKernel(it, callee, positional, keywords, node, frame);
+    case 'triton_decorator': {
+      // `triton.heuristics({...})(kernel)`, `triton.jit(...)(fn)`: the decorator applied by hand.
+      const kernel = tritonKernelOf(it, positional[0]) ?? (positional[0]?.kind === 'function' ? { fn: positional[0].fn, heuristics: [] } : undefined);
+      return kernel ? { kind: 'triton_kernel', kernel: callee.wrap(kernel) } : UNKNOWN;
     }
     case 'class':
       return instantiate(it, callee.cls, positional, keywords, frame, node);
@@ -152,6 +164,25 @@ export function callUnresolved(
   for (const value of keywords.values()) add(value, undefined);
   if (tensors.length === 0) return UNKNOWN;
   return emit(it, op, label, node, tensors, {}, frame, { argumentNodes: nodes, assumed: true });
+}
+
+/** Runs a lambda's body with its parameters bound, in the variables of the code that made it. */
+export function callLambda(it: Interpreter, lambda: Extract<Value, { kind: 'lambda' }>, positional: Value[], keywords: ReadonlyMap<string, Value>, frame: Frame): Value {
+  const env = new Map(lambda.env);
+  const remaining = [...positional];
+  for (const parameter of field(lambda.node, 'parameters')?.namedChildren ?? []) {
+    if (!parameter) continue;
+    const { name, defaultNode, splat } = describeParameter(parameter, it.names);
+    if (!name) continue;
+    if (splat === '*') env.set(name, { kind: 'list', items: remaining.splice(0) });
+    else if (splat === '**') env.set(name, { kind: 'dict', entries: new Map(keywords) });
+    else {
+      const given = remaining.length > 0 ? remaining.shift() : keywords.get(name);
+      env.set(name, given ?? (defaultNode ? evaluate(it, defaultNode, { ...frame, env: new Map(lambda.env), file: lambda.file }) : UNKNOWN));
+    }
+  }
+  const body = field(lambda.node, 'body');
+  return body ? evaluate(it, body, { ...frame, env, file: lambda.file }) : UNKNOWN;
 }
 
 /** torch.*, torch.nn.*, F.*, math.*, builtins: the catalog where it knows the op, small built-in rules otherwise. */
@@ -209,6 +240,11 @@ export function callMethod(
   argumentNodes: (SyntaxNode | undefined)[],
 ): Value {
   if (receiver.kind === 'tensor') return callTensorMethod(it, receiver, name, positional, keywords, node, frame, label, argumentNodes);
+  if (receiver.kind === 'class' && name === 'apply') return applyAutograd(it, receiver.cls, positional, keywords, node, frame);
+  if (receiver.kind === 'object') {
+    const recorded = contextMethod(receiver, name, positional);
+    if (recorded) return recorded;
+  }
   if (receiver.kind === 'module') {
     switch (name) {
       case 'register_buffer':
@@ -294,13 +330,14 @@ export function callTensorMethod(
       const index = positional[0] ?? keywords.get('dim');
       if (!index) return shape ? { kind: 'list', items: shape.map((d) => ({ kind: 'dim', dim: d })) } : UNKNOWN;
       const position = shape ? normalizeIndex(numericDim(index), shape.length) : undefined;
-      return position !== undefined && shape ? { kind: 'dim', dim: shape[position] as Dim } : { kind: 'dim', dim: unknownDim('size') };
+      if (!shape) return namedSize(it, node, frame) ?? { kind: 'dim', dim: unknownDim('size') };
+      return position !== undefined ? { kind: 'dim', dim: shape[position] as Dim } : { kind: 'dim', dim: unknownDim('size') };
     }
     case 'dim':
     case 'ndimension':
       return shape ? { kind: 'dim', dim: num(shape.length) } : UNKNOWN;
     case 'numel':
-      return shape ? { kind: 'dim', dim: product(shape) } : UNKNOWN;
+      return shape ? { kind: 'dim', dim: product(shape) } : namedSize(it, node, frame) ?? UNKNOWN;
     case 'item':
     case 'tolist':
       recordHostSync(it, `.${name}()`, node, frame, tensor);
@@ -308,6 +345,19 @@ export function callTensorMethod(
     case 'numpy':
       recordHostSync(it, '.numpy()', node, frame, tensor);
       return UNKNOWN;
+    case 'data_ptr':
+      return { kind: 'scalar' };
+    case 'stride':
+      return strideOf(it, receiver, positional[0] ?? keywords.get('dim'));
+    case 'element_size': {
+      // Unknown dtypes follow the analysis dtype: the Triton frontend's `dtype_bytes`, bound when priced.
+      const dtype = tensor.dtype;
+      return { kind: 'dim', dim: dtype && dtype !== 'default' ? num(DTYPE_BYTES[dtype]) : sym(DTYPE_BYTES_SYMBOL) };
+    }
+    case 'is_contiguous':
+      return { kind: 'bool', value: it.state.layouts.has(tensor.id) ? false : undefined };
+    case 'get_device':
+      return { kind: 'dim', dim: num(0) };
     case 'cpu':
       recordHostSync(it, '.cpu()', node, frame, tensor);
       return receiver;
@@ -349,6 +399,19 @@ export function callTensorMethod(
   const entry = lookupEntry(qualified);
   if (!entry) return emit(it, qualified, label, node, [tensor, ...tensorsOf([...positional, ...keywords.values()])], {}, frame, { argumentNodes });
   return callOp(it, qualified, entry, label, [receiver, ...positional], keywords, node, frame, [undefined, ...argumentNodes]);
+}
+
+/**
+ * `x.stride(d)`: the step between neighbours along d, in elements. A contiguous tensor's is the product of the dims
+ * after d; a transposed or sliced one's is not known here. Kernels take strides to address memory, never to size it.
+ */
+function strideOf(it: Interpreter, receiver: Extract<Value, { kind: 'tensor' }>, index: Value | undefined): Value {
+  const shape = receiver.tensor.shape;
+  const contiguous = shape !== null && !it.state.layouts.has(receiver.tensor.id);
+  const strideAt = (position: number): Dim => (contiguous ? product((shape as readonly Dim[]).slice(position + 1)) : unknownDim('stride of a tensor whose layout is not known'));
+  if (!index) return shape ? { kind: 'list', items: shape.map((_, i) => ({ kind: 'dim', dim: strideAt(i) })) } : UNKNOWN;
+  const position = shape ? normalizeIndex(numericDim(index), shape.length) : undefined;
+  return { kind: 'dim', dim: position === undefined ? unknownDim('stride of a tensor whose shape is not known') : strideAt(position) };
 }
 
 /** Binds the arguments to the entry's signature: tensors become inputs (in order), everything else attributes. */

@@ -12,6 +12,7 @@ import { quiet, type Frame } from './frame';
 import type { Interpreter } from './index';
 import { binary, comparison } from './operators';
 import { assign } from './statements';
+import { namedSize } from './sizes';
 import { subscript } from './subscripts';
 
 /**
@@ -99,7 +100,9 @@ export function evaluateExpression(it: Interpreter, node: SyntaxNode, type: stri
     case 'subscript': {
       const objectNode = field(node, 'value');
       if (!objectNode) return UNKNOWN;
-      return subscript(it, evaluate(it, objectNode, frame), node, frame);
+      // `x.shape[i]` of a tensor whose shape is not known: a size named for it (sizes.ts).
+      const named = objectNode.type === 'attribute' ? namedSize(it, node, frame) : undefined;
+      return named ?? subscript(it, evaluate(it, objectNode, frame), node, frame);
     }
     case 'binary_operator': {
       const left = field(node, 'left');
@@ -153,7 +156,8 @@ export function evaluateExpression(it: Interpreter, node: SyntaxNode, type: stri
     case 'await':
       return node.namedChildren[0] ? evaluate(it, node.namedChildren[0], frame) : UNKNOWN;
     case 'lambda':
-      return UNKNOWN;
+      // The variables are read when the lambda runs, as Python's closures do: the map itself, not a copy.
+      return { kind: 'lambda', node, env: frame.env, file: frame.file };
     default:
       return UNKNOWN;
   }
@@ -173,15 +177,24 @@ export function evaluateItems(it: Interpreter, node: SyntaxNode, frame: Frame): 
   return items;
 }
 
+/** Largest number of items a comprehension over literal lists is expanded to (nested `for` clauses multiply). */
+const MAX_EXPANDED_ITEMS = 4096;
+
 /** `[Block(config) for _ in range(config.n_layer)]`: one item evaluated once, repeated `count` times. */
 export function comprehension(it: Interpreter, node: SyntaxNode, frame: Frame): Value {
   const body = field(node, 'body');
-  const forClause = node.namedChildren.find((c) => c?.type === 'for_in_clause');
-  if (!body || !forClause) return UNKNOWN;
+  const clauses = node.namedChildren.filter((c): c is SyntaxNode => c !== null && (c.type === 'for_in_clause' || c.type === 'if_clause'));
+  const forClause = clauses[0];
+  if (!body || !forClause || forClause.type !== 'for_in_clause') return UNKNOWN;
   const left = field(forClause, 'left');
   const right = field(forClause, 'right');
   const iterable = right ? evaluate(it, right, quiet(frame)) : UNKNOWN;
   const inner: Frame = { ...frame, env: new Map(frame.env) };
+  if (clauses.length > 1 && iterable.kind === 'list' && !iterable.repeated) {
+    // `[Config(BM, BN) for BM in [64, 128] for BN in [32, 64] if ...]`: every combination, as Python runs it.
+    const items = expandClauses(it, clauses, body, inner);
+    if (items) return { kind: 'list', items };
+  }
   if (iterable.kind === 'range') {
     if (left) assign(it, left, { kind: 'dim', dim: unknownDim('comprehension index') }, inner, node);
     const item = evaluate(it, body, inner);
@@ -202,6 +215,37 @@ export function comprehension(it: Interpreter, node: SyntaxNode, frame: Frame): 
   }
   if (left) assign(it, left, UNKNOWN, inner, node);
   return { kind: 'list', items: [], repeated: { item: evaluate(it, body, inner), count: unknownDim('comprehension length') } };
+}
+
+/**
+ * Runs the `for` and `if` clauses of a comprehension in order over literal lists; undefined when an iterable is not
+ * a list of known length, a condition is not known, or the items would be too many.
+ */
+function expandClauses(it: Interpreter, clauses: readonly SyntaxNode[], body: SyntaxNode, frame: Frame): Value[] | undefined {
+  const items: Value[] = [];
+  const run = (index: number): boolean => {
+    const clause = clauses[index];
+    if (!clause) {
+      items.push(evaluate(it, body, frame));
+      return items.length <= MAX_EXPANDED_ITEMS;
+    }
+    if (clause.type === 'if_clause') {
+      const condition = clause.namedChildren[0];
+      const truth = condition ? truthiness(evaluate(it, condition, quiet(frame))) : undefined;
+      if (truth === undefined) return false;
+      return truth ? run(index + 1) : true;
+    }
+    const target = field(clause, 'left');
+    const source = field(clause, 'right');
+    const iterable = source ? evaluate(it, source, quiet(frame)) : UNKNOWN;
+    if (!target || iterable.kind !== 'list' || iterable.repeated) return false;
+    for (const element of iterable.items) {
+      assign(it, target, element, frame, clause);
+      if (!run(index + 1)) return false;
+    }
+    return true;
+  };
+  return run(0) ? items : undefined;
 }
 
 export function lookup(name: string, frame: Frame): Value {

@@ -37,6 +37,7 @@ export function callFunction(
   node: SyntaxNode,
   root: boolean,
   constructing = false,
+  closure?: ReadonlyMap<string, Value>,
 ): Value {
   if (fn.tritonKernel) return NONE;
   if (caller.depth >= MAX_DEPTH || it.callStack.includes(fn)) {
@@ -45,7 +46,8 @@ export function callFunction(
     return UNKNOWN;
   }
   it.state.covered.add(fn);
-  const env = new Map<string, Value>();
+  // A nested function sees the variables of the function it was defined in.
+  const env = new Map<string, Value>(closure ?? []);
   const { parameters, body } = partsOf(it, fn);
   const declared = declaredShapes(it, fn);
   let index = 0;

@@ -12,7 +12,8 @@ import type { TensorValue } from '../../../ir/types';
 import type { PythonParser } from '../../../parse/parser';
 import type { FileContext } from '../files';
 import { NameReader } from '../syntax';
-import type { ClassInfo, FunctionInfo, Value } from '../values';
+import type { FileKernels } from '../../triton';
+import type { ClassInfo, FunctionInfo, TritonKernel, Value } from '../values';
 import { findMethod } from './attributes';
 import type { Frame } from './frame';
 import { callFunction, recordScope } from './functions';
@@ -42,6 +43,14 @@ export class Interpreter {
   expressionDepth = 0;
   /** Outputs of calls MemWall could not resolve (emit.ts assumedOutput), with the call's tensor inputs, for unpacking. */
   readonly assumedValues = new Map<number, readonly TensorValue[]>();
+  /** Each file's @triton.jit kernels as the Triton frontend reads them, found on the first launch. */
+  readonly tritonFiles = new Map<FileContext, FileKernels>();
+  /** Sizes read from tensors of unknown shape, by value id and index (`numel` for the element count): see sizes.ts. */
+  readonly learnedSizes = new Map<number, Map<string, Dim>>();
+  /** Per function, the kernel parameter each `x.shape[i]` of a launch feeds (see sizes.ts). */
+  readonly launchSizeNames = new Map<FunctionInfo, Map<string, string>>();
+  /** Each kernel function with its decorators applied (autotune configs, heuristics), evaluated once. */
+  readonly tritonKernels = new Map<FunctionInfo, TritonKernel>();
 
   constructor(
     readonly builder: GraphBuilder,

@@ -11,6 +11,9 @@ import { evaluate } from './expressions';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
 
+/** Operators that map integers to integers. */
+const INTEGER_OPERATORS: ReadonlySet<string> = new Set(['<<', '>>', '&', '|', '^', '**']);
+
 export function applyNumber(operator: string, x: number, y: number): number | undefined {
   switch (operator) {
     case '+': return x + y;
@@ -20,6 +23,12 @@ export function applyNumber(operator: string, x: number, y: number): number | un
     case '//': return y === 0 ? undefined : Math.floor(x / y);
     case '%': return y === 0 ? undefined : x % y;
     case '**': return x ** y;
+    // Shifts and bit operations on integers (`1 << 24`, `n & (n - 1)`), as Python computes them on ints.
+    case '<<': return Number.isInteger(x) && Number.isInteger(y) && y >= 0 ? x * 2 ** y : undefined;
+    case '>>': return Number.isInteger(x) && Number.isInteger(y) && y >= 0 ? Math.floor(x / 2 ** y) : undefined;
+    case '&': return Number.isSafeInteger(x) && Number.isSafeInteger(y) ? Number(BigInt(x) & BigInt(y)) : undefined;
+    case '|': return Number.isSafeInteger(x) && Number.isSafeInteger(y) ? Number(BigInt(x) | BigInt(y)) : undefined;
+    case '^': return Number.isSafeInteger(x) && Number.isSafeInteger(y) ? Number(BigInt(x) ^ BigInt(y)) : undefined;
     default: return undefined;
   }
 }
@@ -65,6 +74,8 @@ export function binary(it: Interpreter, operator: string, left: Value, right: Va
   const y = b.kind === 'dim' ? (b.dim.kind === 'num' ? b.dim.value : undefined) : b.value;
   if (x === undefined || y === undefined) return { kind: 'scalar' };
   const result = applyNumber(operator, x, y);
+  // Integer operators on integers give an integer, usable as a size (`size = 1 << 24`).
+  if (a.kind === 'dim' && b.kind === 'dim' && result !== undefined && Number.isSafeInteger(result) && INTEGER_OPERATORS.has(operator)) return { kind: 'dim', dim: num(result) };
   return result === undefined ? { kind: 'scalar' } : { kind: 'scalar', value: result };
 }
 

@@ -15,6 +15,7 @@ import { annotationValue } from './functions';
 import { runImport } from './imports';
 import type { Interpreter } from './index';
 import { binary } from './operators';
+import { namedSize } from './sizes';
 import { keyOf, subscriptValue } from './subscripts';
 
 /** `i` in `for i, block in enumerate(...)`: the loop index stands for itself as a symbol. */
@@ -97,7 +98,8 @@ export function runStatement(it: Interpreter, node: SyntaxNode, frame: Frame, de
       const name = field(node, 'name')?.text ?? '';
       const known = frame.scope === '<module>' ? frame.file.functions.get(name) : undefined;
       const fn = known ?? functionInfo(node, frame.file, undefined, frame.scope, decorated);
-      frame.env.set(name, { kind: 'function', fn });
+      // A `def` inside a function (a grid function, a closure) reads that function's variables when it runs.
+      frame.env.set(name, frame.scope === '<module>' ? { kind: 'function', fn } : { kind: 'function', fn, closure: frame.env });
       return;
     }
     case 'class_definition': {
@@ -153,7 +155,9 @@ export function runAssignment(it: Interpreter, node: SyntaxNode, frame: Frame): 
   if ((leftType === 'pattern_list' || leftType === 'tuple_pattern') && declareFromUnpack(it, left, right, frame)) {
     // Shape declared; fall through to bind the names.
   }
-  const value = rightType === 'assignment' ? evaluateChainedAssignment(it, right, frame) : evaluate(it, right, frame, rightType);
+  // `n_elements = x.numel()` on a tensor of unknown shape: the size is called what the code calls it.
+  const named = leftType === 'identifier' && (rightType === 'call' || rightType === 'subscript') ? namedSize(it, right, frame, it.names.identifier(left)) : undefined;
+  const value = named ?? (rightType === 'assignment' ? evaluateChainedAssignment(it, right, frame) : evaluate(it, right, frame, rightType));
   assign(it, left, value, frame, node, leftType);
 }
 

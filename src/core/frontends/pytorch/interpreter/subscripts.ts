@@ -10,6 +10,7 @@ import { emit } from './emit';
 import { evaluate } from './expressions';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
+import { tritonKernelOf } from './triton';
 
 /** A slice's length: `:T` → T, `a:b` → b−a, `::2` → ⌈n/2⌉, negative literals count from the end. */
 export function sliceLength(dim: Dim, parts: { start?: Value; stop?: Value; step?: Value }): Dim {
@@ -36,7 +37,12 @@ export function subscript(it: Interpreter, object: Value, node: SyntaxNode, fram
   if (object.kind === 'tensor') return subscriptValue(it, object, node, frame, true);
   const indices = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.id !== field(node, 'value')?.id);
   const first = indices[0];
-  if (object.kind === 'function' && object.fn.tritonKernel) return { kind: 'triton_launch' };
+  const kernel = tritonKernelOf(it, object);
+  if (kernel) {
+    // `kernel[grid]`, `kernel[n_rows, n_groups]`: the grid is evaluated now, called with the meta-parameters at launch.
+    const grid = indices.length > 1 ? { kind: 'list' as const, items: indices.map((index) => evaluate(it, index, frame)) } : first ? evaluate(it, first, frame) : UNKNOWN;
+    return { kind: 'triton_launch', kernel, grid };
+  }
   if (object.kind === 'ref' && /^(triton|tl)\b/.test(object.name)) return UNKNOWN;
   if (!first) return UNKNOWN;
   if (object.kind === 'list' || object.kind === 'modlist') {

@@ -77,3 +77,36 @@ describe('library catalog: fused attention', () => {
     assert.deepEqual(biased.bytes, { read: 3 * 128 * 4 * 32 * 2 + 4 * 128 * 128 * 2, written: 128 * 4 * 32 * 2 });
   });
 });
+
+describe('library catalog: fused layers and tensor-parallel layers', () => {
+  it('apex functional norms take the weight before normalized_shape', () => {
+    const entry = lookupOp('apex.normalization.fused_layer_norm.fused_rms_norm_affine');
+    assert.ok(entry);
+    // [8, 1024, 4096] with a [4096] weight: 4 FLOPs per element; x and weight read, y written.
+    const rms = price('apex.normalization.fused_layer_norm.fused_rms_norm_affine', [[8, 1024, 4096], [4096]]);
+    assert.equal(rms.flops, 4 * 8 * 1024 * 4096);
+    assert.deepEqual(rms.bytes, { read: (8 * 1024 * 4096 + 4096) * 2, written: 8 * 1024 * 4096 * 2 });
+  });
+
+  it("te.LayerNormMLP with 'gelu' applies the activation in fc1's epilogue: no fc1 output round trip", () => {
+    // M = 512 tokens, H = 1024, F = 4096, LayerNorm with biases: inputs x, ln weight, ln bias, fc1 W, b, fc2 W, b.
+    const shapes = [[512, 1024], [1024], [1024], [4096, 1024], [4096], [1024, 4096], [1024]];
+    const gelu = price('transformer_engine.pytorch.LayerNormMLP', shapes, { activation: 'gelu' });
+    assert.equal(gelu.flops, 5 * 512 * 1024 + 2 * 512 * 4096 * 1024 + 9 * 512 * 4096 + 2 * 512 * 1024 * 4096 + 512 * 4096 + 512 * 1024);
+    const weights = (512 * 1024 + 1024 + 1024 + 4096 * 1024 + 4096 + 1024 * 4096 + 1024) * 2;
+    const intermediates = (512 * 1024 + 512 * 4096) * 2;
+    assert.deepEqual(gelu.bytes, { read: weights + intermediates, written: 512 * 1024 * 2 + intermediates });
+    // relu is a kernel of its own: the fc1 output [512, 4096] is written and read once more.
+    const relu = price('transformer_engine.pytorch.LayerNormMLP', shapes, { activation: 'relu' });
+    assert.deepEqual(relu.bytes, { read: weights + intermediates + 512 * 4096 * 2, written: 512 * 1024 * 2 + intermediates + 512 * 4096 * 2 });
+    assert.equal(price('transformer_engine.pytorch.LayerNormMLP', shapes, { activation: 'unheard_of' }).flops, null, 'an activation it does not know is not priced');
+  });
+
+  it('Megatron and fairscale spellings share their entries; layers carry a module spec', () => {
+    for (const name of ['megatron.core.tensor_parallel.ColumnParallelLinear', 'megatron.core.tensor_parallel.layers.ColumnParallelLinear', 'megatron.mpu.ColumnParallelLinear', 'apex.transformer.tensor_parallel.ColumnParallelLinear']) {
+      assert.equal(lookupOp(name), lookupOp('megatron.core.tensor_parallel.ColumnParallelLinear'), name);
+    }
+    assert.equal(lookupOp('fairscale.nn.model_parallel.ColumnParallelLinear'), lookupOp('fairscale.nn.model_parallel.layers.ColumnParallelLinear'));
+    assert.match(lookupOp('megatron.core.tensor_parallel.RowParallelLinear')?.flopsFormula ?? '', /world size 1/);
+  });
+});

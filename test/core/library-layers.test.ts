@@ -89,3 +89,82 @@ describe('library layers: fused attention kernels', () => {
     assert.equal(sdpa.bytes, 2 * (2 * 32 * 1024 * 128 * 2) + 2 * (2 * 8 * 1024 * 128 * 2));
   });
 });
+
+describe('library layers: tensor-parallel linears at world size 1', () => {
+  it('prices fairscale and Megatron layers as their GEMMs, with the bias add where the library runs it', async () => {
+    const analysis = await analyzeFixture('tensor_parallel.py');
+    const M = 4 * 2048;
+    // fairscale ColumnParallelLinear (bias=False): a plain GEMM, M = 8192, N = K = 4096.
+    const wq = analysis.costs.find((c) => c.node.label === 'self.wq');
+    assert.equal(wq?.node.op, 'fairscale.nn.model_parallel.layers.ColumnParallelLinear');
+    assert.equal(wq?.flops, 2 * M * 4096 * 4096);
+    assert.deepEqual(wq?.outputShapes, [[4, 2048, 4096]]);
+    // n_heads // get_model_parallel_world_size(): 32 local heads at world size 1, so SDPA sees [4, 32, 2048, 128].
+    const sdpa = only(analysis, 'torch.nn.functional.scaled_dot_product_attention');
+    assert.deepEqual(sdpa.outputShapes, [[4, 32, 2048, 128]]);
+    // fairscale RowParallelLinear with bias=True: F.linear without the bias, then `+ bias` as its own kernel.
+    const wo = analysis.costs.filter((c) => c.node.label === 'self.wo' || c.node.label === 'self.wo (bias add)');
+    assert.deepEqual(wo.map((c) => c.node.op), ['fairscale.nn.model_parallel.layers.RowParallelLinear', 'torch.add']);
+    assert.equal(wo[0]?.flops, 2 * M * 4096 * 4096);
+    assert.equal(wo[1]?.flops, M * 4096);
+    assert.equal(wo[1]?.bytes, (2 * M * 4096 + 4096) * 2);
+    // Megatron ColumnParallelLinear with skip_bias_add=True: the GEMM alone, and the bias comes back to be added by
+    // the MLP's own `+` (not a second time by the layer). N = 16384.
+    const up = analysis.costs.find((c) => c.node.label === 'self.dense_h_to_4h');
+    assert.equal(up?.node.op, 'megatron.core.tensor_parallel.ColumnParallelLinear');
+    assert.equal(up?.flops, 2 * M * 16384 * 4096);
+    assert.equal(up?.bytes, (M * 4096 + 16384 * 4096 + M * 16384) * 2);
+    const mlpAdds = analysis.costs.filter((c) => c.node.scope === 'ParallelMLP.forward' && c.node.op === 'torch.add');
+    assert.deepEqual(mlpAdds.map((c) => c.node.label), ['+', 'self.dense_4h_to_h (bias add)']);
+    assert.deepEqual(mlpAdds[0]?.inputShapes, [[4, 2048, 16384], [16384]], 'the returned bias is the layer’s [N] parameter');
+    // The GELU and the down projection read the [B, T, 16384] sum.
+    assert.equal(analysis.costs.find((c) => c.node.op === 'torch.nn.functional.gelu')?.flops, 5 * M * 16384);
+    assert.equal(analysis.costs.find((c) => c.node.label === 'self.dense_4h_to_h')?.flops, 2 * M * 4096 * 16384);
+    // Embeddings: a gather of [B, T] rows of 4096 from a 32000-row table.
+    for (const label of ['self.tok_embeddings', 'self.word_embeddings']) {
+      const lookup = analysis.costs.find((c) => c.node.label === label);
+      assert.deepEqual(lookup?.outputShapes, [[4, 2048, 4096]], label);
+      assert.equal(lookup?.flops, 0);
+    }
+    assert.ok(analysis.costs.every((c) => c.node.assumed === undefined));
+  });
+
+  it('follows the file’s own ColumnParallelLinear and FusedLayerNorm (trap twin)', async () => {
+    const analysis = await analyzeFixture('tensor_parallel_trap.py');
+    assert.ok(analysis.costs.every((c) => !/fairscale|megatron|apex/.test(c.node.op)));
+    const linear = only(analysis, 'torch.nn.Linear');
+    assert.equal(linear.node.scope, 'ColumnParallelLinear.forward');
+    assert.equal(linear.flops, 2 * 2048 * 4096 * 1024 + 2048 * 4096);
+    assert.equal(analysis.costs.filter((c) => c.node.scope === 'FusedLayerNorm.forward' && c.node.category !== 'view').length, 9, 'written out op by op');
+  });
+});
+
+describe('library layers: apex and TransformerEngine fused modules', () => {
+  it('prices te.LayerNormLinear, te.Linear, te.LayerNormMLP and apex FusedLayerNorm as one op each', async () => {
+    const analysis = await analyzeFixture('fused_layers.py');
+    const M = 2 * 1024;
+    const qkv = only(analysis, 'transformer_engine.pytorch.LayerNormLinear');
+    assert.deepEqual(qkv.outputShapes, [[2, 1024, 6144]]);
+    // LayerNorm 5·M·K + GEMM 2·M·N·K + bias M·N, K = 2048, N = 6144.
+    assert.equal(qkv.flops, 5 * M * 2048 + 2 * M * 6144 * 2048 + M * 6144);
+    // x, norm weight and bias, W, b read; out written; the normalised M×K written and read back (bf16).
+    const qkvRead = (M * 2048 + 2 * 2048 + 6144 * 2048 + 6144) * 2 + M * 2048 * 2;
+    assert.equal(qkv.bytesRead, qkvRead);
+    assert.equal(qkv.bytesWritten, M * 6144 * 2 + M * 2048 * 2);
+    const proj = only(analysis, 'transformer_engine.pytorch.Linear');
+    assert.equal(proj.flops, 2 * M * 2048 * 2048 + M * 2048);
+    const mlp = only(analysis, 'transformer_engine.pytorch.LayerNormMLP');
+    assert.deepEqual(mlp.inputShapes.slice(1), [[2048], [16384, 2048], [16384], [2048, 8192], [2048]], 'RMSNorm has no bias; swiglu makes fc1 2·F wide');
+    // RMSNorm 4·M·H + fc1 2·M·2F·H + swiglu 6·M·F + fc2 2·M·H·F + biases M·2F + M·H; H = 2048, F = 8192.
+    assert.equal(mlp.flops, 4 * M * 2048 + 2 * M * 16384 * 2048 + 6 * M * 8192 + 2 * M * 2048 * 8192 + M * 16384 + M * 2048);
+    // Intermediates: the normalised M×H, the fc1 output M×2F and the activation M×F, each written and read once.
+    const intermediates = (M * 2048 + M * 16384 + M * 8192) * 2;
+    assert.equal(mlp.bytesRead, (M * 2048 + 2048 + 16384 * 2048 + 16384 + 2048 * 8192 + 2048) * 2 + intermediates);
+    assert.equal(mlp.bytesWritten, M * 2048 * 2 + intermediates);
+    const norm = only(analysis, 'apex.normalization.FusedLayerNorm');
+    assert.equal(norm.node.category, 'normalization');
+    // 5 per element of [2, 512, 768]; x, weight, bias read, y written.
+    assert.equal(norm.flops, 5 * 2 * 512 * 768);
+    assert.equal(norm.bytes, (2 * (2 * 512 * 768) + 2 * 768) * 2);
+  });
+});

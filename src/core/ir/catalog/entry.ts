@@ -16,6 +16,22 @@ export interface ModuleSpec {
   readonly params?: (args: Readonly<Record<string, AttrValue>>) => readonly ModuleParam[];
   /** Constructor defaults that formulas need when the call leaves them out (`bias: true`). */
   readonly defaults?: Readonly<Record<string, AttrValue>>;
+  /** How the layer treats the parameter named `bias`, when not simply as one more input of its op. */
+  readonly bias?: BiasHandling;
+}
+
+/**
+ * Library linears that do not add their bias inside the GEMM. `separate`: an add of its own after the op (Megatron's
+ * parallel linears, fairscale's RowParallelLinear). `skip`: a constructor argument that, when true, leaves the bias
+ * out and hands it back for the caller to fuse (Megatron's skip_bias_add, TransformerEngine's return_bias).
+ * `tuple`: forward returns `(output, bias or None)` always (Megatron) or only when the bias was skipped (TE).
+ */
+export interface BiasHandling {
+  /** The parameter that is the bias; default `bias`. */
+  readonly name?: string;
+  readonly separate?: boolean;
+  readonly skip?: string;
+  readonly tuple?: 'always' | 'when-skipped';
 }
 
 export interface ModuleParam {

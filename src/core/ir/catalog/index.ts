@@ -14,8 +14,10 @@ import { CONV_OPS } from './conv';
 import { EINOPS_OPS } from './einops';
 import { COPY_OPS } from './copy';
 import type { CatalogEntry } from './entry';
+import { FUSED_LAYER_OPS } from './fused-layers';
 import { ATTENTION_BIAS_CONSTRUCTORS, DISTINCTIVE_LIBRARY_FUNCTIONS, FUSED_ATTENTION_OPS } from './fused-attention';
 import { NORMALIZATION_OPS } from './normalization';
+import { PARALLEL_OPS, PARALLEL_STATE } from './parallel';
 import { POINTWISE_OPS } from './pointwise';
 import { REDUCTION_OPS } from './reduction';
 import { VIEW_OPS } from './view';
@@ -33,6 +35,8 @@ const FAMILIES: readonly Readonly<Record<string, CatalogEntry>>[] = [
   COMPOSITE_OPS,
   EINOPS_OPS,
   FUSED_ATTENTION_OPS,
+  PARALLEL_OPS,
+  FUSED_LAYER_OPS,
 ];
 
 /** Library functions that are a torch op under another name: they share its entry. */
@@ -81,7 +85,12 @@ export function distinctiveLibraryFunction(qualified: string): string | undefine
   return target !== undefined && target !== qualified && CATALOG.has(target) ? target : undefined;
 }
 
-/** What calling a library's constant-like constructor gives (xformers' LowerTriangularMask()), as an op attribute. */
-export function libraryConstant(qualified: string): string | undefined {
-  return Object.hasOwn(ATTENTION_BIAS_CONSTRUCTORS, qualified) ? ATTENTION_BIAS_CONSTRUCTORS[qualified] : undefined;
+/**
+ * What calling a library function that only answers a constant gives: xformers' LowerTriangularMask() as the attribute
+ * the attention entry reads, and the tensor-parallel world size and rank as 1 and 0, the assumption the parallel
+ * layers are priced under (parallel.ts).
+ */
+export function libraryConstant(qualified: string): string | number | undefined {
+  if (Object.hasOwn(ATTENTION_BIAS_CONSTRUCTORS, qualified)) return ATTENTION_BIAS_CONSTRUCTORS[qualified];
+  return Object.hasOwn(PARALLEL_STATE, qualified) ? PARALLEL_STATE[qualified] : undefined;
 }

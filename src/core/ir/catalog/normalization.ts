@@ -26,7 +26,7 @@ function norm(flops: number, flopsFormula: string, signature: readonly string[],
 }
 
 /** LayerNorm: 5 FLOPs per element with the affine transform (fvcore/calflops convention; LLM-Viewer counts 7). */
-const layerNorm = norm(5, '5 per element (mean, subtract, variance, normalize, affine)', ['input', 'normalized_shape', 'weight', 'bias', 'eps'], {
+export const layerNorm = norm(5, '5 per element (mean, subtract, variance, normalize, affine)', ['input', 'normalized_shape', 'weight', 'bias', 'eps'], {
   module: {
     init: ['normalized_shape', 'eps', 'elementwise_affine', 'bias', 'device', 'dtype'],
     defaults: { elementwise_affine: true, bias: true },
@@ -41,7 +41,7 @@ const layerNorm = norm(5, '5 per element (mean, subtract, variance, normalize, a
 });
 
 /** RMSNorm: x², mean, rsqrt, scale, γ: 4 FLOPs per element (derived). */
-const rmsNorm = norm(4, '4 per element (square, mean, scale by rsqrt, multiply by γ)', ['input', 'normalized_shape', 'weight', 'eps'], {
+export const rmsNorm = norm(4, '4 per element (square, mean, scale by rsqrt, multiply by γ)', ['input', 'normalized_shape', 'weight', 'eps'], {
   module: {
     init: ['normalized_shape', 'eps', 'elementwise_affine', 'device', 'dtype'],
     params: (args) => (args.elementwise_affine === false ? [] : [{ name: 'weight', shape: normalizedShape(args.normalized_shape) }]),

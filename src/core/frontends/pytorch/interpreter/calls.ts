@@ -200,7 +200,8 @@ export function callLibrary(
   if (special !== undefined) return special;
   const qualified = canonicalName(name);
   const constant = libraryConstant(qualified);
-  if (constant !== undefined) return { kind: 'str', value: constant };
+  if (typeof constant === 'string') return { kind: 'str', value: constant };
+  if (typeof constant === 'number') return { kind: 'dim', dim: num(constant) };
   const entry = lookupEntry(qualified);
   // Module classes (`torch.nn.Linear`, `apex.normalization.FusedLayerNorm`) construct a layer; functions that share
   // the entry (`F.gelu`) are ops.

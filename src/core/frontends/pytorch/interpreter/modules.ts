@@ -4,7 +4,7 @@ import type { CatalogEntry } from '../../../ir/catalog';
 import { bin, sym } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
 import { simplify } from '../../../shapes/infer';
-import { UNKNOWN, type ClassInfo, type LayerInstance, type ModuleInstance, type Value } from '../values';
+import { NONE, UNKNOWN, type ClassInfo, type LayerInstance, type ModuleInstance, type Value } from '../values';
 import { findMethod } from './attributes';
 import { apply, callMethod, callOp } from './calls';
 import { baseClass, joinPath, tensorsOf, valueToAttr, withPath } from './conversions';
@@ -45,10 +45,28 @@ export function callLayer(
   if (!layer.entry) {
     return emit(it, layer.op, label, node, tensorsOf([...positional, ...keywords.values()]), {}, frame, { argumentNodes, modulePath: callee.path });
   }
-  const forward = layer.entry.module?.forward ?? ['input'];
+  const spec = layer.entry.module;
+  const forward = spec?.forward ?? ['input'];
   // Forward arguments go by the forward signature, then the parameters follow as inputs.
   const forwardEntry: CatalogEntry = { ...layer.entry, signature: forward };
-  return callOp(it, layer.op, forwardEntry, label, positional, keywords, node, frame, argumentNodes, [...layer.params.values()], { ...layer.args }, callee.path);
+  const handling = spec?.bias;
+  if (!handling) {
+    return callOp(it, layer.op, forwardEntry, label, positional, keywords, node, frame, argumentNodes, [...layer.params.values()], { ...layer.args }, callee.path);
+  }
+  // A bias added by a kernel of its own after the op, or handed back unadded: the op itself runs without it.
+  const biasName = handling.name ?? 'bias';
+  const bias = layer.params.get(biasName);
+  const skipped = handling.skip !== undefined && layer.args[handling.skip] === true;
+  const inside = !handling.separate && !skipped;
+  const weights = [...layer.params].filter(([name]) => inside || name !== biasName).map(([, tensor]) => tensor);
+  let output = callOp(it, layer.op, forwardEntry, label, positional, keywords, node, frame, argumentNodes, weights, { ...layer.args }, callee.path);
+  if (bias && handling.separate && !skipped && output.kind === 'tensor') {
+    output = emit(it, 'torch.add', `${label} (bias add)`, node, [output.tensor, bias], {}, frame, { modulePath: callee.path });
+  }
+  if (handling.tuple === 'always' || (handling.tuple === 'when-skipped' && skipped)) {
+    return { kind: 'list', items: [output, skipped && bias ? { kind: 'tensor', tensor: bias } : NONE] };
+  }
+  return output;
 }
 
 export function callSequential(it: Interpreter, callee: Extract<Value, { kind: 'modlist' }>, positional: Value[], keywords: ReadonlyMap<string, Value>, node: SyntaxNode, frame: Frame): Value {

@@ -259,3 +259,24 @@ describe('hover lines', () => {
     assert.ok(huge.explain.some((line) => line.includes('larger than the 80.0 GB of NVIDIA A100 SXM 80GB')), huge.explain.join('\n'));
   });
 });
+
+describe('priceGraph: casts', () => {
+  const cast = (op: string, from: 'fp32' | 'bf16' | 'default', to: 'fp32' | 'bf16' | 'default'): OpSpecForTest => ({
+    op, category: 'pointwise', attrs: {}, inputs: [{ shape: [8, 1024, 768], dtype: from }], outputs: [{ shape: [8, 1024, 768], dtype: to }],
+  });
+
+  it('prices a cast to the dtype the tensor already has as no kernel at all (PyTorch returns the tensor itself)', () => {
+    const same = priceOne(cast('torch.Tensor.float', 'fp32', 'fp32'));
+    assert.equal(same.bytes, 0);
+    assert.equal(same.flops, 0);
+    assert.equal(same.timeUs, 0);
+    assert.ok(same.explain.some((line) => line.includes('a cast to the dtype the tensor already has (fp32)')));
+    // `.to(torch.float32)` of a tensor in the analysis dtype is free when the analysis runs in fp32, a copy otherwise.
+    assert.equal(priceOne(cast('torch.Tensor.to', 'default', 'fp32'), { dtype: 'fp32' }).timeUs, 0);
+    const widened = priceOne(cast('torch.Tensor.to', 'default', 'fp32'), { dtype: 'bf16' });
+    const n = 8 * 1024 * 768;
+    assert.equal(widened.bytes, n * 2 + n * 4);
+    assert.ok((widened.timeUs ?? 0) > 4);
+  });
+});
+

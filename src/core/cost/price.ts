@@ -282,6 +282,9 @@ export function priceOp(
   } else if (!spec) {
     if (node.category === 'view') return freeView(base, notes, 'a view (metadata only)');
     return unpriced(base, notes, `${node.op} is not in MemWall's op catalog: not priced (not counted as free)`, 'vector');
+  } else if (spec.cast && sameResolvedDtype(node, analysisDtype)) {
+    // PyTorch returns the tensor itself: `x.float()` of an fp32 tensor, `.to(dtype)` to the dtype it has.
+    return freeView(base, notes, `${node.label}: a cast to the dtype the tensor already has (${opDtype}) returns it unchanged: no kernel`);
   } else {
     unit = spec.unit;
     flopsFormula = spec.flopsFormula;
@@ -531,6 +534,13 @@ function withExplain(fields: Omit<CostedOp, 'explain'>, explain: readonly string
   const cost = fields as { -readonly [K in keyof CostedOp]?: CostedOp[K] };
   cost.explain = explain;
   return cost as CostedOp;
+}
+
+/** True when the op's first input and first output have one dtype once the analysis dtype stands in for `default`. */
+function sameResolvedDtype(node: OpNode, analysisDtype: DType): boolean {
+  const resolve = (t: TensorValue | undefined): DType | null => (!t || t.dtype === null ? null : t.dtype === 'default' ? analysisDtype : t.dtype);
+  const input = resolve(node.inputs[0]);
+  return input !== null && input === resolve(node.outputs[0]);
 }
 
 /** The dtype the op computes in: its first floating-point tensor, else the analysis dtype. */

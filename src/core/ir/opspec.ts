@@ -36,4 +36,6 @@ export interface OpSpec {
   /** Compulsory DRAM traffic; absent means every input read once and every output written once. */
   readonly bytes?: (context: CostContext) => ByteCount | null;
   readonly bytesFormula?: string;
+  /** A cast: to the dtype its input already has it returns the input itself, with no kernel (`x.float()` of fp32). */
+  readonly cast?: boolean;
 }

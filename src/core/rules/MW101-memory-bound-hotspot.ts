@@ -1,6 +1,6 @@
 // MW101: the memory-bound ops that dominate a forward's estimated time (information, ranked, a few per forward).
 import type { Category, CostedOp, OpNode } from '../ir/types';
-import { formatBytes, formatMicroseconds, formatShare, opName } from './format';
+import { formatBytes, formatMicroseconds, opName, shareOfForward } from './format';
 import { ridgePoint } from '../cost/price';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
@@ -82,7 +82,7 @@ function message(ctx: RuleContext, op: OpNode, cost: CostedOp, share: number, ra
   const remedy = REMEDY[op.category] ?? 'cut the bytes it moves, or fuse it with its neighbours';
   return (
     `${opName(op)} is memory-bound on ${ctx.hardware.name} (${cost.dtype}): it ${bytes}${time}${repeat} = ` +
-    `${formatShare(share)} of the forward (memory-bound op #${rank} of this forward by time). ` +
+    `${shareOfForward(ctx.index, share, op.id)} (memory-bound op #${rank} of this forward by time). ` +
     `Its time is set by DRAM bandwidth, not compute: ${remedy}.`
   );
 }

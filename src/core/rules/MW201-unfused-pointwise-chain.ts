@@ -23,14 +23,16 @@ export const unfusedPointwiseChain: Rule = {
   },
   check(ctx: RuleContext): RuleFinding[] {
     const { index } = ctx;
+    // An op priced at zero (dropout with p=0 or in eval, an identity) runs no kernel: it links no chain.
     const pointwise = (op: OpNode | undefined): op is OpNode =>
-      op !== undefined && op.category === 'pointwise' && op.fusedBy !== 'fallback';
+      op !== undefined && op.category === 'pointwise' && op.fusedBy !== 'fallback' && index.cost(op.id)?.timeUs !== 0;
     // Edges producer → consumer where the producer's output has exactly one real reader, itself pointwise.
     const next = new Map<number, { consumer: OpNode; intermediateBytes: number | null }>();
     for (const op of index.ops) {
       if (!pointwise(op) || op.outputs.length !== 1) continue;
       const output = op.outputs[0];
-      if (!output) continue;
+      // An intermediate a more specific finding already saves (inside a hand-written norm, a GEMM epilogue) is its.
+      if (!output || ctx.claimed.has(`value:${output.id}`)) continue;
       const only = index.soleReader(output);
       if (!pointwise(only)) continue;
       next.set(op.id, { consumer: only, intermediateBytes: index.bytes(output) });

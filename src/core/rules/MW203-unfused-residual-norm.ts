@@ -60,6 +60,8 @@ export const unfusedResidualNorm: Rule = {
       findings.push({
         span: add.span,
         opIds: [add.id, ...normIds],
+        // The norm's own intermediates are MW204's: this finding counts only the sum it stops re-reading.
+        claims: add.outputs.map((value) => value.id),
         message:
           `${add.label} (line ${add.span.startLine + 1}) writes the residual sum and the hand-written ` +
           `${region.centered ? 'LayerNorm' : 'RMSNorm'}${first ? ` (line ${first.span.startLine + 1})` : ''} reads it back. ` +

@@ -67,6 +67,8 @@ function smallOpLoops(ctx: RuleContext): RuleFinding[] {
         'torch.compile(mode="reduce-overhead") / torch.cuda.graph.',
       bytesSaved: 0,
       timeSavedUs: saving.timeSavedUs,
+      // Launches, not traffic: the loop's ops may still be part of a fusion finding.
+      claims: [],
     });
   }
   return findings;
@@ -95,6 +97,7 @@ function hostSyncs(ctx: RuleContext): RuleFinding[] {
         'Keep the value on the GPU (return the tensor, log every N steps, or copy it with non_blocking=True), and move prints out of the hot path.',
       bytesSaved: null,
       timeSavedUs: null,
+      ...(sync.harness ? { harness: sync.harness } : {}),
     });
   }
   return [...findings.values()];

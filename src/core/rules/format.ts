@@ -28,6 +28,16 @@ export function repeatSuffix(index: GraphIndex, opId: number): string {
 }
 
 /**
+ * `3.1% of the forward`, or `59% of the priced forward (40 ops unpriced)` while some of its ops have no price: a
+ * share of a partly priced forward overstates, and says so.
+ */
+export function shareOfForward(index: GraphIndex, share: number, anchorId: number): string {
+  const unpriced = index.forwardUnpricedOps(anchorId);
+  if (unpriced === 0) return `${formatShare(share)} of the forward`;
+  return `${formatShare(share)} of the priced forward (${unpriced} op${unpriced > 1 ? 's' : ''} unpriced)`;
+}
+
+/**
  * `saves 100.7 MB and ≈ 30 µs per forward (×12, 3.1% of the forward)`, or a plain note when sizes are unknown.
  * The share is of the estimated time of the forward that holds the anchor op.
  */
@@ -39,7 +49,7 @@ export function describeSaving(index: GraphIndex, saving: Saving, anchorId: numb
   const repeat = index.repeat(anchorId);
   if (repeat > 1) parts.push(`×${repeat}`);
   const forward = index.forwardTimeUs(anchorId);
-  if (forward > 0) parts.push(`${formatShare(saving.timeSavedUs / forward)} of the forward`);
+  if (forward > 0) parts.push(shareOfForward(index, saving.timeSavedUs / forward, anchorId));
   const tail = parts.length > 0 ? ` (${parts.join(', ')})` : '';
   return `saves ${formatBytes(saving.bytesSaved)} and ≈ ${formatMicroseconds(saving.timeSavedUs)} per forward${tail}`;
 }

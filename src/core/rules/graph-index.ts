@@ -30,6 +30,8 @@ export class GraphIndex {
   /** Union-find parents over op ids: a forward is a connected piece of the dataflow. */
   private readonly parent: ById<number>;
   private readonly forwardTime: ById<number>;
+  /** Ops of each forward that could not be priced (views aside): its time is then that of its priced part. */
+  private readonly forwardUnpriced: ById<number>;
   private readonly hardware: Hardware;
   /** Values that code other than an op reads (returned, stored, passed to unknown code, synced to the host). */
   private readonly escaping: ById<true>;
@@ -63,6 +65,7 @@ export class GraphIndex {
     this.costById = new ById(opIds);
     this.parent = new ById(opIds);
     this.forwardTime = new ById(opIds);
+    this.forwardUnpriced = new ById(opIds);
     this.consumersByValue = new ById(valueIds);
     this.valueById = new ById(valueIds);
     this.valueShape = new ById(valueIds);
@@ -118,7 +121,9 @@ export class GraphIndex {
     for (const op of this.ops) {
       if (op.fusedBy === 'fallback' || isExampleInput(op)) continue;
       const root = this.find(op.id);
-      this.forwardTime.set(root, (this.forwardTime.get(root) ?? 0) + (this.totalTimeUs(op.id) ?? 0));
+      const time = this.totalTimeUs(op.id);
+      this.forwardTime.set(root, (this.forwardTime.get(root) ?? 0) + (time ?? 0));
+      if (time === null && op.category !== 'view') this.forwardUnpriced.set(root, (this.forwardUnpriced.get(root) ?? 0) + 1);
     }
   }
 
@@ -301,6 +306,11 @@ export class GraphIndex {
   /** Estimated time of the forward (the connected piece of dataflow) that holds an op, repeats included, µs. */
   forwardTimeUs(id: number): number {
     return this.forwardTime.get(this.find(id)) ?? 0;
+  }
+
+  /** How many ops of the forward that holds an op could not be priced (views aside). */
+  forwardUnpricedOps(id: number): number {
+    return this.forwardUnpriced.get(this.find(id)) ?? 0;
   }
 
   /** A stable key for the forward that holds an op, for grouping and ranking findings. */

@@ -55,6 +55,12 @@ const RULES: readonly Rule[] = [
 /** A finding saving less than this share of its forward's time is only a hint. */
 export const LOW_VALUE_SHARE = 0.01;
 
+/**
+ * A fusion or copy finding whose largest tensor is smaller than this is a hint: at a few hundred kB a kernel's time is
+ * its launch, and the advice rarely pays (a `[B, 512]` chain, scalars).
+ */
+export const SIZE_FLOOR_BYTES = 256 * 1024;
+
 /** Savings below this many microseconds per forward are noise: no finding. */
 const MIN_SAVING_US = 0.01;
 
@@ -78,34 +84,52 @@ interface Raw {
 
 export function runRules(input: RunRulesInput): Finding[] {
   const index = new GraphIndex(input);
-  const ctx: RuleContext = { ...input, index };
-  const raws: Raw[] = [];
+  // The traffic (intermediates written and read back, inputs read again) that a fusion or copy finding already counts:
+  // each belongs to at most one finding, so no saving is counted twice. Rules run from the most specific level down;
+  // a rule may read the claims of the levels above.
+  const claimed = new Set<string>();
+  /** The ops of findings kept so far: a hotspot among them is said better by the finding. */
+  const claimedOps = new Set<number>();
+  const ctx: RuleContext = { ...input, index, claimed };
   const failures: Finding[] = [];
-  for (const rule of RULES) {
-    if (input.severities[rule.code] === 'off') continue;
-    try {
-      for (const finding of rule.check(ctx)) raws.push({ rule, finding });
-    } catch (error) {
-      failures.push(ruleFailure(rule, error, input));
+  const kept: Raw[] = [];
+  const levels = [...new Set(RULES.map((rule) => rule.specificity ?? NO_LEVEL))].sort((a, b) => b - a);
+  for (const level of levels) {
+    const raws: Raw[] = [];
+    for (const rule of RULES) {
+      if ((rule.specificity ?? NO_LEVEL) !== level || input.severities[rule.code] === 'off') continue;
+      try {
+        for (const finding of rule.check(ctx)) raws.push({ rule, finding });
+      } catch (error) {
+        failures.push(ruleFailure(rule, error, input));
+      }
+    }
+    const live = raws.filter(({ finding }) => !finding.opIds.some((id) => index.op(id)?.fusedBy === 'fallback'));
+    if (level === NO_LEVEL) {
+      kept.push(...live);
+      continue;
+    }
+    // A fusion or copy finding that saves nothing (dropout with p=0, an op priced at zero) is not worth a word.
+    const worth = live.filter(({ finding }) => finding.timeSavedUs === null || finding.timeSavedUs >= MIN_SAVING_US);
+    if (level < 0) {
+      // Information about single ops (hotspots): dropped when every op lies in a finding that says more.
+      kept.push(...worth.filter(({ finding }) => finding.opIds.length === 0 || !finding.opIds.every((id) => claimedOps.has(id))));
+      continue;
+    }
+    // Within a level the finding that saves most claims first; one that would count claimed traffic again is dropped.
+    // Instances of one module (two RMSNorms) claim different values and are merged below.
+    worth.sort((a, b) => (b.finding.timeSavedUs ?? -1) - (a.finding.timeSavedUs ?? -1) || a.finding.span.start - b.finding.span.start);
+    for (const raw of worth) {
+      const claims = claimsOf(raw.finding, index);
+      if (claims.some((id) => claimed.has(id))) continue;
+      kept.push(raw);
+      for (const id of claims) claimed.add(id);
+      for (const id of raw.finding.opIds) claimedOps.add(id);
     }
   }
-
-  const live = raws.filter(({ finding }) => !finding.opIds.some((id) => index.op(id)?.fusedBy === 'fallback'));
-  // A finding whose ops all lie inside findings of more specific rules repeats them: it is dropped.
-  // The most specific rule that reports each op, found once (asking every finding for every op was quadratic).
-  const mostSpecific = new Map<number, number>();
-  for (const { rule, finding } of live) {
-    if (rule.specificity === undefined) continue;
-    for (const id of finding.opIds) mostSpecific.set(id, Math.max(mostSpecific.get(id) ?? -Infinity, rule.specificity));
-  }
-  const coveredAbove = (level: number, opId: number): boolean => (mostSpecific.get(opId) ?? -Infinity) > level;
   // One finding per code and place: a module used twice (two RMSNorm instances, RoPE on q and on k) reports once.
   const unique = new Map<string, Raw>();
-  for (const raw of live) {
-    const level = raw.rule.specificity;
-    if (level !== undefined && raw.finding.opIds.length > 0 && raw.finding.opIds.every((id) => coveredAbove(level, id))) continue;
-    // A fusion or copy finding that saves nothing (dropout with p=0, an op priced at zero) is not worth a word.
-    if (level !== undefined && raw.finding.timeSavedUs !== null && raw.finding.timeSavedUs < MIN_SAVING_US) continue;
+  for (const raw of kept) {
     if (isSuppressed(raw, input)) continue;
     const key = `${raw.rule.code}:${raw.finding.span.start}:${raw.finding.span.end}`;
     const previous = unique.get(key);
@@ -117,6 +141,35 @@ export function runRules(input: RunRulesInput): Finding[] {
     (a, b) => (b.timeSavedUs ?? -1) - (a.timeSavedUs ?? -1) || a.span.start - b.span.start || a.code.localeCompare(b.code),
   );
   return [...findings, ...failures];
+}
+
+/** The level of rules that claim nothing and are never dropped (Triton kernel rules). */
+const NO_LEVEL = -Infinity;
+
+/**
+ * The traffic a finding's saving counts, as keys: `value:<id>` for each intermediate one of its ops writes and another
+ * reads back (through views), `read:<id>:<op>` for each read of an input that several of its ops read. A finding of
+ * one op that has neither (a needless copy) claims what the op writes. Two findings that claim one key would count it
+ * twice; two norms of the same input claim different reads.
+ */
+function claimsOf(finding: RuleFinding, index: GraphIndex): readonly string[] {
+  if (finding.claims) return finding.claims.map((id) => `value:${id}`);
+  const members = new Set(finding.opIds);
+  const claims: string[] = [];
+  const readers = new Map<number, number[]>();
+  for (const id of finding.opIds) {
+    const op = index.op(id);
+    if (!op || op.category === 'view') continue;
+    for (const value of op.outputs) {
+      if (index.realConsumers(value).some((reach) => members.has(reach.op.id))) claims.push(`value:${value.id}`);
+    }
+    for (const input of new Set(op.inputs.map((value) => index.throughViews(value).id))) readers.set(input, [...(readers.get(input) ?? []), op.id]);
+  }
+  for (const [input, ops] of readers) if (ops.length > 1) for (const op of ops) claims.push(`read:${input}:${op}`);
+  if (claims.length === 0) {
+    for (const id of finding.opIds) for (const value of index.op(id)?.outputs ?? []) claims.push(`value:${value.id}`);
+  }
+  return claims;
 }
 
 /** Two findings of one rule at one place: the ops of both, the savings added up, said once. */
@@ -165,10 +218,22 @@ function finalise({ rule, finding }: Raw, input: RunRulesInput, index: GraphInde
       message = `${message} Under torch.compile: ${underCompile.note}`;
     }
   }
+  // Harness code exercises the model (tests, benchmarks, references, scripts): advice there is a hint at most. Triton
+  // kernel findings are about the kernel, whoever launches it.
+  const harness = harnessOf(finding, index);
+  if (harness && !rule.code.startsWith('MW4')) {
+    severity = 'hint';
+    message = `In ${harness}, code that exercises the model rather than being it: ${message}`;
+  }
   const anchor = finding.opIds[0];
   if (finding.timeSavedUs !== null && anchor !== undefined) {
     const forward = index.forwardTimeUs(anchor);
     if (forward > 0 && finding.timeSavedUs / forward < LOW_VALUE_SHARE) severity = 'hint';
+  }
+  const largest = largestTensor(finding, index);
+  if (/^MW[12]/.test(rule.code) && largest !== null && largest < SIZE_FLOOR_BYTES && severity !== 'hint') {
+    severity = 'hint';
+    message = `${message} (A hint: its largest tensor is ${formatBytes(largest)}, under ${formatBytes(SIZE_FLOOR_BYTES)}.)`;
   }
   return {
     code: rule.code,
@@ -181,6 +246,30 @@ function finalise({ rule, finding }: Raw, input: RunRulesInput, index: GraphInde
     timeSavedUs: finding.timeSavedUs,
     ...(finding.fix ? { fix: finding.fix } : {}),
   };
+}
+
+/** Bytes of the largest tensor the finding's ops read or write, or null when one of them has no known size. */
+function largestTensor(finding: RuleFinding, index: GraphIndex): number | null {
+  let largest = 0;
+  for (const id of finding.opIds) {
+    const op = index.op(id);
+    if (!op) continue;
+    for (const value of [...op.inputs, ...op.outputs]) {
+      const bytes = index.bytes(value);
+      if (bytes === null) return null;
+      largest = Math.max(largest, bytes);
+    }
+  }
+  return finding.opIds.length > 0 ? largest : null;
+}
+
+/** The finding's harness reason: its own, or the one all its ops share. */
+function harnessOf(finding: RuleFinding, index: GraphIndex): string | undefined {
+  if (finding.harness) return finding.harness;
+  if (finding.opIds.length === 0) return undefined;
+  const reasons = finding.opIds.map((id) => index.op(id)?.harness);
+  const first = reasons[0];
+  return first !== undefined && reasons.every((reason) => reason !== undefined) ? first : undefined;
 }
 
 function ruleFailure(rule: Rule, error: unknown, input: RunRulesInput): Finding {

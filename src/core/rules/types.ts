@@ -19,6 +19,12 @@ export interface RunRulesInput {
 /** What a rule's check sees: the input plus an index over the dataflow (consumers, sizes, forwards, savings). */
 export interface RuleContext extends RunRulesInput {
   readonly index: GraphIndex;
+  /**
+   * The traffic that findings of more specific rules already count (see Rule.specificity), as `value:<id>` for an
+   * intermediate written and read back and `read:<id>` for an input read again: a generic rule (MW201) builds its
+   * patterns from the rest, so that no saving is counted twice.
+   */
+  readonly claimed: ReadonlySet<string>;
 }
 
 /** The JSON `kind` of a finding: the family a rule belongs to. Stable for JSON consumers. */
@@ -70,6 +76,11 @@ export interface RuleFinding {
   readonly span: Span;
   /** Every op involved, the anchor op first. */
   readonly opIds: readonly number[];
+  /**
+   * The values whose round trip the saving counts, when not every intermediate of the ops named: MW203 beside a
+   * hand-written norm names the norm's ops but counts only the sum. Another finding may not count them again.
+   */
+  readonly claims?: readonly number[];
   /** What is wrong, why it costs (bytes, µs, share, ×repeat) and what to do. */
   readonly message: string;
   /** DRAM bytes saved per call of the outermost scope (repeat included), or null when it cannot be priced. */
@@ -81,6 +92,11 @@ export interface RuleFinding {
   readonly severity?: Severity;
   /** For a variant that torch.compile treats differently from the rule's usual pattern. */
   readonly underCompile?: CompileBehaviour;
+  /**
+   * Why the finding sits in harness code (a test, a benchmark, a script), when its ops cannot say it (a host sync has
+   * none); otherwise runRules reads OpNode.harness of the finding's ops.
+   */
+  readonly harness?: string;
 }
 
 export interface Rule {
@@ -91,10 +107,12 @@ export interface Rule {
   readonly kind: FindingKind;
   readonly defaultSeverity: Severity;
   /**
-   * How specific the pattern is, for overlaps between fusion findings: a finding whose ops all lie inside findings
-   * of more specific rules is dropped, so one pattern is reported once (MW201's chain inside MW204's hand-written
-   * norm). 0 for generic patterns (pointwise chain, copies), 1 for pairs (GEMM epilogue, dropout + residual),
-   * 2 for whole idioms (attention, norms, RoPE). Absent: the rule's findings are never dropped nor drop others.
+   * How specific the pattern is, for overlaps between fusion findings: the traffic a saving counts (an intermediate's
+   * round trip, an input read again) belongs to one finding, and the more specific rule wins (MW204's hand-written
+   * norm over MW201's chain), so a saving is never counted twice. Rules run from the highest level down and see the
+   * claims above (RuleContext.claimed). 0 for generic patterns (pointwise chain), 1 for pairs and copies (GEMM
+   * epilogue, dropout + residual), 2 for whole idioms (attention, norms, RoPE); -1 for single-op information
+   * (hotspots), dropped inside a finding that says more. Absent: never dropped, claims nothing (Triton kernel rules).
    */
   readonly specificity?: number;
   readonly underCompile: CompileBehaviour;

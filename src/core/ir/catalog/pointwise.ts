@@ -104,6 +104,7 @@ const glu: CatalogEntry = pointwiseEntry(5, '5 per output element (sigmoid of on
 function cast(dtype: CatalogEntry['dtype'], signature: readonly string[] = ['input']): CatalogEntry {
   return pointwiseEntry(0, '0 (a cast converts, it does not compute)', signature, {
     dtype,
+    cast: true,
     bytes: firstInputsBytes(1),
     bytesFormula: 'n·(input bytes + output bytes)',
   });

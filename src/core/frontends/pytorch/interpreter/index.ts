@@ -65,7 +65,9 @@ export class Interpreter {
   /** Runs the file's top-level statements (imports, definitions, scripts, `__main__` blocks). */
   runModule(file: FileContext, emit = true): Frame {
     this.names.add(file.tree, file.text);
-    const frame: Frame = { env: file.globals, file, scope: '<module>', path: '', repeat: num(1), emit, depth: 0 };
+    // Module-level code beside definitions is a script that exercises them (example inputs, checks, benchmarks).
+    const script = file.functions.size > 0 || file.classes.size > 0;
+    const frame: Frame = { env: file.globals, file, scope: '<module>', path: '', repeat: num(1), emit, depth: 0, ...(script ? { harness: 'module-level script code' } : {}) };
     runBlock(this, file.root, frame);
     return frame;
   }

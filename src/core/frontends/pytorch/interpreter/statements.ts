@@ -285,9 +285,9 @@ export function runIf(it: Interpreter, node: SyntaxNode, frame: Frame): void {
   const alternatives = node.namedChildren.filter((c): c is SyntaxNode => c !== null && (c.type === 'elif_clause' || c.type === 'else_clause'));
   const value = condition ? evaluate(it, condition, quiet(frame)) : UNKNOWN;
   if (condition) syncIfTensor(it, 'if tensor', condition, value, frame);
-  if (condition && isMainGuard(condition) && consequence && !frame.harness) {
+  if (condition && isMainGuard(condition) && consequence) {
     // `if __name__ == "__main__":` builds example inputs and runs the model: harness code, not the model.
-    runBlock(it, consequence, { ...frame, harness: '__main__ block' });
+    runBlock(it, consequence, { ...frame, harness: 'a `__main__` block' });
     return;
   }
   if (value.kind === 'bool' && value.flash !== undefined) {

@@ -1,6 +1,7 @@
 // Reads the command line into a checked request; every mistake becomes a UsageError with a one-line message.
 import { parseArgs } from 'node:util';
 import type { DType } from '../core/ir/types';
+import { parseEntry, parseInputDeclaration, type EntryDeclaration, type InputDeclaration } from '../core/shapes/inputs';
 import { FORMAT_NAMES, type FormatName } from './format';
 
 /** A mistake in the command line or its inputs: reported in one line, exit code 2. */
@@ -35,13 +36,18 @@ export interface Sizing {
   readonly gpu?: string;
   readonly dtype?: DType;
   readonly dims?: Readonly<Record<string, number>>;
+  /** `--entry NAME`: the roots to analyse (function, class or Class.method), in the order given. */
+  readonly entries?: readonly EntryDeclaration[];
+  /** `--input NAME=[dims][:dtype]`: shapes of the entries' inputs. */
+  readonly inputs?: readonly InputDeclaration[];
 }
 
 export const USAGE = `Usage:
   memwall analyze <files or folders...> [--gpu ID] [--dtype bf16|fp16|fp32|fp8] [--dims B=8,T=1024]
+                  [--entry NAME]... [--input NAME=[dims][:dtype]]...
                   [--format text|json|sarif|markdown] [--fail-on CODE|SEVERITY]...
-  memwall roofline <files or folders...> [--gpu ID] [--dtype ...] [--dims ...] [--out FILE.svg|FILE.html]
-                  [--format svg|html]
+  memwall roofline <files or folders...> [--gpu ID] [--dtype ...] [--dims ...] [--entry ...] [--input ...]
+                  [--out FILE.svg|FILE.html] [--format svg|html]
   memwall gpus [--format text|json]
   memwall explain <CODE...> [--format text|json]
   memwall rules [--format text|json|markdown]
@@ -54,6 +60,8 @@ const OPTIONS = {
   gpu: { type: 'string' },
   dtype: { type: 'string' },
   dims: { type: 'string', multiple: true },
+  entry: { type: 'string', multiple: true },
+  input: { type: 'string', multiple: true },
   format: { type: 'string', short: 'f' },
   'fail-on': { type: 'string', multiple: true },
   out: { type: 'string', short: 'o' },
@@ -66,6 +74,8 @@ const OPTION_COMMANDS: Readonly<Record<string, readonly string[]>> = {
   gpu: ['analyze', 'roofline'],
   dtype: ['analyze', 'roofline'],
   dims: ['analyze', 'roofline'],
+  entry: ['analyze', 'roofline'],
+  input: ['analyze', 'roofline'],
   'fail-on': ['analyze'],
   out: ['roofline'],
   format: ['analyze', 'roofline', 'gpus', 'explain', 'rules'],
@@ -154,7 +164,7 @@ export function parseCommandLine(argv: readonly string[]): Request {
   }
 }
 
-function sizing(command: string, paths: readonly string[], values: { gpu?: string; dtype?: string; dims?: string[] }): Sizing {
+function sizing(command: string, paths: readonly string[], values: { gpu?: string; dtype?: string; dims?: string[]; entry?: string[]; input?: string[] }): Sizing {
   if (!paths.length) throw new UsageError(`${command}: name at least one file or folder`);
   let dtype: DType | undefined;
   if (values.dtype !== undefined) {
@@ -165,5 +175,25 @@ function sizing(command: string, paths: readonly string[], values: { gpu?: strin
   }
   if (values.gpu !== undefined && !values.gpu.trim()) throw new UsageError('--gpu: empty GPU id (run memwall gpus for the list)');
   const dims = values.dims ? parseDims(values.dims) : undefined;
-  return { paths, gpu: values.gpu?.trim(), dtype, dims: dims && Object.keys(dims).length ? dims : undefined };
+  const entries = (values.entry ?? []).flatMap((text) => text.split(',')).map((text) => usage(() => parseEntry(text, '--entry')));
+  const inputs = (values.input ?? []).map((text) => usage(() => parseInputDeclaration(text, '--input')));
+  const twice = inputs.find((input, index) => inputs.findIndex((other) => other.name === input.name) !== index);
+  if (twice) throw new UsageError(`--input ${twice.name}: given twice`);
+  return {
+    paths,
+    gpu: values.gpu?.trim(),
+    dtype,
+    dims: dims && Object.keys(dims).length ? dims : undefined,
+    ...(entries.length ? { entries } : {}),
+    ...(inputs.length ? { inputs } : {}),
+  };
+}
+
+/** A parser's Error as the one-line usage error it is. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
 }

@@ -1,7 +1,7 @@
 // `memwall analyze`: expands the paths, reads every file, gathers its configuration and imports, and analyses it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { extract, price, DEFAULT_GPU, type ExternalConfig } from '../core/analyze';
+import { extract, price, DEFAULT_GPU, type ExternalConfig, type ExtractOptions } from '../core/analyze';
 import { resolveHardware } from '../core/cost/hardware';
 import { IncrementalParser } from '../core/parse/incremental';
 import type { PythonParser } from '../core/parse/parser';
@@ -36,9 +36,40 @@ function readAll(files: readonly string[], cwd: string): { file: string; text: s
 /** The configurations in priority order: the command line's --dims first, then [tool.memwall] of the project. */
 function configsFor(request: Sizing, project: ProjectConfig): ExternalConfig[] {
   const configs: ExternalConfig[] = [];
-  if (request.dims) configs.push({ dims: request.dims, source: '--dims' });
+  // The command line names these sizes for this run: one that no op uses is reported (MW905, and exit 2 below).
+  if (request.dims) configs.push({ dims: request.dims, source: '--dims', strict: true });
   if (project.config?.external) configs.push(project.config.external);
   return configs;
+}
+
+/** The entries and input shapes for a file: the command line's, else the project's (inputs merged by name, the command line first). */
+function overridesFor(request: Sizing, project: ProjectConfig): Pick<ExtractOptions, 'entries' | 'inputs' | 'boundSymbols'> {
+  const entries = request.entries ?? project.config?.entries;
+  const given = request.inputs ?? [];
+  const inputs = [...given, ...(project.config?.inputs ?? []).filter((input) => !given.some((other) => other.name === input.name))];
+  const boundSymbols = [...Object.keys(request.dims ?? {}), ...Object.keys(project.config?.external?.dims ?? {})];
+  return { ...(entries?.length ? { entries } : {}), ...(inputs.length ? { inputs } : {}), ...(boundSymbols.length ? { boundSymbols } : {}) };
+}
+
+/**
+ * An override that applies to nothing in any analysed file is the user's mistake (a typo in --entry, an --input name
+ * that is no parameter, a --dims size no op uses): exit 2 naming it, never a silent run. One that applies to some
+ * files only is a note (MW905) in the others.
+ */
+function checkOverrides(reports: readonly FileReport[]): void {
+  const unmatched = new Map<string, { count: number; message: string }>();
+  for (const { analysis } of reports) {
+    for (const note of analysis.notes) {
+      if (!note.override) continue;
+      const key = `${note.override.kind}\u0000${note.override.source}\u0000${note.override.name}`;
+      // The command stops here, so what the file would have fallen back to is not said.
+      unmatched.set(key, { count: (unmatched.get(key)?.count ?? 0) + 1, message: note.message.replace(/ Every root was analysed instead\.$/, '') });
+    }
+  }
+  const everywhere = [...unmatched.values()].filter(({ count }) => count === reports.length);
+  if (everywhere.length === 0) return;
+  const where = reports.length === 1 ? `${reports[0]?.path}: ` : `in none of the ${reports.length} files: `;
+  throw new UsageError(everywhere.map(({ message }) => `${where}${message}`).join('\n'));
 }
 
 export function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = process.cwd()): FileReport[] {
@@ -68,7 +99,7 @@ export function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = 
     try {
       const modules = readImportedModules(file, text, { parser, tree: incremental.parse(text), roots: project.root ? [project.root] : [] });
       try {
-        graph = extract(text, { parser, incremental, modules });
+        graph = extract(text, { parser, incremental, modules, ...overridesFor(request, project) });
       } catch (error) {
         throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`, { cause: error });
       }
@@ -100,5 +131,6 @@ export function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = 
       throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`, { cause: error });
     }
   }
+  checkOverrides(reports);
   return reports;
 }

@@ -58,6 +58,36 @@ async function setSizes(): Promise<void> {
   await config.update('dims', parseSizes(text).dims, target());
 }
 
+/** `[1, 3, 224, 224]`, `[B, T]:int64`: what the magic comment's shape may hold; undefined when it reads as one. */
+export function checkShape(text: string): string | undefined {
+  return /^\s*\[\s*[A-Za-z0-9_*+/%() -]+(\s*,\s*[A-Za-z0-9_*+/%() -]+)*\s*\]\s*(:\s*[A-Za-z0-9_.]+)?\s*$/.test(text)
+    ? undefined
+    : 'a shape such as [1, 3, 224, 224] or [B, T]:int64';
+}
+
+/**
+ * The code lens "Set input shape…" on a function whose input shape MemWall learned or could not tell: asks for the
+ * shape and writes `# memwall: shape x=[...]` above the def (above its decorators), which outranks what was learned.
+ */
+async function setInputShape(uri: unknown, line: unknown, name: unknown, current: unknown): Promise<void> {
+  if (typeof uri !== 'string' || typeof line !== 'number' || typeof name !== 'string') return;
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+  const text = await vscode.window.showInputBox({
+    title: `MemWall: shape of ${name}`,
+    prompt: 'Dims as numbers or symbols, an optional dtype after a colon: [1, 3, 224, 224], [B, T]:int64',
+    value: typeof current === 'string' ? current : '',
+    validateInput: checkShape,
+  });
+  if (text === undefined) return;
+  let above = line;
+  while (above > 0 && /^\s*@/.test(document.lineAt(above - 1).text)) above--;
+  const indent = /^\s*/.exec(document.lineAt(above).text)?.[0] ?? '';
+  const comment = `${indent}# memwall: shape ${name}=${text.trim().replace(/\s*:\s*/, ':')}\n`;
+  const edit = new vscode.WorkspaceEdit();
+  edit.insert(document.uri, new vscode.Position(above, 0), comment);
+  await vscode.workspace.applyEdit(edit);
+}
+
 /** Explains a code given by a hover link, else the MemWall diagnostic under the cursor, else one the user picks. */
 async function explainFinding(client: LanguageClient, code?: unknown): Promise<void> {
   let wanted = typeof code === 'string' ? code : undefined;
@@ -104,6 +134,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     'memwall.reportForWorkspace': () => reportForWorkspace(client, reports),
     'memwall.changeSettings': () => changeSettings(),
     'memwall.explainFinding': (code) => explainFinding(client, code),
+    'memwall.setInputShape': (uri, line, name, current) => setInputShape(uri, line, name, current),
   };
   return vscode.Disposable.from(
     reports,

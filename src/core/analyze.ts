@@ -2,11 +2,12 @@
 import { RootCacheMiss, type RootCache } from './frontends/pytorch/roots';
 import type { IncrementalParser } from './parse/incremental';
 import type { PythonParser } from './parse/parser';
+import { evalShape } from './ir/dims';
 import { GraphBuilder } from './ir/graph';
 import type { Analysis, AnalysisNote, DType, Hardware, OpGraph, Severity } from './ir/types';
 import { readMagicComments } from './shapes/magic';
-import { extractPytorch } from './frontends/pytorch';
-import { resolveBindings } from './shapes/bindings';
+import { extractPytorch, type GivenEntry, type GivenInput } from './frontends/pytorch';
+import { graphSymbols, resolveBindings } from './shapes/bindings';
 import { resolveHardware, type CustomGpu } from './cost/hardware';
 import { priceGraph } from './cost/price';
 import { summarize } from './cost/summary';
@@ -19,6 +20,8 @@ export interface ExternalConfig {
   readonly gpu?: string;
   /** `setting memwall.dims`, `pyproject.toml [tool.memwall]`, `--dims`. */
   readonly source: string;
+  /** The user named these sizes for this analysis (`--dims`): a symbol no op uses is a note (MW905), never ignored silently. */
+  readonly strict?: boolean;
 }
 
 export interface AnalyzeOptions {
@@ -36,6 +39,15 @@ export interface AnalyzeOptions {
   readonly severities?: Readonly<Record<string, Severity | 'off'>>;
   /** Files larger than this many characters are analysed in part, with a note (MW904). Default DEFAULT_MAX_CHARS. */
   readonly maxChars?: number;
+  /** The roots to analyse (`--entry`, `memwall.entry`, `[tool.memwall] entry`): only these run. Default: every root. */
+  readonly entries?: readonly GivenEntry[];
+  /** Shapes of the entries' inputs (`--input x=[1,3,224,224]`), by parameter name; they outrank what the code says. */
+  readonly inputs?: readonly GivenInput[];
+  /**
+   * Symbols the configs bind (`--dims n_kv_heads=8`): a config field of that name whose default is None or a sentinel
+   * such as -1 becomes the symbol, so that the given size applies.
+   */
+  readonly boundSymbols?: readonly string[];
 }
 
 export const DEFAULT_GPU = 'h100-sxm';
@@ -76,7 +88,7 @@ function partialNote(text: string, cut: number, maxChars: number): AnalysisNote 
   };
 }
 
-export interface ExtractOptions extends Pick<AnalyzeOptions, 'parser' | 'modules' | 'maxChars'> {
+export interface ExtractOptions extends Pick<AnalyzeOptions, 'parser' | 'modules' | 'maxChars' | 'entries' | 'inputs' | 'boundSymbols'> {
   /**
    * Where the caller keeps the previous version's tree (the server, one per open document): the text is then
    * re-parsed incrementally, and the tree is left to the caller rather than deleted.
@@ -103,7 +115,15 @@ export function extract(text: string, options: ExtractOptions): OpGraph {
         message: 'The file has syntax errors; MemWall analysed what it could parse.',
       });
     }
-    extractPytorch(tree, analysed, builder, { modules: options.modules ?? new Map(), parser: options.parser, magic, roots: options.roots });
+    extractPytorch(tree, analysed, builder, {
+      modules: options.modules ?? new Map(),
+      parser: options.parser,
+      magic,
+      roots: options.roots,
+      entries: options.entries,
+      inputs: options.inputs,
+      boundSymbols: options.boundSymbols,
+    });
     return builder.build(magic);
   };
   try {
@@ -121,7 +141,7 @@ export function extract(text: string, options: ExtractOptions): OpGraph {
 }
 
 /** Prices an extracted graph for a GPU, dtype and sizes, and runs the rules: the what-if path, no re-parsing. */
-export function price(graph: OpGraph, text: string, options: Omit<AnalyzeOptions, 'parser' | 'modules'>): Analysis {
+export function price(graph: OpGraph, text: string, options: Omit<AnalyzeOptions, 'parser' | 'modules' | 'entries' | 'inputs' | 'boundSymbols'>): Analysis {
   const configs = options.configs ?? [];
   const gpuId = graph.magic.gpu ?? options.gpu ?? configs.find((c) => c.gpu)?.gpu ?? DEFAULT_GPU;
   const dtype = graph.magic.dtype ?? options.dtype ?? configs.find((c) => c.dtype)?.dtype ?? DEFAULT_DTYPE;
@@ -130,7 +150,27 @@ export function price(graph: OpGraph, text: string, options: Omit<AnalyzeOptions
   const costs = priceGraph(graph, hardware, dtype, bindings);
   const summary = summarize(graph, costs);
   const findings = runRules({ graph, costs, hardware, dtype, bindings, summary, text, severities: options.severities ?? {} });
-  return { graph, hardware, dtype, costs, findings, assumptions, summary, notes: graph.notes };
+  const inputs = graph.inputs.map((input) => ({ ...input, sizes: evalShape(input.shape, bindings) ?? null }));
+  const unused = unusedSizes(graph, configs);
+  return { graph, hardware, dtype, costs, findings, assumptions, summary, notes: unused.length ? [...graph.notes, ...unused] : graph.notes, inputs };
+}
+
+/** The sizes the user named for this analysis (`--dims`) that no op uses: each is a note, never a silent no-op. */
+function unusedSizes(graph: OpGraph, configs: readonly ExternalConfig[]): AnalysisNote[] {
+  const used = graphSymbols(graph);
+  const notes: AnalysisNote[] = [];
+  for (const config of configs) {
+    if (!config.strict) continue;
+    for (const [symbol, value] of Object.entries(config.dims ?? {})) {
+      if (used.has(symbol)) continue;
+      notes.push({
+        code: 'MW905',
+        message: `${config.source} ${symbol}=${value}: no op here has a size named ${symbol} (the sizes used are ${[...used].slice(0, 12).join(', ') || 'none'}).`,
+        override: { kind: 'dims', name: symbol, source: config.source },
+      });
+    }
+  }
+  return notes;
 }
 
 export function analyze(text: string, options: AnalyzeOptions): Analysis {

@@ -55,6 +55,13 @@ export function toDiagnostics(
   }
   // Notes tied to a place (an op whose shape is unknown) are information; notes on the whole file go to the panel.
   for (const note of analysis.notes) {
+    // An override (entry, input shape, size) that applies to nothing in the file is a warning on its first line.
+    if (note.override) {
+      const level = severities[note.code] ?? 'warning';
+      if (level === 'off') continue;
+      diagnostics.push({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: SEVERITY[level], code: note.code, source: 'memwall', message: note.message });
+      continue;
+    }
     if (!note.span) continue;
     const level = severities[note.code] ?? 'information';
     if (level === 'off') continue;

@@ -8,7 +8,7 @@ import {
   formatAssumption, formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatTensor, formatTime,
 } from '../core/format';
 import { spanContains, spanToRange } from './convert';
-import { scopeFigures, scopeMarkdown } from './scopes';
+import { inputLines, scopeFigures, scopeMarkdown } from './scopes';
 
 /** The innermost priced op whose span holds the offset: in `F.gelu(self.c_fc(x))`, hovering `c_fc` picks the Linear. */
 export function costAt(analysis: Analysis, offset: number): CostedOp | undefined {
@@ -102,8 +102,12 @@ export function hoverAt(document: TextDocument, analysis: Analysis, offset: numb
   if (!cost) {
     // On a `def` line (name and parameters): the scope's own figures.
     const scope = scopeFigures(analysis).find((figures) => spanContains(figures.info.span, offset));
-    if (!scope) return null;
-    return { contents: { kind: 'markdown', value: scopeMarkdown(scope, analysis) }, range: spanToRange(document, scope.info.span) };
+    if (scope) return { contents: { kind: 'markdown', value: scopeMarkdown(scope, analysis) }, range: spanToRange(document, scope.info.span) };
+    // A forward that only hands its input on (`return self._forward_impl(x)`) has no ops of its own, but its inputs.
+    const info = analysis.graph.scopes.find((candidate) => spanContains(candidate.span, offset));
+    const inputs = info ? inputLines(analysis, info.name) : [];
+    if (!info || inputs.length === 0) return null;
+    return { contents: { kind: 'markdown', value: [`**${info.name}**  `, ...inputs].join('\n') }, range: spanToRange(document, info.span) };
   }
   return { contents: { kind: 'markdown', value: hoverMarkdown(analysis, cost) }, range: spanToRange(document, cost.node.span) };
 }

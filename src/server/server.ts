@@ -7,7 +7,7 @@ import {
   TextDocumentSyncKind, type InitializeResult, type NotebookDocument,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DEFAULT_DTYPE, DEFAULT_GPU, extract, price, type AnalyzeOptions, type ExternalConfig } from '../core/analyze';
+import { DEFAULT_DTYPE, DEFAULT_GPU, extract, price, type AnalyzeOptions, type ExternalConfig, type ExtractOptions } from '../core/analyze';
 import { RootCache } from '../core/frontends/pytorch/roots';
 import { IncrementalParser } from '../core/parse/incremental';
 import { createPythonParser, type PythonParser } from '../core/parse/parser';
@@ -145,6 +145,15 @@ function pricingOptions(settings: MemwallSettings, project: ProjectConfig, whatI
   };
 }
 
+/** Entries and input shapes: the settings', else [tool.memwall]'s (inputs merged by name, the settings first). */
+function entryOptions(settings: MemwallSettings, project: ProjectConfig): Pick<ExtractOptions, 'entries' | 'inputs' | 'boundSymbols'> {
+  const pyproject = project.config;
+  const entries = settings.entries.length ? settings.entries : pyproject?.entries ?? [];
+  const inputs = [...settings.inputs, ...(pyproject?.inputs ?? []).filter((input) => !settings.inputs.some((other) => other.name === input.name))];
+  const boundSymbols = [...Object.keys(settings.dims), ...Object.keys(pyproject?.external?.dims ?? {})];
+  return { entries, inputs, boundSymbols };
+}
+
 /**
  * A what-if outranks even the file's magic comments: the user is asking "what if T were 8192" about this very file.
  * The graph's own magic settings are set aside for the symbols, GPU and dtype the what-if names; the rest stays.
@@ -177,7 +186,7 @@ async function analyseDocument(document: TextDocument): Promise<DocumentAnalysis
     try {
       const modules = importedModules(document.uri, base.text, incremental, parser, project);
       extractStarted = performance.now();
-      graph = extract(base.text, { parser, incremental, roots, modules, maxChars: settings.maxFileSize });
+      graph = extract(base.text, { parser, incremental, roots, modules, maxChars: settings.maxFileSize, ...entryOptions(settings, project) });
     } catch (error) {
       return done({ error: `MemWall could not read this file: ${errorMessage(error)}` });
     }

@@ -2,6 +2,10 @@
 import type { DType, Severity } from '../core/ir/types';
 import type { CustomGpu } from '../core/cost/hardware';
 import { DEFAULT_MAX_CHARS } from '../core/analyze';
+import { parseEntry, parseInputDeclaration, type EntryDeclaration, type InputDeclaration } from '../core/shapes/inputs';
+
+const ENTRY_SOURCE = 'setting memwall.entry';
+const INPUTS_SOURCE = 'setting memwall.inputs';
 
 export type InlayHintMode = 'off' | 'bound' | 'full';
 
@@ -14,6 +18,10 @@ export interface MemwallSettings {
   readonly inlayHints: InlayHintMode;
   /** Files longer than this many characters are analysed in part, with a note (MW904). */
   readonly maxFileSize: number;
+  /** `memwall.entry`: roots to analyse, as `--entry` names them. */
+  readonly entries: readonly EntryDeclaration[];
+  /** `memwall.inputs`: shapes of the entries' inputs, as `--input` gives them (`{ "x": "[1, 3, 224, 224]" }`). */
+  readonly inputs: readonly InputDeclaration[];
 }
 
 export const DEFAULT_SETTINGS: MemwallSettings = {
@@ -24,6 +32,8 @@ export const DEFAULT_SETTINGS: MemwallSettings = {
   severity: {},
   inlayHints: 'full',
   maxFileSize: DEFAULT_MAX_CHARS,
+  entries: [],
+  inputs: [],
 };
 
 const DTYPES: readonly DType[] = ['bf16', 'fp16', 'fp32', 'fp8'];
@@ -56,5 +66,31 @@ export function readSettings(raw: unknown): MemwallSettings {
     severity,
     inlayHints: INLAY_MODES.includes(raw.inlayHints as InlayHintMode) ? (raw.inlayHints as InlayHintMode) : DEFAULT_SETTINGS.inlayHints,
     maxFileSize: typeof raw.maxFileSize === 'number' && raw.maxFileSize > 0 ? raw.maxFileSize : DEFAULT_SETTINGS.maxFileSize,
+    entries: readEntries(raw.entry),
+    inputs: readInputs(raw.inputs),
   };
+}
+
+/** A name or a list of names; a malformed one is left out (VS Code's settings editor flags it by the schema). */
+function readEntries(raw: unknown): EntryDeclaration[] {
+  const names = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [];
+  return names.flatMap((name) => {
+    try {
+      return typeof name === 'string' && name.trim() ? [parseEntry(name, ENTRY_SOURCE)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** `{ "x": "[1, 3, 224, 224]", "idx": "[B, T]:int64" }`; a malformed shape is left out, as other malformed settings are. */
+function readInputs(raw: unknown): InputDeclaration[] {
+  if (!isRecord(raw)) return [];
+  return Object.entries(raw).flatMap(([name, shape]) => {
+    try {
+      return typeof shape === 'string' ? [parseInputDeclaration(`${name}=${shape.trim()}`, INPUTS_SOURCE)] : [];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -63,13 +63,14 @@ export function fixtureAnalysis(): Analysis {
   };
   return {
     graph: {
-      ops: [linear, gelu, mystery, view], codeBindings: [], scopes: [], notes: [], tf32Enabled: false,
+      ops: [linear, gelu, mystery, view], inputs: [], codeBindings: [], scopes: [], notes: [], tf32Enabled: false,
       magic: { bindings: [], ignores: new Map() }, valueUses: [], hostSyncs: [],
     },
     hardware,
     dtype: 'bf16',
     costs,
     findings: [note, finding],
+    inputs: [],
     assumptions: [
       { symbol: 'B', value: 8, source: 'magic comment (line 1)' },
       { symbol: 'T', value: 1024, source: '--dims' },

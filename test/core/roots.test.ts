@@ -41,9 +41,10 @@ describe('root cache', () => {
   });
 
   it('a root that must run without the instance a reused root built for it makes the whole file run again', () => {
-    // build() makes A's instance without calling it, so A is analysed from that instance; other() comes between and
-    // binds B's `n`, which A's run reads. Editing B's default re-runs other(); A must then run, but its instance came
-    // from build(), which was reused: only a full run gives A its instance.
+    // build() makes A's instance without calling or returning it (a builder that returns its model runs the model's
+    // forward itself), so A is analysed from that instance; other() comes between and binds B's `n`, which A's run
+    // reads. Editing B's default re-runs other(); A must then run, but its instance came from build(), which was
+    // reused: only a full run gives A its instance.
     const source = (n: number): string => `import torch
 import torch.nn as nn
 
@@ -64,10 +65,10 @@ class B(nn.Module):
         return self.proj(x)
 
 def build():
-    return A(32)
+    model = A(32)
 
 def other():
-    return B()
+    model = B()
 `;
     const roots = new RootCache();
     extract(source(16), { parser, roots });

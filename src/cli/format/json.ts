@@ -1,4 +1,5 @@
 // The JSON report, version 1: a public interface that later versions extend with new fields but never break.
+import { formatShape } from '../../core/ir/dims';
 import type { Bound, ClassShare, ScopeSummary, Severity } from '../../core/ir/types';
 import { type FileReport, findingsInOrder, lineOf, opsInSourceOrder } from '../report';
 
@@ -56,6 +57,20 @@ export interface JsonFinding {
   readonly timeSavedUs: number | null;
 }
 
+export interface JsonInput {
+  /** The function whose parameter it is: `ResNet.forward`, `attention`. */
+  readonly scope: string;
+  readonly name: string;
+  /** The shape as analysed, with symbols: `[B, 3, height, width]`; null when nothing says it. */
+  readonly shape: string | null;
+  /** The same shape in numbers after binding; null when a dim stayed unbound. */
+  readonly sizes: readonly number[] | null;
+  /** `default` follows the analysis dtype. */
+  readonly dtype: string;
+  /** Where the shape came from: `--input`, `magic comment (line 12)`, or what the code taught (`from self.conv1 ...`). */
+  readonly source: string;
+}
+
 export interface JsonNote {
   readonly code: string;
   readonly message: string;
@@ -68,6 +83,7 @@ export interface JsonFile {
   readonly gpuName: string;
   readonly dtype: string;
   readonly assumptions: readonly JsonAssumption[];
+  readonly inputs: readonly JsonInput[];
   readonly ops: readonly JsonOp[];
   readonly findings: readonly JsonFinding[];
   readonly notes: readonly JsonNote[];
@@ -92,6 +108,14 @@ export function toJsonReport(reports: readonly FileReport[]): JsonReport {
       gpuName: analysis.hardware.name,
       dtype: analysis.dtype,
       assumptions: analysis.assumptions.map(({ symbol, value, source }) => ({ symbol, value, source })),
+      inputs: analysis.inputs.map((input) => ({
+        scope: input.scope,
+        name: input.name,
+        shape: input.shape ? formatShape(input.shape) : null,
+        sizes: input.sizes,
+        dtype: input.dtype,
+        source: input.source,
+      })),
       ops: opsInSourceOrder(analysis.costs).map((cost) => ({
         op: cost.node.op,
         label: cost.node.label,

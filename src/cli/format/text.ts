@@ -1,4 +1,6 @@
 // The human report: per-op table, where the time goes, the assumptions behind the figures, and the findings.
+import { coverage, coverageSentence } from '../../core/cost/coverage';
+import { formatShape } from '../../core/ir/dims';
 import type { Analysis } from '../../core/ir/types';
 import { boundCell, type FileReport, findingsInOrder, freeOpList, isFree, lineOf, opName, opsInSourceOrder, peaksFor } from '../report';
 import {
@@ -48,7 +50,9 @@ function summaryLine(analysis: Analysis): string {
     `overhead-bound ${formatPercent(total.overheadBoundShare)}`,
   ];
   if (total.unpricedOps > 0) parts.push(`${total.unpricedOps} op${total.unpricedOps === 1 ? '' : 's'} not priced`);
-  return `  ${parts.join(' · ')}`;
+  // Totals over a part of the graph must say so, and why the rest is missing.
+  const covered = coverageSentence(coverage(analysis.costs));
+  return covered ? `  ${parts.join(' · ')}\n  ${covered}` : `  ${parts.join(' · ')}`;
 }
 
 function opLines(analysis: Analysis): string[] {
@@ -85,6 +89,20 @@ function classLines(analysis: Analysis): string[] {
   return ['', '  Where the time goes (share of FLOPs vs share of time)', ...renderTable(CLASS_COLUMNS, rows, '    ')];
 }
 
+/** Each root's inputs: the shape analysed, in numbers where bound, and where it came from. */
+function inputLines(analysis: Analysis): string[] {
+  if (analysis.inputs.length === 0) return [];
+  return [
+    '',
+    '  Inputs',
+    ...analysis.inputs.map((input) => {
+      const sizes = input.sizes && input.shape?.some((dim) => dim.kind !== 'num') ? ` = [${input.sizes.join(', ')}]` : '';
+      const dtype = input.dtype === 'default' ? '' : ` ${input.dtype}`;
+      return `    ${input.scope} ${input.name} = ${formatShape(input.shape)}${sizes}${dtype}  (${input.source})`;
+    }),
+  ];
+}
+
 function assumptionLines(analysis: Analysis): string[] {
   const { hardware, dtype } = analysis;
   const peaks = peaksFor(hardware, dtype);
@@ -112,13 +130,28 @@ function findingLines(analysis: Analysis): string[] {
   return lines;
 }
 
+/** How many op notes of one cause are named one by one before the rest is counted. */
+const NAMED_OPS = 4;
+
 function noteLines(analysis: Analysis): string[] {
   const notes = analysis.notes.map((note) => {
     const where = note.span ? `${lineOf(note.span.startLine)}: ` : '';
     return `    ${where}${note.code} ${note.message}`;
   });
+  // One line per cause, not per op: a note that 32 layer instances share is one note naming a few of them.
+  const byNote = new Map<string, { count: number; places: string[] }>();
   for (const cost of opsInSourceOrder(analysis.costs)) {
-    for (const note of cost.node.notes) notes.push(`    ${lineOf(cost.node.span.startLine)}: ${opName(cost.node)}: ${note}`);
+    for (const note of cost.node.notes) {
+      const entry = byNote.get(note) ?? { count: 0, places: [] };
+      const where = `${lineOf(cost.node.span.startLine)}: ${opName(cost.node)}`;
+      entry.count++;
+      if (!entry.places.includes(where)) entry.places.push(where);
+      byNote.set(note, entry);
+    }
+  }
+  for (const [note, { count, places }] of byNote) {
+    if (count === 1) notes.push(`    ${places[0]}: ${note}`);
+    else notes.push(`    ${note} (${count} ops: ${places.slice(0, NAMED_OPS).join(', ')}${places.length > NAMED_OPS ? ', …' : ''})`);
   }
   return notes.length ? ['', '  Notes', ...notes] : [];
 }
@@ -132,6 +165,7 @@ export function formatText(reports: readonly FileReport[]): string {
       '',
       ...opLines(analysis),
       ...classLines(analysis),
+      ...inputLines(analysis),
       ...assumptionLines(analysis),
       ...findingLines(analysis),
       ...noteLines(analysis),

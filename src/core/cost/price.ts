@@ -201,6 +201,20 @@ function numericShapes(tensors: readonly TensorValue[], bindings: Bindings, cach
   return out;
 }
 
+/** The first tensor of the op whose shape holds a size of zero or less, in words, or undefined. */
+function nonPositiveShape(node: OpNode, inputs: readonly (readonly number[] | null)[], outputs: readonly (readonly number[] | null)[]): string | undefined {
+  const bad = (shape: readonly number[] | null): boolean => shape !== null && shape.some((size) => size <= 0);
+  for (let i = 0; i < inputs.length; i++) {
+    const shape = inputs[i] ?? null;
+    if (bad(shape)) return `input ${i + 1}${node.inputs[i]?.origin ? ` (${node.inputs[i]?.origin})` : ''} [${(shape as readonly number[]).join(', ')}]`;
+  }
+  for (let i = 0; i < outputs.length; i++) {
+    const shape = outputs[i] ?? null;
+    if (bad(shape)) return `output ${i + 1} [${(shape as readonly number[]).join(', ')}]`;
+  }
+  return undefined;
+}
+
 function elementSizes(tensors: readonly TensorValue[], analysisDtype: DType): number[] {
   const out = new Array<number>(tensors.length);
   for (let i = 0; i < tensors.length; i++) {
@@ -252,6 +266,11 @@ export function priceOp(
   if (repeatValue === undefined) (notes ??= []).push(`repeat count unknown (${describeDim(node.repeat)}): counted once`);
 
   const base: CostBase = { node, inputShapes, outputShapes, dtype: opDtype, repeat };
+  // A -1 or 0 where a size belongs is a sentinel the code fills in later (`n_kv_heads = -1`), never a size to price.
+  const nonPositive = nonPositiveShape(node, inputShapes, outputShapes);
+  if (nonPositive) {
+    return unpriced(base, notes, `not priced: ${nonPositive} has a zero or negative size: a sentinel (-1, 0, None) rather than a size; give the size with --dims or a magic comment`, lookupOp(node.op)?.unit ?? 'vector');
+  }
   const context: CostContext = {
     inputs: inputShapes,
     outputs: outputShapes,

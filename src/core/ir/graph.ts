@@ -1,6 +1,20 @@
 // Builds an OpGraph: hands out ids for values and ops so that several frontends can add to one graph.
 import type { Dim } from './dims';
-import type { AnalysisNote, Assumption, DType, HostSync, OpGraph, OpNode, ScopeInfo, TensorValue, ValueUse } from './types';
+import type { AnalysisNote, Assumption, DType, HostSync, OpGraph, OpNode, RootInput, ScopeInfo, TensorValue, ValueUse } from './types';
+
+/** What the builder held at one moment: enough to throw away everything added since (a trial run, see rollback). */
+export interface BuilderCheckpoint {
+  readonly values: number;
+  readonly opIds: number;
+  readonly ops: number;
+  readonly scopes: number;
+  readonly notes: number;
+  readonly codeBindings: number;
+  readonly inputs: number;
+  readonly valueUses: number;
+  readonly hostSyncs: number;
+  readonly tf32Enabled: boolean;
+}
 
 export class GraphBuilder {
   private nextValueId = 0;
@@ -11,6 +25,7 @@ export class GraphBuilder {
   readonly codeBindings: Assumption[] = [];
   readonly valueUses: ValueUse[] = [];
   readonly hostSyncs: HostSync[] = [];
+  readonly inputs: RootInput[] = [];
   tf32Enabled = false;
 
   /** How many values and ops were handed out so far. */
@@ -26,6 +41,35 @@ export class GraphBuilder {
   advance(values: number, ops: number): void {
     this.nextValueId += values;
     this.nextOpId += ops;
+  }
+
+  checkpoint(): BuilderCheckpoint {
+    return {
+      values: this.nextValueId,
+      opIds: this.nextOpId,
+      ops: this.ops.length,
+      scopes: this.scopes.length,
+      notes: this.notes.length,
+      codeBindings: this.codeBindings.length,
+      inputs: this.inputs.length,
+      valueUses: this.valueUses.length,
+      hostSyncs: this.hostSyncs.length,
+      tf32Enabled: this.tf32Enabled,
+    };
+  }
+
+  /** Forgets every op, note, scope, binding, input, value use, host sync and id handed out since the checkpoint. */
+  rollback(checkpoint: BuilderCheckpoint): void {
+    this.nextValueId = checkpoint.values;
+    this.nextOpId = checkpoint.opIds;
+    this.ops.length = checkpoint.ops;
+    this.scopes.length = checkpoint.scopes;
+    this.notes.length = checkpoint.notes;
+    this.codeBindings.length = checkpoint.codeBindings;
+    this.inputs.length = checkpoint.inputs;
+    this.valueUses.length = checkpoint.valueUses;
+    this.hostSyncs.length = checkpoint.hostSyncs;
+    this.tf32Enabled = checkpoint.tf32Enabled;
   }
 
   /** A tensor not produced by an op (a parameter, an input, a tensor from outside). */
@@ -56,8 +100,9 @@ export class GraphBuilder {
   build(magic: OpGraph['magic']): OpGraph {
     return {
       ops: this.ops,
+      inputs: this.inputs,
       scopes: this.scopes,
-      notes: this.notes,
+      notes: groupedNotes(this.notes),
       codeBindings: this.codeBindings,
       tf32Enabled: this.tf32Enabled,
       magic,
@@ -65,4 +110,24 @@ export class GraphBuilder {
       hostSyncs: this.hostSyncs,
     };
   }
+}
+
+/**
+ * One note per cause and place: the same note at the same span (a loop in a block built 12 times, a call not followed
+ * in each instance) is kept once, saying how many times it arose.
+ */
+function groupedNotes(notes: readonly AnalysisNote[]): AnalysisNote[] {
+  const counts = new Map<string, number>();
+  const keyOf = (note: AnalysisNote): string => `${note.code}\u0000${note.message}\u0000${note.span?.start ?? -1}`;
+  for (const note of notes) counts.set(keyOf(note), (counts.get(keyOf(note)) ?? 0) + 1);
+  if (counts.size === notes.length) return notes as AnalysisNote[];
+  const grouped: AnalysisNote[] = [];
+  for (const note of notes) {
+    const key = keyOf(note);
+    const count = counts.get(key);
+    if (count === undefined) continue;
+    counts.delete(key);
+    grouped.push(count > 1 ? { ...note, message: `${note.message} (${count} times)` } : note);
+  }
+  return grouped;
 }

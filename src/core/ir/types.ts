@@ -117,8 +117,25 @@ export interface HostSync {
   readonly harness?: string;
 }
 
+/** The shape a root's input was analysed with (a forward's `x`, a function's `q`), and where that shape came from. */
+export interface RootInput {
+  /** The function whose parameter it is: `GPT.forward`, `attention`. */
+  readonly scope: string;
+  readonly name: string;
+  /** Null when nothing declares it and the code taught nothing about it: the ops that read it are not priced. */
+  readonly shape: readonly Dim[] | null;
+  readonly dtype: DType | 'default';
+  /**
+   * `--input`, `magic comment (line 12)`, `jaxtyping annotation`, `unpacking at line 14`, or what the code taught:
+   * `from self.conv1 (Conv2d, in_channels=3) at line 20; B, height, width by default`.
+   */
+  readonly source: string;
+}
+
 export interface OpGraph {
   readonly ops: readonly OpNode[];
+  /** The inputs of each root analysed (forward of an outermost module, function nobody calls, entry), in run order. */
+  readonly inputs: readonly RootInput[];
   /** Symbols found in the code with their values and where they came from (config defaults, literal shapes...). */
   readonly codeBindings: readonly Assumption[];
   /** Scopes found (functions, forwards, kernels), for aggregates and code lenses. */
@@ -164,6 +181,8 @@ export interface AnalysisNote {
   readonly code: string;
   readonly message: string;
   readonly span?: Span;
+  /** For MW905: the override that applies to nothing in this file (`--entry`, `--input` or `--dims` and the name it gives). */
+  readonly override?: { readonly kind: 'entry' | 'input' | 'dims'; readonly name: string; readonly source: string };
 }
 
 export type Bound = 'memory' | 'compute' | 'overhead' | 'unknown';
@@ -273,6 +292,12 @@ export interface Summary {
   readonly classes: readonly ClassShare[];
 }
 
+/** A root's input with its sizes after binding, as reports show it. */
+export interface AnalysedInput extends RootInput {
+  /** The shape in numbers; null when a dim stayed unbound or the shape is unknown. */
+  readonly sizes: readonly number[] | null;
+}
+
 /** What `analyze` returns: everything every consumer shows. */
 export interface Analysis {
   readonly graph: OpGraph;
@@ -284,4 +309,6 @@ export interface Analysis {
   readonly assumptions: readonly Assumption[];
   readonly summary: Summary;
   readonly notes: readonly AnalysisNote[];
+  /** The roots' inputs and the shapes they were analysed with (graph.inputs with sizes). */
+  readonly inputs: readonly AnalysedInput[];
 }

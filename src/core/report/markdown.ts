@@ -1,5 +1,6 @@
 // The Markdown report, written once for the editor's report command and `memwall analyze --format markdown`.
 import { formatBandwidth, formatBytes, formatIntensity, formatPercent, formatRate, formatTime } from '../format';
+import { coverage, coverageSentence } from '../cost/coverage';
 import type { Analysis } from '../ir/types';
 import { boundCell, findingsByTimeSaved, freeOpList, isFree, lineOf, opName, opsInSourceOrder } from './rows';
 import { formatFlops, formatShare } from './units';
@@ -35,8 +36,10 @@ function summarySection(analysis: Analysis): string[] {
   const { total } = analysis.summary;
   const unpriced = total.unpricedOps ? ` · ${total.unpricedOps} op${total.unpricedOps === 1 ? '' : 's'} not priced` : '';
   const saved = analysis.findings.reduce((sum, finding) => sum + (finding.timeSavedUs ?? 0), 0);
+  const covered = coverageSentence(coverage(analysis.costs));
   return [
     `**≈ ${formatTime(total.timeUs)} per call** on ${analysis.hardware.name}, ${analysis.dtype} · ${formatFlops(total.flops)} · ${formatBytes(total.bytes)} moved`,
+    ...(covered ? ['', `${covered}.`] : []),
     '',
     `Time: ${formatPercent(total.memoryBoundShare)} memory-bound · ${formatPercent(total.computeBoundShare)} compute-bound · ` +
       `${formatPercent(total.overheadBoundShare)} overhead-bound${unpriced}`,

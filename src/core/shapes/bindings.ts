@@ -6,7 +6,7 @@ import type { Assumption, AttrValue, Hardware, OpGraph } from '../ir/types';
 
 /**
  * Sizes assumed for batch- and sequence-like symbols that nothing else binds. They are typical of training runs
- * (a batch of 8 sequences of 1,024 tokens, 224×224 images). Single letters `H`/`W` are left out on purpose:
+ * (a batch of 8 sequences of 1,024 tokens, 224×224 images, 16-frame clips). Single letters `H`/`W` are left out on purpose:
  * in attention code `H` is as often the number of heads and always appear in the assumptions as `default`.
  */
 export const DEFAULT_SIZES: Readonly<Record<string, number>> = {
@@ -14,6 +14,8 @@ export const DEFAULT_SIZES: Readonly<Record<string, number>> = {
   T: 1024, t: 1024, S: 1024, s: 1024, L: 1024, seq: 1024, seq_len: 1024, seqlen: 1024, sequence_length: 1024,
   n_ctx: 1024, context_length: 1024, num_tokens: 1024,
   height: 224, width: 224, img_size: 224, image_size: 224,
+  // The clip length of common video models (torchvision's R3D and S3D read 16 frames), for a Conv3d input's depth.
+  frames: 16,
 };
 
 export const DEFAULT_SOURCE = 'default';

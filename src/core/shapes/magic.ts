@@ -8,6 +8,8 @@ export interface ShapeDeclaration {
   readonly line: number;
   readonly name: string;
   readonly shape: readonly Dim[];
+  /** `# memwall: shape idx=[B, T]:int64`: the dtype after the shape, when given. */
+  readonly dtype?: DType;
   /** True when the comment is the only thing on its line (it then also applies to what follows). */
   readonly standalone: boolean;
 }
@@ -50,15 +52,16 @@ export function readMagicComments(text: string): MagicSettings {
   return { bindings, dtype, gpu, ignores };
 }
 
-/** Reads `# memwall: shape x=[B, T, 768], y=[B, 10]` declarations, in line order; several names may share one comment. */
+/** Reads `# memwall: shape x=[B, T, 768], idx=[B, T]:int64` declarations, in line order; several names may share one comment. */
 export function readShapeDeclarations(text: string): ShapeDeclaration[] {
   const declarations: ShapeDeclaration[] = [];
   forEachMagic(text, (line, body, standalone) => {
     const shape = /^\s*shape\s+(.*)$/.exec(body);
     if (!shape) return;
-    for (const match of (shape[1] as string).matchAll(/([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*\[([^\]]*)\]/g)) {
+    for (const match of (shape[1] as string).matchAll(/([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*\[([^\]]*)\](?:\s*:\s*([A-Za-z0-9_.]+))?/g)) {
       const dims = (match[2] as string).split(',').map((d) => d.trim()).filter((d) => d.length > 0).map(parseDimText);
-      declarations.push({ line, name: match[1] as string, shape: dims, standalone });
+      const dtype = match[3] ? parseDtype(match[3]) : undefined;
+      declarations.push({ line, name: match[1] as string, shape: dims, ...(dtype ? { dtype } : {}), standalone });
     }
   });
   return declarations;

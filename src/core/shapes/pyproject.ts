@@ -7,6 +7,7 @@ import type { ExternalConfig } from '../analyze';
 import type { CustomGpu } from '../cost/hardware';
 import type { DType, Severity } from '../ir/types';
 import { parseDtype } from '../ir/dtypes';
+import { parseEntry, parseInputDeclaration, type EntryDeclaration, type InputDeclaration } from './inputs';
 
 export const PYPROJECT_SOURCE = 'pyproject.toml [tool.memwall]';
 
@@ -18,6 +19,8 @@ export const PYPROJECT_SOURCE = 'pyproject.toml [tool.memwall]';
  * dtype = "bf16"
  * dims = { B = 16, T = 2048 }
  * severity = { MW201 = "warning", MW301 = "off" }
+ * entry = ["resnet50"]                          # or one name: entry = "GPT"
+ * inputs = { x = "[1, 3, 224, 224]", idx = "[B, T]:int64" }   # or a list: ["x=[1,3,224,224]"]
  * [[tool.memwall.custom-gpus]]
  * id = "my-gpu"
  * base = "h100-sxm"
@@ -31,6 +34,10 @@ export interface PyprojectConfig {
   readonly dtype?: DType;
   readonly severities?: Readonly<Record<string, Severity | 'off'>>;
   readonly customGpus?: readonly CustomGpu[];
+  /** Roots to analyse, as `--entry` names them. */
+  readonly entries?: readonly EntryDeclaration[];
+  /** Shapes of the entries' inputs, as `--input` gives them. */
+  readonly inputs?: readonly InputDeclaration[];
 }
 
 const SEVERITIES: ReadonlySet<string> = new Set(['error', 'warning', 'information', 'hint', 'off']);
@@ -85,6 +92,28 @@ export function readPyprojectConfig(text: string, source = PYPROJECT_SOURCE): Py
     });
   }
 
+  const entryValue = table.entry ?? table.entries;
+  let entries: EntryDeclaration[] | undefined;
+  if (entryValue !== undefined) {
+    const names = typeof entryValue === 'string' ? [entryValue] : Array.isArray(entryValue) ? entryValue : undefined;
+    if (!names || names.some((name) => typeof name !== 'string')) throw new Error('[tool.memwall] entry must be a name or a list of names such as ["resnet50"]');
+    entries = (names as string[]).map((name) => parseEntry(name, `${source} entry`));
+  }
+
+  let inputs: InputDeclaration[] | undefined;
+  if (table.inputs !== undefined) {
+    const inputsTable = asTable(table.inputs);
+    const texts = Array.isArray(table.inputs)
+      ? table.inputs
+      : inputsTable
+        ? Object.entries(inputsTable).map(([name, shape]) => (typeof shape === 'string' ? `${name}=${shape.trim()}` : undefined))
+        : undefined;
+    if (!texts || texts.some((text) => typeof text !== 'string')) {
+      throw new Error('[tool.memwall] inputs must be a table such as { x = "[1, 3, 224, 224]" } or a list such as ["x=[1,3,224,224]"]');
+    }
+    inputs = (texts as string[]).map((text) => parseInputDeclaration(text, `${source} inputs`));
+  }
+
   const external: ExternalConfig | undefined =
     Object.keys(dims).length > 0 || dtype || gpu ? { dims, ...(dtype ? { dtype } : {}), ...(gpu ? { gpu } : {}), source } : undefined;
   return {
@@ -93,6 +122,8 @@ export function readPyprojectConfig(text: string, source = PYPROJECT_SOURCE): Py
     ...(dtype ? { dtype } : {}),
     ...(Object.keys(severities).length > 0 ? { severities } : {}),
     ...(customGpus ? { customGpus } : {}),
+    ...(entries ? { entries } : {}),
+    ...(inputs ? { inputs } : {}),
   };
 }
 

@@ -4,13 +4,18 @@ import type { GraphBuilder } from '../../ir/graph';
 import type { MagicSettings } from '../../ir/types';
 import type { PythonParser } from '../../parse/parser';
 import { noteAssumedCalls } from './assumed';
-import { collectFile } from './files';
-import { Interpreter } from './interpreter';
 import { isAutogradFunction, runAutogradRoot } from './interpreter/autograd';
 import { priceUnlaunchedKernels } from './interpreter/triton';
 import { resetSyntaxCache } from '../triton';
-import { finishRoots, runRoot, startRoots, type RootCache } from './roots';
+import { formatShape } from '../../ir/dims';
+import type { EntryDeclaration } from '../../shapes/inputs';
+import { collectFile, type FileContext } from './files';
+import { Interpreter, findEntry, type EntryTarget, type GivenInput } from './interpreter';
+import { isModuleClass } from './interpreter/modules';
+import { finishRoots, runRoot, startRoots, type RootCache, type RootKind } from './roots';
 import type { ClassInfo, FunctionInfo } from './values';
+
+export type { GivenInput } from './interpreter';
 
 export interface PytorchOptions {
   /** Texts of workspace modules the file imports, by dotted module name. */
@@ -20,12 +25,24 @@ export interface PytorchOptions {
   readonly magic: MagicSettings;
   /** The document's roots from its previous analysis (the server keeps them per document); without it every root runs. */
   readonly roots?: RootCache;
+  /** Roots the user names (`--entry GPT`, `--entry resnet50`, `--entry Block.forward`): only these are analysed. */
+  readonly entries?: readonly GivenEntry[];
+  /** Input shapes the user gives (`--input x=[1,3,224,224]`), by parameter name of the roots' functions. */
+  readonly inputs?: readonly GivenInput[];
+  /** Symbols the user gives sizes for outside the file: config fields of those names that default to None or -1 take them. */
+  readonly boundSymbols?: readonly string[];
 }
+
+/** An entry the user names, with where it was named (`--entry`, `setting memwall.entry`, `pyproject.toml [tool.memwall]`). */
+export type GivenEntry = EntryDeclaration;
+
+/** The note for an override that names nothing in the file: never silently ignored (the CLI makes it exit 2). */
+export const OVERRIDE_NOTE = 'MW905';
 
 /**
  * Runs the file abstractly. Module-level code (imports, scripts, `__main__` blocks) runs first; then every function
  * nobody calls, then every outermost nn.Module whose forward nothing ran yet, with symbolic inputs. A class or function
- * used by another definition is reached through it, so nothing is counted twice.
+ * used by another definition is reached through it, so nothing is counted twice. With entries, only those run.
  */
 export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, options: PytorchOptions): void {
   const file = collectFile('<main>', text, tree);
@@ -34,42 +51,48 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
   const magic = new Map<string, number>();
   for (const binding of options.magic.bindings) if (typeof binding.value === 'number') magic.set(binding.symbol, binding.value);
   const interpreter = new Interpreter(builder, file, options.modules, options.parser, magic);
+  const entries = options.entries ?? [];
+  const inputs = options.inputs ?? [];
+  interpreter.givenInputs = new Map(inputs.map((input) => [input.name, input]));
+  interpreter.boundSymbols = new Set(options.boundSymbols ?? []);
   try {
     const moduleOps = builder.ops.length;
     interpreter.runModule(file);
-    if (builder.ops.length > moduleOps) {
+    const targets = entries.map((entry) => ({ entry, target: findEntry(interpreter, entry.name) }));
+    const entryNamed = targets.some(({ target }) => target);
+    // With entries, the module-level code runs for the definitions and instances it makes; its ops are not the entry's.
+    if (entryNamed) builder.ops.length = moduleOps;
+    else if (builder.ops.length > moduleOps) {
       builder.scopes.push({ name: '<module>', kind: 'module', span: { start: 0, end: 0, startLine: 0, startColumn: 0, endLine: 0, endColumn: 0 } });
     }
-    const referencedBy = (name: string): string[] => [...(file.calledFrom.get(name) ?? [])].filter((owner) => owner !== '');
-    const roots = options.roots ? startRoots(options.roots, file, interpreter, builder, options.modules) : undefined;
-    const runRootOf = (root: ClassInfo | FunctionInfo, kind: 'class' | 'function', run: () => void): void =>
+    const overrides = JSON.stringify([
+      entries.map((entry) => entry.name),
+      inputs.map((input) => [input.name, formatShape(input.shape), input.dtype ?? '']),
+      options.boundSymbols ?? [],
+    ]);
+    const roots = options.roots ? startRoots(options.roots, file, interpreter, builder, options.modules, overrides) : undefined;
+    const runRootOf = (root: ClassInfo | FunctionInfo, kind: RootKind, run: () => void): void =>
       roots ? runRoot(roots, interpreter, builder, root, kind, run) : run();
-    // Functions first: a harness like `def main(): model(x)` runs the model with its real inputs, which then need
-    // no symbolic run of their own.
-    for (const fn of file.functions.values()) {
-      if (interpreter.state.covered.has(fn) || fn.tritonKernel || referencedBy(fn.name).length > 0) continue;
-      runRootOf(fn, 'function', () => interpreter.runRootFunction(fn));
+    // Entries not defined in this file are named in a note; when none is, every root runs (a project-wide entry
+    // setting names one model among many files).
+    for (const { entry, target } of targets) {
+      if (target) continue;
+      const fallback = entryNamed ? '' : ' Every root was analysed instead.';
+      builder.notes.push({
+        code: OVERRIDE_NOTE,
+        message: `${entry.source} ${entry.name}: no function, class or \`Class.method\` of that name is defined in this file.${fallback}`,
+        override: { kind: 'entry', name: entry.name, source: entry.source },
+      });
     }
-    // Then the outermost modules, last defined first (a GPT is usually defined after its Block): a class used inside
-    // another module class, or whose forward already ran, is reached through that and not analysed again.
-    const moduleClasses = [...file.classes.values()].filter((cls) => isModule(cls));
-    const moduleNames = new Set(moduleClasses.map((cls) => cls.name));
-    for (const cls of [...moduleClasses].reverse()) {
-      if (interpreter.state.covered.has(cls)) continue;
-      if (referencedBy(cls.name).some((owner) => moduleNames.has(owner))) continue;
-      // The model as the code builds it (`model = GPT(GPTConfig(n_layer=2))`), else one with symbolic arguments.
-      runRootOf(cls, 'class', () => interpreter.runRootClass(cls, interpreter.state.instances.get(cls)));
-    }
-    // Then the autograd.Functions nobody applies (a kernel library's wrappers): forward, then backward with its ctx.
-    for (const cls of file.classes.values()) {
-      if (interpreter.state.covered.has(cls) || !isAutogradFunction(cls)) continue;
-      runRootOf(cls, 'class', () => runAutogradRoot(interpreter, cls));
-    }
-    // Last, wrappers that launch a Triton kernel and that nothing ran (a name mentioned in a comment elsewhere keeps a
-    // function from being a root): each launch is priced where it is written.
-    for (const fn of file.functions.values()) {
-      if (interpreter.state.covered.has(fn) || fn.tritonKernel || !launchesKernels(fn)) continue;
-      runRootOf(fn, 'function', () => interpreter.runRootFunction(fn));
+    if (entryNamed) runEntries(interpreter, targets, runRootOf);
+    else runEveryRoot(interpreter, file, runRootOf);
+    for (const input of inputs) {
+      if (interpreter.givenInputsUsed.has(input.name)) continue;
+      builder.notes.push({
+        code: OVERRIDE_NOTE,
+        message: `${input.source} ${input.name}: no function analysed here has a parameter named \`${input.name}\`${entries.length > 0 ? ` (entries: ${entries.map((entry) => entry.name).join(', ')})` : ''}.`,
+        override: { kind: 'input', name: input.name, source: input.source },
+      });
     }
     interpreter.recordAllScopes();
     priceUnlaunchedKernels(interpreter);
@@ -88,8 +111,68 @@ function launchesKernels(fn: FunctionInfo): boolean {
   return /\]\s*\(/.test(fn.file.text.slice(fn.node.startIndex, fn.node.endIndex));
 }
 
-function isModule(cls: ClassInfo, seen = new Set<ClassInfo>()): boolean {
-  if (seen.has(cls)) return false;
-  seen.add(cls);
-  return cls.bases.some((b) => (b.kind === 'ref' && /^torch\.nn\./.test(b.name)) || (b.kind === 'class' && isModule(b.cls, seen)));
+type RunRootOf = (root: ClassInfo | FunctionInfo, kind: RootKind, run: () => void) => void;
+
+/** The roots the user named that this file defines, in the order named. */
+function runEntries(interpreter: Interpreter, targets: readonly { readonly target?: EntryTarget }[], runRootOf: RunRootOf): void {
+  for (const { target } of targets) {
+    if (!target) continue;
+    if (target.kind === 'function') runRootOf(target.fn, 'function', () => interpreter.runRootFunction(target.fn, true));
+    else if (target.kind === 'method') runRootOf(target.fn, 'method', () => interpreter.runRootMethod(target.fn));
+    else {
+      const { cls } = target;
+      runRootOf(cls, 'class', () => interpreter.runRootClass(cls, interpreter.state.instances.get(cls)));
+    }
+  }
+}
+
+/** Every root: functions nobody calls (builders among them), then outermost modules whose forward nothing ran. */
+function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: RunRootOf): void {
+  // Definitions that name this one in their code (`Block(config)` in GPT), not only in a docstring, comment or URL.
+  const code = new Map<string, string>();
+  const referencedBy = (name: string): string[] =>
+    [...(file.calledFrom.get(name) ?? [])].filter((owner) => owner !== '' && namedInCode(file, code, owner, name));
+  // Functions first: a harness like `def main(): model(x)` runs the model with its real inputs, which then need
+  // no symbolic run of their own; a builder (`def resnet50(): return ResNet(...)`) runs its model's forward.
+  for (const fn of file.functions.values()) {
+    if (interpreter.state.covered.has(fn) || fn.tritonKernel || referencedBy(fn.name).length > 0) continue;
+    runRootOf(fn, 'function', () => interpreter.runRootFunction(fn));
+  }
+  // Then the outermost modules, last defined first (a GPT is usually defined after its Block): a class used inside
+  // another module class, or whose forward already ran, is reached through that and not analysed again.
+  const moduleClasses = [...file.classes.values()].filter((cls) => isModuleClass(interpreter, cls));
+  const moduleNames = new Set(moduleClasses.map((cls) => cls.name));
+  for (const cls of [...moduleClasses].reverse()) {
+    if (interpreter.state.covered.has(cls)) continue;
+    if (referencedBy(cls.name).some((owner) => moduleNames.has(owner))) continue;
+    // The model as the code builds it (`model = GPT(GPTConfig(n_layer=2))`), else one with symbolic arguments.
+    runRootOf(cls, 'class', () => interpreter.runRootClass(cls, interpreter.state.instances.get(cls)));
+  }
+  // Then the autograd.Functions nobody applies (a kernel library's wrappers): forward, then backward with its ctx.
+  for (const cls of file.classes.values()) {
+    if (interpreter.state.covered.has(cls) || !isAutogradFunction(cls)) continue;
+    runRootOf(cls, 'class', () => runAutogradRoot(interpreter, cls));
+  }
+  // Last, wrappers that launch a Triton kernel and that nothing ran (a name in another definition's code keeps a
+  // function from being a root): each launch is priced where it is written.
+  for (const fn of file.functions.values()) {
+    if (interpreter.state.covered.has(fn) || fn.tritonKernel || !launchesKernels(fn)) continue;
+    runRootOf(fn, 'function', () => interpreter.runRootFunction(fn));
+  }
+}
+
+/** Strings and comments: a class named only in a docstring (`also known as ResNet V1.5`) is not used there. */
+const STRINGS_AND_COMMENTS = /"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*/g;
+
+/** Whether the owner's definition names `name` in its code, not only in its strings and comments (`code` caches each owner's code). */
+function namedInCode(file: FileContext, code: Map<string, string>, owner: string, name: string): boolean {
+  let text = code.get(owner);
+  if (text === undefined) {
+    // A function's statement includes its decorators (`@triton.autotune(configs=get_autotune_config())`).
+    const definition = file.functions.get(owner)?.statement ?? file.classes.get(owner)?.node;
+    if (!definition) return true;
+    text = file.text.slice(definition.startIndex, definition.endIndex).replace(STRINGS_AND_COMMENTS, '');
+    code.set(owner, text);
+  }
+  return new RegExp(`\\b${name}\\b`).test(text);
 }

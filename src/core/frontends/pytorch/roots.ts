@@ -11,7 +11,7 @@
 // a value of an earlier root without a record) is never reused; a root that must run while the instance it starts
 // from was built by a replayed root makes the whole extraction run again without reuse (RootCacheMiss).
 import type { GraphBuilder } from '../../ir/graph';
-import type { AnalysisNote, HostSync, OpNode, ScopeInfo, Span, TensorValue, ValueUse } from '../../ir/types';
+import type { AnalysisNote, HostSync, OpNode, RootInput, ScopeInfo, Span, TensorValue, ValueUse } from '../../ir/types';
 import type { FileContext, TopLevelStatement } from './files';
 import type { CodeBinding, Interpreter } from './interpreter';
 import type { ClassInfo, FunctionInfo } from './values';
@@ -26,6 +26,7 @@ interface RootRecord {
   readonly scopes: readonly ScopeInfo[];
   readonly valueUses: readonly ValueUse[];
   readonly hostSyncs: readonly HostSync[];
+  readonly inputs: readonly RootInput[];
   readonly bindings: readonly CodeBinding[];
   /** Classes and top-level functions the run covered, by name. */
   readonly coveredClasses: readonly string[];
@@ -180,6 +181,7 @@ function sharedKey(
   interpreter: Interpreter,
   builder: GraphBuilder,
   modules: ReadonlyMap<string, string>,
+  overrides: string,
 ): { readonly key: string; readonly segments: readonly Segment[] } {
   const moduleCode = segments.moduleCode();
   const reached = segments.closure(moduleCode.flatMap((segment) => [...segments.referencesOf(segment)]));
@@ -194,9 +196,13 @@ function sharedKey(
     [...modules].map(([name, text]) => `${name}\u0000${text}`).join('\u0001'),
     `${builder.valueCount},${builder.opCount}`,
     interpreter.state.coverageKey(),
+    overrides,
   ].join('\u0002');
   return { key, segments: [...new Set([...moduleCode, ...reached, ...config])] };
 }
+
+/** What a root is: a function nobody calls, an outermost module class, or a method named as an entry. */
+export type RootKind = 'class' | 'function' | 'method';
 
 /** Thrown when a root must run but needs an instance that a replayed root would have built: extract() runs again, in full. */
 export class RootCacheMiss extends Error {}
@@ -224,10 +230,13 @@ export interface RootContext {
   readonly instancesReplayed: Set<string>;
 }
 
-/** Starts the roots of one analysis, after the module-level run. */
-export function startRoots(cache: RootCache, file: FileContext, interpreter: Interpreter, builder: GraphBuilder, modules: ReadonlyMap<string, string>): RootContext {
+/**
+ * Starts the roots of one analysis, after the module-level run. `overrides` are the entries and input shapes the user
+ * gave, as a key: when they change, no root is reused.
+ */
+export function startRoots(cache: RootCache, file: FileContext, interpreter: Interpreter, builder: GraphBuilder, modules: ReadonlyMap<string, string>, overrides = ''): RootContext {
   const segments = new FileSegments(file.text, file.statements, cache.words);
-  const shared = sharedKey(file, segments, interpreter, builder, modules);
+  const shared = sharedKey(file, segments, interpreter, builder, modules, overrides);
   cache.reused = 0;
   cache.ran = 0;
   return {
@@ -254,10 +263,12 @@ export function finishRoots(context: RootContext): void {
  * Runs one root, or replays its record when what it reads is unchanged (and the roots whose values it uses were
  * replayed too), and records it for the next analysis. `run` is the root's real run.
  */
-export function runRoot(context: RootContext, interpreter: Interpreter, builder: GraphBuilder, root: ClassInfo | FunctionInfo, kind: 'class' | 'function', run: () => void): void {
+export function runRoot(context: RootContext, interpreter: Interpreter, builder: GraphBuilder, root: ClassInfo | FunctionInfo, kind: RootKind, run: () => void): void {
   const { cache, next, segments } = context;
-  const rootId = `${kind}:${root.name}`;
-  const own = segments.closure([root.name]);
+  // A method named as an entry (`Block.forward`) reads its class's definition.
+  const method = kind === 'method' && 'qualifiedName' in root ? root : undefined;
+  const rootId = `${kind}:${method ? method.qualifiedName : root.name}`;
+  const own = segments.closure([method?.owner ? method.owner.name : root.name]);
   const state = interpreter.state.bindingsKey();
   const previous = context.sharedMatches ? cache.records.get(rootId) : undefined;
   if (
@@ -291,6 +302,7 @@ function snapshot(interpreter: Interpreter, builder: GraphBuilder) {
     scopes: builder.scopes.length,
     valueUses: builder.valueUses.length,
     hostSyncs: builder.hostSyncs.length,
+    inputs: builder.inputs.length,
     values: builder.valueCount,
     opIds: builder.opCount,
     state: interpreter.state.snapshot(builder.valueCount),
@@ -317,6 +329,7 @@ function recordOf(
   const scopes = builder.scopes.slice(before.scopes);
   const valueUses = builder.valueUses.slice(before.valueUses);
   const hostSyncs = builder.hostSyncs.slice(before.hostSyncs);
+  const inputs = builder.inputs.slice(before.inputs);
   // Every span must lie in a segment whose text and row the keys cover: the root's own, or the shared ones.
   const covering = [...new Set([...own, ...context.shared.segments])].sort((a, b) => a.start - b.start);
   const anchors = new Map<string, number>();
@@ -356,6 +369,7 @@ function recordOf(
     scopes,
     valueUses,
     hostSyncs,
+    inputs,
     bindings: changes.bindings,
     coveredClasses: covered.filter((item): item is ClassInfo => 'methods' in item).map((cls) => cls.name),
     coveredFunctions: covered.filter((item): item is FunctionInfo => 'qualifiedName' in item && interpreter.main.functions.get(item.name) === item).map((fn) => fn.name),
@@ -435,6 +449,7 @@ function replay(record: RootRecord, interpreter: Interpreter, builder: GraphBuil
   };
   for (const use of record.valueUses) builder.valueUses.push({ ...use, value: idOf(use.value), span: move(use.span) });
   for (const sync of record.hostSyncs) builder.hostSyncs.push(sync.value === undefined ? { ...sync, span: move(sync.span) } : { ...sync, value: idOf(sync.value), span: move(sync.span) });
+  builder.inputs.push(...record.inputs);
   const covered: (ClassInfo | FunctionInfo)[] = [];
   for (const name of record.coveredClasses) {
     const cls = interpreter.main.classes.get(name);

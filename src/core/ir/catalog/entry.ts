@@ -3,6 +3,7 @@ import type { Dim } from '../dims';
 import type { ByteCount, CostContext, InferContext, OpSpec } from '../opspec';
 import type { AttrValue, Category, DType } from '../types';
 import { compulsoryBytes, elements } from './helpers';
+import type { InputShape } from './inputs';
 
 /**
  * An nn.Module type: its constructor's parameter names (bound from the call, kept as attributes) and the
@@ -55,6 +56,8 @@ export interface CatalogEntry extends OpSpec {
   readonly dtype?: DtypeRule;
   /** Several outputs (split, topk, max with dim): `infer` returns one shape per output. */
   readonly multiOutput?: boolean;
+  /** What the op says about the shape of its first input when that is unknown (inputs.ts INPUT_SHAPES). */
+  readonly inputShape?: InputShape;
 }
 
 export type Formula = (context: CostContext) => number | null;

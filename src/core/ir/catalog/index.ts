@@ -16,6 +16,7 @@ import { COPY_OPS } from './copy';
 import type { CatalogEntry } from './entry';
 import { FUSED_LAYER_OPS } from './fused-layers';
 import { ATTENTION_BIAS_CONSTRUCTORS, DISTINCTIVE_LIBRARY_FUNCTIONS, FUSED_ATTENTION_OPS } from './fused-attention';
+import { INPUT_SHAPES } from './inputs';
 import { NORMALIZATION_OPS } from './normalization';
 import { PARALLEL_OPS, PARALLEL_STATE } from './parallel';
 import { POINTWISE_OPS } from './pointwise';
@@ -23,6 +24,7 @@ import { REDUCTION_OPS } from './reduction';
 import { VIEW_OPS } from './view';
 
 export type { CatalogEntry, ModuleSpec } from './entry';
+export type { DimRole, InputShape, InputTemplate } from './inputs';
 
 const FAMILIES: readonly Readonly<Record<string, CatalogEntry>>[] = [
   CONTRACTION_OPS,
@@ -48,6 +50,11 @@ const ALIASES: Readonly<Record<string, string>> = {
 function buildCatalog(): Map<string, CatalogEntry> {
   const catalog = new Map<string, CatalogEntry>();
   for (const family of FAMILIES) for (const [name, entry] of Object.entries(family)) catalog.set(name, entry);
+  // Input templates are kept in one table of their own: one layer's template is the same whichever family prices it.
+  for (const [name, inputShape] of Object.entries(INPUT_SHAPES)) {
+    const entry = catalog.get(name);
+    if (entry) catalog.set(name, { ...entry, inputShape });
+  }
   for (const [alias, name] of Object.entries(ALIASES)) {
     const entry = catalog.get(name);
     if (entry) catalog.set(alias, entry);

@@ -156,6 +156,9 @@ const enumerateOf: Builtin = (_it, call) => {
 
 const unknownValue: Builtin = () => UNKNOWN;
 
+/** `typing.cast(int, v)` is `v` to the type checker and at run time. */
+const castValue: Builtin = (_it, call) => call.positional[1] ?? UNKNOWN;
+
 const sumOf: Builtin = (it, call) => {
   const { node, frame, first } = call;
   if (first?.kind === 'list') {
@@ -269,6 +272,7 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['builtins.zip', unknownValue],
   ['builtins.sum', sumOf],
   ['builtins.Ellipsis', unknownValue],
+  ['typing.cast', castValue],
   ['math.sqrt', mathFunction],
   ['math.log', mathFunction],
   ['math.exp', mathFunction],
@@ -286,6 +290,7 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['torch.cuda.amp.autocast', hostOnly],
   ['torch.amp.autocast', hostOnly],
   ['torch.manual_seed', hostOnly],
+  ['torch._assert', hostOnly],
   ['torch.cuda.synchronize', synchronize],
   ['torch.device', hostOnly],
   ['contextlib.nullcontext', hostOnly],

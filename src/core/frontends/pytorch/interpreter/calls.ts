@@ -398,6 +398,8 @@ export function callTensorMethod(
   }
   const qualified = `torch.Tensor.${name}`;
   const entry = lookupEntry(qualified);
+  // In a trial run (entries.ts), a method no tensor has (`cache.update(h)`) says the input is some other object.
+  if (!entry && it.learner && !shape) it.learner.notATensor(tensor.id);
   if (!entry) return emit(it, qualified, label, node, [tensor, ...tensorsOf([...positional, ...keywords.values()])], {}, frame, { argumentNodes });
   return callOp(it, qualified, entry, label, [receiver, ...positional], keywords, node, frame, [undefined, ...argumentNodes]);
 }

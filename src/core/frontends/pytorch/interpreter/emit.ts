@@ -9,6 +9,7 @@ import { permuteLayout, reshapeLayout, type Layout } from '../layout';
 import { UNKNOWN, type Value } from '../values';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
+import { learnFromOp, learnSameShape } from './learning';
 
 /** Categories whose outputs take the autocast dtype (PyTorch's autocast "lower precision" op list). */
 const AUTOCAST_CATEGORIES = new Set(['matmul', 'conv', 'attention']);
@@ -172,6 +173,12 @@ export function emit(
   const qualifiedOp = unresolved ? op.slice('unresolved:'.length) : op;
   // The declared fallback never replaces what the catalog knows: an op it prices keeps its own shapes.
   const assumed = options.assumed === true && !entry && inputs.length > 0 ? assumedOutput(options.argumentNodes?.[0]) : undefined;
+  const learner = it.learner;
+  if (learner) {
+    // A trial run of a root (see entries.ts): what this op says about the root's undeclared inputs.
+    for (const input of inputs) learner.read(input.id);
+    learnFromOp(learner, op, entry, label, inputs, attrs, node, frame);
+  }
   let inferred: readonly (readonly Dim[] | null)[];
   if (options.shapes) inferred = options.shapes;
   else if (assumed) inferred = [(inputs[0] as TensorValue).shape];
@@ -225,6 +232,7 @@ export function emit(
   }
   if (assumed) for (const value of values) it.assumedValues.set(value.id, inputs);
   trackLayout(it, qualifiedOp, entry, inputs, attrs, values, options.strided === true);
+  if (learner && !options.shapes) learnSameShape(learner, entry, inputs, attrs, values);
   // `x.max()` without a dim is one tensor; with one, (values, indices). Splits with one piece inferred stand for many.
   if (entry?.multiOutput && !(entry.category === 'reduction' && values.length === 1)) {
     const tensors: Value[] = values.map((tensor) => ({ kind: 'tensor', tensor }));

@@ -11,6 +11,7 @@ import { recordUse, sourceSpan } from './emit';
 import { evaluate } from './expressions';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
+import { learnFromDeclaration } from './learning';
 import { instantiateConfig, isConfigClass, symbolFor } from './modules';
 import { describeParameter } from './signatures';
 import { runBlock, shapeSource } from './statements';
@@ -74,7 +75,10 @@ export function callFunction(
     let value = remaining.length > 0 ? remaining.shift() : keywords.get(name);
     const declaredShape = declared.get(name) ?? (typeNode ? annotationValue(it, typeNode, name, caller) : undefined);
     if (value && value.kind === 'tensor' && declaredShape?.kind === 'tensor' && declaredShape.tensor.shape) {
-      if (!value.tensor.shape) value = { kind: 'tensor', tensor: { ...value.tensor, shape: declaredShape.tensor.shape } };
+      // In a trial run (entries.ts), a helper's declaration of a root input's shape teaches the root's input.
+      const learned = it.learner && !value.tensor.shape ? learnFromDeclaration(it, value.tensor, declaredShape.tensor.shape, declaredShapesOf(it, fn).get(name)) : undefined;
+      if (learned) value = { kind: 'tensor', tensor: learned };
+      else if (!value.tensor.shape) value = { kind: 'tensor', tensor: { ...value.tensor, shape: declaredShape.tensor.shape } };
       else unifyShapes(it, declaredShape.tensor.shape, value.tensor.shape, node, caller);
     }
     if (!value || value.kind === 'free') {
@@ -146,20 +150,36 @@ export function parameterValue(it: Interpreter, name: string, typeNode: SyntaxNo
   return { kind: 'free', name };
 }
 
+/** A shape the code declares for a parameter, and where: `magic comment (line 12)`, `unpacking at line 14`. */
+export interface DeclaredShape {
+  readonly shape: readonly Dim[];
+  readonly dtype?: DType;
+  readonly source: string;
+  /** The names of an unpacking (`n, c, h, w = x.shape`); `_` for a dim left unnamed. */
+  readonly unpacked?: readonly string[];
+}
+
 /** `# memwall: shape x=[...]` in the function or just above it, and `B, T, C = x.size()` unpacking in its body. */
 export function declaredShapes(it: Interpreter, fn: FunctionInfo): Map<string, Value> {
+  const declared = new Map<string, Value>();
+  for (const [name, { shape, dtype }] of declaredShapesOf(it, fn)) declared.set(name, { kind: 'tensor', tensor: it.builder.value(shape, dtype ?? 'default', `param ${name}`) });
+  return declared;
+}
+
+/** The declared shapes of a function's parameters, read once per function. */
+export function declaredShapesOf(it: Interpreter, fn: FunctionInfo): ReadonlyMap<string, DeclaredShape> {
   let shapes = it.declaredShapeCache.get(fn);
   if (!shapes) {
     shapes = findDeclaredShapes(it, fn);
     it.declaredShapeCache.set(fn, shapes);
   }
-  const declared = new Map<string, Value>();
-  for (const [name, shape] of shapes) declared.set(name, { kind: 'tensor', tensor: it.builder.value(shape, 'default', `param ${name}`) });
-  return declared;
+  return shapes;
 }
 
-export function findDeclaredShapes(it: Interpreter, fn: FunctionInfo): Map<string, readonly Dim[]> {
-  const declared = new Map<string, readonly Dim[]>();
+export function findDeclaredShapes(it: Interpreter, fn: FunctionInfo): Map<string, DeclaredShape> {
+  const declared = new Map<string, DeclaredShape>();
+  // From the statement's first line: the def line itself may carry the comment (`def forward(self, x):  # memwall:
+  // shape x=[B, T, 768]`), as may a decorator's line.
   const startLine = fn.statement.startPosition.row;
   const endLine = fn.node.endPosition.row;
   const lines = fn.file.lines;
@@ -182,9 +202,9 @@ export function findDeclaredShapes(it: Interpreter, fn: FunctionInfo): Map<strin
     }
     for (let i = low; i < shapes.length && (shapes[i] as ShapeDeclaration).line <= endLine; i++) {
       const declaration = shapes[i] as ShapeDeclaration;
-      const inside = declaration.line > startLine && declaration.line <= endLine;
+      const inside = declaration.line >= startLine && declaration.line <= endLine;
       const above = declaration.line >= top && declaration.line < startLine && declaration.standalone;
-      if (inside || above) declared.set(declaration.name, declaration.shape);
+      if (inside || above) declared.set(declaration.name, { shape: declaration.shape, ...(declaration.dtype ? { dtype: declaration.dtype } : {}), source: `magic comment (line ${declaration.line + 1})` });
     }
   }
   const { body } = partsOf(it, fn);
@@ -202,7 +222,11 @@ export function findDeclaredShapes(it: Interpreter, fn: FunctionInfo): Map<strin
     if (!source || declared.has(source)) continue;
     const names = left.namedChildren.filter((c): c is SyntaxNode => c !== null).map((c) => c.text);
     if (names.some((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) continue;
-    declared.set(source, names.map((n) => (n === '_' ? unknownDim(`unnamed dim of ${source}`) : sym(n))));
+    declared.set(source, {
+      shape: names.map((n) => (n === '_' ? unknownDim(`unnamed dim of ${source}`) : sym(n))),
+      source: `\`${left.text} = ${right.text.slice(0, 40)}\` at line ${statement.startPosition.row + 1}`,
+      unpacked: names,
+    });
   }
   return declared;
 }

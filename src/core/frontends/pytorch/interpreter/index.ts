@@ -10,18 +10,20 @@ import { num, type Dim } from '../../../ir/dims';
 import type { GraphBuilder } from '../../../ir/graph';
 import type { TensorValue } from '../../../ir/types';
 import type { PythonParser } from '../../../parse/parser';
+import type { ShapeLearner } from '../../../shapes/learn';
 import type { FileContext } from '../files';
 import { NameReader } from '../syntax';
 import type { FileKernels } from '../../triton';
 import type { ClassInfo, FunctionInfo, TritonKernel, Value } from '../values';
-import { findMethod } from './attributes';
+import { runRootClass, runRootFunction, runRootMethod, type GivenInput } from './entries';
 import type { Frame } from './frame';
-import { callFunction, recordScope } from './functions';
-import { instantiate, isConfigClass } from './modules';
+import { recordScope, type DeclaredShape } from './functions';
+import { isConfigClass } from './modules';
 import { InterpreterState } from './state';
 import { runBlock } from './statements';
 
 export type { Frame } from './frame';
+export { findEntry, type EntryTarget, type GivenInput } from './entries';
 export type { CodeBinding, StateChanges, StateSnapshot } from './state';
 
 export class Interpreter {
@@ -29,7 +31,7 @@ export class Interpreter {
   /** Functions being run, innermost last: recursion is not followed, and `super()` needs the enclosing class. */
   readonly callStack: FunctionInfo[] = [];
   /** Shapes declared for a function's parameters (magic comments, unpacking), read once per function. */
-  readonly declaredShapeCache = new Map<FunctionInfo, Map<string, readonly Dim[]>>();
+  readonly declaredShapeCache = new Map<FunctionInfo, Map<string, DeclaredShape>>();
   /**
    * A function's parameters and body, fetched once: later runs and the shape scan then share the same Node objects,
    * which keep the children they were asked for (each fetch would make new ones).
@@ -51,6 +53,14 @@ export class Interpreter {
   readonly launchSizeNames = new Map<FunctionInfo, Map<string, string>>();
   /** Each kernel function with its decorators applied (autotune configs, heuristics), evaluated once. */
   readonly tritonKernels = new Map<FunctionInfo, TritonKernel>();
+  /** Set during the trial run of a root whose inputs nothing declares (entries.ts): it learns their shapes. */
+  learner: ShapeLearner | undefined;
+  /** Input shapes the user gives without editing the file, by parameter name; they apply to every root's parameters of that name. */
+  givenInputs: ReadonlyMap<string, GivenInput> = new Map();
+  /** Symbols the user gives sizes for outside the file (`--dims n_kv_heads=8`): see modules.ts symbolFor. */
+  boundSymbols: ReadonlySet<string> = new Set();
+  /** The given inputs some root had a parameter for: the others are reported (an override must never be silently ignored). */
+  readonly givenInputsUsed = new Set<string>();
 
   constructor(
     readonly builder: GraphBuilder,
@@ -74,16 +84,20 @@ export class Interpreter {
 
   /** Analyses an outermost module: builds an instance with symbolic constructor arguments and runs its forward. */
   runRootClass(cls: ClassInfo, existing?: Value): void {
-    const instance = existing ?? instantiate(this, cls, [], new Map(), this.moduleFrame(cls.file), cls.node);
-    if (instance.kind !== 'module') return;
-    const forward = findMethod(cls, 'forward');
-    if (!forward) return;
-    callFunction(this, forward, [], new Map(), this.moduleFrame(cls.file), { ...instance, path: '' }, forward.node, true);
+    runRootClass(this, cls, existing);
   }
 
-  /** Analyses a function nobody calls (a snippet's function, a training step) with declared or unknown arguments. */
-  runRootFunction(fn: FunctionInfo): void {
-    callFunction(this, fn, [], new Map(), this.moduleFrame(fn.file), undefined, fn.node, true);
+  /**
+   * Analyses a function nobody calls (a snippet's function, a training step) with given, declared or learned inputs;
+   * the module a builder returns runs its forward (always when the user named the function as an entry).
+   */
+  runRootFunction(fn: FunctionInfo, explicit = false): void {
+    runRootFunction(this, fn, explicit);
+  }
+
+  /** Analyses `Class.method` named as an entry, on the instance the code built or a symbolic one. */
+  runRootMethod(method: FunctionInfo): void {
+    runRootMethod(this, method);
   }
 
   /** Dataclasses and plain classes of class-level defaults (no __init__, not a module) are configs. */

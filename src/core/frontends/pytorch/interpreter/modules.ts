@@ -113,7 +113,18 @@ export function instantiate(it: Interpreter, cls: ClassInfo, positional: Value[]
 export function isModuleClass(it: Interpreter, cls: ClassInfo, seen = new Set<ClassInfo>()): boolean {
   if (seen.has(cls)) return false;
   seen.add(cls);
-  return cls.bases.some((b) => (b.kind === 'ref' && /^torch\.nn\.|^nn\./.test(b.name)) || (b.kind === 'class' && isModuleClass(it, b.cls, seen)));
+  if (cls.bases.some((b) => (b.kind === 'ref' && /^torch\.nn\.|^nn\./.test(b.name)) || (b.kind === 'class' && isModuleClass(it, b.cls, seen)))) return true;
+  // A class built on a library's base that MemWall cannot read (`class GPT2Model(PreTrainedModel)`) is a module when
+  // it has a forward: that is what the library's base class is for.
+  return cls.bases.some(unresolvedBase) && findMethod(cls, 'forward') !== undefined;
+}
+
+/** Libraries whose classes are never nn.Modules (torch's own modules are recognised by name above). */
+const NOT_MODULE_LIBRARIES = /^(builtins|typing|typing_extensions|abc|enum|collections|dataclasses|torch)\./;
+
+function unresolvedBase(base: Value): boolean {
+  if (base.kind === 'free' || base.kind === 'unknown') return true;
+  return base.kind === 'ref' && !NOT_MODULE_LIBRARIES.test(base.name);
 }
 
 /** Dataclasses and plain classes of class-level defaults (no __init__, not a module) are configs. */
@@ -156,6 +167,11 @@ export function symbolFor(it: Interpreter, name: string, given: Value | undefine
     if (!it.state.codeBindings.some((b) => b.symbol === name && b.priority === priority)) {
       it.state.codeBindings.push({ symbol: name, value: value.dim.value, source, priority });
     }
+    return { kind: 'dim', dim: sym(name) };
+  }
+  // `n_kv_heads: Optional[int] = None` or `= -1`, filled in later by the code: a size the user gives
+  // (`--dims n_kv_heads=8`) is the value meant, so the field is that symbol and the code's fallback is not taken.
+  if (it.boundSymbols.has(name) && (value.kind === 'none' || (value.kind === 'dim' && value.dim.kind === 'num' && value.dim.value <= 0))) {
     return { kind: 'dim', dim: sym(name) };
   }
   return value;

@@ -10,6 +10,7 @@ import { emit } from './emit';
 import { evaluate } from './expressions';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
+import { learnFromEquality } from './learning';
 
 /** Operators that map integers to integers. */
 const INTEGER_OPERATORS: ReadonlySet<string> = new Set(['<<', '>>', '&', '|', '^', '**']);
@@ -112,12 +113,19 @@ export function comparison(it: Interpreter, node: SyntaxNode, frame: Frame): Val
   }
   const a = numeric(left);
   const b = numeric(right);
+  // In a trial run (entries.ts), `h == self.image_size` on a dim of an undeclared input says what the dim is.
+  if (it.learner && operator === '==' && a?.kind === 'dim' && b?.kind === 'dim') learnFromEquality(it.learner, a.dim, b.dim, node, frame);
   // Control flow on sizes (`if in_planes != planes:`) is decided with the values the code gives the symbols.
   const x = a?.kind === 'dim' ? it.state.currentValue(a.dim) : a?.value;
   const y = b?.kind === 'dim' ? it.state.currentValue(b.dim) : b?.value;
   if (x !== undefined && y !== undefined) {
     const table: Record<string, boolean> = { '==': x === y, '!=': x !== y, '<': x < y, '<=': x <= y, '>': x > y, '>=': x >= y };
     if (operator in table) return { kind: 'bool', value: table[operator] };
+  }
+  // A number never equals a string (`if v == "M":` over `[64, "M", 128]`); a name not defined here (`__name__`) may.
+  const literal = (value: Value): boolean => (value.kind === 'dim' && value.dim.kind === 'num') || (value.kind === 'scalar' && value.value !== undefined);
+  if ((operator === '==' || operator === '!=') && ((left.kind === 'str' && literal(right)) || (right.kind === 'str' && literal(left)))) {
+    return { kind: 'bool', value: operator === '!=' };
   }
   if (left.kind === 'str' && right.kind === 'str') {
     if (operator === '==') return { kind: 'bool', value: left.value === right.value };

@@ -13,6 +13,7 @@ import { MAX_EXPRESSION_DEPTH, evaluate, lookup } from './expressions';
 import { quiet, type Frame } from './frame';
 import { annotationValue } from './functions';
 import { runImport } from './imports';
+import { learnFromUnpack } from './learning';
 import type { Interpreter } from './index';
 import { binary } from './operators';
 import { namedSize } from './sizes';
@@ -273,6 +274,14 @@ export function declareFromUnpack(it: Interpreter, left: SyntaxNode, right: Synt
   if (current.kind !== 'tensor' && current.kind !== 'free' && current.kind !== 'unknown') return false;
   const names = left.namedChildren.filter((c): c is SyntaxNode => c !== null).map((c) => c.text);
   if (names.some((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) return false;
+  if (it.learner && current.kind === 'tensor') {
+    // A trial run (entries.ts): the unpacking teaches the input's rank, and its dims reach the learner.
+    const learned = learnFromUnpack(it, current.tensor, names, `${left.text} = ${right.text}`, right, frame);
+    if (learned) {
+      frame.env.set(source, { kind: 'tensor', tensor: learned });
+      return true;
+    }
+  }
   const shape = names.map((n) => (n === '_' ? unknownDim(`unnamed dim of ${source}`) : sym(n)));
   const dtype = current.kind === 'tensor' ? current.tensor.dtype : 'default';
   frame.env.set(source, { kind: 'tensor', tensor: it.builder.value(shape, dtype, `param ${source}`) });
@@ -406,8 +415,9 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
     const first = shape?.[0] ?? unknownDim('iterations');
     return loop({ kind: 'tensor', tensor: it.builder.value(shape ? shape.slice(1) : null, iterable.tensor.dtype) }, first, unknownDim('loop index'));
   }
-  // An iterable MemWall cannot size: run the body once so its ops are still listed, and say so.
-  it.builder.notes.push({ code: 'MW903', message: `Loop over \`${right.text.slice(0, 60)}\` has an unknown trip count; its body is counted once.`, span: sourceSpan(right, frame) });
+  // An iterable MemWall cannot size: run the body once so its ops are still listed, and say so (only where ops are
+  // counted: a loop over `self.modules()` in `__init__` costs nothing at run time).
+  if (frame.emit) it.builder.notes.push({ code: 'MW903', message: `Loop over \`${right.text.slice(0, 60)}\` has an unknown trip count; its body is counted once.`, span: sourceSpan(right, frame) });
   bindTarget(UNKNOWN, unknownDim('loop index'));
   runBlock(it, body, frame);
 }

@@ -1,0 +1,166 @@
+// Roots and entries: a root's function runs with inputs that are given (--input), declared in the code, or learned.
+//
+// A root is a function nobody calls, the forward of an outermost module, the forward of the module a builder returns
+// (`def resnet50(**kwargs): return _resnet(Bottleneck, [3, 4, 6, 3], ...)`), or an entry the user names. Its tensor
+// parameters take, in order: the shape the user gives (`--input x=[1,3,224,224]`), a shape the code declares (a magic
+// comment, a jaxtyping annotation, `B, T, C = x.size()` at the top of the body), or a shape learned from a trial run
+// of the root (shapes/learn.ts): the trial run is thrown away (ops, notes, scopes, bindings, ids) and the root runs
+// again with the learned shapes, so an undeclared input no longer unprices every op downstream of it.
+import type { Dim } from '../../../ir/dims';
+import type { DType, RootInput } from '../../../ir/types';
+import type { InputDeclaration } from '../../../shapes/inputs';
+import { LearningComplete, ShapeLearner, type LearnedShape } from '../../../shapes/learn';
+import type { ClassInfo, FunctionInfo, Value } from '../values';
+import { findMethod } from './attributes';
+import type { Frame } from './frame';
+import { annotationValue, callFunction, declaredShapesOf, partsOf } from './functions';
+import type { Interpreter } from './index';
+import { instantiate } from './modules';
+import { describeParameter } from './signatures';
+
+/** An input shape given without editing the file: `--input x=[1,3,224,224]`, a setting, `[tool.memwall] inputs`. */
+export type GivenInput = InputDeclaration;
+
+/** Annotations that say a parameter is a size, a flag or a container, not a tensor to learn the shape of. */
+const NOT_A_TENSOR = /^(int|float|bool|str|bytes|complex|dict|list|tuple|set|Dict|List|Tuple|Set|Callable|Sequence|Iterable|Type)\b/;
+
+/** Parameter names that hold a configuration (parameterValue builds the file's config class for them), not a tensor. */
+const CONFIG_NAME = /config|cfg|args|params|hparams/i;
+
+/**
+ * Runs a root's function: parameters the user gives or the code declares take those shapes; the tensor parameters
+ * left undeclared are learned from a trial run first. Each input is recorded with its shape and where it came from.
+ */
+export function runRootCall(it: Interpreter, fn: FunctionInfo, self: Value | undefined): Value {
+  const frame = it.moduleFrame(fn.file);
+  const { parameters } = partsOf(it, fn);
+  const declared = declaredShapesOf(it, fn);
+  const keywords = new Map<string, Value>();
+  const inputs: RootInput[] = [];
+  const undeclared: string[] = [];
+  const isMethod = fn.owner !== undefined && !fn.decorators.includes('staticmethod');
+  let index = 0;
+  for (const parameter of parameters?.namedChildren ?? []) {
+    if (!parameter) continue;
+    const { name, defaultNode, typeNode, splat } = describeParameter(parameter, it.names);
+    if (!name) continue;
+    const first = index++ === 0;
+    if ((isMethod && first && (name === 'self' || name === 'cls')) || splat) continue;
+    const record = (shape: readonly Dim[] | null, dtype: DType | 'default', source: string): void => {
+      inputs.push({ scope: fn.qualifiedName, name, shape, dtype, source });
+    };
+    const given = it.givenInputs.get(name);
+    if (given) {
+      it.givenInputsUsed.add(name);
+      keywords.set(name, { kind: 'tensor', tensor: it.builder.value(given.shape, given.dtype ?? 'default', `param ${name}`) });
+      record(given.shape, given.dtype ?? 'default', given.source);
+      continue;
+    }
+    const declaration = declared.get(name);
+    if (declaration) {
+      record(declaration.shape, declaration.dtype ?? 'default', declaration.source);
+      continue;
+    }
+    if (typeNode) {
+      const annotated = annotationValue(it, typeNode, name, frame);
+      if (annotated?.kind === 'tensor') {
+        record(annotated.tensor.shape, annotated.tensor.dtype ?? 'default', 'jaxtyping annotation');
+        continue;
+      }
+    }
+    if (defaultNode || (typeNode && NOT_A_TENSOR.test(typeNode.text)) || CONFIG_NAME.test(name)) continue;
+    undeclared.push(name);
+  }
+  if (undeclared.length > 0) {
+    for (const learned of learnInputs(it, fn, self, frame, keywords, undeclared)) {
+      // An input the trial run saw ops read is a tensor, even when nothing said its shape: its ops are then listed
+      // (unpriced, with the reason) rather than lost.
+      keywords.set(learned.name, { kind: 'tensor', tensor: it.builder.value(learned.shape, learned.dtype ?? 'default', `param ${learned.name}`) });
+      inputs.push({ scope: fn.qualifiedName, name: learned.name, shape: learned.shape, dtype: learned.dtype ?? 'default', source: learned.source });
+    }
+  }
+  it.builder.inputs.push(...inputs);
+  return callFunction(it, fn, [], keywords, frame, self, fn.node, true);
+}
+
+/**
+ * The trial run: each undeclared parameter is a tensor of unknown shape that the learner tracks. It stops as soon as
+ * every one is known (LearningComplete); whatever it added to the graph and the interpreter's state is then undone.
+ */
+function learnInputs(it: Interpreter, fn: FunctionInfo, self: Value | undefined, frame: Frame, keywords: ReadonlyMap<string, Value>, names: readonly string[]): LearnedShape[] {
+  // A role's symbol that the code binds already (`Net(width=32)`) is another size: the input's dim takes its own name.
+  const taken = (symbol: string): boolean => it.state.codeBindings.some((binding) => binding.symbol === symbol);
+  const checkpoint = it.builder.checkpoint();
+  const state = it.state.snapshot(it.builder.valueCount);
+  const learner = new ShapeLearner();
+  const trial = new Map(keywords);
+  for (const name of names) {
+    const tensor = it.builder.value(null, 'default', `param ${name}`);
+    learner.track(tensor.id, name);
+    trial.set(name, { kind: 'tensor', tensor });
+  }
+  const outer = it.learner;
+  it.learner = learner;
+  try {
+    callFunction(it, fn, [], trial, frame, self, fn.node, true);
+  } catch (error) {
+    if (!(error instanceof LearningComplete)) throw error;
+  } finally {
+    it.learner = outer;
+    it.builder.rollback(checkpoint);
+    it.state.restore(state);
+  }
+  const learned = learner.solve(taken);
+  for (const { renamed } of learned) {
+    for (const { symbol, value } of renamed) it.state.codeBindings.push({ symbol, value, source: 'default', priority: 3 });
+  }
+  return learned;
+}
+
+/** A function nobody calls; when it builds and returns a module (a builder), that module's forward is analysed too. */
+export function runRootFunction(it: Interpreter, fn: FunctionInfo, explicit: boolean): void {
+  const result = runRootCall(it, fn, undefined);
+  // A builder returns the model: its forward is the analysis, unless another root ran that class already (the first
+  // of several builders of one class stands for them all, unless the user names them).
+  if (result.kind === 'module' && (explicit || !it.state.covered.has(result.instance.cls))) runRootModule(it, result);
+}
+
+/** An outermost module: builds an instance with symbolic constructor arguments (unless the code built one) and runs its forward. */
+export function runRootClass(it: Interpreter, cls: ClassInfo, existing?: Value): void {
+  const instance = existing ?? instantiate(it, cls, [], new Map(), it.moduleFrame(cls.file), cls.node);
+  if (instance.kind === 'module') runRootModule(it, instance);
+}
+
+/** `Class.method` named as an entry: the method runs on the instance the code built, else on a symbolic one. */
+export function runRootMethod(it: Interpreter, method: FunctionInfo): void {
+  const cls = method.owner as ClassInfo;
+  const instance = it.state.instances.get(cls) ?? instantiate(it, cls, [], new Map(), it.moduleFrame(cls.file), cls.node);
+  runRootCall(it, method, instance.kind === 'module' ? { ...instance, path: '' } : instance);
+}
+
+function runRootModule(it: Interpreter, module: Extract<Value, { kind: 'module' }>): void {
+  const forward = findMethod(module.instance.cls, 'forward');
+  if (!forward) return;
+  it.state.covered.add(module.instance.cls);
+  runRootCall(it, forward, { ...module, path: '' });
+}
+
+/** What `--entry NAME` names in a file: a function, a class, or `Class.method`. */
+export type EntryTarget =
+  | { readonly kind: 'function'; readonly fn: FunctionInfo }
+  | { readonly kind: 'class'; readonly cls: ClassInfo }
+  | { readonly kind: 'method'; readonly fn: FunctionInfo };
+
+export function findEntry(it: Interpreter, name: string): EntryTarget | undefined {
+  const file = it.main;
+  const dot = name.indexOf('.');
+  if (dot < 0) {
+    const fn = file.functions.get(name);
+    if (fn) return { kind: 'function', fn };
+    const cls = file.classes.get(name);
+    return cls ? { kind: 'class', cls } : undefined;
+  }
+  const cls = file.classes.get(name.slice(0, dot));
+  const method = cls?.methods.get(name.slice(dot + 1));
+  return method ? { kind: 'method', fn: method } : undefined;
+}

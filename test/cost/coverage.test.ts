@@ -1,0 +1,111 @@
+// Honest totals: no op priced from a zero or negative size, and "N of M ops priced" with the causes of the rest.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatText } from '../../src/cli/format/text';
+import { analyze } from '../../src/core/analyze';
+import { resolveHardware } from '../../src/core/cost/hardware';
+import { coverage, coverageSentence } from '../../src/core/cost/coverage';
+import { priceGraph } from '../../src/core/cost/price';
+import { GraphBuilder } from '../../src/core/ir/graph';
+import { testParser } from '../helpers/parser';
+import { addOp, graphOf, type OpSpecForTest } from './build';
+
+const H100 = resolveHardware('h100-sxm');
+
+const gelu = (shape: (number | string)[]): OpSpecForTest => ({
+  op: 'torch.nn.functional.gelu',
+  category: 'pointwise',
+  inputs: [{ shape }],
+  outputs: [{ shape }],
+});
+
+describe('zero and negative sizes', () => {
+  it('prices no op whose shape holds -1 or 0, and says why', () => {
+    const bindings = new Map([['n_kv_heads', -1]]);
+    const [sentinel, zero, fine] = priceGraph(graphOf([gelu([8, 'n_kv_heads', 64]), gelu([8, 0, 64]), gelu([8, 4, 64])]), H100, 'bf16', bindings);
+    assert.equal(sentinel?.flops, null);
+    assert.equal(sentinel?.bound, 'unknown');
+    assert.match(sentinel?.explain[0] ?? '', /^not priced: input 1 \[8, -1, 64\] has a zero or negative size/);
+    assert.equal(zero?.timeUs, null);
+    assert.match(zero?.explain[0] ?? '', /input 1 \[8, 0, 64\] has a zero or negative size/);
+    // The trap twin: the same op with a positive size is priced (5 FLOPs per element, erf form).
+    assert.equal(fine?.flops, 5 * 8 * 4 * 64);
+  });
+});
+
+describe('coverage', () => {
+  it('counts the priced ops among the ops the totals could count, and groups the others by cause', () => {
+    const builder = new GraphBuilder();
+    addOp(builder, gelu([8, 1024, 768]));
+    addOp(builder, gelu([8, 'T', 'n_embd']));
+    addOp(builder, gelu([8, 'T', 'n_embd']));
+    addOp(builder, { op: 'mylib.fused_thing', category: 'unknown', inputs: [{ shape: [8, 768] }], outputs: [{ shape: null }], label: 'self.fused' });
+    addOp(builder, { op: 'torch.Tensor.view', category: 'view', inputs: [{ shape: [8, 768] }], outputs: [{ shape: [8, 768] }] });
+    const graph = builder.build({ bindings: [], ignores: new Map() });
+    const covered = coverage(priceGraph(graph, H100, 'bf16', new Map([['T', 1024]])));
+    assert.equal(covered.total, 4, 'the view is not counted');
+    assert.equal(covered.priced, 1);
+    assert.deepEqual(covered.causes.map((cause) => [cause.ops, cause.cause]), [
+      [2, 'size `n_embd` not bound (give it with --dims or a magic comment)'],
+      [1, 'calls MemWall does not know'],
+    ]);
+    assert.equal(
+      coverageSentence(covered),
+      '1 of 4 ops priced: totals and shares cover those only; not priced: 2 ops (size `n_embd` not bound (give it with --dims or a magic comment): gelu, …), 1 op (calls MemWall does not know: self.fused)',
+    );
+    assert.equal(coverageSentence(coverage(priceGraph(graphOf([gelu([8, 4])]), H100, 'bf16', new Map()))), undefined, 'nothing to say when all are priced');
+  });
+
+  it('says in the text report what the totals cover, and groups op notes by cause', async () => {
+    const analysis = analyze(
+      [
+        'import torch.nn as nn',
+        'from mylib import Mystery',
+        'class Net(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.blocks = nn.ModuleList([Mystery() for _ in range(4)])',
+        '        self.head = nn.Linear(64, 10)',
+        '    def forward(self, x):',
+        '        for block in self.blocks:',
+        '            x = block(x)',
+        '        return self.head(x)',
+      ].join('\n'),
+      { parser: await testParser() },
+    );
+    const covered = coverage(analysis.costs);
+    assert.equal(covered.priced, 0);
+    assert.match(coverageSentence(covered) ?? '', /^0 of 5 ops priced: totals and shares cover those only; not priced: 4 ops \(calls MemWall does not know: block, …\), 1 op \(a shape lost upstream/);
+    const text = formatText([{ path: 'net.py', analysis }]);
+    assert.match(text, /^ {2}0 of 5 ops priced: totals and shares cover those only;/m);
+    // The four instances' shared note is one line with its count.
+    assert.equal(text.match(/MemWall does not know `block`/g)?.length, 1);
+    assert.match(text, /MemWall does not know `block`; it is listed as unknown and not priced\. \(4 ops: 10: block\)/);
+  });
+
+  it('keeps one note per place, with how many times it arose (a note of each layer instance)', async () => {
+    const analysis = analyze(
+      [
+        'import torch.nn as nn',
+        'class Block(nn.Module):',
+        '    def __init__(self, hooks):',
+        '        super().__init__()',
+        '        self.hooks = hooks',
+        '    def forward(self, x):',
+        '        for hook in self.hooks:',
+        '            x = x * 2',
+        '        return x',
+        'class Net(nn.Module):',
+        '    def __init__(self, hooks):',
+        '        super().__init__()',
+        '        self.blocks = nn.Sequential(Block(hooks), Block(hooks), Block(hooks))',
+        '    # memwall: shape x=[8, 64]',
+        '    def forward(self, x):',
+        '        return self.blocks(x)',
+      ].join('\n'),
+      { parser: await testParser() },
+    );
+    const loops = analysis.notes.filter((note) => note.code === 'MW903');
+    assert.deepEqual(loops.map((note) => note.message), ['Loop over `self.hooks` has an unknown trip count; its body is counted once. (3 times)']);
+  });
+});

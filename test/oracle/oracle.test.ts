@@ -10,6 +10,8 @@ import { testParser } from '../helpers/parser';
 
 const PYTHON = '/usr/bin/python3';
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'models');
+/** Fixtures of Python as published code writes it (helpers, containers, configs): traced the same way. */
+const SEMANTICS = path.join(__dirname, '..', 'fixtures', 'semantics');
 const TRACE = path.join(__dirname, 'trace.py');
 
 /** Categories the comparison leaves out: views move no bytes and creation ops are inputs, not work. */
@@ -46,6 +48,18 @@ interface Row {
   readonly shapeMismatches: string[];
 }
 
+/** Every traced fixture file: the oracle models, then the semantics fixtures (their names are distinct). */
+function fixtureFiles(): string[] {
+  const inFolder = (folder: string): string[] => readdirSync(folder).filter((f) => f.endsWith('.py')).sort().map((f) => path.join(folder, f));
+  return [...inFolder(FIXTURES), ...inFolder(SEMANTICS)];
+}
+
+function fixturePath(name: string): string {
+  const found = fixtureFiles().find((file) => path.basename(file) === name);
+  if (!found) throw new Error(`no fixture named ${name}`);
+  return found;
+}
+
 function torchAvailable(): boolean {
   const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   return probe.status === 0;
@@ -66,7 +80,7 @@ function comparable(cost: CostedOp): boolean {
 const shapeKey = (shapes: readonly (readonly number[] | null)[]): string => JSON.stringify(shapes);
 
 async function compare(trace: Trace): Promise<Row> {
-  const text = readFileSync(path.join(FIXTURES, trace.fixture), 'utf8');
+  const text = readFileSync(fixturePath(trace.fixture), 'utf8');
   const analysis = analyze(text, { parser: await testParser(), dtype: 'fp32' });
   const staticOps = analysis.costs.filter(comparable);
   const tracedOps = trace.ops.filter((op) => !EXCLUDED.has(op.category) && op.line !== null);
@@ -164,7 +178,7 @@ describe('oracle: static analysis against PyTorch traces', () => {
   const skip = available ? false : `${PYTHON} cannot import torch: install Debian's python3-torch to run the oracle (skipped outside CI)`;
 
   it('matches the traced op sequence, shapes and FLOPs of every fixture', { skip, timeout: 120_000 }, async () => {
-    const run = spawnSync(PYTHON, [TRACE, ...fixtures.map((f) => path.join(FIXTURES, f))], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync(PYTHON, [TRACE, ...fixtureFiles()], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     assert.equal(run.status, 0, `trace.py failed:\n${run.stderr}`);
     const traces = JSON.parse(run.stdout) as Trace[];
     const rows: Row[] = [];

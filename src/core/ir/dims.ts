@@ -35,7 +35,8 @@ export function bin(op: '+' | '-' | '*' | '//' | '/' | '%', left: Dim, right: Di
     return value === undefined ? unknownDim(`${left.value} ${op} ${right.value}`) : num(value);
   }
   if (op === '*' && left.kind === 'num' && left.value === 1) return right;
-  if ((op === '*' || op === '//' || op === '/') && right.kind === 'num' && right.value === 1) return left;
+  // `x // 1` is x only for whole numbers: of a float (`int(dim * 2.5)`) it is the floor that int() takes.
+  if ((op === '*' || op === '/' || (op === '//' && isIntegral(left))) && right.kind === 'num' && right.value === 1) return left;
   if ((op === '+' || op === '-') && right.kind === 'num' && right.value === 0) return left;
   if (op === '+' && left.kind === 'num' && left.value === 0) return right;
   return { kind: 'bin', op, left, right };
@@ -62,6 +63,17 @@ export function dimFunction(name: DimFunction, args: readonly Dim[]): Dim {
     return value === undefined ? unknownDim(`${name}()`) : num(value);
   }
   return { kind: 'fn', name, args };
+}
+
+/** Whether a dim is a whole number whatever its symbols are: no true division and no fractional literal in it. */
+export function isIntegral(dim: Dim): boolean {
+  switch (dim.kind) {
+    case 'num': return Number.isInteger(dim.value);
+    case 'sym': return true;
+    case 'unknown': return true;
+    case 'bin': return dim.op !== '/' && isIntegral(dim.left) && isIntegral(dim.right);
+    case 'fn': return dim.args.every(isIntegral);
+  }
 }
 
 /** Evaluates a dim with the given bindings; undefined when a symbol is unbound or the dim is unknown. */
@@ -108,6 +120,8 @@ export function formatDim(dim: Dim, parentPrecedence = 0): string {
     case 'sym': return dim.name;
     case 'unknown': return '?';
     case 'bin': {
+      // The floor int() takes of a float: `int(dim*2.5)` reads better than `(dim*2.5)//1`.
+      if (dim.op === '//' && dim.right.kind === 'num' && dim.right.value === 1) return `int(${formatDim(dim.left)})`;
       const precedence = PRECEDENCE[dim.op] ?? 3;
       const text = `${formatDim(dim.left, precedence)}${dim.op}${formatDim(dim.right, precedence + 1)}`;
       return precedence < parentPrecedence ? `(${text})` : text;

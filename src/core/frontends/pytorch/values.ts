@@ -57,7 +57,8 @@ export interface LayerInstance {
 export type Value =
   | { readonly kind: 'tensor'; readonly tensor: TensorValue }
   | { readonly kind: 'dim'; readonly dim: Dim }
-  | { readonly kind: 'scalar'; readonly value?: number }
+  /** A float (or a number of unknown kind); `expr` is its formula over size symbols (`planes * (base_width / 64.0)`). */
+  | { readonly kind: 'scalar'; readonly value?: number; readonly expr?: Dim }
   | { readonly kind: 'str'; readonly value: string }
   | { readonly kind: 'bool'; readonly value?: boolean; readonly flash?: boolean }
   | { readonly kind: 'none' }
@@ -67,7 +68,8 @@ export type Value =
   | { readonly kind: 'dict'; readonly entries: Map<string, Value>; readonly path?: string }
   | { readonly kind: 'module'; readonly instance: ModuleInstance; readonly path: string }
   | { readonly kind: 'layer'; readonly layer: LayerInstance; readonly path: string }
-  | { readonly kind: 'modlist'; readonly list: Extract<Value, { kind: 'list' }>; readonly path: string; readonly sequential: boolean }
+  /** nn.ModuleList or nn.Sequential; `names` are the layers' names where the code gives them (`OrderedDict`, `add_module`). */
+  | { readonly kind: 'modlist'; readonly list: Extract<Value, { kind: 'list' }>; readonly path: string; readonly sequential: boolean; readonly names?: readonly string[] }
   /** A plain object: a config instance or another user class's instance. */
   | { readonly kind: 'object'; readonly cls?: ClassInfo; readonly attrs: Map<string, Value> }
   /** A value the code does not define here (a root's parameter): used as a size it is a symbol, its attributes are symbols. */

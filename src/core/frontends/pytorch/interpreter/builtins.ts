@@ -1,17 +1,18 @@
 // Built-in Python and torch helpers that are not ops (sizes, ranges, config plumbing, compile wrappers), as a table.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
-import { bin, num, unknownDim } from '../../../ir/dims';
+import { bin, isIntegral, num, product, unknownDim, type Dim } from '../../../ir/dims';
 import { simplify } from '../../../shapes/infer';
-import { NONE, UNKNOWN, type Value } from '../values';
+import { NONE, UNKNOWN, type ClassInfo, type Value } from '../values';
 import { attribute } from './attributes';
 import { callLibrary } from './calls';
-import { literalShape, numeric, numericDim, truthiness } from './conversions';
+import { baseClass, canonicalName, floorDim, formulaOf, literalShape, numeric, numericDim, textOf, truthiness } from './conversions';
 import { emit, recordHostSync } from './emit';
 import { evaluate } from './expressions';
 import { quiet } from './frame';
 import { field } from '../syntax';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
+import { containerKind, moduleChildren } from './modules';
 import { binary } from './operators';
 import { TRITON_BUILTINS } from './triton';
 
@@ -46,6 +47,9 @@ const lengthOf: Builtin = (_it, call) => {
   if (first?.kind === 'list') return first.repeated ? { kind: 'dim', dim: first.repeated.count } : { kind: 'dim', dim: num(first.items.length) };
   if (first?.kind === 'modlist') return first.list.repeated ? { kind: 'dim', dim: first.list.repeated.count } : { kind: 'dim', dim: num(first.list.items.length) };
   if (first?.kind === 'tensor' && first.tensor.shape?.[0]) return { kind: 'dim', dim: first.tensor.shape[0] };
+  if (first?.kind === 'dict') return { kind: 'dim', dim: num(first.entries.size) };
+  if (first?.kind === 'str') return { kind: 'dim', dim: num(first.value.length) };
+  if (first?.kind === 'module' && containerKind(first.instance.cls)) return { kind: 'dim', dim: num(moduleChildren(first).length) };
   return { kind: 'dim', dim: unknownDim('len') };
 };
 
@@ -57,9 +61,59 @@ function syncIfTensor(it: Interpreter, call: BuiltinCall): void {
 const toInt: Builtin = (it, call) => {
   syncIfTensor(it, call);
   const { first } = call;
-  if (first?.kind === 'dim') return first;
-  if (first?.kind === 'scalar') return first.value === undefined ? { kind: 'dim', dim: unknownDim('int()') } : { kind: 'dim', dim: num(Math.trunc(first.value)) };
+  if (first?.kind === 'dim') return { kind: 'dim', dim: floorDim(first.dim) };
+  if (first?.kind === 'scalar') {
+    if (first.value !== undefined) return { kind: 'dim', dim: num(Math.trunc(first.value)) };
+    if (first.expr) return { kind: 'dim', dim: floorDim(first.expr) };
+  }
+  if (first?.kind === 'str' && /^\s*[-+]?\d+\s*$/.test(first.value)) return { kind: 'dim', dim: num(Number(first.value)) };
+  if (first?.kind === 'bool' && first.value !== undefined) return { kind: 'dim', dim: num(first.value ? 1 : 0) };
   return { kind: 'dim', dim: unknownDim('int()') };
+};
+
+/** Python's round(): to the nearest whole number, ties to even; `round(x, n)` keeps n decimals. */
+const roundOf: Builtin = (it, call) => {
+  syncIfTensor(it, call);
+  const { positional, first } = call;
+  const digits = numericDim(positional[1]);
+  const value = first ? numeric(first) : undefined;
+  const known = value?.kind === 'dim' ? (value.dim.kind === 'num' ? value.dim.value : undefined) : value?.value;
+  if (digits && digits.kind === 'num') {
+    if (known === undefined) return { kind: 'scalar' };
+    const scale = 10 ** digits.value;
+    return { kind: 'scalar', value: roundHalfEven(known * scale) / scale };
+  }
+  if (known !== undefined) return { kind: 'dim', dim: num(roundHalfEven(known)) };
+  const formula = first ? formulaOf(first) : undefined;
+  if (!formula) return { kind: 'dim', dim: unknownDim('round()') };
+  // A symbolic float rounds as floor(x + 0.5), which differs from Python only on exact halves.
+  return { kind: 'dim', dim: isIntegral(formula) ? formula : bin('//', bin('+', formula, num(0.5)), num(1)) };
+};
+
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const fraction = x - floor;
+  if (fraction > 0.5) return floor + 1;
+  if (fraction < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+const absolute: Builtin = (it, call) => {
+  const { first, positional, keywords, node, frame } = call;
+  // abs() of a tensor is torch.abs.
+  if (first?.kind === 'tensor') return callLibrary(it, 'torch.abs', positional, keywords, node, frame, 'abs', []);
+  const value = first ? numeric(first) : undefined;
+  if (value?.kind === 'dim' && value.dim.kind === 'num') return { kind: 'dim', dim: num(Math.abs(value.dim.value)) };
+  if (value?.kind === 'scalar' && value.value !== undefined) return { kind: 'scalar', value: Math.abs(value.value) };
+  // A size is never negative: abs() of one is itself.
+  return value?.kind === 'dim' ? value : undefined;
+};
+
+/** str(): whole numbers and strings as Python prints them, so that `f"layer{i}"` and `str(i)` key dicts. */
+const toStr: Builtin = (_it, call) => {
+  const { first } = call;
+  const text = first ? textOf(first) : '';
+  return text === undefined ? UNKNOWN : { kind: 'str', value: text };
 };
 
 const toFloat: Builtin = (it, call) => {
@@ -76,19 +130,90 @@ const toBool: Builtin = (it, call) => {
   return { kind: 'bool', value: first ? truthiness(first) : false };
 };
 
-const minOrMax: Builtin = (_it, call) => {
+const minOrMax: Builtin = (it, call) => {
   const { name, positional, first } = call;
   const values = positional.length === 1 && first?.kind === 'list' ? first.items : positional;
-  const dims = values.map(numericDim);
-  if (dims.every((d) => d?.kind === 'num')) {
-    const numbers = dims.map((d) => (d as { value: number }).value);
-    return { kind: 'dim', dim: num(name === 'builtins.min' ? Math.min(...numbers) : Math.max(...numbers)) };
+  const smaller = name === 'builtins.min';
+  const numbers = values.map((value) => {
+    const n = numeric(value);
+    if (!n) return undefined;
+    if (n.kind === 'dim') return it.state.currentValue(n.dim);
+    return n.value ?? (n.expr ? it.state.currentValue(n.expr) : undefined);
+  });
+  if (values.length > 0 && numbers.every((n) => n !== undefined)) {
+    // The argument the code's own sizes choose, kept as written (`n_head`, not 12), so that it stays a symbol.
+    let chosen = 0;
+    numbers.forEach((n, i) => {
+      if (smaller ? (n as number) < (numbers[chosen] as number) : (n as number) > (numbers[chosen] as number)) chosen = i;
+    });
+    const value = values[chosen] as Value;
+    const dims = values.map(numericDim);
+    if (dims.every((d) => d?.kind === 'num')) return { kind: 'dim', dim: num(numbers[chosen] as number) };
+    return value.kind === 'bool' ? { kind: 'dim', dim: num(numbers[chosen] as number) } : value;
   }
   // min(T, block_size): the first argument is the size the code means; the other is a bound.
   return values[0] ?? UNKNOWN;
 };
 
 const unknownBool: Builtin = () => ({ kind: 'bool' });
+
+/** What Python type names a value of each kind is an instance of, where MemWall knows the value's kind for sure. */
+const INSTANCE_OF: Readonly<Partial<Record<Value['kind'], readonly string[]>>> = {
+  dim: ['builtins.int', 'numbers.Number', 'numbers.Integral', 'typing.SupportsInt'],
+  str: ['builtins.str', 'typing.Sequence', 'collections.abc.Sequence', 'typing.Iterable', 'collections.abc.Iterable'],
+  bool: ['builtins.bool', 'builtins.int'],
+  none: ['builtins.NoneType', 'types.NoneType'],
+  list: ['builtins.list', 'builtins.tuple', 'typing.Sequence', 'collections.abc.Sequence', 'typing.Iterable', 'collections.abc.Iterable', 'typing.List', 'typing.Tuple'],
+  dict: ['builtins.dict', 'typing.Mapping', 'collections.abc.Mapping', 'typing.Dict', 'collections.OrderedDict', 'torch.nn.ModuleDict'],
+  tensor: ['torch.Tensor', 'torch.nn.Parameter', 'torch.nn.parameter.Parameter'],
+  function: ['typing.Callable', 'collections.abc.Callable'],
+};
+
+/**
+ * isinstance() where the answer is certain: sizes are ints, lists are sequences, a layer is its torch.nn class (and an
+ * nn.Module), a user module is its class and its bases. Anything else stays unknown (both branches then stay open).
+ */
+const isInstance: Builtin = (_it, call) => {
+  const [value, types] = call.positional;
+  if (!value || !types) return { kind: 'bool' };
+  const candidates = types.kind === 'list' && !types.repeated ? types.items : [types];
+  let unsure = false;
+  for (const candidate of candidates) {
+    const answer = instanceOf(value, candidate);
+    if (answer === true) return { kind: 'bool', value: true };
+    if (answer === undefined) unsure = true;
+  }
+  return unsure ? { kind: 'bool' } : { kind: 'bool', value: false };
+};
+
+function instanceOf(value: Value, type: Value): boolean | undefined {
+  if (type.kind === 'class') {
+    if (value.kind === 'module' || value.kind === 'object') {
+      const cls = value.kind === 'module' ? value.instance.cls : value.cls;
+      if (!cls) return undefined;
+      for (let current: ClassInfo | undefined = cls; current; current = baseClass(current)) if (current === type.cls) return true;
+      return false;
+    }
+    return value.kind === 'unknown' || value.kind === 'free' ? undefined : false;
+  }
+  if (type.kind !== 'ref') return undefined;
+  const name = canonicalName(type.name);
+  if (value.kind === 'layer') return name === value.layer.op || name === 'torch.nn.Module';
+  if (value.kind === 'module') {
+    if (name === 'torch.nn.Module') return true;
+    for (let current: ClassInfo | undefined = value.instance.cls; current; current = baseClass(current)) {
+      if (current.bases.some((b) => b.kind === 'ref' && canonicalName(b.name) === name)) return true;
+    }
+    return false;
+  }
+  if (value.kind === 'modlist') return name === (value.sequential ? 'torch.nn.Sequential' : 'torch.nn.ModuleList') || name === 'torch.nn.Module';
+  if (value.kind === 'scalar') return name === 'builtins.float' ? (value.value === undefined ? undefined : true) : name === 'builtins.int' ? undefined : false;
+  const known = INSTANCE_OF[value.kind];
+  if (!known) return undefined;
+  if (known.includes(name)) return true;
+  // Only names of types MemWall knows are answered no: a user's alias of int stays unknown.
+  return /^(builtins|typing|collections|numbers|torch)\./.test(name) ? false : undefined;
+}
 
 const hasAttribute: Builtin = (_it, call) => {
   const { positional } = call;
@@ -169,16 +294,67 @@ const sumOf: Builtin = (it, call) => {
   return UNKNOWN;
 };
 
-const mathFunction: Builtin = (_it, call) => {
-  const { name, first } = call;
-  const value = numeric(first ?? UNKNOWN);
-  const x = value?.kind === 'dim' ? (value.dim.kind === 'num' ? value.dim.value : undefined) : value?.value;
-  const fn = { 'math.sqrt': Math.sqrt, 'math.log': Math.log, 'math.exp': Math.exp, 'math.log2': Math.log2, 'math.ceil': Math.ceil, 'math.floor': Math.floor }[name];
-  if (name === 'math.ceil' || name === 'math.floor') {
-    return x === undefined ? { kind: 'dim', dim: value?.kind === 'dim' ? value.dim : unknownDim(name) } : { kind: 'dim', dim: num((fn as (v: number) => number)(x)) };
-  }
-  return { kind: 'scalar', value: x === undefined ? undefined : (fn as (v: number) => number)(x) };
+/** math's functions of floats, by name: they fold where their arguments are known numbers. */
+const MATH_FUNCTIONS: Readonly<Record<string, (...args: number[]) => number>> = {
+  'math.sqrt': Math.sqrt, 'math.exp': Math.exp, 'math.log2': Math.log2, 'math.log10': Math.log10, 'math.log1p': Math.log1p,
+  'math.sin': Math.sin, 'math.cos': Math.cos, 'math.tan': Math.tan, 'math.atan': Math.atan, 'math.tanh': Math.tanh,
+  'math.fabs': Math.abs, 'math.pow': Math.pow, 'math.hypot': Math.hypot,
+  'math.log': (x, base) => (base === undefined ? Math.log(x) : Math.log(x) / Math.log(base)),
 };
+
+/** math's functions that give whole numbers: sizes when their arguments are. */
+const MATH_WHOLE: Readonly<Record<string, (...args: number[]) => number>> = {
+  'math.ceil': Math.ceil, 'math.floor': Math.floor, 'math.trunc': Math.trunc,
+  'math.isqrt': (x) => Math.floor(Math.sqrt(x)),
+  'math.gcd': (...xs) => xs.reduce((a, b) => gcd(a, b), 0),
+  'math.lcm': (...xs) => xs.reduce((a, b) => (a === 0 || b === 0 ? 0 : Math.abs(a * b) / gcd(a, b)), 1),
+  'math.prod': (...xs) => xs.reduce((a, b) => a * b, 1),
+  'math.comb': (n, k) => combinations(n, k),
+};
+
+function gcd(a: number, b: number): number {
+  let x = Math.abs(a);
+  let y = Math.abs(b);
+  while (y) [x, y] = [y, x % y];
+  return x;
+}
+
+function combinations(n: number, k: number): number {
+  let result = 1;
+  for (let i = 1; i <= k; i++) result = (result * (n - k + i)) / i;
+  return Math.round(result);
+}
+
+const mathFunction: Builtin = (_it, call) => {
+  const { name, positional, first } = call;
+  // math.prod([a, b]) and math.gcd(a, b) take a list or several numbers.
+  const values = (name === 'math.prod' && first?.kind === 'list' ? first.items : positional).map((value) => {
+    const n = numeric(value);
+    if (!n) return undefined;
+    return n.kind === 'dim' ? (n.dim.kind === 'num' ? n.dim.value : undefined) : n.value;
+  });
+  const known = values.every((v) => v !== undefined) ? (values as number[]) : undefined;
+  const whole = MATH_WHOLE[name];
+  if (whole) {
+    if (known) return { kind: 'dim', dim: num(whole(...known)) };
+    const formula = first ? formulaOf(first) : undefined;
+    if (name === 'math.floor' || name === 'math.trunc') return { kind: 'dim', dim: formula ? floorDim(formula) : unknownDim(name) };
+    if (name === 'math.ceil') return { kind: 'dim', dim: formula ? ceilDim(formula) : unknownDim(name) };
+    if (name === 'math.prod' && first?.kind === 'list') return { kind: 'dim', dim: product(first.items.map((item) => numericDim(item) ?? unknownDim(name))) };
+    return { kind: 'dim', dim: unknownDim(name) };
+  }
+  const fn = MATH_FUNCTIONS[name];
+  return { kind: 'scalar', value: known && fn ? fn(...known) : undefined };
+};
+
+/** math.ceil of a size formula: `ceil(a / b)` of whole numbers is `(a + b - 1) // b`; a whole number is itself. */
+function ceilDim(dim: Dim): Dim {
+  if (isIntegral(dim)) return dim;
+  if (dim.kind === 'bin' && dim.op === '/' && isIntegral(dim.left) && isIntegral(dim.right)) {
+    return bin('//', bin('-', bin('+', dim.left, dim.right), num(1)), dim.right);
+  }
+  return bin('-', num(0), bin('//', bin('-', num(0), dim), num(1)));
+}
 
 const compileWrapper: Builtin = (_it, call) => {
   const { name, keywords, first } = call;
@@ -213,13 +389,14 @@ const moduleList: Builtin = (_it, call) => {
   return { kind: 'modlist', list, path: '', sequential: false };
 };
 
+/** nn.Sequential(*layers) or nn.Sequential(OrderedDict([...])): its layers named by index or by key, as PyTorch names them. */
 const sequential: Builtin = (_it, call) => {
   const { positional, first } = call;
   if (positional.length === 1 && first?.kind === 'dict') {
-    return { kind: 'modlist', list: { kind: 'list', items: [...first.entries.values()] }, path: '', sequential: true };
+    return { kind: 'modlist', list: { kind: 'list', items: [...first.entries.values()] }, path: '', sequential: true, names: [...first.entries.keys()] };
   }
-  const items = positional.length === 1 && first?.kind === 'list' && first.repeated ? first : { kind: 'list' as const, items: positional };
-  return { kind: 'modlist', list: items, path: '', sequential: true };
+  if (positional.length === 1 && first?.kind === 'list' && first.repeated) return { kind: 'modlist', list: first, path: '', sequential: true };
+  return { kind: 'modlist', list: { kind: 'list', items: positional }, path: '', sequential: true, names: positional.map((_, i) => String(i)) };
 };
 
 const moduleDict: Builtin = (_it, call) => {
@@ -253,12 +430,14 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['builtins.range', rangeOf],
   ['builtins.len', lengthOf],
   ['builtins.int', toInt],
-  ['builtins.round', toInt],
+  ['builtins.round', roundOf],
+  ['builtins.abs', absolute],
+  ['builtins.str', toStr],
   ['builtins.float', toFloat],
   ['builtins.bool', toBool],
   ['builtins.min', minOrMax],
   ['builtins.max', minOrMax],
-  ['builtins.isinstance', unknownBool],
+  ['builtins.isinstance', isInstance],
   ['builtins.callable', unknownBool],
   ['builtins.hasattr', hasAttribute],
   ['builtins.getattr', getAttribute],
@@ -273,12 +452,7 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['builtins.sum', sumOf],
   ['builtins.Ellipsis', unknownValue],
   ['typing.cast', castValue],
-  ['math.sqrt', mathFunction],
-  ['math.log', mathFunction],
-  ['math.exp', mathFunction],
-  ['math.log2', mathFunction],
-  ['math.ceil', mathFunction],
-  ['math.floor', mathFunction],
+  ...[...Object.keys(MATH_FUNCTIONS), ...Object.keys(MATH_WHOLE)].map((name): [string, Builtin] => [name, mathFunction]),
   ['torch.compile', compileWrapper],
   ['torch.jit.script', compileWrapper],
   ['torch.jit.trace', compileWrapper],

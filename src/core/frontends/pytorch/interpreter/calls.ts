@@ -18,7 +18,7 @@ import { comprehension, evaluate } from './expressions';
 import type { Frame } from './frame';
 import { callFunction } from './functions';
 import type { Interpreter } from './index';
-import { callLayer, callModule, callSequential, constructLayer, instantiate } from './modules';
+import { callLayer, callModule, callSequential, constructLayer, initContainer, instantiate, listMethod, modlistMethod, moduleMethod } from './modules';
 import { bindSignature, describeParameter } from './signatures';
 import { namedSize } from './sizes';
 import { adoptParameter } from './statements';
@@ -247,6 +247,8 @@ export function callMethod(
     if (recorded) return recorded;
   }
   if (receiver.kind === 'module') {
+    const containerResult = moduleMethod(receiver, name, positional);
+    if (containerResult) return containerResult;
     switch (name) {
       case 'register_buffer':
       case 'register_parameter': {
@@ -271,7 +273,7 @@ export function callMethod(
     return ['to', 'cuda', 'half', 'bfloat16', 'float', 'train', 'eval'].includes(name) ? receiver : UNKNOWN;
   }
   if (receiver.kind === 'super') {
-    if (name === '__init__') return NONE;
+    if (name === '__init__') return initContainer(receiver.self, receiver.cls, positional) ?? NONE;
     if (name === 'forward' && receiver.self.kind === 'module') {
       // A subclass of an nn layer calling super().forward: the base layer's op with the instance's parameters.
       const base = receiver.cls.bases.find((b) => b.kind === 'ref');
@@ -286,20 +288,8 @@ export function callMethod(
     }
     return UNKNOWN;
   }
-  if (receiver.kind === 'list') {
-    if (name === 'append' && positional[0]) {
-      (receiver.items as Value[]).push(positional[0]);
-      return NONE;
-    }
-    return UNKNOWN;
-  }
-  if (receiver.kind === 'modlist') {
-    if (name === 'append' && positional[0]) {
-      (receiver.list.items as Value[]).push(positional[0]);
-      return NONE;
-    }
-    return UNKNOWN;
-  }
+  if (receiver.kind === 'list') return listMethod(receiver, name, positional) ?? UNKNOWN;
+  if (receiver.kind === 'modlist') return modlistMethod(receiver, name, positional) ?? UNKNOWN;
   if (receiver.kind === 'dict') {
     if (name === 'items') return { kind: 'list', items: [...receiver.entries].map(([k, v]) => ({ kind: 'list', items: [{ kind: 'str', value: k }, v] })) };
     if (name === 'values') return { kind: 'list', items: [...receiver.entries.values()] };

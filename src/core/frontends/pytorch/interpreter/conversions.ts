@@ -1,6 +1,6 @@
 // Conversions between values, numbers, dims and op attributes, and small helpers over values.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
-import { num, sym, type Dim } from '../../../ir/dims';
+import { bin, isIntegral, num, sym, type Dim } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
 import { NONE, type ClassInfo, type Value } from '../values';
 
@@ -43,6 +43,45 @@ export function numericDim(value: Value | undefined): Dim | undefined {
   if (!n) return undefined;
   if (n.kind === 'dim') return n.dim;
   return n.value !== undefined && Number.isInteger(n.value) ? num(n.value) : undefined;
+}
+
+/** A number as a formula: a dim as it is, a float by its formula or its value; undefined when nothing is known. */
+export function formulaOf(value: Value): Dim | undefined {
+  const n = numeric(value);
+  if (!n) return undefined;
+  if (n.kind === 'dim') return n.dim;
+  return n.expr ?? (n.value !== undefined ? num(n.value) : undefined);
+}
+
+/**
+ * `int(x)` of a size formula: a whole number stays as it is, `a / b` of whole numbers is `a // b` (sizes are never
+ * negative, where the two differ), and anything else is floored.
+ */
+export function floorDim(dim: Dim): Dim {
+  if (isIntegral(dim)) return dim;
+  if (dim.kind === 'num') return num(Math.trunc(dim.value));
+  if (dim.kind === 'bin' && dim.op === '/' && isIntegral(dim.left) && isIntegral(dim.right)) return bin('//', dim.left, dim.right);
+  return bin('//', dim, num(1));
+}
+
+/** A value as Python's str() prints it, where MemWall knows it exactly; undefined otherwise. */
+export function textOf(value: Value): string | undefined {
+  switch (value.kind) {
+    case 'str':
+      return value.value;
+    case 'dim':
+      return value.dim.kind === 'num' ? String(value.dim.value) : undefined;
+    case 'scalar':
+      if (value.value === undefined) return undefined;
+      // Python prints a whole float with its point: str(4.0) is '4.0'.
+      return Number.isInteger(value.value) ? `${value.value}.0` : String(value.value);
+    case 'bool':
+      return value.value === undefined ? undefined : value.value ? 'True' : 'False';
+    case 'none':
+      return 'None';
+    default:
+      return undefined;
+  }
 }
 
 export function tensorsOf(values: readonly Value[]): TensorValue[] {

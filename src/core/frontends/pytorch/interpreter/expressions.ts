@@ -1,12 +1,13 @@
 // Expressions: literals, containers, comprehensions, names; dispatches to attributes, calls, subscripts, operators.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { bin, num, unknownDim } from '../../../ir/dims';
+import { passCount } from './repeats';
 import { field } from '../syntax';
 import { BUILTINS } from '../tables';
 import { NONE, UNKNOWN, type Value } from '../values';
 import { attribute } from './attributes';
 import { call } from './calls';
-import { stringValue, truthiness } from './conversions';
+import { stringValue, textOf, truthiness } from './conversions';
 import { emit, sourceSpan } from './emit';
 import { quiet, type Frame } from './frame';
 import type { Interpreter } from './index';
@@ -55,8 +56,18 @@ export function evaluateExpression(it: Interpreter, node: SyntaxNode, type: stri
     case 'float':
       return { kind: 'scalar', value: Number(withoutUnderscores(node.text)) };
     case 'string':
-    case 'concatenated_string':
-      return { kind: 'str', value: stringValue(node) };
+      return /^[a-zA-Z]*[fF]/.test(node.text) ? formattedString(it, node, frame) : { kind: 'str', value: stringValue(node) };
+    case 'concatenated_string': {
+      // `"layer" f"{i}"`: each part as its own string, joined.
+      let text = '';
+      for (const part of node.namedChildren) {
+        if (!part || part.type !== 'string') continue;
+        const value = evaluate(it, part, frame);
+        if (value.kind !== 'str') return UNKNOWN;
+        text += value.value;
+      }
+      return { kind: 'str', value: text };
+    }
     case 'true':
       return { kind: 'bool', value: true };
     case 'false':
@@ -84,8 +95,11 @@ export function evaluateExpression(it: Interpreter, node: SyntaxNode, type: stri
       return { kind: 'dict', entries };
     }
     case 'list_comprehension':
+    case 'set_comprehension':
     case 'generator_expression':
       return comprehension(it, node, frame);
+    case 'dictionary_comprehension':
+      return dictionaryComprehension(it, node, frame);
     case 'attribute': {
       // `self.proj`, `F.gelu`: both names read from the text (evaluating a name is a lookup), no node made for either.
       const simple = it.expressionDepth < MAX_EXPRESSION_DEPTH ? it.names.nameDotName(node) : undefined;
@@ -163,6 +177,26 @@ export function evaluateExpression(it: Interpreter, node: SyntaxNode, type: stri
   }
 }
 
+/**
+ * An f-string: its text with each `{expression}` as str() prints it, so that `f"layer{i}"` keys a ModuleDict. A part
+ * MemWall cannot print (a symbolic size, a format spec) makes the whole string unknown rather than wrong.
+ */
+function formattedString(it: Interpreter, node: SyntaxNode, frame: Frame): Value {
+  let text = '';
+  for (const child of node.namedChildren) {
+    if (!child) continue;
+    if (child.type === 'string_content') text += child.text.replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+    else if (child.type === 'interpolation') {
+      const expression = child.namedChildren[0];
+      if (!expression || child.namedChildren.some((c) => c?.type === 'format_specifier' || c?.type === 'type_conversion')) return UNKNOWN;
+      const part = textOf(evaluate(it, expression, frame));
+      if (part === undefined) return UNKNOWN;
+      text += part;
+    }
+  }
+  return { kind: 'str', value: text };
+}
+
 export function evaluateItems(it: Interpreter, node: SyntaxNode, frame: Frame): Value[] {
   const items: Value[] = [];
   for (const child of node.namedChildren) {
@@ -177,75 +211,109 @@ export function evaluateItems(it: Interpreter, node: SyntaxNode, frame: Frame): 
   return items;
 }
 
-/** Largest number of items a comprehension over literal lists is expanded to (nested `for` clauses multiply). */
+/** Largest number of items a comprehension is expanded to (nested `for` clauses multiply). */
 const MAX_EXPANDED_ITEMS = 4096;
 
-/** `[Block(config) for _ in range(config.n_layer)]`: one item evaluated once, repeated `count` times. */
+/**
+ * A list, set or generator comprehension. `[Block(config) for _ in range(config.n_layer)]`, whose items do not depend
+ * on the loop variable, is one item repeated `count` times (symbolic counts stay symbols). Where the items depend on
+ * it (`[Block(config, i) for i in range(n_layer)]`, `if has_ve(i, n_layer)`), each is built as Python builds it
+ * while the count is known and small; the list remembers a symbolic count, so that identical layers fold back into
+ * a row repeated `n_layer` times.
+ */
 export function comprehension(it: Interpreter, node: SyntaxNode, frame: Frame): Value {
   const body = field(node, 'body');
+  if (!body) return UNKNOWN;
   const clauses = node.namedChildren.filter((c): c is SyntaxNode => c !== null && (c.type === 'for_in_clause' || c.type === 'if_clause'));
   const forClause = clauses[0];
-  if (!body || !forClause || forClause.type !== 'for_in_clause') return UNKNOWN;
+  if (forClause?.type !== 'for_in_clause') return UNKNOWN;
   const left = field(forClause, 'left');
   const right = field(forClause, 'right');
   const iterable = right ? evaluate(it, right, quiet(frame)) : UNKNOWN;
   const inner: Frame = { ...frame, env: new Map(frame.env) };
-  if (clauses.length > 1 && iterable.kind === 'list' && !iterable.repeated) {
-    // `[Config(BM, BN) for BM in [64, 128] for BN in [32, 64] if ...]`: every combination, as Python runs it.
-    const items = expandClauses(it, clauses, body, inner);
-    if (items) return { kind: 'list', items };
-  }
+  const simple = clauses.length === 1;
   if (iterable.kind === 'range') {
+    const count = iterable.count;
+    const passes = passCount(it, count);
+    const dependent = !simple || (left !== null && mentionsTarget(left, [body]));
+    if (dependent && passes !== undefined) {
+      const items = expand(it, clauses, 0, inner, () => evaluate(it, body, inner));
+      if (items && simple && count.kind !== 'num') it.state.listLengths.set(items, count);
+      if (items) return { kind: 'list', items };
+    }
     if (left) assign(it, left, { kind: 'dim', dim: unknownDim('comprehension index') }, inner, node);
     const item = evaluate(it, body, inner);
-    const count = iterable.count;
     if (count.kind === 'num' && count.value <= 64 && item.kind !== 'module' && item.kind !== 'layer') {
       return { kind: 'list', items: Array.from({ length: count.value }, () => item) };
     }
     return { kind: 'list', items: [], repeated: { item, count } };
   }
-  if (iterable.kind === 'list' && !iterable.repeated) {
-    return {
-      kind: 'list',
-      items: iterable.items.map((element) => {
-        if (left) assign(it, left, element, inner, node);
-        return evaluate(it, body, inner);
-      }),
-    };
-  }
+  const items = expand(it, clauses, 0, inner, () => evaluate(it, body, inner));
+  if (items) return { kind: 'list', items };
   if (left) assign(it, left, UNKNOWN, inner, node);
   return { kind: 'list', items: [], repeated: { item: evaluate(it, body, inner), count: unknownDim('comprehension length') } };
 }
 
+/** `{str(i): nn.Embedding(...) for i in range(n_layer) if has_ve(i)}`: every entry, where keys are known strings. */
+export function dictionaryComprehension(it: Interpreter, node: SyntaxNode, frame: Frame): Value {
+  const pair = field(node, 'body');
+  const key = pair ? field(pair, 'key') : null;
+  const value = pair ? field(pair, 'value') : null;
+  const clauses = node.namedChildren.filter((c): c is SyntaxNode => c !== null && (c.type === 'for_in_clause' || c.type === 'if_clause'));
+  if (!key || !value || clauses[0]?.type !== 'for_in_clause') return UNKNOWN;
+  const inner: Frame = { ...frame, env: new Map(frame.env) };
+  const entries = new Map<string, Value>();
+  let keysKnown = true;
+  const items = expand(it, clauses, 0, inner, () => {
+    const name = textOf(evaluate(it, key, inner));
+    if (name === undefined) keysKnown = false;
+    else entries.set(name, evaluate(it, value, inner));
+    return NONE;
+  });
+  return items && keysKnown ? { kind: 'dict', entries } : UNKNOWN;
+}
+
 /**
- * Runs the `for` and `if` clauses of a comprehension in order over literal lists; undefined when an iterable is not
- * a list of known length, a condition is not known, or the items would be too many.
+ * Runs a comprehension's clauses in order (nested `for`s, `if` filters) and collects what `produce` gives for each
+ * pass; undefined when an iterable cannot be walked item by item (unknown or too long). An `if` MemWall cannot
+ * decide keeps the item, as the code's usual path.
  */
-function expandClauses(it: Interpreter, clauses: readonly SyntaxNode[], body: SyntaxNode, frame: Frame): Value[] | undefined {
-  const items: Value[] = [];
-  const run = (index: number): boolean => {
-    const clause = clauses[index];
-    if (!clause) {
-      items.push(evaluate(it, body, frame));
-      return items.length <= MAX_EXPANDED_ITEMS;
-    }
-    if (clause.type === 'if_clause') {
-      const condition = clause.namedChildren[0];
-      const truth = condition ? truthiness(evaluate(it, condition, quiet(frame))) : undefined;
-      if (truth === undefined) return false;
-      return truth ? run(index + 1) : true;
-    }
-    const target = field(clause, 'left');
-    const source = field(clause, 'right');
-    const iterable = source ? evaluate(it, source, quiet(frame)) : UNKNOWN;
-    if (!target || iterable.kind !== 'list' || iterable.repeated) return false;
-    for (const element of iterable.items) {
-      assign(it, target, element, frame, clause);
-      if (!run(index + 1)) return false;
-    }
-    return true;
-  };
-  return run(0) ? items : undefined;
+function expand(it: Interpreter, clauses: readonly SyntaxNode[], index: number, frame: Frame, produce: () => Value): Value[] | undefined {
+  const clause = clauses[index];
+  if (!clause) return [produce()];
+  if (clause.type === 'if_clause') {
+    const condition = clause.namedChildren.find((c) => c !== null && c.type !== 'comment');
+    const truth = condition ? truthiness(evaluate(it, condition, quiet(frame))) : undefined;
+    return truth === false ? [] : expand(it, clauses, index + 1, frame, produce);
+  }
+  const left = field(clause, 'left');
+  const right = field(clause, 'right');
+  const iterable = right ? evaluate(it, right, quiet(frame)) : UNKNOWN;
+  let elements: Value[] | undefined;
+  if (iterable.kind === 'range') {
+    const passes = passCount(it, iterable.count);
+    if (passes !== undefined) elements = Array.from({ length: passes }, (_, i) => ({ kind: 'dim', dim: num(i) }) as Value);
+  } else if (iterable.kind === 'list' && !iterable.repeated) elements = [...iterable.items];
+  else if (iterable.kind === 'modlist' && !iterable.list.repeated) elements = [...iterable.list.items];
+  else if (iterable.kind === 'dict') elements = [...iterable.entries.keys()].map((key) => ({ kind: 'str', value: key }) as Value);
+  else if (iterable.kind === 'str') elements = [...iterable.value].map((character) => ({ kind: 'str', value: character }) as Value);
+  if (!elements) return undefined;
+  const out: Value[] = [];
+  for (const element of elements) {
+    if (left) assign(it, left, element, frame, clause);
+    const produced = expand(it, clauses, index + 1, frame, produce);
+    if (!produced) return undefined;
+    out.push(...produced);
+    if (out.length > MAX_EXPANDED_ITEMS) return undefined;
+  }
+  return out;
+}
+
+/** Whether any of the nodes reads a name the loop target binds (a comprehension whose items depend on the index). */
+function mentionsTarget(target: SyntaxNode, nodes: readonly SyntaxNode[]): boolean {
+  const names = new Set((target.type === 'identifier' ? [target] : target.descendantsOfType('identifier')).map((n) => n?.text).filter((n): n is string => !!n && n !== '_'));
+  if (names.size === 0) return false;
+  return nodes.some((node) => (node.type === 'identifier' ? names.has(node.text) : node.descendantsOfType('identifier').some((n) => n !== null && names.has(n.text))));
 }
 
 export function lookup(name: string, frame: Frame): Value {

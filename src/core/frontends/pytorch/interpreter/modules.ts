@@ -7,12 +7,13 @@ import { simplify } from '../../../shapes/infer';
 import { NONE, UNKNOWN, type ClassInfo, type LayerInstance, type ModuleInstance, type Value } from '../values';
 import { findMethod } from './attributes';
 import { apply, callMethod, callOp } from './calls';
-import { baseClass, joinPath, tensorsOf, valueToAttr, withPath } from './conversions';
+import { baseClass, canonicalName, joinPath, tensorsOf, valueToAttr, withPath } from './conversions';
 import { emit } from './emit';
 import { evaluate } from './expressions';
 import { quiet, type Frame } from './frame';
 import { callFunction } from './functions';
 import type { Interpreter } from './index';
+import { passCount, runPasses } from './repeats';
 import { bindSignature } from './signatures';
 
 /** `nn.Linear(in, out)` and friends: a layer value holding its constructor arguments and parameters. */
@@ -69,21 +70,197 @@ export function callLayer(
   return output;
 }
 
+/** The containers of torch.nn: a subclass of one holds its layers as the container does. */
+const CONTAINERS: Readonly<Record<string, 'sequential' | 'list' | 'dict'>> = {
+  'torch.nn.Sequential': 'sequential',
+  'torch.nn.ModuleList': 'list',
+  'torch.nn.ParameterList': 'list',
+  'torch.nn.ModuleDict': 'dict',
+  'torch.nn.ParameterDict': 'dict',
+};
+
+/** Which torch.nn container a class derives from (`class Conv2dNormActivation(torch.nn.Sequential)`), if any. */
+export function containerKind(cls: ClassInfo, seen = new Set<ClassInfo>()): 'sequential' | 'list' | 'dict' | undefined {
+  if (seen.has(cls)) return undefined;
+  seen.add(cls);
+  for (const base of cls.bases) {
+    const kind = base.kind === 'ref' ? CONTAINERS[canonicalName(base.name)] : base.kind === 'class' ? containerKind(base.cls, seen) : undefined;
+    if (kind) return kind;
+  }
+  return undefined;
+}
+
+/** The submodules of a module in the order the code registered them, as PyTorch's `_modules` holds them. */
+export function moduleChildren(module: Extract<Value, { kind: 'module' }>): [string, Value][] {
+  const children: [string, Value][] = [];
+  for (const [name, value] of module.instance.attrs) {
+    const isModule = value.kind === 'module' || value.kind === 'layer' || value.kind === 'modlist';
+    const isModuleDict = value.kind === 'dict' && value.entries.size > 0 && [...value.entries.values()].every((v) => v.kind === 'module' || v.kind === 'layer' || v.kind === 'modlist');
+    if (isModule || isModuleDict) children.push([name, withPath(value, joinPath(module.path, name))]);
+  }
+  return children;
+}
+
+/** A container module's layers as a list the interpreter iterates or calls in turn, named as registered. */
+export function containerList(module: Extract<Value, { kind: 'module' }>, kind: 'sequential' | 'list' | 'dict'): Extract<Value, { kind: 'modlist' }> {
+  const children = moduleChildren(module);
+  return { kind: 'modlist', list: { kind: 'list', items: children.map(([, value]) => value) }, path: module.path, sequential: kind === 'sequential', names: children.map(([name]) => name) };
+}
+
+/**
+ * `super().__init__(*layers)` in a subclass of nn.Sequential or nn.ModuleList registers the layers as `0`, `1`, ...;
+ * a dict or OrderedDict registers them by key. Undefined when the class is no container.
+ */
+export function initContainer(self: Value, cls: ClassInfo, positional: readonly Value[]): Value | undefined {
+  const kind = containerKind(cls);
+  if (!kind || self.kind !== 'module') return undefined;
+  const first = positional[0];
+  const entries: [string, Value][] =
+    positional.length === 1 && first?.kind === 'dict'
+      ? [...first.entries]
+      : (positional.length === 1 && first?.kind === 'list' && kind !== 'sequential' ? first.items : positional).map((value, i) => [String(i), value]);
+  for (const [name, value] of entries) self.instance.attrs.set(name, value);
+  return NONE;
+}
+
+/** Methods of a container module (a subclass of nn.Sequential, ModuleList or ModuleDict) and of every module's tree. */
+export function moduleMethod(receiver: Extract<Value, { kind: 'module' }>, name: string, positional: readonly Value[]): Value | undefined {
+  const kind = containerKind(receiver.instance.cls);
+  const attrs = receiver.instance.attrs;
+  const pairs = (children: readonly [string, Value][]): Value => ({ kind: 'list', items: children.map(([key, value]) => ({ kind: 'list', items: [{ kind: 'str', value: key }, value] })) });
+  switch (name) {
+    case 'append':
+      if (!kind || !positional[0]) return undefined;
+      attrs.set(String(moduleChildren(receiver).length), positional[0]);
+      return NONE;
+    case 'extend': {
+      const items = positional[0]?.kind === 'list' ? positional[0].items : positional[0]?.kind === 'modlist' ? positional[0].list.items : undefined;
+      if (!kind || !items) return undefined;
+      for (const item of items) attrs.set(String(moduleChildren(receiver).length), item);
+      return NONE;
+    }
+    case 'children':
+    case 'values':
+      return { kind: 'list', items: moduleChildren(receiver).map(([, value]) => value) };
+    case 'named_children':
+    case 'items':
+      return pairs(moduleChildren(receiver));
+    case 'keys':
+      return { kind: 'list', items: moduleChildren(receiver).map(([key]) => ({ kind: 'str', value: key })) };
+    case 'modules':
+      return { kind: 'list', items: descendants(receiver).map(([, value]) => value) };
+    case 'named_modules':
+      return pairs(descendants(receiver));
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Python's list methods that build a list of layers in place (`layers.append(...)`, `layers.extend([...])`,
+ * `layers.insert(0, ...)`), on lists and nn.ModuleList alike; undefined for methods MemWall gives no meaning.
+ */
+export function listMethod(list: Extract<Value, { kind: 'list' }>, name: string, positional: readonly Value[]): Value | undefined {
+  if (list.repeated) return undefined;
+  const items = list.items as Value[];
+  const [first, second] = positional;
+  switch (name) {
+    case 'append':
+      if (!first) return undefined;
+      items.push(first);
+      return NONE;
+    case 'extend': {
+      const added = first?.kind === 'list' && !first.repeated ? first.items : first?.kind === 'modlist' && !first.list.repeated ? first.list.items : undefined;
+      if (!added) return undefined;
+      items.push(...added);
+      return NONE;
+    }
+    case 'insert': {
+      const at = first?.kind === 'dim' && first.dim.kind === 'num' ? first.dim.value : undefined;
+      if (at === undefined || !second) return undefined;
+      items.splice(at < 0 ? Math.max(0, items.length + at) : at, 0, second);
+      return NONE;
+    }
+    case 'pop': {
+      const at = first?.kind === 'dim' && first.dim.kind === 'num' ? first.dim.value : -1;
+      const index = at < 0 ? items.length + at : at;
+      if (index < 0 || index >= items.length) return undefined;
+      return items.splice(index, 1)[0];
+    }
+    case 'copy':
+      return { kind: 'list', items: [...items] };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Methods of nn.ModuleList and nn.Sequential values: the list methods, and `add_module(name, layer)`, which appends a
+ * named layer. The layers' names stay beside the items so that paths read `features.denseblock1`.
+ */
+export function modlistMethod(receiver: Extract<Value, { kind: 'modlist' }>, name: string, positional: readonly Value[]): Value | undefined {
+  const items = receiver.list.items;
+  const names = receiver.names as string[] | undefined;
+  if (name === 'add_module') {
+    const key = positional[0]?.kind === 'str' ? positional[0].value : undefined;
+    if (!key || !positional[1] || receiver.list.repeated || !names) return undefined;
+    (items as Value[]).push(positional[1]);
+    names.push(key);
+    return NONE;
+  }
+  const before = items.length;
+  const result = listMethod(receiver.list, name, positional);
+  // Appended and inserted layers are named by their index, as PyTorch names them; a layer taken out takes its name.
+  if (names && result !== undefined && name !== 'copy') {
+    if (name === 'pop') names.splice(names.length - 1, 1);
+    else for (let i = before; i < items.length; i++) names.push(String(i));
+  }
+  return result;
+}
+
+/** The module and every module under it, depth first, as `modules()` lists them. */
+function descendants(module: Value, name = '', into: [string, Value][] = [], depth = 0): [string, Value][] {
+  into.push([name, module]);
+  if (depth > 32) return into;
+  const children: [string, Value][] =
+    module.kind === 'module'
+      ? moduleChildren(module)
+      : module.kind === 'modlist'
+        ? module.list.items.map((item, i) => [module.names?.[i] ?? String(i), item])
+        : module.kind === 'dict'
+          ? [...module.entries]
+          : [];
+  for (const [key, child] of children) descendants(child, name ? `${name}.${key}` : key, into, depth + 1);
+  return into;
+}
+
 export function callSequential(it: Interpreter, callee: Extract<Value, { kind: 'modlist' }>, positional: Value[], keywords: ReadonlyMap<string, Value>, node: SyntaxNode, frame: Frame): Value {
-  let current = positional[0] ?? UNKNOWN;
+  const current = positional[0] ?? UNKNOWN;
   const list = callee.list;
-  if (list.repeated) {
+  const passes = list.repeated ? passCount(it, list.repeated.count) : undefined;
+  if (list.repeated && passes === undefined) {
     const inner: Frame = { ...frame, repeat: simplify(bin('*', frame.repeat, list.repeated.count)) };
     return apply(it, withPath(list.repeated.item, `${callee.path}[*]`), [current], keywords, node, inner, `${callee.path}[*]`);
   }
-  list.items.forEach((item, i) => {
-    current = apply(it, withPath(item, joinPath(callee.path, String(i))), [current], new Map(), node, frame, joinPath(callee.path, String(i)));
-  });
-  return current;
+  // The layers run in turn, each on the last one's output; identical layers fold into one repeated row (repeats.ts).
+  const holder: Frame = { ...frame, env: new Map([['x', current]]) };
+  const repeated = list.repeated;
+  const items = list.items;
+  runPasses(it, holder, repeated ? (passes as number) : items.length, (i) => {
+    const path = joinPath(callee.path, callee.names?.[i] ?? String(i));
+    const item = repeated ? repeated.item : (items[i] as Value);
+    holder.env.set('x', apply(it, withPath(item, path), [holder.env.get('x') ?? UNKNOWN], new Map(), node, frame, path));
+  }, { length: repeated ? repeated.count : it.state.listLengths.get(items) });
+  return holder.env.get('x') ?? UNKNOWN;
 }
 
 export function callModule(it: Interpreter, callee: Extract<Value, { kind: 'module' }>, positional: Value[], keywords: ReadonlyMap<string, Value>, node: SyntaxNode, frame: Frame): Value {
   const forward = findMethod(callee.instance.cls, 'forward');
+  // A subclass of nn.Sequential without its own forward runs its layers in turn.
+  if (!forward && containerKind(callee.instance.cls) === 'sequential') {
+    it.state.covered.add(callee.instance.cls);
+    return callSequential(it, containerList(callee, 'sequential'), positional, keywords, node, frame);
+  }
   if (!forward) {
     // A subclass of an nn layer without its own forward behaves as that layer.
     const base = callee.instance.cls.bases.find((b) => b.kind === 'ref');

@@ -5,34 +5,40 @@ import type { AttrValue, TensorValue } from '../../../ir/types';
 import { simplify } from '../../../shapes/infer';
 import { BINARY_OPERATORS, COMPARISON_OPERATORS } from '../tables';
 import { UNKNOWN, type Value } from '../values';
-import { numeric, tensorsOf, valueToAttr } from './conversions';
+import { formulaOf, numeric, tensorsOf, textOf, valueToAttr } from './conversions';
 import { emit } from './emit';
 import { evaluate } from './expressions';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
 import { learnFromEquality } from './learning';
 
-/** Operators that map integers to integers. */
-const INTEGER_OPERATORS: ReadonlySet<string> = new Set(['<<', '>>', '&', '|', '^', '**']);
-
+/** Python's arithmetic on two numbers; undefined where Python raises (division by zero) or MemWall has no rule. */
 export function applyNumber(operator: string, x: number, y: number): number | undefined {
+  const whole = Number.isInteger(x) && Number.isInteger(y);
   switch (operator) {
     case '+': return x + y;
     case '-': return x - y;
     case '*': return x * y;
     case '/': return y === 0 ? undefined : x / y;
     case '//': return y === 0 ? undefined : Math.floor(x / y);
-    case '%': return y === 0 ? undefined : x % y;
+    // Python's `%` takes the sign of the divisor: -1 % 8 is 7.
+    case '%': return y === 0 ? undefined : x - y * Math.floor(x / y);
     case '**': return x ** y;
-    // Shifts and bit operations on integers (`1 << 24`, `n & (n - 1)`), as Python computes them on ints.
-    case '<<': return Number.isInteger(x) && Number.isInteger(y) && y >= 0 ? x * 2 ** y : undefined;
-    case '>>': return Number.isInteger(x) && Number.isInteger(y) && y >= 0 ? Math.floor(x / 2 ** y) : undefined;
-    case '&': return Number.isSafeInteger(x) && Number.isSafeInteger(y) ? Number(BigInt(x) & BigInt(y)) : undefined;
-    case '|': return Number.isSafeInteger(x) && Number.isSafeInteger(y) ? Number(BigInt(x) | BigInt(y)) : undefined;
-    case '^': return Number.isSafeInteger(x) && Number.isSafeInteger(y) ? Number(BigInt(x) ^ BigInt(y)) : undefined;
+    // Shifts and bit operations on whole numbers (`1 << 20`, `n & (n - 1)`), exact past 32 bits through BigInt.
+    case '<<': return whole && y >= 0 ? Number(BigInt(x) << BigInt(y)) : undefined;
+    case '>>': return whole && y >= 0 ? Number(BigInt(x) >> BigInt(y)) : undefined;
+    case '&': return whole ? Number(BigInt(x) & BigInt(y)) : undefined;
+    case '|': return whole ? Number(BigInt(x) | BigInt(y)) : undefined;
+    case '^': return whole ? Number(BigInt(x) ^ BigInt(y)) : undefined;
     default: return undefined;
   }
 }
+
+/** Operators whose result on two whole numbers is a whole number (`/` gives a float in Python 3). */
+const WHOLE_RESULTS = new Set(['+', '-', '*', '//', '%', '**', '<<', '>>', '&', '|', '^']);
+
+/** Operators a size formula can hold (the Dim operators). */
+const FORMULA_OPERATORS = new Set(['+', '-', '*', '/', '//', '%']);
 
 export function binary(it: Interpreter, operator: string, left: Value, right: Value, node: SyntaxNode, frame: Frame, leftNode?: SyntaxNode, rightNode?: SyntaxNode): Value {
   if (left.kind === 'tensor' || right.kind === 'tensor') {
@@ -52,6 +58,8 @@ export function binary(it: Interpreter, operator: string, left: Value, right: Va
   if (left.kind === 'list' && operator === '*' && right.kind === 'dim' && right.dim.kind === 'num') {
     return { kind: 'list', items: Array.from({ length: right.dim.value }, () => left.items).flat() };
   }
+  if (left.kind === 'str' && operator === '%') return percentFormat(left.value, right);
+  if (left.kind === 'str' && operator === '*' && right.kind === 'dim' && right.dim.kind === 'num') return { kind: 'str', value: left.value.repeat(Math.max(0, right.dim.value)) };
   const a = numeric(left);
   const b = numeric(right);
   if (a === undefined || b === undefined) {
@@ -73,11 +81,35 @@ export function binary(it: Interpreter, operator: string, left: Value, right: Va
   }
   const x = a.kind === 'dim' ? (a.dim.kind === 'num' ? a.dim.value : undefined) : a.value;
   const y = b.kind === 'dim' ? (b.dim.kind === 'num' ? b.dim.value : undefined) : b.value;
-  if (x === undefined || y === undefined) return { kind: 'scalar' };
-  const result = applyNumber(operator, x, y);
-  // Integer operators on integers give an integer, usable as a size (`size = 1 << 24`).
-  if (a.kind === 'dim' && b.kind === 'dim' && result !== undefined && Number.isSafeInteger(result) && INTEGER_OPERATORS.has(operator)) return { kind: 'dim', dim: num(result) };
-  return result === undefined ? { kind: 'scalar' } : { kind: 'scalar', value: result };
+  if (x !== undefined && y !== undefined) {
+    const result = applyNumber(operator, x, y);
+    if (result === undefined) return { kind: 'scalar' };
+    // `1 << 20`, `2 ** 10`: whole numbers of whole numbers stay sizes.
+    if (a.kind === 'dim' && b.kind === 'dim' && WHOLE_RESULTS.has(operator) && Number.isInteger(result)) return { kind: 'dim', dim: num(result) };
+    return { kind: 'scalar', value: result };
+  }
+  // A float over sizes (`planes * (base_width / 64.0)`, `dim * mlp_ratio`) keeps its formula, for int() to floor.
+  const leftFormula = formulaOf(a);
+  const rightFormula = formulaOf(b);
+  if (leftFormula && rightFormula && FORMULA_OPERATORS.has(operator)) {
+    return { kind: 'scalar', expr: simplify(bin(operator as '+' | '-' | '*' | '/' | '//' | '%', leftFormula, rightFormula)) };
+  }
+  return { kind: 'scalar' };
+}
+
+/** `"denseblock%d" % (i + 1)`: printf-style %d, %i, %s and %% where every value is known; else unknown. */
+function percentFormat(template: string, argument: Value): Value {
+  const values = argument.kind === 'list' && !argument.repeated ? argument.items : [argument];
+  let next = 0;
+  let unknown = false;
+  const text = template.replace(/%([%dis])/g, (_match, conversion: string) => {
+    if (conversion === '%') return '%';
+    const value = values[next++];
+    const printed = value ? textOf(value) : undefined;
+    if (printed === undefined || (conversion !== 's' && (value?.kind !== 'dim' && value?.kind !== 'bool'))) unknown = true;
+    return printed ?? '';
+  });
+  return unknown || /%[^%dis]/.test(template.replace(/%%/g, '')) ? UNKNOWN : { kind: 'str', value: text };
 }
 
 export function comparison(it: Interpreter, node: SyntaxNode, frame: Frame): Value {
@@ -116,20 +148,62 @@ export function comparison(it: Interpreter, node: SyntaxNode, frame: Frame): Val
   // In a trial run (entries.ts), `h == self.image_size` on a dim of an undeclared input says what the dim is.
   if (it.learner && operator === '==' && a?.kind === 'dim' && b?.kind === 'dim') learnFromEquality(it.learner, a.dim, b.dim, node, frame);
   // Control flow on sizes (`if in_planes != planes:`) is decided with the values the code gives the symbols.
-  const x = a?.kind === 'dim' ? it.state.currentValue(a.dim) : a?.value;
-  const y = b?.kind === 'dim' ? it.state.currentValue(b.dim) : b?.value;
+  const valueOf = (n: typeof a): number | undefined => (n?.kind === 'dim' ? it.state.currentValue(n.dim) : n?.value ?? (n?.expr ? it.state.currentValue(n.expr) : undefined));
+  const x = valueOf(a);
+  const y = valueOf(b);
   if (x !== undefined && y !== undefined) {
     const table: Record<string, boolean> = { '==': x === y, '!=': x !== y, '<': x < y, '<=': x <= y, '>': x > y, '>=': x >= y };
     if (operator in table) return { kind: 'bool', value: table[operator] };
-  }
-  // A number never equals a string (`if v == "M":` over `[64, "M", 128]`); a name not defined here (`__name__`) may.
-  const literal = (value: Value): boolean => (value.kind === 'dim' && value.dim.kind === 'num') || (value.kind === 'scalar' && value.value !== undefined);
-  if ((operator === '==' || operator === '!=') && ((left.kind === 'str' && literal(right)) || (right.kind === 'str' && literal(left)))) {
-    return { kind: 'bool', value: operator === '!=' };
   }
   if (left.kind === 'str' && right.kind === 'str') {
     if (operator === '==') return { kind: 'bool', value: left.value === right.value };
     if (operator === '!=') return { kind: 'bool', value: left.value !== right.value };
   }
+  // A string never equals a number or None (`if v == "M":` over `[64, "M", 128]`); a name not defined here
+  // (`__name__`) is no value of either kind, and may.
+  if ((operator === '==' || operator === '!=') && neverEqual(left, right)) return { kind: 'bool', value: operator === '!=' };
+  if (operator === 'in' || operator === 'not in') {
+    const found = contains(it, right, left);
+    return { kind: 'bool', value: found === undefined ? undefined : operator === 'in' ? found : !found };
+  }
   return { kind: 'bool' };
+}
+
+/** Values of kinds Python never finds equal: a string and a number, a string or number and None. */
+function neverEqual(left: Value, right: Value): boolean {
+  const kind = (value: Value): string | undefined => {
+    if (value.kind === 'str') return 'str';
+    if (value.kind === 'none') return 'none';
+    if (value.kind === 'dim' || value.kind === 'scalar') return 'number';
+    return undefined;
+  };
+  const a = kind(left);
+  const b = kind(right);
+  return a !== undefined && b !== undefined && a !== b;
+}
+
+/** `key in container` where MemWall knows both: dict keys, list items, substrings; undefined when it cannot tell. */
+function contains(it: Interpreter, container: Value, item: Value): boolean | undefined {
+  const key = textOf(item);
+  if (container.kind === 'dict') return key === undefined || item.kind !== 'str' && item.kind !== 'dim' ? undefined : container.entries.has(key);
+  if (container.kind === 'str') return item.kind === 'str' ? container.value.includes(item.value) : undefined;
+  if (container.kind !== 'list' || container.repeated) return undefined;
+  const same = (a: Value, b: Value): boolean | undefined => {
+    if (neverEqual(a, b)) return false;
+    if (a.kind === 'str' && b.kind === 'str') return a.value === b.value;
+    const x = numeric(a);
+    const y = numeric(b);
+    if (!x || !y) return a.kind === 'none' && b.kind === 'none' ? true : undefined;
+    const valueOf = (n: NonNullable<typeof x>): number | undefined => (n.kind === 'dim' ? it.state.currentValue(n.dim) : n.value);
+    const p = valueOf(x);
+    const q = valueOf(y);
+    return p === undefined || q === undefined ? undefined : p === q;
+  };
+  let unsure = false;
+  for (const element of container.items) {
+    const answer = same(element, item);
+    if (answer === true) return true;
+    if (answer === undefined) unsure = true;
+  }
+  return unsure ? undefined : false;
 }

@@ -42,6 +42,11 @@ export class InterpreterState {
   /** Functions of the main file already recorded as scopes. */
   readonly scopesSeen = new Set<string>();
   expressionTooDeepNoted = false;
+  /**
+   * Lists built by a loop over a symbolic range (`for i in range(config.n_layer): layers.append(...)`), by their
+   * items: the symbol counts the layers, so that a repeat reads `n_layer` and re-prices when it changes.
+   */
+  readonly listLengths = new WeakMap<readonly Value[], Dim>();
   /** The code's bindings as numbers, rebuilt when a binding is added; magic-comment values come first. */
   private bindingCache: { count: number; values: Map<string, number> } | undefined;
 

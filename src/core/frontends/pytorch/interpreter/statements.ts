@@ -12,10 +12,12 @@ import { emit, recordHostSync, recordUse, runLoop, sourceSpan } from './emit';
 import { MAX_EXPRESSION_DEPTH, evaluate, lookup } from './expressions';
 import { quiet, type Frame } from './frame';
 import { annotationValue } from './functions';
+import { containerKind, containerList } from './modules';
 import { runImport } from './imports';
 import { learnFromUnpack } from './learning';
 import type { Interpreter } from './index';
 import { binary } from './operators';
+import { MAX_UNROLLED_PASSES, passCount, runPasses } from './repeats';
 import { namedSize } from './sizes';
 import { keyOf, subscriptValue } from './subscripts';
 
@@ -357,6 +359,11 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
     enumerateIndex = true;
   }
   if (enumerateIndex && iterable.kind === 'list') iterable = iterable.items[0] ?? UNKNOWN;
+  // Iterating a subclass of nn.ModuleList or nn.Sequential walks its layers.
+  if (iterable.kind === 'module') {
+    const kind = containerKind(iterable.instance.cls);
+    if (kind) iterable = containerList(iterable, kind);
+  }
   const bindTarget = (item: Value, index: Dim): void => {
     if (enumerateIndex && (left.type === 'pattern_list' || left.type === 'tuple_pattern')) {
       const [indexTarget, itemTarget] = left.namedChildren;
@@ -374,33 +381,60 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
   if (iterable.kind === 'range') {
     // While building a model (`__init__`), a loop of known length is unrolled: each pass may build a different layer.
     const count = frame.emit ? undefined : it.state.currentValue(iterable.count);
-    if (count !== undefined && count >= 0 && count <= 64) {
-      for (let i = 0; i < count; i++) {
-        bindTarget({ kind: 'dim', dim: num(i) }, num(i));
-        runBlock(it, body, frame);
-        if (frame.returned) return;
+    if (!frame.emit) {
+      // Lists the loop fills (`layers.append(Block(...))`) stand for as many layers as the range has, even where
+      // the count is a symbol the code sizes (`range(config.n_layer)`) or too large to unroll.
+      const filling = emptyLists(frame);
+      if (count !== undefined && count >= 0 && count <= MAX_UNROLLED_PASSES) {
+        for (let i = 0; i < count; i++) {
+          bindTarget({ kind: 'dim', dim: num(i) }, num(i));
+          runBlock(it, body, frame);
+          if (frame.returned) break;
+        }
+        for (const items of filling) if (items.length === count && iterable.count.kind !== 'num') it.state.listLengths.set(items, iterable.count);
+        return;
       }
+      loop({ kind: 'dim', dim: sym(indexName ?? '_loop') }, iterable.count, sym(indexName ?? '_loop'));
+      for (const items of filling) if (items.length === 1) it.state.listLengths.set(items, iterable.count);
       return;
     }
     return loop({ kind: 'dim', dim: sym(indexName ?? '_loop') }, iterable.count, sym(indexName ?? '_loop'));
   }
   if (iterable.kind === 'modlist') {
     const list = iterable.list;
+    const path = iterable.path;
     if (list.repeated) {
-      return loop(withPath(list.repeated.item, `${iterable.path}[*]`), list.repeated.count, sym(enumerateIndexName(left) ?? '_loop'));
+      // `[Block(config) for _ in range(n_layer)]`: one pass per layer where the count is known, so that layers whose
+      // shapes change (a strided stack) are priced each at its size; identical passes fold back into one row.
+      const { item, count } = list.repeated;
+      const passes = passCount(it, count);
+      if (passes === undefined) return loop(withPath(item, `${path}[*]`), count, sym(enumerateIndexName(left) ?? '_loop'));
+      return runPasses(it, frame, passes, (i) => {
+        bindTarget(withPath(item, `${path}[${i}]`), num(i));
+        runBlock(it, body, frame);
+      }, { length: count });
     }
-    list.items.forEach((item, i) => {
-      bindTarget(withPath(item, `${iterable.path}[${i}]`), num(i));
+    runPasses(it, frame, list.items.length, (i) => {
+      bindTarget(withPath(list.items[i] as Value, `${path}[${i}]`), num(i));
       runBlock(it, body, frame);
-    });
+    }, { length: it.state.listLengths.get(list.items) });
     return;
   }
   if (iterable.kind === 'list') {
-    if (iterable.repeated) return loop(iterable.repeated.item, iterable.repeated.count, sym(enumerateIndexName(left) ?? '_loop'));
-    iterable.items.forEach((item, i) => {
-      bindTarget(item, num(i));
+    if (iterable.repeated) {
+      const { item, count } = iterable.repeated;
+      const passes = passCount(it, count);
+      if (passes === undefined) return loop(item, count, sym(enumerateIndexName(left) ?? '_loop'));
+      return runPasses(it, frame, passes, (i) => {
+        bindTarget(item, num(i));
+        runBlock(it, body, frame);
+      }, { length: count });
+    }
+    const items = iterable.items;
+    runPasses(it, frame, items.length, (i) => {
+      bindTarget(items[i] as Value, num(i));
       runBlock(it, body, frame);
-    });
+    }, { length: it.state.listLengths.get(items) });
     return;
   }
   if (iterable.kind === 'dict') {
@@ -420,6 +454,22 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
   if (frame.emit) it.builder.notes.push({ code: 'MW903', message: `Loop over \`${right.text.slice(0, 60)}\` has an unknown trip count; its body is counted once.`, span: sourceSpan(right, frame) });
   bindTarget(UNKNOWN, unknownDim('loop index'));
   runBlock(it, body, frame);
+}
+
+/**
+ * The empty lists a loop in `__init__` may fill: names of the frame and attributes of `self`. Only lists empty before
+ * the loop are followed, so that their length is the loop's count.
+ */
+function emptyLists(frame: Frame): (readonly Value[])[] {
+  const found: (readonly Value[])[] = [];
+  const add = (value: Value): void => {
+    const list = value.kind === 'list' ? value : value.kind === 'modlist' ? value.list : undefined;
+    if (list && !list.repeated && list.items.length === 0) found.push(list.items);
+  };
+  for (const value of frame.env.values()) add(value);
+  const self = frame.env.get('self');
+  if (self?.kind === 'module') for (const value of self.instance.attrs.values()) add(value);
+  return found;
 }
 
 export function runWith(it: Interpreter, node: SyntaxNode, frame: Frame): void {

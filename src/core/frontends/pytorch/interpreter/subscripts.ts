@@ -10,6 +10,7 @@ import { emit } from './emit';
 import { evaluate } from './expressions';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
+import { containerKind, containerList } from './modules';
 import { tritonKernelOf } from './triton';
 
 /** A slice's length: `:T` → T, `a:b` → b−a, `::2` → ⌈n/2⌉, negative literals count from the end. */
@@ -45,6 +46,11 @@ export function subscript(it: Interpreter, object: Value, node: SyntaxNode, fram
   }
   if (object.kind === 'ref' && /^(triton|tl)\b/.test(object.name)) return UNKNOWN;
   if (!first) return UNKNOWN;
+  // `self.features[-1]` of a subclass of nn.Sequential or nn.ModuleList indexes its layers.
+  if (object.kind === 'module') {
+    const kind = containerKind(object.instance.cls);
+    if (kind) object = containerList(object, kind);
+  }
   if (object.kind === 'list' || object.kind === 'modlist') {
     const list = object.kind === 'list' ? object : object.list;
     const path = object.kind === 'modlist' ? object.path : undefined;

@@ -1,0 +1,189 @@
+// Loops over layers as repeat counts: passes that emit the same ops fold into one op row repeated, others stay apart.
+import { bin, formatDim, num, type Dim } from '../../../ir/dims';
+import type { AttrValue, OpNode, TensorValue } from '../../../ir/types';
+import { simplify } from '../../../shapes/infer';
+import type { Value } from '../values';
+import type { Frame } from './frame';
+import type { Interpreter } from './index';
+
+/**
+ * Loops of known length in `__init__` run once per pass up to this many (each pass may build a different layer);
+ * longer ones run once. 128 covers the deepest published decoders (126 layers).
+ */
+export const MAX_UNROLLED_PASSES = 128;
+
+/** How many passes a loop over `count` items runs one by one: its value under the code's sizes, if small enough. */
+export function passCount(it: Interpreter, count: Dim): number | undefined {
+  const value = it.state.currentValue(count);
+  return value !== undefined && Number.isInteger(value) && value >= 0 && value <= MAX_UNROLLED_PASSES ? value : undefined;
+}
+
+/** One kind of pass: the ops its first run emitted, which passes did the same, and the names each gave its ops. */
+interface PassGroup {
+  readonly signature: string;
+  readonly ops: readonly OpNode[];
+  readonly passes: number[];
+  /** Per pass, per op: its module path and label (`h[3].attn`, `features.3`). */
+  readonly names: (readonly (readonly [string, string])[])[];
+}
+
+export interface PassOptions {
+  /** How many items the list stands for when the code built it from a symbolic count (`range(n_layer)`). */
+  readonly length?: Dim;
+}
+
+/**
+ * Runs `count` passes (one per item of a list the code iterates, or one per layer of an nn.Sequential). A pass that
+ * emits the same ops as an earlier one (same calls at the same places, same shapes and attributes, the same flow
+ * between them) is not kept: the earlier pass's ops count it in their repeat, and the values the later pass left in
+ * the frame are taken as the earlier pass's. So 32 identical decoder layers are one row of ops repeated 32 times,
+ * while layers that differ (a strided first block, alternate layers with another input) keep rows of their own. A
+ * folded row names its layers together: `h[*]` for all of them, `layer2[1:4]`, `gates[1:6:2]`.
+ */
+export function runPasses(it: Interpreter, frame: Frame, count: number, runPass: (index: number) => void, options: PassOptions = {}): void {
+  const builder = it.builder;
+  const first = builder.ops.length;
+  const groups: PassGroup[] = [];
+  for (let index = 0; index < count; index++) {
+    const start = builder.ops.length;
+    const notes = builder.notes.length;
+    runPass(index);
+    if (builder.ops.length === start) continue;
+    const ops = builder.ops.slice(start);
+    const signature = signatureOf(it, ops);
+    const names = ops.map((op) => [op.modulePath, op.label] as const);
+    const same = groups.find((group) => group.signature === signature);
+    if (!same) {
+      groups.push({ signature, ops, passes: [index], names: [names] });
+      continue;
+    }
+    same.passes.push(index);
+    same.names.push(names);
+    // The pass's outputs are the earlier pass's: what the frame holds of them now points there.
+    const outputs = new Map<number, TensorValue>();
+    ops.forEach((op, i) => op.outputs.forEach((output, j) => outputs.set(output.id, (same.ops[i] as OpNode).outputs[j] as TensorValue)));
+    for (const [name, value] of frame.env) frame.env.set(name, remap(value, outputs));
+    if (frame.returned) frame.returned = remap(frame.returned, outputs);
+    builder.ops.length = start;
+    builder.notes.length = notes;
+  }
+  const positions = new Map<OpNode, number>();
+  for (let i = first; i < builder.ops.length; i++) positions.set(builder.ops[i] as OpNode, i);
+  for (const group of groups) {
+    if (group.passes.length === 1 && options.length === undefined) continue;
+    const all = group.passes.length === count;
+    const times = all && options.length !== undefined ? options.length : num(group.passes.length);
+    group.ops.forEach((op, j) => {
+      const position = positions.get(op);
+      if (position === undefined) return;
+      const modulePath = mergeNames(group.names.map((names) => (names[j] as readonly [string, string])[0]), count);
+      const label = mergeNames(group.names.map((names) => (names[j] as readonly [string, string])[1]), count);
+      builder.ops[position] = { ...op, label, modulePath, repeat: simplify(bin('*', op.repeat, times)) };
+    });
+  }
+}
+
+/**
+ * One name for the same op of several passes: where the names differ in one part (`h[0]`, `h[1]`; `gates.1`,
+ * `gates.3`), that part lists them (`h[*]` when they are all the list's items, `gates[1:6:2]`).
+ */
+function mergeNames(names: readonly string[], count: number): string {
+  const firstName = names[0] ?? '';
+  if (names.every((name) => name === firstName)) return firstName;
+  const split = names.map((name) => name.split(/(?=[.[])/));
+  const length = (split[0] as string[]).length;
+  if (split.some((parts) => parts.length !== length)) return firstName;
+  const merged: string[] = [];
+  for (let i = 0; i < length; i++) {
+    const parts = split.map((p) => p[i] as string);
+    if (parts.every((part) => part === parts[0])) {
+      merged.push(parts[0] as string);
+      continue;
+    }
+    const keys = parts.map((part) => part.replace(/^\.|^\[|\]$/g, ''));
+    const indices = keys.map(Number);
+    if (!indices.every((n) => Number.isInteger(n))) {
+      merged.push(`[${[...new Set(keys)].join(',')}]`);
+      continue;
+    }
+    const sorted = [...new Set(indices)].sort((a, b) => a - b);
+    const everyItem = sorted.length === count && sorted.every((n, k) => n === k);
+    merged.push(everyItem ? '[*]' : indexLabel(sorted));
+  }
+  return merged.join('');
+}
+
+/** `[0]`, `[1:4]` for a run, `[1:8:2]` for a step, else the indices listed. */
+function indexLabel(passes: readonly number[]): string {
+  if (passes.length === 1) return `[${passes[0]}]`;
+  const step = (passes[1] as number) - (passes[0] as number);
+  const evenly = passes.every((pass, i) => i === 0 || pass - (passes[i - 1] as number) === step);
+  if (!evenly) return `[${passes.join(',')}]`;
+  const stop = (passes[passes.length - 1] as number) + 1;
+  return step === 1 ? `[${passes[0]}:${stop}]` : `[${passes[0]}:${stop}:${step}]`;
+}
+
+/**
+ * What a pass did, as text: each op's call site, scope, shapes, dtypes, attributes, repeat and notes, and for each
+ * input whether an op of the same pass made it (and which). Module paths and labels are left out: they name the
+ * layer, not what it does. Dims compare by the values the code gives them: the first block's input
+ * `[B, 64, 56, 56]` is the next one's `[B, planes, 56, 56]` when `planes` is 64.
+ */
+function signatureOf(it: Interpreter, ops: readonly OpNode[]): string {
+  const dimText = (dim: Dim): string => {
+    if (dim.kind === 'unknown') return `?(${dim.why})`;
+    const value = it.state.currentValue(dim);
+    return value === undefined ? formatDim(dim) : String(value);
+  };
+  const tensorText = (tensor: TensorValue): string => `${tensor.shape ? tensor.shape.map(dimText).join('x') : '?'}:${tensor.dtype ?? ''}`;
+  const attrText = (value: AttrValue): string => {
+    if (value === null || typeof value !== 'object') return String(value);
+    if (Array.isArray(value)) return `[${(value as readonly Dim[]).map(dimText).join(',')}]`;
+    return dimText(value as Dim);
+  };
+  const made = new Map<number, string>();
+  ops.forEach((op, i) => op.outputs.forEach((output, j) => made.set(output.id, `${i}.${j}`)));
+  const parts: string[] = [];
+  for (const op of ops) {
+    const inputs = op.inputs.map((input) => `${made.get(input.id) ?? 'in'}:${tensorText(input)}`).join(',');
+    const outputs = op.outputs.map(tensorText).join(',');
+    const attrs = Object.keys(op.attrs).map((key) => `${key}=${attrText(op.attrs[key] as AttrValue)}`).join(',');
+    parts.push(`${op.op}@${op.span.start}-${op.span.end}|${op.scope}|${op.fusedBy ?? ''}|${inputs}|${outputs}|${attrs}|${dimText(op.repeat)}|${op.notes.join(';')}`);
+  }
+  return parts.join('\n');
+}
+
+/** A value with the tensors a dropped pass made replaced by the kept pass's. */
+function remap(value: Value, outputs: ReadonlyMap<number, TensorValue>): Value {
+  switch (value.kind) {
+    case 'tensor': {
+      const kept = outputs.get(value.tensor.id);
+      return kept ? { kind: 'tensor', tensor: kept } : value;
+    }
+    case 'list': {
+      if (value.repeated) {
+        const item = remap(value.repeated.item, outputs);
+        return item === value.repeated.item ? value : { ...value, repeated: { item, count: value.repeated.count } };
+      }
+      let changed = false;
+      const items = value.items.map((item) => {
+        const next = remap(item, outputs);
+        if (next !== item) changed = true;
+        return next;
+      });
+      return changed ? { ...value, items } : value;
+    }
+    case 'dict': {
+      let changed = false;
+      const entries = new Map<string, Value>();
+      for (const [key, item] of value.entries) {
+        const next = remap(item, outputs);
+        if (next !== item) changed = true;
+        entries.set(key, next);
+      }
+      return changed ? { ...value, entries } : value;
+    }
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,299 @@
+// Python as published code writes it: layers built in loops and helpers fold into repeated rows, sizes fold as Python
+// computes them, containers hold their layers. Figures are computed by hand in the comments.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { analyze, extract } from '../../src/core/analyze';
+import { formatDim, formatShape } from '../../src/core/ir/dims';
+import type { Analysis, OpGraph } from '../../src/core/ir/types';
+import { testParser } from '../helpers/parser';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'semantics');
+
+async function analysisOf(text: string): Promise<Analysis> {
+  return analyze(text, { parser: await testParser(), dtype: 'fp32' });
+}
+
+async function graphOf(text: string): Promise<OpGraph> {
+  return extract(text, { parser: await testParser() });
+}
+
+function fixture(name: string): string {
+  return readFileSync(path.join(FIXTURES, name), 'utf8');
+}
+
+/** `modulePath op ×repeat [output shape]` of each costed op, shapes as numbers. */
+function rows(analysis: Analysis): string[] {
+  return analysis.costs.filter((c) => c.node.scope !== 'example').map((c) => `${c.node.modulePath} ${c.node.op.replace('torch.nn.', '')} ×${c.repeat} [${c.outputShapes[0]?.join(',') ?? '?'}]`);
+}
+
+describe('python as published: layers built in loops fold into repeated rows', () => {
+  it('folds identical blocks of a _make_layer helper, keeps the strided first block apart (resnet_layers.py)', async () => {
+    const analysis = await analysisOf(fixture('resnet_layers.py'));
+    const lines = rows(analysis);
+    // layer1: three identical blocks, one row each ×3. layer2: the strided block with its downsample, then three alike.
+    assert.ok(lines.includes('layer1[*].conv1 Conv2d ×3 [2,16,32,32]'), lines.join('\n'));
+    assert.ok(lines.includes('layer2.0.conv1 Conv2d ×1 [2,32,16,16]'), lines.join('\n'));
+    assert.ok(lines.includes('layer2.0.downsample.0 Conv2d ×1 [2,32,16,16]'), lines.join('\n'));
+    assert.ok(lines.includes('layer2[1:4].conv2 Conv2d ×3 [2,32,16,16]'), lines.join('\n'));
+    assert.equal(lines.length, 29, 'rows: stem 3, layer1 7, layer2.0 9, layer2[1:4] 7, head 3');
+    // Conv FLOPs, 2·N·Cout·Hout·Wout·Cin·k²: stem 2·2·16·32·32·3·9 = 1,769,472; each 16→16 3×3 conv at 32×32 and
+    // each 32→32 3×3 conv at 16×16: 9,437,184 (6 + 7 of them); the strided 16→32 conv: 4,718,592; the 1×1
+    // downsample: 2·2·32·16·16·16 = 524,288. Sum 1,769,472 + 13·9,437,184 + 4,718,592 + 524,288 = 129,695,744.
+    const conv = analysis.costs.filter((c) => c.node.category === 'conv').reduce((sum, c) => sum + (c.flops ?? 0) * c.repeat, 0);
+    assert.equal(conv, 129_695_744);
+  });
+
+  it('keeps layers apart that are built alike but see other shapes or arguments (strided_stack.py, the trap twin)', async () => {
+    const lines = rows(await analysisOf(fixture('strided_stack.py')));
+    // Three stride-2 blocks from one comprehension: 64→32→16→8, three rows, never one row ×3.
+    assert.ok(lines.includes('down.0.conv Conv2d ×1 [2,8,32,32]'), lines.join('\n'));
+    assert.ok(lines.includes('down.1.conv Conv2d ×1 [2,8,16,16]'), lines.join('\n'));
+    assert.ok(lines.includes('down.2.conv Conv2d ×1 [2,8,8,8]'), lines.join('\n'));
+    // Dilations 1, 2, 4 from `2**i`: same shapes, other arguments, so three rows.
+    assert.deepEqual(lines.filter((l) => l.startsWith('dilated')).map((l) => l.split(' ')[0]), ['dilated[0].conv', 'dilated[0]', 'dilated[1].conv', 'dilated[1]', 'dilated[2].conv', 'dilated[2]']);
+    assert.ok(lines.includes('pools[0] MaxPool2d ×1 [2,8,4,4]') && lines.includes('pools[1] MaxPool2d ×1 [2,8,2,2]'), lines.join('\n'));
+  });
+
+  it('folds a 32-layer ModuleList built by append in a loop into one row per op, repeated n_layers times', async () => {
+    const text = [
+      'import torch.nn as nn',
+      'class Block(nn.Module):',
+      '    def __init__(self, layer_id, dim):',
+      '        super().__init__()',
+      '        self.layer_id = layer_id',
+      '        self.norm = nn.LayerNorm(dim)',
+      '        self.proj = nn.Linear(dim, dim)',
+      '    def forward(self, x):',
+      '        return x + self.proj(self.norm(x))',
+      'class Model(nn.Module):',
+      '    def __init__(self, dim=512, n_layers=32):',
+      '        super().__init__()',
+      '        self.layers = nn.ModuleList()',
+      '        for layer_id in range(n_layers):',
+      '            self.layers.append(Block(layer_id, dim))',
+      '    # memwall: shape x=[B, T, dim]',
+      '    def forward(self, x):',
+      '        for layer in self.layers:',
+      '            x = layer(x)',
+      '        return x',
+    ].join('\n');
+    const graph = await graphOf(text);
+    assert.deepEqual(graph.ops.map((op) => `${op.modulePath} ${op.op} ×${formatDim(op.repeat)}`), [
+      'layers[*].norm torch.nn.LayerNorm ×n_layers',
+      'layers[*].proj torch.nn.Linear ×n_layers',
+      'layers[*] torch.add ×n_layers',
+    ]);
+  });
+
+  it('runs each layer of a list whose layers differ, and folds those alike wherever they are (alternate layers)', async () => {
+    const text = [
+      'import torch.nn as nn',
+      'class Model(nn.Module):',
+      '    def __init__(self, dim=64, n_layer=6):',
+      '        super().__init__()',
+      '        self.h = nn.ModuleList([nn.Linear(dim, dim) for _ in range(n_layer)])',
+      '        self.gates = nn.ModuleDict({str(i): nn.Linear(dim, dim) for i in range(n_layer) if i % 2 == 1})',
+      '    # memwall: shape x=[B, dim]',
+      '    def forward(self, x):',
+      '        for i, block in enumerate(self.h):',
+      '            x = block(x)',
+      '            if str(i) in self.gates:',
+      '                x = x * self.gates[str(i)](x).sigmoid()',
+      '        return x',
+    ].join('\n');
+    const graph = await graphOf(text);
+    // Even layers: a Linear; odd layers: a Linear, a gate Linear, sigmoid and multiply. Each kind ×3.
+    assert.deepEqual(graph.ops.map((op) => `${op.modulePath} ${op.op} ×${formatDim(op.repeat)}`), [
+      'h[0:5:2] torch.nn.Linear ×3',
+      'h[1:6:2] torch.nn.Linear ×3',
+      'gates[1:6:2] torch.nn.Linear ×3',
+      ' torch.Tensor.sigmoid ×3',
+      ' torch.mul ×3',
+    ]);
+  });
+});
+
+describe('python as published: sizes fold as Python computes them', () => {
+  /** The output shape of the only Linear of a module whose hidden size the snippet computes, as numbers. */
+  async function hiddenOf(lines: readonly string[], dims: Record<string, number> = {}): Promise<string> {
+    const text = ['import math', 'import torch.nn as nn', 'class M(nn.Module):', '    def __init__(self):', '        super().__init__()', ...lines.map((l) => `        ${l}`), '        self.proj = nn.Linear(8, hidden)', '    # memwall: shape x=[2, 8]', '    def forward(self, x):', '        return self.proj(x)'].join('\n');
+    const analysis = analyze(text, { parser: await testParser(), configs: [{ dims, source: 'test' }] });
+    const linear = analysis.costs.find((c) => c.node.op === 'torch.nn.Linear');
+    return `${formatShape(linear?.node.outputs[0]?.shape ?? null)} = [${linear?.outputShapes[0]?.join(', ') ?? '?'}]`;
+  }
+
+  it('folds shifts, powers, floor division and modulo of whole numbers', async () => {
+    assert.match(await hiddenOf(['hidden = (1 << 6) + 2 ** 5 + 7 // 2 + (-7) % 3']), /= \[2, 101\]$/); // 64 + 32 + 3 + 2
+    assert.match(await hiddenOf(['hidden = 1024 >> 3']), /= \[2, 128\]$/);
+  });
+
+  it('takes int() of a float formula over sizes as Python floors it (Llama: 4096 → 11008)', async () => {
+    // hidden = 4·4096 = 16384; int(2·16384/3) = 10922; rounded up to a multiple of 256: 43·256 = 11008.
+    const llama = ['dim = 4096', 'hidden = 4 * dim', 'hidden = int(2 * hidden / 3)', 'multiple_of = 256', 'hidden = multiple_of * ((hidden + multiple_of - 1) // multiple_of)'];
+    assert.match(await hiddenOf(llama), /= \[2, 11008\]$/);
+    // int(100 · 0.29) is 28 in Python (100 · 0.29 = 28.999999999999996): the float is kept, never made a fraction.
+    assert.match(await hiddenOf(['hidden = int(100 * 0.29)']), /= \[2, 28\]$/);
+    // int(planes · (base_width / 64.0)) · groups, torchvision's Bottleneck width: 64 · (4 / 64.0) · 32 = 128.
+    assert.match(await hiddenOf(['planes = 64', 'base_width = 4', 'groups = 32', 'hidden = int(planes * (base_width / 64.0)) * groups']), /= \[2, 128\]$/);
+  });
+
+  it('keeps a symbol through int() of a float, so --dims re-prices it', async () => {
+    assert.equal(await hiddenOf(['hidden = int(width * 2.5)'], { width: 100 }), '[2, int(width*2.5)] = [2, 250]');
+    assert.equal(await hiddenOf(['hidden = int(width * 0.29)'], { width: 100 }), '[2, int(width*0.29)] = [2, 28]');
+  });
+
+  it('rounds half to even as round() does, and folds math functions', async () => {
+    assert.match(await hiddenOf(['hidden = round(2.5) + round(3.5) + round(7.2)']), /= \[2, 13\]$/); // 2 + 4 + 7
+    assert.match(await hiddenOf(['hidden = math.ceil(1000 / 64) + math.floor(2.9) + math.isqrt(17) + math.gcd(12, 18)']), /= \[2, 28\]$/); // 16 + 2 + 4 + 6
+  });
+
+  it("folds torchvision's _make_divisible as the code computes it", async () => {
+    const makeDivisible = [
+      'def _make_divisible(v, divisor, min_value=None):',
+      '    if min_value is None:',
+      '        min_value = divisor',
+      '    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)',
+      '    if new_v < 0.9 * v:',
+      '        new_v += divisor',
+      '    return new_v',
+    ];
+    const text = (width: string): string =>
+      ['import torch.nn as nn', ...makeDivisible, 'class M(nn.Module):', '    def __init__(self):', '        super().__init__()', `        hidden = _make_divisible(${width}, 8)`, '        self.proj = nn.Linear(8, hidden)', '    # memwall: shape x=[2, 8]', '    def forward(self, x):', '        return self.proj(x)'].join('\n');
+    const widthOf = async (width: string): Promise<number | undefined> => (await analysisOf(text(width))).costs.find((c) => c.node.op === 'torch.nn.Linear')?.outputShapes[0]?.[1];
+    // 32 · 1.0 → int(36.0) // 8 · 8 = 32. 16 · 0.75 = 12 → int(16.0) // 8 · 8 = 16. 24 · 0.35 = 8.4 → max(8, 8) = 8.
+    // 100 · 1.3 = 130 → int(134.0) // 8 · 8 = 128 (not below 0.9 · 130 = 117).
+    assert.equal(await widthOf('32 * 1.0'), 32);
+    assert.equal(await widthOf('16 * 0.75'), 16);
+    assert.equal(await widthOf('24 * 0.35'), 8);
+    assert.equal(await widthOf('100 * 1.3'), 128);
+  });
+
+  it('takes min/max by the sizes the code gives, keeping the chosen symbol', async () => {
+    const shape = await hiddenOf(['hidden = min(n_embd, 4 * 32)', 'hidden = max(hidden, 16)'], {});
+    // n_embd is unbound while the code runs: the first argument is kept (a bound like block_size is the second).
+    assert.equal(shape, '[2, n_embd] = [?]');
+  });
+
+  it('counts len() of known lists and keys ModuleDicts by f-strings, % formatting and str()', async () => {
+    const text = [
+      'import torch.nn as nn',
+      'class M(nn.Module):',
+      '    def __init__(self, widths=(8, 16, 32)):',
+      '        super().__init__()',
+      '        self.blocks = nn.ModuleDict()',
+      '        for i in range(len(widths) - 1):',
+      '            self.blocks[f"block{i}"] = nn.Linear(widths[i], widths[i + 1])',
+      '        self.extra = nn.ModuleDict({"head%d" % (i + 1): nn.Linear(32, 4) for i in range(1)})',
+      '    # memwall: shape x=[2, 8]',
+      '    def forward(self, x):',
+      '        x = self.blocks["block0"](x)',
+      '        x = self.blocks[f"block{len(self.blocks) - 1}"](x)',
+      '        return self.extra[str("head") + str(1)](x)',
+    ].join('\n');
+    const analysis = await analysisOf(text);
+    assert.deepEqual(rows(analysis), ['blocks.block0 Linear ×1 [2,16]', 'blocks.block1 Linear ×1 [2,32]', 'extra.head1 Linear ×1 [2,4]']);
+  });
+
+  it('tells strings from sizes: `v == "M"` over a VGG config list is false for numbers', async () => {
+    const text = [
+      'import torch.nn as nn',
+      'from typing import cast',
+      'def make_layers(cfg):',
+      '    layers = []',
+      '    in_channels = 3',
+      '    for v in cfg:',
+      '        if v == "M":',
+      '            layers += [nn.MaxPool2d(kernel_size=2, stride=2)]',
+      '        else:',
+      '            v = cast(int, v)',
+      '            layers += [nn.Conv2d(in_channels, v, kernel_size=3, padding=1), nn.ReLU(inplace=True)]',
+      '            in_channels = v',
+      '    return nn.Sequential(*layers)',
+      'class VGG(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.features = make_layers([8, "M", 16, 16, "M"])',
+      '    # memwall: shape x=[1, 3, 32, 32]',
+      '    def forward(self, x):',
+      '        return self.features(x)',
+    ].join('\n');
+    assert.deepEqual(rows(await analysisOf(text)), [
+      'features.0 Conv2d ×1 [1,8,32,32]',
+      'features.1 ReLU ×1 [1,8,32,32]',
+      'features.2 MaxPool2d ×1 [1,8,16,16]',
+      'features.3 Conv2d ×1 [1,16,16,16]',
+      'features[4:7:2] ReLU ×2 [1,16,16,16]',
+      'features.5 Conv2d ×1 [1,16,16,16]',
+      'features.7 MaxPool2d ×1 [1,16,8,8]',
+    ]);
+  });
+});
+
+describe('python as published: containers hold their layers', () => {
+  it('runs subclasses of nn.Sequential filled by super().__init__(*layers) and add_module, and iterates ModuleDict subclasses', async () => {
+    const text = [
+      'from collections import OrderedDict',
+      'from typing import Callable, Optional',
+      'import torch',
+      'import torch.nn as nn',
+      'class ConvNormActivation(torch.nn.Sequential):',
+      '    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, padding: Optional[int] = None,',
+      '                 norm_layer: Optional[Callable[..., torch.nn.Module]] = torch.nn.BatchNorm2d, inplace: Optional[bool] = True):',
+      '        if padding is None:',
+      '            if isinstance(kernel_size, int):',
+      '                padding = (kernel_size - 1) // 2',
+      '            else:',
+      '                padding = tuple((k - 1) // 2 for k in kernel_size)',
+      '        layers = [nn.Conv2d(in_channels, out_channels, kernel_size, padding=padding, bias=norm_layer is None)]',
+      '        if norm_layer is not None:',
+      '            layers.append(norm_layer(out_channels))',
+      '        params = {} if inplace is None else {"inplace": inplace}',
+      '        layers.append(nn.ReLU(**params))',
+      '        super().__init__(*layers)',
+      '        self.out_channels = out_channels',
+      'class _Transition(nn.Sequential):',
+      '    def __init__(self, num_input_features: int, num_output_features: int) -> None:',
+      '        super().__init__()',
+      '        self.norm = nn.BatchNorm2d(num_input_features)',
+      '        self.relu = nn.ReLU(inplace=True)',
+      '        self.conv = nn.Conv2d(num_input_features, num_output_features, kernel_size=1, stride=1, bias=False)',
+      '        self.pool = nn.AvgPool2d(kernel_size=2, stride=2)',
+      'class _DenseBlock(nn.ModuleDict):',
+      '    def __init__(self, num_layers: int, num_input_features: int, growth_rate: int) -> None:',
+      '        super().__init__()',
+      '        for i in range(num_layers):',
+      '            self.add_module("denselayer%d" % (i + 1), nn.Conv2d(num_input_features + i * growth_rate, growth_rate, 3, padding=1))',
+      '    def forward(self, init_features):',
+      '        features = [init_features]',
+      '        for name, layer in self.items():',
+      '            features.append(layer(torch.cat(features, 1)))',
+      '        return torch.cat(features, 1)',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.features = nn.Sequential(OrderedDict([("conv0", ConvNormActivation(3, 8))]))',
+      '        self.features.add_module("denseblock1", _DenseBlock(2, 8, 4))',
+      '        self.features.add_module("transition1", _Transition(16, 8))',
+      '        assert len(self.features) == 3 and isinstance(self.features[0], ConvNormActivation)',
+      '    # memwall: shape x=[1, 3, 16, 16]',
+      '    def forward(self, x):',
+      '        return self.features(x)',
+    ].join('\n');
+    assert.deepEqual(rows(await analysisOf(text)), [
+      'features.conv0.0 Conv2d ×1 [1,8,16,16]',
+      'features.conv0.1 BatchNorm2d ×1 [1,8,16,16]',
+      'features.conv0.2 ReLU ×1 [1,8,16,16]',
+      'features.denseblock1 torch.cat ×1 [1,8,16,16]',
+      'features.denseblock1.denselayer1 Conv2d ×1 [1,4,16,16]',
+      'features.denseblock1 torch.cat ×1 [1,12,16,16]',
+      'features.denseblock1.denselayer2 Conv2d ×1 [1,4,16,16]',
+      'features.denseblock1 torch.cat ×1 [1,16,16,16]',
+      'features.transition1.norm BatchNorm2d ×1 [1,16,16,16]',
+      'features.transition1.relu ReLU ×1 [1,16,16,16]',
+      'features.transition1.conv Conv2d ×1 [1,8,16,16]',
+      'features.transition1.pool AvgPool2d ×1 [1,8,8,8]',
+    ]);
+  });
+});

@@ -20,7 +20,9 @@ export function passCount(it: Interpreter, count: Dim): number | undefined {
 
 /** One kind of pass: the ops its first run emitted, which passes did the same, and the names each gave its ops. */
 interface PassGroup {
-  readonly signature: string;
+  /** The calls made, in order (cheap to compare); the full signature is computed only when another pass matches it. */
+  readonly calls: string;
+  signature?: string;
   readonly ops: readonly OpNode[];
   readonly passes: number[];
   /** Per pass, per op: its module path and label (`h[3].attn`, `features.3`). */
@@ -30,6 +32,12 @@ interface PassGroup {
 export interface PassOptions {
   /** How many items the list stands for when the code built it from a symbolic count (`range(n_layer)`). */
   readonly length?: Dim;
+  /**
+   * Every pass runs the same item and cannot see its index (`for block in self.h` over `[Block() for _ in ...]`):
+   * once a pass does what the one before it did, so do all that follow, and they are counted without running.
+   * `itemPath` names the item of a pass (`h[3]`), to name the passes counted so.
+   */
+  readonly sameItem?: { readonly itemPath: (index: number) => string };
 }
 
 /**
@@ -44,21 +52,44 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
   const builder = it.builder;
   const first = builder.ops.length;
   const groups: PassGroup[] = [];
+  let previous: PassGroup | undefined;
   for (let index = 0; index < count; index++) {
     const start = builder.ops.length;
     const notes = builder.notes.length;
     runPass(index);
-    if (builder.ops.length === start) continue;
+    if (builder.ops.length === start) {
+      previous = undefined;
+      continue;
+    }
     const ops = builder.ops.slice(start);
-    const signature = signatureOf(it, ops);
     const names = ops.map((op) => [op.modulePath, op.label] as const);
-    const same = groups.find((group) => group.signature === signature);
+    // A list of one item, or a pass whose calls no earlier pass made, starts a group without a full signature.
+    const calls = count > 1 ? callsOf(ops) : '';
+    let signature: string | undefined;
+    const same = groups.find((group) => {
+      if (group.calls !== calls) return false;
+      group.signature ??= signatureOf(it, group.ops);
+      signature ??= signatureOf(it, ops);
+      return group.signature === signature;
+    });
     if (!same) {
-      groups.push({ signature, ops, passes: [index], names: [names] });
+      previous = { calls, signature, ops, passes: [index], names: [names] };
+      groups.push(previous);
       continue;
     }
     same.passes.push(index);
     same.names.push(names);
+    const repeating = same === previous && options.sameItem !== undefined;
+    previous = same;
+    if (repeating && options.sameItem) {
+      // The same item on the same values did the same thing twice: the passes left would too.
+      const { itemPath } = options.sameItem;
+      for (let later = index + 1; later < count; later++) {
+        same.passes.push(later);
+        same.names.push(names.map(([path, label]) => [renamePath(path, itemPath(index), itemPath(later)), renamePath(label, itemPath(index), itemPath(later))] as const));
+      }
+      index = count;
+    }
     // The pass's outputs are the earlier pass's: what the frame holds of them now points there.
     const outputs = new Map<number, TensorValue>();
     ops.forEach((op, i) => op.outputs.forEach((output, j) => outputs.set(output.id, (same.ops[i] as OpNode).outputs[j] as TensorValue)));
@@ -81,6 +112,18 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
       builder.ops[position] = { ...op, label, modulePath, repeat: simplify(bin('*', op.repeat, times)) };
     });
   }
+}
+
+/** `h[2].attn` → `h[3].attn`: a name under one item moved under another. */
+function renamePath(path: string, from: string, to: string): string {
+  return path === from || path.startsWith(`${from}.`) || path.startsWith(`${from}[`) ? to + path.slice(from.length) : path;
+}
+
+/** The calls a pass made, in order: passes that differ here are never the same. */
+function callsOf(ops: readonly OpNode[]): string {
+  let text = '';
+  for (const op of ops) text += `${op.op}@${op.span.start};`;
+  return text;
 }
 
 /**

@@ -409,10 +409,11 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
       const { item, count } = list.repeated;
       const passes = passCount(it, count);
       if (passes === undefined) return loop(withPath(item, `${path}[*]`), count, sym(enumerateIndexName(left) ?? '_loop'));
+      const itemPath = (i: number): string => `${path}[${i}]`;
       return runPasses(it, frame, passes, (i) => {
-        bindTarget(withPath(item, `${path}[${i}]`), num(i));
+        bindTarget(withPath(item, itemPath(i)), num(i));
         runBlock(it, body, frame);
-      }, { length: count });
+      }, { length: count, sameItem: enumerateIndex ? undefined : { itemPath } });
     }
     runPasses(it, frame, list.items.length, (i) => {
       bindTarget(withPath(list.items[i] as Value, `${path}[${i}]`), num(i));
@@ -428,7 +429,7 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
       return runPasses(it, frame, passes, (i) => {
         bindTarget(item, num(i));
         runBlock(it, body, frame);
-      }, { length: count });
+      }, { length: count, sameItem: enumerateIndex ? undefined : { itemPath: () => '' } });
     }
     const items = iterable.items;
     runPasses(it, frame, items.length, (i) => {

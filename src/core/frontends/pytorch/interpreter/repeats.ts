@@ -56,6 +56,8 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
   for (let index = 0; index < count; index++) {
     const start = builder.ops.length;
     const notes = builder.notes.length;
+    const uses = builder.valueUses.length;
+    const syncs = builder.hostSyncs.length;
     runPass(index);
     if (builder.ops.length === start) {
       previous = undefined;
@@ -95,8 +97,11 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     ops.forEach((op, i) => op.outputs.forEach((output, j) => outputs.set(output.id, (same.ops[i] as OpNode).outputs[j] as TensorValue)));
     for (const [name, value] of frame.env) frame.env.set(name, remap(value, outputs));
     if (frame.returned) frame.returned = remap(frame.returned, outputs);
+    // What the pass recorded besides ops (notes, reads of its tensors, host syncs) the kept pass recorded too.
     builder.ops.length = start;
     builder.notes.length = notes;
+    builder.valueUses.length = uses;
+    builder.hostSyncs.length = syncs;
   }
   const positions = new Map<OpNode, number>();
   for (let i = first; i < builder.ops.length; i++) positions.set(builder.ops[i] as OpNode, i);

@@ -3,12 +3,14 @@
 // The files are fetched into the git-ignored bench/realworld/files/ (see bench/realworld/README.md); absent ones are
 // listed and skipped. Each file's figures come from summarise(), one result per file, so that other measures of the
 // same result (the expectations score of issue 14) are one more function over it.
-// Run: `npm run build && node --import tsx bench/realworld.ts [--manifest <manifest.tsv>] [--json <out.json>] [name...]`.
+// Run: `npm run build && node --import tsx bench/realworld.ts [--manifest <manifest.tsv>] [--json <out.json>] [--score] [name...]`;
+// --score prints recall, traps hit and op verdicts against the hand-written bench/realworld/expected/<name>.md.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { JsonFile, JsonOp, JsonReport } from '../src/cli/format/json';
+import type { JsonFile, JsonFinding, JsonOp, JsonReport } from '../src/cli/format/json';
 import { localPath, manifestArgument, readManifest, stateOf, type ManifestEntry } from './realworld/check';
+import { readExpectations, scoreFile, type FileScore, type ScoredOp } from './realworld/expectations';
 
 const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -50,6 +52,9 @@ export interface FileResult {
   readonly milliseconds: number;
   /** Set when the CLI failed on the file: its exit status and the end of its error output. */
   readonly failure: string | null;
+  /** The findings of the JSON report, and what the expectations score needs of its ops. */
+  readonly findings: readonly JsonFinding[];
+  readonly scoredOps: readonly ScoredOp[];
 }
 
 /**
@@ -196,7 +201,56 @@ export function summarise(entry: ManifestEntry): FileResult {
     fileNotes: (report?.notes ?? []).map((note) => `${note.code}: ${note.message}`),
     milliseconds,
     failure,
+    findings: report?.findings ?? [],
+    scoredOps: ops.map((op) => ({ line: op.line, endLine: op.endLine, label: op.label, bound: op.bound, priced: isPriced(op) })),
   };
+}
+
+/** Where the hand-written expectations of a file are (bench/realworld/expected/<name>.md). */
+export function expectationsPath(entry: ManifestEntry): string {
+  return path.join(ROOT, 'bench', 'realworld', 'expected', `${entry.name}.md`);
+}
+
+/** A file's result against its expectations, or null when it has none. */
+export function scoreOf(result: FileResult): FileScore | null {
+  const file = expectationsPath(result.entry);
+  if (!existsSync(file)) return null;
+  return scoreFile(result.findings, result.scoredOps, readExpectations(readFileSync(file, 'utf8')));
+}
+
+/** The score table (recall, traps hit, verdicts per file, then the totals) and what each miss and trap hit was. */
+function scoreTable(results: readonly FileResult[]): string[] {
+  const scored = results.map((result) => ({ result, score: scoreOf(result) })).filter((row): row is { result: FileResult; score: FileScore } => row.score !== null);
+  const lines = ['| file | expected | found | recall | traps hit | verdicts priced | verdicts right |', '|---|---:|---:|---:|---:|---:|---:|'];
+  let expected = 0;
+  let found = 0;
+  let traps = 0;
+  let priced = 0;
+  let right = 0;
+  for (const { result, score } of scored) {
+    const total = score.found.length + score.missed.length;
+    expected += total;
+    found += score.found.length;
+    traps += score.trapsHit.length;
+    priced += score.verdictsPriced;
+    right += score.verdictsRight;
+    lines.push(`| ${result.entry.name} | ${total} | ${score.found.length} | ${percent(score.found.length, total)} | ${score.trapsHit.length} | ${score.verdictsPriced} | ${score.verdictsRight} |`);
+  }
+  lines.push(`| **all ${scored.length}** | ${expected} | ${found} | ${expected === 0 ? '–' : (found / expected).toFixed(2)} | ${traps} | ${priced} | ${right} |`, '');
+  for (const { result, score } of scored) {
+    for (const miss of score.missed) {
+      const lines_ = miss.expected.first === miss.expected.last ? `${miss.expected.first}` : `${miss.expected.first}–${miss.expected.last}`;
+      const hints = miss.hints.length ? `; as hints: ${miss.hints.join(', ')}` : '';
+      lines.push(`- missed ${result.entry.name} ${miss.expected.codes.join('/')} at ${lines_}: ${miss.ops} ops there, ${miss.priced} priced${hints}`);
+    }
+    for (const hit of score.trapsHit) {
+      lines.push(`- trap hit ${result.entry.name} line ${hit.finding.line} ${hit.finding.code} (${hit.finding.severity}): ${hit.trap.why}`);
+    }
+    for (const wrong of score.wrongVerdicts) {
+      lines.push(`- verdict ${result.entry.name} line ${wrong.verdict.line} ${wrong.verdict.op}: ${wrong.bound}, expected ${wrong.verdict.bound}`);
+    }
+  }
+  return lines;
 }
 
 function percent(part: number, whole: number): string {
@@ -270,6 +324,11 @@ function main(argv: readonly string[]): void {
   const pytorch = results.filter((result) => result.entry.kind === 'pytorch');
   const triton = results.filter((result) => result.entry.kind === 'triton');
   const out: string[] = [];
+  if (argv.includes('--score')) {
+    // The expectations of bench/realworld/expected/: recall of the reviewed findings, traps hit, op verdicts.
+    console.log(['### Expectations score', '', ...scoreTable(results)].join('\n'));
+    return;
+  }
   if (pytorch.length) out.push('### PyTorch files', '', ...fileTable(pytorch), '', 'Causes over all PyTorch files:', '', ...causeTable(pytorch), '');
   if (triton.length) {
     out.push('### Triton files', '', ...fileTable(triton), '', 'Causes over all Triton files:', '', ...causeTable(triton), '');

@@ -136,3 +136,15 @@ describe('shape algebra', () => {
     assert.equal(formatDim(convOutputSize(sym('H'), num(3), num(1), num(1), num(1))), 'H');
   });
 });
+
+describe('pooling with ceil_mode', () => {
+  it('rounds up as PyTorch does, and drops a last window that would start past the input and its left padding', () => {
+    // squeezenet's MaxPool2d(3, 2, ceil_mode=True) on 54: ceil((54 − 3) / 2) + 1 = 27 (floor gives 26).
+    assert.equal(formatDim(convOutputSize(num(54), num(3), num(2), num(0), num(1), true)), '27');
+    assert.equal(formatDim(convOutputSize(num(54), num(3), num(2), num(0), num(1))), '26');
+    // 5 with kernel 2, stride 2, padding 1: ceil((5 + 2 − 1 − 1) / 2) + 1 = 4, but window 4 would start at 6 ≥ 5 + 1.
+    assert.equal(formatDim(convOutputSize(num(5), num(2), num(2), num(1), num(1), true)), '3');
+    // Symbolic sizes keep the rounded-up form.
+    assert.equal(formatDim(convOutputSize(sym('H'), num(3), num(2), num(0), num(1), true)), '(H-2-1+1)//2+1');
+  });
+});

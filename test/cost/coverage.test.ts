@@ -112,4 +112,28 @@ describe('coverage', () => {
     const loops = analysis.notes.filter((note) => note.code === 'MW903');
     assert.deepEqual(loops.map((note) => note.message), ['Loop over `self.hooks` has an unknown trip count; its body is counted once. (3 times)']);
   });
+
+  it('counts the priced ops whose shapes follow from an output assumed at a call MemWall does not know', async () => {
+    const analysis = analyze(
+      [
+        'import torch.nn as nn',
+        'from mylib import Stem',
+        'class Net(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.stem = Stem()',
+        '        self.conv = nn.Conv2d(64, 64, 3, padding=1)',
+        '    # memwall: shape x=[8, 64, 56, 56]',
+        '    def forward(self, x):',
+        '        x = self.stem(x)',
+        '        return self.conv(x).relu()',
+      ].join('\n'),
+      { parser: await testParser() },
+    );
+    const covered = coverage(analysis.costs);
+    assert.deepEqual([covered.priced, covered.total, covered.assumed], [2, 3, 2]);
+    const conv = analysis.costs.find((cost) => cost.node.label === 'self.conv');
+    assert.ok(conv?.node.notes.includes('Its shapes follow from `self.stem` (line 10), a call MemWall does not know whose output was taken to be shaped like its input.'));
+    assert.match(coverageSentence(covered) ?? '', /; 2 of the priced ops have shapes that follow from a call MemWall does not know \(its output taken to be shaped like its input\): their figures are guesses$/);
+  });
 });

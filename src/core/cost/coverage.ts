@@ -1,5 +1,5 @@
 // How much of a graph is priced and why the rest is not: the "N of M ops priced" that every total must carry.
-import type { CostedOp } from '../ir/types';
+import { ASSUMED_SHAPE_NOTE, type CostedOp } from '../ir/types';
 
 /** One reason ops are not priced, with how many it holds back and a few of their labels. */
 export interface UnpricedCause {
@@ -12,6 +12,8 @@ export interface Coverage {
   /** Ops the totals would count (views and ops on a fallback path left out), and how many of them are priced. */
   readonly total: number;
   readonly priced: number;
+  /** Priced ops whose shapes follow from an output assumed at a call MemWall does not know: priced from a guess. */
+  readonly assumed: number;
   /** Why the others are not priced, the cause that holds back most ops first. */
   readonly causes: readonly UnpricedCause[];
 }
@@ -50,12 +52,14 @@ export function unpricedCause(cost: CostedOp): string {
 export function coverage(costs: readonly CostedOp[]): Coverage {
   let total = 0;
   let priced = 0;
+  let assumed = 0;
   const causes = new Map<string, { ops: number; examples: string[] }>();
   for (const cost of costs) {
     if (!counted(cost)) continue;
     total++;
     if (cost.timeUs !== null && cost.flops !== null && cost.bytes !== null) {
       priced++;
+      if (cost.node.notes.some((note) => note.startsWith(ASSUMED_SHAPE_NOTE))) assumed++;
       continue;
     }
     const cause = unpricedCause(cost);
@@ -68,6 +72,7 @@ export function coverage(costs: readonly CostedOp[]): Coverage {
   return {
     total,
     priced,
+    assumed,
     causes: [...causes].map(([cause, { ops, examples }]) => ({ cause, ops, examples })).sort((a, b) => b.ops - a.ops),
   };
 }
@@ -77,7 +82,11 @@ export function coverage(costs: readonly CostedOp[]): Coverage {
  * layer1.0, layer1.1, …), 13 ops (…)`; undefined when every op is priced.
  */
 export function coverageSentence(covered: Coverage): string | undefined {
-  if (covered.priced === covered.total) return undefined;
+  const one = covered.assumed === 1;
+  const guessed = covered.assumed > 0
+    ? `${covered.assumed} of the priced ops ${one ? 'has' : 'have'} shapes that follow from a call MemWall does not know (its output taken to be shaped like its input): ${one ? 'its figures are a guess' : 'their figures are guesses'}`
+    : '';
+  if (covered.priced === covered.total) return guessed || undefined;
   const causes = covered.causes.map(({ cause, ops, examples }) => `${ops} op${ops === 1 ? '' : 's'} (${cause}: ${examples.join(', ')}${ops > examples.length ? ', …' : ''})`);
-  return `${covered.priced} of ${covered.total} ops priced: totals and shares cover those only; not priced: ${causes.join(', ')}`;
+  return `${covered.priced} of ${covered.total} ops priced: totals and shares cover those only; not priced: ${causes.join(', ')}${guessed ? `; ${guessed}` : ''}`;
 }

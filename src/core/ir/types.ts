@@ -132,6 +132,12 @@ export interface RootInput {
   readonly source: string;
 }
 
+/**
+ * How the note of an op starts when its shapes follow from the assumed output of a call MemWall does not know (the
+ * frontends' declared fallback): such an op is priced from a guess, and cost/coverage.ts counts it apart.
+ */
+export const ASSUMED_SHAPE_NOTE = 'Its shapes follow from';
+
 export interface OpGraph {
   readonly ops: readonly OpNode[];
   /** The inputs of each root analysed (forward of an outermost module, function nobody calls, entry), in run order. */

@@ -256,12 +256,18 @@ export function matmul(a: Shape | null, b: Shape | null): Dim[] | null {
 }
 
 /** One spatial output size of a convolution or pooling: ⌊(in + 2p − d(k−1) − 1)/s⌋ + 1. */
-export function convOutputSize(size: Dim, kernel: Dim, stride: Dim, padding: Dim, dilation: Dim): Dim {
+export function convOutputSize(size: Dim, kernel: Dim, stride: Dim, padding: Dim, dilation: Dim, ceilMode = false): Dim {
   const span = bin('*', dilation, bin('-', kernel, num(1)));
   const numerator = bin('-', bin('-', bin('+', size, bin('*', num(2), padding)), span), num(1));
   // The common "same" and stride-1 cases fold to the input size, so shapes stay readable.
   if (literal(stride) === 1) return simplifyLinear(bin('+', numerator, num(1)), size);
-  return bin('+', bin('//', numerator, stride), num(1));
+  if (!ceilMode) return bin('+', bin('//', numerator, stride), num(1));
+  // Pooling with ceil_mode=True rounds up (squeezenet's MaxPool2d(3, 2, ceil_mode=True): 54 → 27, not 26), except that
+  // PyTorch drops a last window that would start past the input and its left padding (pooling_output_shape).
+  const rounded = bin('+', bin('//', bin('+', numerator, bin('-', stride, num(1))), stride), num(1));
+  const [out, step, length, pad] = [literal(rounded), literal(stride), literal(size), literal(padding)];
+  if (out !== undefined && step !== undefined && length !== undefined && pad !== undefined && (out - 1) * step >= length + pad) return num(out - 1);
+  return rounded;
 }
 
 /** Transposed convolution: (in − 1)s − 2p + d(k−1) + output_padding + 1. */

@@ -119,7 +119,7 @@ function poolInfer(spatial: number) {
     const padding = attrDims(attrs.padding, spatial) ?? Array.from({ length: spatial }, () => num(0));
     const dilation = attrDims(attrs.dilation, spatial) ?? Array.from({ length: spatial }, () => num(1));
     const lead = x.slice(0, x.length - spatial);
-    const sizes = x.slice(x.length - spatial).map((size, i) => convOutputSize(size, kernel[i] as Dim, stride[i] as Dim, padding[i] as Dim, dilation[i] as Dim));
+    const sizes = x.slice(x.length - spatial).map((size, i) => convOutputSize(size, kernel[i] as Dim, stride[i] as Dim, padding[i] as Dim, dilation[i] as Dim, attrs.ceil_mode === true));
     return [[...lead, ...sizes]];
   };
 }

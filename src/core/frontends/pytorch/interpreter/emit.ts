@@ -8,6 +8,7 @@ import { normalizeIndex, simplify } from '../../../shapes/infer';
 import { permuteLayout, reshapeLayout, type Layout } from '../layout';
 import { UNKNOWN, type Value } from '../values';
 import type { Frame } from './frame';
+import { ASSUMED_SHAPE_NOTE } from '../../../ir/types';
 import type { Interpreter } from './index';
 import { learnFromOp, learnSameShape } from './learning';
 
@@ -194,6 +195,15 @@ export function emit(
     notes.push(`MemWall does not know \`${qualifiedOp}\`; it is listed as unknown and not priced.`);
   }
   if (assumed) notes.push(assumed);
+  // Ops after an assumed output are priced from a guess: each says so, and the reports count them (cost/coverage.ts).
+  let assumedVia = assumed ? `\`${label || qualifiedOp}\` (line ${sourceSpan(node, frame).startLine + 1})` : undefined;
+  if (!assumedVia && it.assumedShapeOf.size > 0) {
+    for (const input of inputs) {
+      assumedVia = it.assumedShapeOf.get(input.id);
+      if (assumedVia) break;
+    }
+    if (assumedVia) notes.push(`${ASSUMED_SHAPE_NOTE} ${assumedVia}, a call MemWall does not know whose output was taken to be shaped like its input.`);
+  }
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i] as TensorValue;
     if (input.shape !== null) continue;
@@ -231,6 +241,7 @@ export function emit(
     values = made;
   }
   if (assumed) for (const value of values) it.assumedValues.set(value.id, inputs);
+  if (assumedVia) for (const value of values) it.assumedShapeOf.set(value.id, assumedVia);
   trackLayout(it, qualifiedOp, entry, inputs, attrs, values, options.strided === true);
   if (learner && !options.shapes) learnSameShape(learner, entry, inputs, attrs, values);
   // `x.max()` without a dim is one tensor; with one, (values, indices). Splits with one piece inferred stand for many.

@@ -84,16 +84,56 @@ export function runRootCall(it: Interpreter, fn: FunctionInfo, self: Value | und
 }
 
 /**
- * The trial run: each undeclared parameter is a tensor of unknown shape that the learner tracks. It stops as soon as
- * every one is known (LearningComplete); whatever it added to the graph and the interpreter's state is then undone.
+ * At most this many trial runs per root: each later one starts from the shapes learned so far, since what teaches one
+ * input may need another's (BERT's `scores + attention_mask` needs the scores' shape, which needs `hidden_states`').
+ */
+const MAX_TRIALS = 3;
+
+/**
+ * Learns the undeclared parameters' shapes from trial runs of the root, and binds the role sizes renamed for them
+ * (`x_width`) to their defaults.
  */
 function learnInputs(it: Interpreter, fn: FunctionInfo, self: Value | undefined, frame: Frame, keywords: ReadonlyMap<string, Value>, names: readonly string[]): LearnedShape[] {
   // A role's symbol that the code binds already (`Net(width=32)`) is another size: the input's dim takes its own name.
   const taken = (symbol: string): boolean => it.state.codeBindings.some((binding) => binding.symbol === symbol);
+  const known = new Map<string, LearnedShape>();
+  let unknown = [...names];
+  for (let trial = 0; trial < MAX_TRIALS && unknown.length > 0; trial++) {
+    const given = new Map(keywords);
+    for (const learned of known.values()) {
+      if (learned.shape) given.set(learned.name, { kind: 'tensor', tensor: it.builder.value(learned.shape, learned.dtype ?? 'default', `param ${learned.name}`) });
+    }
+    const results = trialRun(it, fn, self, frame, given, unknown, taken);
+    for (const result of results) if (result.shape || !known.has(result.name)) known.set(result.name, result);
+    const learnedNow = results.some((result) => result.shape);
+    unknown = unknown.filter((name) => !known.get(name)?.shape);
+    // Another trial helps only when this one learned something and an input the code reads is still unknown.
+    if (!learnedNow || !unknown.some((name) => known.has(name))) break;
+  }
+  const learned = names.flatMap((name) => known.get(name) ?? []);
+  for (const { renamed } of learned) {
+    for (const { symbol, value } of renamed) it.state.codeBindings.push({ symbol, value, source: 'default', priority: 3 });
+  }
+  return learned;
+}
+
+/**
+ * One trial run: each parameter still unknown is a tensor of unknown shape that the learner tracks. It stops as soon
+ * as every one is known (LearningComplete); whatever it added to the graph and the interpreter's state is then undone.
+ */
+function trialRun(
+  it: Interpreter,
+  fn: FunctionInfo,
+  self: Value | undefined,
+  frame: Frame,
+  given: ReadonlyMap<string, Value>,
+  names: readonly string[],
+  taken: (symbol: string) => boolean,
+): LearnedShape[] {
   const checkpoint = it.builder.checkpoint();
   const state = it.state.snapshot(it.builder.valueCount);
   const learner = new ShapeLearner();
-  const trial = new Map(keywords);
+  const trial = new Map(given);
   for (const name of names) {
     const tensor = it.builder.value(null, 'default', `param ${name}`);
     learner.track(tensor.id, name);
@@ -109,12 +149,9 @@ function learnInputs(it: Interpreter, fn: FunctionInfo, self: Value | undefined,
     it.learner = outer;
     it.builder.rollback(checkpoint);
     it.state.restore(state);
+    it.forgetValuesFrom(checkpoint.values);
   }
-  const learned = learner.solve(taken);
-  for (const { renamed } of learned) {
-    for (const { symbol, value } of renamed) it.state.codeBindings.push({ symbol, value, source: 'default', priority: 3 });
-  }
-  return learned;
+  return learner.solve(taken);
 }
 
 /** A function nobody calls; when it builds and returns a module (a builder), that module's forward is analysed too. */

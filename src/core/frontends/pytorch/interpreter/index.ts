@@ -45,6 +45,8 @@ export class Interpreter {
   expressionDepth = 0;
   /** Outputs of calls MemWall could not resolve (emit.ts assumedOutput), with the call's tensor inputs, for unpacking. */
   readonly assumedValues = new Map<number, readonly TensorValue[]>();
+  /** Values whose shape follows from an assumed output (emit.ts), by id: the call it was assumed at, for the notes. */
+  readonly assumedShapeOf = new Map<number, string>();
   /** Each file's @triton.jit kernels as the Triton frontend reads them, found on the first launch. */
   readonly tritonFiles = new Map<FileContext, FileKernels>();
   /** Sizes read from tensors of unknown shape, by value id and index (`numel` for the element count): see sizes.ts. */
@@ -115,6 +117,13 @@ export class Interpreter {
   recordAllScopes(): void {
     for (const fn of this.main.functions.values()) if (!fn.tritonKernel) recordScope(this, fn);
     for (const cls of this.main.classes.values()) for (const fn of cls.methods.values()) if (!fn.tritonKernel) recordScope(this, fn);
+  }
+
+  /** Forgets what is kept by value id for ids from `first` on: a trial run's ids are handed out again (entries.ts). */
+  forgetValuesFrom(first: number): void {
+    for (const map of [this.assumedValues, this.assumedShapeOf, this.learnedSizes] as Map<number, unknown>[]) {
+      for (const id of map.keys()) if (id >= first) map.delete(id);
+    }
   }
 
   deleteTrees(): void {

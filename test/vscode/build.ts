@@ -27,5 +27,11 @@ export async function buildSuite(outDir = SUITE_OUT): Promise<string> {
 }
 
 if (require.main === module) {
-  buildSuite().then((entry) => console.log(`built ${entry}.js`));
+  buildSuite().then(
+    (entry) => console.log(`built ${entry}.js`),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -4,9 +4,12 @@ import type { Hardware } from '../core/ir/types';
 import { formatBandwidth, formatRate } from '../core/format';
 import type { GpuChoice } from '../protocol';
 
+/** The half-precision tensor peak a GPU has, named by its own dtype: V100 and T4 have fp16 tensor cores and no bf16. */
+const HALF_PRECISION = ['bf16', 'fp16'] as const;
+
 function describe(hardware: Hardware): GpuChoice {
-  const bf16 = hardware.tensorPeak.bf16 ?? hardware.tensorPeak.fp16;
-  const peak = bf16 ? `bf16 ${formatRate(bf16.value)} · ` : '';
+  const dtype = HALF_PRECISION.find((candidate) => hardware.tensorPeak[candidate]);
+  const peak = dtype ? `${dtype} ${formatRate(hardware.tensorPeak[dtype]!.value)} · ` : '';
   return { id: hardware.id, name: hardware.name, detail: `${peak}HBM ${formatBandwidth(hardware.bandwidth.value)}` };
 }
 

@@ -7,18 +7,30 @@ import { dimSymbols } from '../ir/dims';
 
 /**
  * The roofs a dtype meets on a GPU: HBM, and the peaks the cost model prices with (its choosePeak, so the chart and
- * the figures never disagree): tensor cores for the dtype's contractions, the vector unit for pointwise work.
+ * the figures never disagree): tensor cores for the dtype's contractions, the vector unit for pointwise work. Ops
+ * whose own dtype is priced at another peak (an fp16 matmul in an fp32 analysis, fp64 math) add that peak's roof, so
+ * every op sits under the roof that priced it.
  */
-export function roofsFor(hardware: Hardware, dtype: DType, tf32Enabled = false): ChartRoof[] {
+export function roofsFor(hardware: Hardware, dtype: DType, tf32Enabled = false, costs: readonly CostedOp[] = []): ChartRoof[] {
   const roofs: ChartRoof[] = [
     { id: 'hbm', kind: 'memory', label: `HBM ${formatBandwidth(hardware.bandwidth.value)}`, value: hardware.bandwidth.value },
   ];
   const tensor = choosePeak(hardware, 'tensor', dtype, tf32Enabled);
   const vector = choosePeak(hardware, 'vector', dtype, tf32Enabled);
-  if (tensor) roofs.push({ id: 'tensor', kind: 'compute', label: `${tensor.label} ${formatRate(tensor.value)}`, value: tensor.value });
+  if (tensor) roofs.push({ id: 'tensor', kind: 'compute', unit: tensor.unit, label: `${tensor.label} ${formatRate(tensor.value)}`, value: tensor.value });
   // Where the dtype has no tensor-core peak, the "tensor" choice falls back to the vector unit: one roof, not two.
   if (vector && vector.value !== tensor?.value) {
-    roofs.push({ id: 'vector', kind: 'compute', label: `${vector.label} ${formatRate(vector.value)}`, value: vector.value });
+    roofs.push({ id: 'vector', kind: 'compute', unit: vector.unit, label: `${vector.label} ${formatRate(vector.value)}`, value: vector.value });
+  }
+  const seen = new Set<string>();
+  for (const cost of costs) {
+    if (cost.unit === 'none' || !cost.flops || cost.dtype === dtype) continue;
+    const key = `${cost.unit}-${cost.dtype}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const peak = choosePeak(hardware, cost.unit, cost.dtype, tf32Enabled);
+    if (!peak || roofs.some((roof) => roof.kind === 'compute' && roof.value === peak.value)) continue;
+    roofs.push({ id: key, kind: 'compute', unit: peak.unit, label: `${peak.label} ${formatRate(peak.value)}`, value: peak.value });
   }
   return roofs;
 }
@@ -115,7 +127,7 @@ export function chartDataFromAnalysis(analysis: Analysis): ChartData {
   return {
     gpu: { id: analysis.hardware.id, name: analysis.hardware.name },
     dtype: analysis.dtype,
-    roofs: roofsFor(analysis.hardware, analysis.dtype, analysis.graph.tf32Enabled),
+    roofs: roofsFor(analysis.hardware, analysis.dtype, analysis.graph.tf32Enabled, analysis.costs),
     points,
     unplotted,
     fusions,

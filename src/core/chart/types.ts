@@ -3,9 +3,14 @@ import type { Bound, Category } from '../ir/types';
 
 /** A memory roof (slope = bandwidth) or a compute roof (flat = peak FLOP/s). */
 export interface ChartRoof {
-  /** Stable id: `hbm`, `l2`, `tensor`, `vector`. */
+  /**
+   * Stable id: `hbm`; `tensor` and `vector` for the analysis dtype's peaks; `tensor-fp16`, `vector-fp64`... for the peak
+   * of an op whose own dtype prices it elsewhere (an fp16 matmul in an fp32 analysis).
+   */
   readonly id: string;
   readonly kind: 'memory' | 'compute';
+  /** The unit of a compute roof. */
+  readonly unit?: 'tensor' | 'vector';
   /** `HBM 3.35 TB/s`, `bf16 tensor 989 TFLOP/s`. */
   readonly label: string;
   /** Bytes/s for a memory roof, FLOP/s for a compute roof. */

@@ -13,6 +13,8 @@ export interface PeakChoice {
   readonly value: number;
   /** `bf16 tensor cores`, `fp32 vector unit`. */
   readonly label: string;
+  /** The unit whose peak it is: an fp32 matmul without TF32 is priced at the vector unit's. */
+  readonly unit: Unit;
   readonly source: string;
   readonly verified: boolean;
   /** Set when the dtype has no peak of its own on this GPU and a neighbour was used. */
@@ -83,7 +85,8 @@ export function choosePeak(hardware: Hardware, unit: Unit, dtype: DType, tf32Ena
     } else if (i > 0) {
       note = `${hardware.name} has no ${effectiveDtype} ${unit === 'tensor' ? 'tensor-core' : 'vector'} peak: priced at the ${label} peak`;
     }
-    return { value: peak.value, label, source: peak.source, verified: peak.verified, ...(note ? { note } : {}) };
+    const peakUnit: Unit = key.table === 'tensorPeak' ? 'tensor' : 'vector';
+    return { value: peak.value, label, unit: peakUnit, source: peak.source, verified: peak.verified, ...(note ? { note } : {}) };
   }
   return null;
 }

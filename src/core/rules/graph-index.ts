@@ -1,4 +1,5 @@
 // An index over the op graph for rules: consumers of each value, sizes in bytes, forwards, and savings on the GPU.
+import { choosePeak } from '../cost/price';
 import { DTYPE_BYTES, type CostedOp, type DType, type Hardware, type OpNode, type TensorValue } from '../ir/types';
 import { canonicalOp } from './ops';
 import type { RunRulesInput } from './types';
@@ -33,6 +34,7 @@ export class GraphIndex {
   /** Ops of each forward that could not be priced (views aside): its time is then that of its priced part. */
   private readonly forwardUnpriced: ById<number>;
   private readonly hardware: Hardware;
+  private readonly tf32Enabled: boolean;
   /** Values that code other than an op reads (returned, stored, passed to unknown code, synced to the host). */
   private readonly escaping: ById<true>;
   /** Values whose only such reads are returns: a module's optional outputs (attention weights) among them. */
@@ -75,6 +77,7 @@ export class GraphIndex {
     this.realConsumersCache = new ById(valueIds);
     this.soleReaderCache = new ById(valueIds);
     this.hardware = input.hardware;
+    this.tf32Enabled = input.graph.tf32Enabled;
     for (const use of input.graph.valueUses) {
       this.escaping.set(use.value, true);
       this.onlyReturned.set(use.value, use.kind === 'returned' && this.onlyReturned.get(use.value) !== false);
@@ -324,10 +327,28 @@ export class GraphIndex {
   }
 
   /**
+   * The least time the arithmetic of these ops takes, per call of the outermost scope (repeats included), µs: each
+   * op's FLOPs at η_c of the peak that priced it (its unit and dtype). No kernel, fused or not, does that work faster.
+   */
+  computeFloorUs(opIds: readonly number[]): number {
+    const efficiency = this.hardware.computeEfficiency.value;
+    let seconds = 0;
+    for (const id of opIds) {
+      const cost = this.costById.get(id);
+      if (!cost || !cost.flops || cost.unit === 'none') continue;
+      const peak = choosePeak(this.hardware, cost.unit, cost.dtype, this.tf32Enabled);
+      if (peak) seconds += (cost.flops * cost.repeat) / (efficiency * peak.value);
+    }
+    return seconds * 1e6;
+  }
+
+  /**
    * What removing `bytesPerExecution` of DRAM traffic and `launches` kernel launches buys, per call of the
    * outermost scope: bytes × repeat, and time = bytes / (η_m·BW) + launches × launch overhead, capped by the time
-   * the involved ops take today less the launches of the `kernelsAfter` kernels that still run (1 for a fusion,
-   * 0 when the ops simply go away). Null when bytes are unknown.
+   * the involved ops take today less what the `kernelsAfter` kernels that still run (1 for a fusion, 0 when the ops
+   * simply go away) must take: their launches and their arithmetic (computeFloorUs). Without the arithmetic, bytes
+   * that a compute-bound GEMM moved under its compute time would count as time saved, and the fused kernel would
+   * beat the compute roof. Null when bytes are unknown.
    */
   saving(bytesPerExecution: number | null, launches: number, opIds: readonly number[], kernelsAfter = 1): Saving {
     if (bytesPerExecution === null || opIds.length === 0) return { bytesSaved: null, timeSavedUs: null };
@@ -348,7 +369,7 @@ export class GraphIndex {
       today += time;
     }
     if (today !== null) {
-      const ceiling = today - kernelsAfter * launchUs * repeat;
+      const ceiling = today - kernelsAfter * launchUs * repeat - (kernelsAfter > 0 ? this.computeFloorUs(opIds) : 0);
       timeSavedUs = Math.max(0, Math.min(timeSavedUs, ceiling));
     }
     return { bytesSaved: bytesPerExecution * repeat, timeSavedUs };

@@ -151,6 +151,28 @@ describe('roofline chart', () => {
     assert.ok(xMin! <= 2 && xMax! >= 295, `x domain ${xMin}..${xMax} holds GELU (2) and the ridge (295)`);
   });
 
+  it('draws ops that coincide as one point with their count, and keeps each op in its tooltip', () => {
+    // Two LayerNorms with the same shapes have the same intensity and FLOP/s: one circle, not one hidden under another.
+    const twin = { ...GELU, id: 3, line: 95, label: 'F.gelu (second)' };
+    const svg = renderRoofline({ ...chartFor('h100-sxm'), points: [GELU, twin, LINEAR] }, { width: WIDTH, height: HEIGHT, xDomain: X_DOMAIN, yDomain: Y_DOMAIN });
+    const tree = parser.parse(svg);
+    const points = all(tree, 'circle').filter((c) => typeof c.class === 'string' && c.class.split(' ').includes('point') && c['data-op']);
+    assert.equal(points.length, 2);
+    const group = points.find((p) => p['data-count'] === '2');
+    assert.ok(group, 'the two GELUs are one point');
+    assert.equal(group['data-nodes'], '1 3');
+    // The first of them (by share, then line) is the one a click reveals.
+    assert.equal(group['data-line'], '88');
+    near(group.cx, xAt(2), 'grouped x');
+    // Area tracks time: the radius is that of both shares together.
+    near(group.r, 3 + 12 * Math.sqrt(0.4), 'grouped radius');
+    const title = String((group.title as unknown[])[0]);
+    assert.match(title, /^2 ops with the same intensity and FLOP\/s:/);
+    assert.match(title, /F\.gelu \(torch\.nn\.functional\.gelu\), line 88 ×12/);
+    assert.match(title, /F\.gelu \(second\) \(torch\.nn\.functional\.gelu\), line 96 ×12/);
+    assert.deepEqual([...svg.matchAll(/<text class="count-label"[^>]*>([^<]*)</g)].map((match) => match[1]), ['2 ops ×12 each']);
+  });
+
   it('formats figures the way hovers and the panel print them', () => {
     assert.equal(formatBytes(100_663_296), '100.7 MB');
     assert.equal(formatIntensity(2), '2.0');

@@ -20,7 +20,7 @@ export const CHART_CSS = `
 .memwall-roofline .bound-compute { fill: var(--vscode-charts-blue, #1a85ff); }
 .memwall-roofline .bound-overhead { fill: var(--vscode-charts-purple, #8e5cc2); }
 .memwall-roofline .bound-unknown { fill: var(--vscode-disabledForeground, #888); }
-.memwall-roofline .repeat-label { font-size: 9.5px; fill: var(--vscode-descriptionForeground, #555); pointer-events: none; }
+.memwall-roofline .repeat-label, .memwall-roofline .count-label { font-size: 9.5px; fill: var(--vscode-descriptionForeground, #555); pointer-events: none; }
 .memwall-roofline .fusion-arrow { stroke: var(--vscode-charts-green, #388a34); stroke-width: 1.2; stroke-dasharray: 3 2; }
 .memwall-roofline .fusion-arrowhead { fill: var(--vscode-charts-green, #388a34); }
 .memwall-roofline .fused-point { fill: none; stroke: var(--vscode-charts-green, #388a34); stroke-width: 2; }

@@ -36,12 +36,19 @@ const builds = [
   { ...node, entryPoints: { extension: 'src/client/extension.ts' }, outdir: dist, external: ['vscode'] },
   { ...node, entryPoints: { server: 'src/server/server.ts' }, outdir: dist },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
-  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'webview/main.ts' }, outdir: dist },
+  // The webview's own folder: the panel lets the webview read dist/webview/ and nothing else of the extension.
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'webview/main.ts' }, outdir: path.join(dist, 'webview') },
 ].filter((b) => Object.values(b.entryPoints).every((entry) => fs.existsSync(entry)));
 
 function copyWasm() {
   fs.mkdirSync(dist, { recursive: true });
   for (const file of WASM_FILES) fs.copyFileSync(file, path.join(dist, path.basename(file)));
+}
+
+/** The panel's stylesheet goes beside the webview bundle, in the one folder the webview may read. */
+function copyWebviewStyle() {
+  fs.mkdirSync(path.join(dist, 'webview'), { recursive: true });
+  fs.copyFileSync(path.join(__dirname, 'media', 'panel.css'), path.join(dist, 'webview', 'panel.css'));
 }
 
 /**
@@ -63,6 +70,7 @@ async function writeRulePages() {
 
 async function main() {
   copyWasm();
+  copyWebviewStyle();
   if (watch) {
     for (const options of builds) await (await esbuild.context(options)).watch();
     console.log('[esbuild] watching');

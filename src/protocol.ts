@@ -134,21 +134,22 @@ export function isWebviewToHost(value: unknown): value is WebviewToHost {
   }
 }
 
+/** The shape of a memwall/roofline answer, as far as the panel relies on it before drawing. */
+function isRooflineResult(value: unknown): value is RooflineResult {
+  return (
+    isRecord(value) &&
+    isString(value.uri) &&
+    Array.isArray(value.gpus) &&
+    (value.chart === null || (isRecord(value.chart) && Array.isArray(value.chart.points) && Array.isArray(value.chart.roofs)))
+  );
+}
+
 /** Checks a message from the host before the webview draws it. */
 export function isHostToWebview(value: unknown): value is HostToWebview {
   if (!isRecord(value)) return false;
   switch (value.type) {
-    case 'data': {
-      const result = value.result;
-      return (
-        isString(value.fileName) &&
-        isWhatIf(value.whatIf) &&
-        isRecord(result) &&
-        isString(result.uri) &&
-        Array.isArray(result.gpus) &&
-        (result.chart === null || (isRecord(result.chart) && Array.isArray(result.chart.points) && Array.isArray(result.chart.roofs)))
-      );
-    }
+    case 'data':
+      return isString(value.fileName) && isWhatIf(value.whatIf) && isRooflineResult(value.result);
     case 'cursor':
       return isString(value.uri) && isLine(value.line);
     case 'empty':
@@ -156,4 +157,45 @@ export function isHostToWebview(value: unknown): value is HostToWebview {
     default:
       return false;
   }
+}
+
+// The panel's saved state: the webview keeps it with setState, and VS Code hands it back after a reload, to the webview
+// (getState) and to the host (the panel serializer). It is as untrusted as a message and is checked the same way.
+
+export type SortKey = 'line' | 'label' | 'time' | 'bytes' | 'intensity' | 'bound';
+export const SORT_KEYS: readonly SortKey[] = ['line', 'label', 'time', 'bytes', 'intensity', 'bound'];
+
+/** Everything the panel needs to redraw itself after being hidden or reloaded. */
+export interface PanelState {
+  readonly fileName?: string;
+  readonly result?: RooflineResult;
+  readonly whatIf: WhatIf;
+  readonly scope: string;
+  readonly sort: { readonly key: SortKey; readonly descending: boolean };
+  readonly cursorLine?: number;
+  /** The document the panel shows, read back by the host's panel serializer. */
+  readonly uri?: string;
+}
+
+/** A URI with a scheme (`file:`, `untitled:`, `vscode-notebook-cell:`), as the host hands them out. */
+const isUri = (value: unknown): value is string => isString(value) && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(value);
+
+/**
+ * The fields of a restored state that are well-formed; the others are dropped, so a state written by an older version
+ * or altered outside VS Code draws nothing it should not and names no document the panel did not show.
+ */
+export function restoredPanelState(value: unknown): Partial<PanelState> {
+  if (!isRecord(value)) return {};
+  const sort = value.sort;
+  return {
+    ...(isString(value.fileName) ? { fileName: value.fileName } : {}),
+    ...(isRooflineResult(value.result) ? { result: value.result } : {}),
+    ...(isWhatIf(value.whatIf) ? { whatIf: value.whatIf } : {}),
+    ...(isString(value.scope, 1000) ? { scope: value.scope } : {}),
+    ...(isRecord(sort) && SORT_KEYS.includes(sort.key as SortKey) && typeof sort.descending === 'boolean'
+      ? { sort: { key: sort.key as SortKey, descending: sort.descending } }
+      : {}),
+    ...(isLine(value.cursorLine) ? { cursorLine: value.cursorLine } : {}),
+    ...(isUri(value.uri) ? { uri: value.uri } : {}),
+  };
 }

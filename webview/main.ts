@@ -3,7 +3,10 @@ import { renderRoofline } from '../src/core/chart/render.js';
 import { CHART_CSS } from '../src/core/chart/style.js';
 import { BOUND_SHORT, formatAssumption, formatBytes, formatFlops, formatIntensity, formatPercent, formatTime } from '../src/core/format.js';
 import type { ChartData } from '../src/core/chart/types.js';
-import { DTYPE_CHOICES, isHostToWebview, type HostToWebview, type RooflineResult, type WebviewToHost, type WhatIf } from '../src/protocol.js';
+import {
+  DTYPE_CHOICES, isHostToWebview, restoredPanelState,
+  type HostToWebview, type PanelState, type RooflineResult, type SortKey, type WebviewToHost, type WhatIf,
+} from '../src/protocol.js';
 import { button, dropdown, registerControls, textField } from './controls.js';
 
 interface VsCodeApi {
@@ -13,27 +16,13 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-type SortKey = 'line' | 'label' | 'time' | 'bytes' | 'intensity' | 'bound';
-
-/** Everything the panel needs to redraw itself after being hidden or reloaded. */
-interface PanelState {
-  readonly fileName?: string;
-  readonly result?: RooflineResult;
-  readonly whatIf: WhatIf;
-  readonly scope: string;
-  readonly sort: { readonly key: SortKey; readonly descending: boolean };
-  readonly cursorLine?: number;
-  /** The host's saved fields, read back by the panel serializer. */
-  readonly uri?: string;
-}
-
 const vscode = acquireVsCodeApi();
-const saved = vscode.getState() as Partial<PanelState> | undefined;
+// The saved state is checked like a message: what fails the check is dropped, and the defaults stand in for it.
 let state: PanelState = {
   whatIf: {},
   scope: '',
   sort: { key: 'time', descending: true },
-  ...(saved && typeof saved === 'object' ? saved : {}),
+  ...restoredPanelState(vscode.getState()),
 };
 
 function update(changes: Partial<PanelState>): void {
@@ -314,8 +303,10 @@ function highlightCursor(): void {
   const chart = currentChart();
   if (!chart || !parts) return;
   const current = new Set(highlighted(chart));
-  for (const element of parts.chart.querySelectorAll<SVGElement>('.point[data-node]')) {
-    element.classList.toggle('highlighted', current.has(Number(element.dataset.node)));
+  // A point may stand for several ops drawn at one spot (data-nodes lists them all).
+  for (const element of parts.chart.querySelectorAll<SVGElement>('.point[data-nodes]')) {
+    const nodes = (element.dataset.nodes ?? '').split(' ').map(Number);
+    element.classList.toggle('highlighted', nodes.some((node) => current.has(node)));
   }
   for (const row of parts.table.querySelectorAll<HTMLElement>('tr[data-node]')) {
     row.classList.toggle('current', current.has(Number(row.dataset.node)));

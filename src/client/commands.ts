@@ -1,12 +1,13 @@
 // The MemWall commands: Show Roofline, Select GPU, Select Dtype, Set Sizes, the reports, Explain Finding, and the status bar menu.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import {
-  DTYPE_CHOICES, EXPLAIN_REQUEST, GPUS_REQUEST,
-  type ExplainResult, type GpusResult,
-} from '../protocol';
+import type { ServerLink } from './link';
+import { DTYPE_CHOICES, GPUS_REQUEST, type GpusResult } from '../protocol';
 import { RooflinePanel } from './panel';
 import { ReportDocuments, reportForCurrentFile, reportForWorkspace } from './reports';
+
+/** Where the build writes one Markdown page per rule, inside the extension (esbuild.js, src/server/rulePages.ts). */
+const RULE_PAGES = ['dist', 'rules'] as const;
 
 /** Settings go to the workspace when one is open, so a project keeps its GPU; else to the user's settings. */
 function target(): vscode.ConfigurationTarget {
@@ -89,7 +90,7 @@ async function setInputShape(uri: unknown, line: unknown, name: unknown, current
 }
 
 /** Explains a code given by a hover link, else the MemWall diagnostic under the cursor, else one the user picks. */
-async function explainFinding(client: LanguageClient, code?: unknown): Promise<void> {
+async function explainFinding(extensionUri: vscode.Uri, code?: unknown): Promise<void> {
   let wanted = typeof code === 'string' ? code : undefined;
   const editor = vscode.window.activeTextEditor;
   if (!wanted && editor) {
@@ -101,13 +102,27 @@ async function explainFinding(client: LanguageClient, code?: unknown): Promise<v
   }
   if (!wanted) wanted = await vscode.window.showInputBox({ title: 'MemWall: rule code to explain', prompt: 'e.g. MW201' });
   if (!wanted) return;
-  const { markdown } = await client.sendRequest<ExplainResult>(EXPLAIN_REQUEST, { code: wanted });
-  if (!markdown) {
+  const page = await rulePage(extensionUri, wanted.trim().toUpperCase());
+  if (!page) {
     void vscode.window.showWarningMessage(`MemWall has no rule ${wanted}.`);
     return;
   }
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-  await vscode.commands.executeCommand('markdown.showPreview', document.uri);
+  await vscode.commands.executeCommand('markdown.showPreview', page);
+}
+
+/**
+ * The rule's page that the build writes into the extension (dist/rules/MW201.md, the text of `memwall explain`), or
+ * undefined when there is none. Only a code of the form MWnnn names a file, so no other file can be opened this way.
+ */
+async function rulePage(extensionUri: vscode.Uri, code: string): Promise<vscode.Uri | undefined> {
+  if (!/^MW\d{3}$/.test(code)) return undefined;
+  const page = vscode.Uri.joinPath(extensionUri, ...RULE_PAGES, `${code}.md`);
+  try {
+    await vscode.workspace.fs.stat(page);
+    return page;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The status bar's menu: what MemWall prices for, each entry one of the commands above. */
@@ -123,17 +138,18 @@ async function changeSettings(): Promise<void> {
   if (picked) await vscode.commands.executeCommand(picked.command);
 }
 
-export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient): vscode.Disposable {
+export function registerCommands(context: vscode.ExtensionContext, link: ServerLink): vscode.Disposable {
+  const { client } = link;
   const reports = new ReportDocuments();
   const commands: Record<string, (...args: unknown[]) => unknown> = {
-    'memwall.showRoofline': () => RooflinePanel.show(context, client),
+    'memwall.showRoofline': () => RooflinePanel.show(context, link),
     'memwall.selectGpu': () => selectGpu(client),
     'memwall.selectDtype': () => selectDtype(),
     'memwall.setSizes': () => setSizes(),
     'memwall.reportForCurrentFile': () => reportForCurrentFile(client, reports),
     'memwall.reportForWorkspace': () => reportForWorkspace(client, reports),
     'memwall.changeSettings': () => changeSettings(),
-    'memwall.explainFinding': (code) => explainFinding(client, code),
+    'memwall.explainFinding': (code) => explainFinding(context.extensionUri, code),
     'memwall.setInputShape': (uri, line, name, current) => setInputShape(uri, line, name, current),
   };
   return vscode.Disposable.from(

@@ -1,14 +1,26 @@
 // Extension entry: starts the MemWall language server, then registers the commands, the status bar item and the panel.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import type { AnalyzedParams } from '../protocol';
 import { registerCommands } from './commands';
+import { linkTo } from './link';
 import { RooflinePanel } from './panel';
 import { RestartPolicy } from './restart';
 import { GpuStatusItem } from './statusBar';
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What the extension exports (`vscode.extensions.getExtension('memwall.memwall').exports`), used by its tests. */
+export interface MemwallApi {
+  /** Fires after each analysis the server publishes, with the document's URI and version. */
+  readonly onDidAnalyze: vscode.Event<AnalyzedParams>;
+  /** The version of a document the server last published an analysis for, if any. */
+  analyzedVersion(uri: string): number | undefined;
+  /** The status bar item's text, as the user sees it. */
+  statusText(): string;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<MemwallApi> {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -27,11 +39,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // A crashed server is restarted a few times, and the user hears of it once, not on every restart.
     errorHandler: new RestartPolicy(),
   };
+  // The id `memwall` makes the client read the `memwall.trace.server` setting (off, messages, verbose).
   client = new LanguageClient('memwall', 'MemWall', serverOptions, clientOptions);
   await client.start();
 
-  const status = new GpuStatusItem(client);
-  context.subscriptions.push(status, registerCommands(context, client), RooflinePanel.registerSerializer(context, client));
+  const link = linkTo(client);
+  const status = new GpuStatusItem(link);
+  context.subscriptions.push(link, status, registerCommands(context, link), RooflinePanel.registerSerializer(context, link));
+  return { onDidAnalyze: link.onDidAnalyze, analyzedVersion: (uri) => link.analyzedVersion(uri), statusText: () => status.text };
 }
 
 export async function deactivate(): Promise<void> {

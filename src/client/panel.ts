@@ -2,18 +2,14 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
-  ANALYZED_NOTIFICATION, ROOFLINE_REQUEST, isWebviewToHost,
+  ROOFLINE_REQUEST, isWebviewToHost,
   type AnalyzedParams, type HostToWebview, type RooflineResult, type WebviewToHost, type WhatIf,
 } from '../protocol';
 import { panelHtml } from './html';
+import type { ServerLink } from './link';
+import { hostStateFrom, revealTarget, WEBVIEW_FOLDER, WEBVIEW_SCRIPT, WEBVIEW_STYLE, type HostState } from './panel-policy';
 
 const VIEW_TYPE = 'memwall.roofline';
-
-/** What the webview saves with setState and hands back after a reload. */
-interface SavedState {
-  readonly uri?: string;
-  readonly whatIf?: WhatIf;
-}
 
 const isPython = (editor: vscode.TextEditor | undefined): editor is vscode.TextEditor => editor?.document.languageId === 'python';
 
@@ -25,7 +21,7 @@ export class RooflinePanel implements vscode.Disposable {
   private ready = false;
   private disposed = false;
 
-  static show(context: vscode.ExtensionContext, client: LanguageClient): void {
+  static show(context: vscode.ExtensionContext, link: ServerLink): void {
     const editor = vscode.window.activeTextEditor;
     if (RooflinePanel.current) {
       if (isPython(editor)) RooflinePanel.current.follow(editor.document.uri.toString());
@@ -33,42 +29,51 @@ export class RooflinePanel implements vscode.Disposable {
       return;
     }
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'MemWall Roofline', vscode.ViewColumn.Beside, {});
-    RooflinePanel.current = new RooflinePanel(panel, context, client, { uri: isPython(editor) ? editor.document.uri.toString() : undefined });
+    const uri = isPython(editor) ? editor.document.uri.toString() : undefined;
+    RooflinePanel.current = new RooflinePanel(panel, context, link, { ...(uri ? { uri } : {}), whatIf: {} });
   }
 
   /** Restores the panel after a window reload, with the file and what-if it showed. */
-  static registerSerializer(context: vscode.ExtensionContext, client: LanguageClient): vscode.Disposable {
+  static registerSerializer(context: vscode.ExtensionContext, link: ServerLink): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state: unknown) => {
-        const saved = (typeof state === 'object' && state !== null ? state : {}) as SavedState;
+      deserializeWebviewPanel: (panel, state: unknown) => {
         RooflinePanel.current?.dispose();
-        RooflinePanel.current = new RooflinePanel(panel, context, client, saved);
+        RooflinePanel.current = new RooflinePanel(panel, context, link, hostStateFrom(state));
+        return Promise.resolve();
       },
     });
   }
 
+  private readonly client: LanguageClient;
+
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     context: vscode.ExtensionContext,
-    private readonly client: LanguageClient,
-    saved: SavedState,
+    link: ServerLink,
+    saved: HostState,
   ) {
-    this.uri = typeof saved.uri === 'string' ? saved.uri : undefined;
-    this.whatIf = saved.whatIf ?? {};
-    const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
-    const media = vscode.Uri.joinPath(context.extensionUri, 'media');
+    this.client = link.client;
+    this.uri = saved.uri;
+    this.whatIf = saved.whatIf;
+    // The webview reads its bundle and stylesheet from their own folder, and nothing else of the extension: not the
+    // server, CLI or wasm bundles beside them in dist/.
+    const folder = vscode.Uri.joinPath(context.extensionUri, ...WEBVIEW_FOLDER);
     const webview = panel.webview;
-    webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
+    webview.options = { enableScripts: true, localResourceRoots: [folder] };
     webview.html = panelHtml({
       cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(folder, WEBVIEW_SCRIPT)).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(folder, WEBVIEW_STYLE)).toString(),
     });
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       webview.onDidReceiveMessage((message: unknown) => {
         // The webview is untrusted input: anything that is not a well-formed message is dropped.
-        if (isWebviewToHost(message)) void this.receive(message);
+        if (isWebviewToHost(message)) {
+          this.receive(message).catch((error: unknown) => {
+            void vscode.window.showWarningMessage(`MemWall: the roofline panel could not act: ${error instanceof Error ? error.message : String(error)}`);
+          });
+        }
       }),
       vscode.window.onDidChangeActiveTextEditor((editor) => {
         if (isPython(editor)) this.follow(editor.document.uri.toString());
@@ -78,7 +83,7 @@ export class RooflinePanel implements vscode.Disposable {
           this.post({ type: 'cursor', uri: this.uri, line: event.selections[0]?.active.line ?? 0 });
         }
       }),
-      this.client.onNotification(ANALYZED_NOTIFICATION, (params: AnalyzedParams) => {
+      link.onDidAnalyze((params: AnalyzedParams) => {
         if (params.uri === this.uri) void this.refresh();
       }),
       vscode.workspace.onDidChangeConfiguration((event) => {
@@ -123,9 +128,13 @@ export class RooflinePanel implements vscode.Disposable {
         await this.refresh();
         return;
       case 'reveal': {
-        const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(message.uri));
-        const visible = vscode.window.visibleTextEditors.find((editor) => editor.document.uri.toString() === message.uri);
-        const line = Math.min(message.line, document.lineCount - 1);
+        const target = revealTarget(message, this.uri);
+        if (!target) return;
+        const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri));
+        // The panel only ever follows Python editors; anything else under its URI is not revealed.
+        if (document.languageId !== 'python') return;
+        const visible = vscode.window.visibleTextEditors.find((editor) => editor.document.uri.toString() === target.uri);
+        const line = Math.min(target.line, document.lineCount - 1);
         const range = document.lineAt(line).range;
         await vscode.window.showTextDocument(document, {
           viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One,

@@ -1,7 +1,8 @@
 // The status bar item "H100 SXM · bf16 · B=8 T=1024": what the active file is priced for; a click offers to change it.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { ANALYZED_NOTIFICATION, GPUS_REQUEST, ROOFLINE_REQUEST, type AnalyzedParams, type GpusResult, type RooflineResult } from '../protocol';
+import { GPUS_REQUEST, ROOFLINE_REQUEST, type AnalyzedParams, type GpusResult, type RooflineResult } from '../protocol';
+import type { ServerLink } from './link';
 
 /** Symbols shown first, in this order: batch and sequence sizes are the ones users change most. */
 const MAIN_SYMBOLS = ['B', 'T', 'batch_size', 'seq_len', 'block_size', 'S', 'L', 'N'];
@@ -42,7 +43,10 @@ export class GpuStatusItem implements vscode.Disposable {
   /** What the active file's analysis was priced for (magic comments and pyproject.toml included). */
   private priced: { gpu: string; dtype: string; sizes: string; tooltip: string } | undefined;
 
-  constructor(private readonly client: LanguageClient) {
+  private readonly client: LanguageClient;
+
+  constructor(link: ServerLink) {
+    this.client = link.client;
     this.item.name = 'MemWall GPU, dtype and sizes';
     this.item.command = 'memwall.changeSettings';
     this.listeners = [
@@ -50,7 +54,7 @@ export class GpuStatusItem implements vscode.Disposable {
         if (event.affectsConfiguration('memwall')) void this.refresh();
       }),
       vscode.window.onDidChangeActiveTextEditor(() => void this.refreshFile()),
-      client.onNotification(ANALYZED_NOTIFICATION, (params: AnalyzedParams) => {
+      link.onDidAnalyze((params: AnalyzedParams) => {
         if (params.uri !== pythonUri()) return;
         if (params.priced) this.show(params.priced);
         else void this.refreshFile();

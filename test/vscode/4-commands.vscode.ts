@@ -1,7 +1,7 @@
 // Extension-host tests: each MemWall command runs and does what it says (panel, quick picks, report, explain).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { EXAMPLE, eventually, hoverText, linesMatching, openInEditor, sleep, waitForDiagnostics, workspaceUri } from './helpers';
+import { EXAMPLE, eventually, hoverText, linesMatching, memwallApi, openInEditor, pickUntil, waitForDiagnostics, workspaceUri } from './helpers';
 
 const GELU_CALL = /\.gelu\(\s*\w/;
 
@@ -9,15 +9,9 @@ function allTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all.flatMap((group) => group.tabs);
 }
 
-/** Runs a command that opens a quick pick, moves `next` rows down and accepts; resolves when the command finishes. */
-async function pickFromQuickPick(command: string, next: number): Promise<void> {
-  const running = vscode.commands.executeCommand(command);
-  // The quick pick is filled after a request to the server; accepting before it shows would accept nothing.
-  await sleep(1_000);
-  for (let step = 0; step < next; step++) await vscode.commands.executeCommand('quickInput.next');
-  await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-  await running;
-}
+const setting = (key: string): unknown => vscode.workspace.getConfiguration('memwall').get(key);
+
+const isRoofline = (tab: vscode.Tab): boolean => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.includes('memwall.roofline');
 
 async function priceHover(uri: vscode.Uri, document: vscode.TextDocument): Promise<string> {
   // The call in forward (`self.gelu(x)` or `F.gelu(h)`), not the `nn.GELU()` constructor in __init__.
@@ -44,25 +38,24 @@ suite('MemWall commands', () => {
 
   test('MemWall: Show Roofline opens the roofline webview panel beside the file', async () => {
     await vscode.commands.executeCommand('memwall.showRoofline');
-    const tab = await eventually('the roofline panel tab', () =>
-      allTabs().find((candidate) => candidate.input instanceof vscode.TabInputWebview && candidate.input.viewType.includes('memwall.roofline')),
-    );
+    const tab = await eventually('the roofline panel tab', () => allTabs().find(isRoofline));
     assert.equal(tab.label, 'MemWall Roofline');
-    // Running it again reveals the same panel rather than opening a second one.
+    // Running it again from the editor reveals the same panel (it becomes the active tab) rather than opening a second.
+    await vscode.window.showTextDocument(document, { preview: false });
+    await eventually('the editor in front again', () => (vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputText ? true : undefined));
     await vscode.commands.executeCommand('memwall.showRoofline');
-    await sleep(300);
-    const panels = allTabs().filter((candidate) => candidate.input instanceof vscode.TabInputWebview && candidate.input.viewType.includes('memwall.roofline'));
-    assert.equal(panels.length, 1);
+    await eventually('the roofline panel revealed', () => (allTabs().some((candidate) => isRoofline(candidate) && candidate.isActive && candidate.group.isActive) ? true : undefined));
+    const panels = allTabs().filter(isRoofline);
+    assert.equal(panels.length, 1, `${panels.length} roofline panels`);
     await vscode.window.tabGroups.close(panels);
   });
 
   test('MemWall: Select GPU sets memwall.gpu from the quick pick, and hovers re-price on the new GPU', async () => {
-    const before = vscode.workspace.getConfiguration('memwall').get<string>('gpu');
+    const before = setting('gpu');
     assert.equal(before, 'h100-sxm');
     // The first row is the first GPU of the table, which is not the default H100 SXM.
-    await pickFromQuickPick('memwall.selectGpu', 0);
-    const after = vscode.workspace.getConfiguration('memwall').get<string>('gpu');
-    assert.ok(after && after !== before, `memwall.gpu is still ${after}`);
+    await pickUntil('memwall.selectGpu', 0, () => setting('gpu') !== before, 'memwall.gpu set from the GPU quick pick');
+    assert.equal(setting('gpu'), 'b200');
     const text = await eventually('a hover priced on the new GPU', async () => {
       const hover = await priceHover(uri, document);
       return /H100/.test(hover) ? undefined : hover;
@@ -83,10 +76,9 @@ suite('MemWall commands', () => {
       hoverText((await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', snippet, position)) ?? []);
     const before = await eventually('a hover on the snippet', async () => ((await hover()) || undefined));
     assert.match(before.split('\n')[0]!, /bf16/, before);
-    assert.equal(vscode.workspace.getConfiguration('memwall').get<string>('dtype'), 'bf16');
+    assert.equal(setting('dtype'), 'bf16');
     // Rows are bf16, fp16, fp32, fp8: two down is fp32.
-    await pickFromQuickPick('memwall.selectDtype', 2);
-    assert.equal(vscode.workspace.getConfiguration('memwall').get<string>('dtype'), 'fp32');
+    await pickUntil('memwall.selectDtype', 2, () => setting('dtype') === 'fp32', 'memwall.dtype set to fp32 from the dtype quick pick');
     const after = await eventually('a hover priced in fp32', async () => {
       const text = await hover();
       return /fp32/.test(text.split('\n')[0] ?? '') ? text : undefined;
@@ -130,26 +122,64 @@ suite('MemWall commands', () => {
     if (preview) await vscode.window.tabGroups.close(preview);
   });
 
-  test('MemWall: Change GPU, Dtype or Sizes (the status bar click) offers the three settings', async () => {
-    const running = vscode.commands.executeCommand('memwall.changeSettings');
-    await sleep(500);
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
-    await running;
+  test('MemWall: Change GPU, Dtype or Sizes (the status bar click): its first row runs Select GPU, and the status bar follows', async () => {
+    const api = await memwallApi();
+    assert.match(api.statusText(), /H100 SXM · bf16/, api.statusText());
+    // The menu's first row is Select GPU, whose first row is the first GPU of the table (B200).
+    await pickUntil('memwall.changeSettings', 0, () => setting('gpu') === 'b200', 'memwall.gpu set through the status bar menu');
+    await eventually('the status bar on the new GPU', () => (/B200 .*· bf16/.test(api.statusText()) ? true : undefined));
   });
 
-  test('MemWall: Explain Finding shows the documentation of a rule code', async () => {
+  test('the status bar keeps following analyses after the roofline panel is closed (one listener does not evict the other)', async () => {
+    const api = await memwallApi();
+    await vscode.commands.executeCommand('memwall.showRoofline');
+    await vscode.window.tabGroups.close(await eventually('the roofline panel tab', () => allTabs().find(isRoofline)));
+    const editor = await openInEditor(EXAMPLE);
+    // A magic comment's GPU reaches the status bar only through the server's analysed notification.
+    const magic = linesMatching(editor.document, /^#\s*memwall:/)[0];
+    assert.ok(magic !== undefined, `${EXAMPLE} has no magic comment`);
+    try {
+      await editor.edit((edit) => edit.insert(editor.document.lineAt(magic).range.end, ' gpu=a100-80gb-sxm'));
+      await eventually('the status bar on the magic comment\'s GPU', () => (/A100/.test(api.statusText()) ? true : undefined), 20_000);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+    await eventually('the status bar back on H100', () => (/H100/.test(api.statusText()) ? true : undefined), 20_000);
+  });
+
+  test('MemWall: Explain Finding opens the rule\'s page shipped in the extension, rendered, not an untitled document', async () => {
+    const untitled = (): number => vscode.workspace.textDocuments.filter((candidate) => candidate.isUntitled).length;
+    const untitledBefore = untitled();
     await vscode.commands.executeCommand('memwall.explainFinding', 'MW201');
-    const explained = await eventually('the explanation document', () =>
-      vscode.workspace.textDocuments.find((candidate) => candidate.languageId === 'markdown' && /MW201/.test(candidate.getText())),
+    const preview = await eventually('the rendered page of MW201', () =>
+      allTabs().find((tab) => tab.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType) && /MW201\.md/.test(tab.label)),
     );
-    assert.match(explained.getText(), /fus/i);
+    const page = vscode.workspace.textDocuments.find((candidate) => /\/dist\/rules\/MW201\.md$/.test(candidate.uri.path));
+    assert.ok(page, `no dist/rules/MW201.md among the open documents: ${vscode.workspace.textDocuments.map((d) => d.uri.toString()).join(', ')}`);
+    assert.match(page.getText(), /^# MW201 unfused-pointwise-chain\n/);
+    assert.match(page.getText(), /\*\*Use instead\.\*\*/);
+    assert.equal(untitled(), untitledBefore, 'an untitled document was opened');
+    await vscode.window.tabGroups.close(preview);
+    // A code with no rule, or anything that is not a code, opens nothing.
+    for (const code of ['MW999', '../../package']) {
+      await vscode.commands.executeCommand('memwall.explainFinding', code);
+      assert.ok(!allTabs().some((tab) => tab.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType)), `a preview opened for ${code}`);
+    }
+  });
+
+  test('memwall.trace.server is a registered setting (the language client, whose id is memwall, reads it)', () => {
+    const inspected = vscode.workspace.getConfiguration('memwall').inspect<string>('trace.server');
+    assert.equal(inspected?.defaultValue, 'off', 'memwall.trace.server is not contributed');
   });
 
   test('MemWall: Set Sizes is registered with an input box (typed into by the UI pass)', async () => {
-    const running = vscode.commands.executeCommand('memwall.setSizes');
-    await sleep(500);
-    // Escape: the command must end quietly and leave the sizes alone.
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    let ended = false;
+    const running = Promise.resolve(vscode.commands.executeCommand('memwall.setSizes')).then(() => { ended = true; });
+    // Escape until the command ends: it must end quietly and leave the sizes alone.
+    await eventually('Set Sizes to end on Escape', async () => {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      return ended ? true : undefined;
+    });
     await running;
     assert.deepEqual(vscode.workspace.getConfiguration('memwall').inspect('dims')?.workspaceValue, undefined);
   });

@@ -2,8 +2,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import {
-  EXAMPLE, codeOf, eventually, memwallDiagnostics, nextDiagnosticsChange, openInEditor, percentile, recordMeasurement, sleep,
-  waitForDiagnostics, withSetting, workspaceUri,
+  EXAMPLE, codeOf, eventually, memwallDiagnostics, nextDiagnosticsChange, openInEditor, percentile, recordMeasurement, typingPause,
+  waitForAnalysis, waitForDiagnostics, withSetting, workspaceUri,
 } from './helpers';
 
 const KEYSTROKES = 20;
@@ -25,7 +25,7 @@ async function keystrokeLatencies(editor: vscode.TextEditor, count: number): Pro
     const diagnostics = await next;
     latencies.push(performance.now() - started);
     if (diagnostics.length === 0) emptied++;
-    await sleep(50);
+    await typingPause(50);
   }
   return { latencies, emptied };
 }
@@ -76,10 +76,11 @@ suite('editing and settings', () => {
       await editor.edit((edit) => edit.insert(editor.document.lineAt(editor.document.lineCount - 1).range.end, '\n# '));
       for (let index = 0; index < 15; index++) {
         await editor.edit((edit) => edit.insert(editor.document.lineAt(editor.document.lineCount - 1).range.end, 'y'));
-        await sleep(20);
+        await typingPause(20);
       }
-      await eventually('diagnostics after the burst', () => (counts.length > 0 ? true : undefined), 5_000);
-      await sleep(600);
+      // The server publishes the final text's analysis last; every publication before it is in `counts` by then.
+      await waitForAnalysis(editor.document);
+      assert.ok(counts.length > 0, 'no diagnostics were published during the burst');
       assert.ok(counts.every((count) => count > 0), `diagnostics went empty while typing: ${counts.join(',')}`);
       assert.equal(memwallDiagnostics(editor.document.uri).length, before.length);
     } finally {
@@ -98,8 +99,9 @@ suite('editing and settings', () => {
     const diagnostics = await arrived.catch(async (error: Error) => {
       // Say what the server made of the file: the report command answers with the analysis error, if any.
       await vscode.commands.executeCommand('memwall.reportForCurrentFile');
-      await sleep(2_000);
-      const report = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'memwall-report' && /big_model/.test(d.getText()));
+      const report = await eventually('the report of big_model.py', () =>
+        vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'memwall-report' && /big_model/.test(d.getText())),
+      ).catch(() => undefined);
       throw new Error(`${error.message}; the document has ${editor.document.lineCount} lines; report: ${report?.getText().slice(0, 300) ?? 'none'}`);
     });
     recordMeasurement(`open a ${editor.document.lineCount}-line model → memwall diagnostics`, performance.now() - started, 'ms');
@@ -140,7 +142,8 @@ suite('editing and settings', () => {
     const uri = workspaceUri('broken.py');
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('import torch\nimport torch.nn.functional as F\nx = torch.randn(8, 1024, 3072)\ny = F.gelu(x\ndef (:\n'));
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
-    await sleep(1_500);
+    // The server answers the broken file with an analysis (best effort), not silence.
+    await waitForAnalysis(editor.document);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     // The server still answers for the example after the broken file.
     const example = await openInEditor(EXAMPLE);

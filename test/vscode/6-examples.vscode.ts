@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { codeOf, eventually, memwallDiagnostics, sleep, workspaceUri } from './helpers';
+import { codeOf, eventually, memwallDiagnostics, waitForAnalysis, workspaceUri } from './helpers';
 
 /** The examples as the repository has them (the workspace also holds files the suite writes). */
 const EXAMPLES_FOLDER = path.resolve(__dirname, '..', '..', '..', 'examples');
@@ -24,8 +24,8 @@ suite('every example model', () => {
         const found = (await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, whole)) ?? [];
         return found.length > 0 ? found : undefined;
       }, 30_000);
-      // Diagnostics are published right after the analysis that answered the hints; give them a moment to arrive.
-      await sleep(500);
+      // Diagnostics are published with the analysis that answered the hints, before its analysed notification.
+      await waitForAnalysis(document);
       const failures = memwallDiagnostics(uri).filter((diagnostic) => codeOf(diagnostic) === 'MW990');
       assert.deepEqual(failures.map((diagnostic) => diagnostic.message), [], `rules failed on ${name}`);
       assert.ok(hints.length > 0);

@@ -1,5 +1,6 @@
 // Helpers shared by the extension-host tests: finding the example files, waiting for diagnostics, recording timings.
 import * as vscode from 'vscode';
+import type { MemwallApi } from '../../src/client/extension';
 
 export const EXTENSION_ID = 'memwall.memwall';
 
@@ -89,9 +90,13 @@ export function nextDiagnosticsChange(uri: vscode.Uri, timeoutMs = 10_000): Prom
   });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The gap between two keystrokes of a simulated typist: part of what a typing test reproduces (the server debounces
+ * by the time between edits), never a wait for something to happen; those poll with `eventually`.
+ */
+export const typingPause = sleep;
 
 /** Polls `probe` until it returns a value that is not undefined, or throws after `timeoutMs`. */
 export async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
@@ -102,6 +107,54 @@ export async function eventually<T>(what: string, probe: () => T | undefined | P
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/** The extension's exports (activating it if needed): its analysis events and status bar text, for the tests. */
+export async function memwallApi(): Promise<MemwallApi> {
+  const extension = vscode.extensions.getExtension<MemwallApi>(EXTENSION_ID);
+  if (!extension) throw new Error(`${EXTENSION_ID} is not installed in this VS Code`);
+  return extension.isActive ? extension.exports : extension.activate();
+}
+
+/** Resolves once the server has published its analysis of the document's current version (or a later one). */
+export async function waitForAnalysis(document: vscode.TextDocument, timeoutMs = 20_000): Promise<void> {
+  const api = await memwallApi();
+  const uri = document.uri.toString();
+  const version = document.version;
+  await eventually(
+    `the analysis of ${document.uri.path.split('/').pop()} v${version} (last analysed: v${api.analyzedVersion(uri) ?? 'none'})`,
+    () => ((api.analyzedVersion(uri) ?? -1) >= version ? true : undefined),
+    timeoutMs,
+  );
+}
+
+/**
+ * Runs a command that shows quick picks, and in rounds moves `rows` down and accepts, until `done()` holds. A round
+ * before the pick shows does nothing; a round that raced the pick's opening (and so accepted another row) ends the
+ * command, which is then run again in a round of its own. The extension host cannot see a quick pick, so the outcome is what is polled.
+ */
+export async function pickUntil(command: string, rows: number, done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  let running: Promise<void> | undefined;
+  const start = (): void => {
+    running = Promise.resolve(vscode.commands.executeCommand(command)).then(
+      () => { running = undefined; },
+      () => { running = undefined; },
+    );
+  };
+  await eventually(what, async () => {
+    if (done()) return true;
+    if (!running) {
+      // A round of its own: keys sent right after the start would race the pick's opening the same way every time.
+      start();
+      return undefined;
+    }
+    for (let step = 0; step < rows; step++) await vscode.commands.executeCommand('quickInput.next');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    return undefined;
+  }, timeoutMs);
+  // Leave no pick open behind: a later test would type into it.
+  await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+  await running;
 }
 
 /** Flattens hover contents (MarkdownString | MarkedString) into plain text for assertions. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { panelHtml } from '../../src/client/html';
+import { WEBVIEW_FOLDER, WEBVIEW_SCRIPT, WEBVIEW_STYLE } from '../../src/client/panel-policy';
 import { MARGIN } from '../../src/core/chart/render';
 import type { HostToWebview, RooflineResult } from '../../src/protocol';
 
@@ -19,9 +20,12 @@ const recording = (gpu: string): RooflineResult =>
   JSON.parse(readFileSync(path.join(__dirname, 'fixtures', `gpt_block.${gpu}.json`), 'utf8')) as RooflineResult;
 const dataMessage = (result: RooflineResult, whatIf = {}): HostToWebview => ({ type: 'data', fileName: 'gpt_block.py', result, whatIf });
 
-/** Serves dist/, media/ and the theme files the way a webview serves the extension's resources: one origin. */
+/**
+ * Serves the webview's folder (dist/webview/, the panel's only local resource root) and the theme files the way a
+ * webview serves the extension's resources: one origin, nothing else of the extension.
+ */
 function serve(): Promise<Server> {
-  const folders: Record<string, string> = { dist: path.join(ROOT, 'dist'), media: path.join(ROOT, 'media'), fixtures: path.join(__dirname, 'fixtures') };
+  const folders: Record<string, string> = { webview: path.join(ROOT, ...WEBVIEW_FOLDER), fixtures: path.join(__dirname, 'fixtures') };
   const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.json': 'application/json' };
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -33,7 +37,7 @@ function serve(): Promise<Server> {
       const origin = `http://${request.headers.host}`;
       const theme = url.searchParams.get('theme') === 'dark' ? 'dark' : 'light';
       // VS Code puts its theme's variables and a body class on the webview; the test page does the same from a file.
-      const html = panelHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/panel.css` })
+      const html = panelHtml({ cspSource: origin, scriptUri: `${origin}/webview/${WEBVIEW_SCRIPT}`, styleUri: `${origin}/webview/${WEBVIEW_STYLE}` })
         .replace('</head>', `<link rel="stylesheet" href="${origin}/fixtures/theme-${theme}.css">\n</head>`)
         .replace('<body>', `<body class="vscode-${theme}">`);
       response.writeHead(200, { 'content-type': 'text/html' }).end(html);
@@ -121,6 +125,19 @@ async function assertRoofGeometry(page: Page, result: RooflineResult): Promise<v
   assert.equal(svg.roofs.length, chart.roofs.length);
 }
 
+/** Every op is on the chart once: points that coincide are one circle whose data-count says how many ops it stands for. */
+async function assertEveryOpDrawn(page: Page, result: RooflineResult): Promise<void> {
+  const drawn = await page.locator('svg .point[data-op]').evaluateAll((circles) =>
+    circles.map((circle) => ({ count: Number(circle.getAttribute('data-count')), nodes: (circle.getAttribute('data-nodes') ?? '').split(' ').map(Number) })),
+  );
+  const ids = drawn.flatMap((circle) => circle.nodes).sort((a, b) => a - b);
+  assert.deepEqual(ids, result.chart!.points.map((point) => point.id).sort((a, b) => a - b));
+  for (const circle of drawn) assert.equal(circle.count, circle.nodes.length);
+  // gpt_block's two LayerNorms have the same figures: one circle, labelled with its count.
+  assert.ok(drawn.some((circle) => circle.count > 1), 'no coinciding ops were grouped');
+  assert.ok(await page.locator('svg .count-label').count() >= 1, 'no "N ops" label');
+}
+
 describe('roofline panel in Chromium', () => {
   let server: Server;
   let browser: Browser;
@@ -129,7 +146,7 @@ describe('roofline panel in Chromium', () => {
   const a100 = recording('a100-80gb-sxm');
 
   before(async () => {
-    assert.ok(existsSync(path.join(ROOT, 'dist', 'webview.js')), 'dist/webview.js is missing: run `npm run build` first');
+    assert.ok(existsSync(path.join(ROOT, ...WEBVIEW_FOLDER, WEBVIEW_SCRIPT)), 'dist/webview/webview.js is missing: run `npm run build` first');
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
     mkdirSync(RESULTS, { recursive: true });
     server = await serve();
@@ -153,7 +170,7 @@ describe('roofline panel in Chromium', () => {
 
     // Roofs, ridges and one point per op.
     await assertRoofGeometry(page, h100);
-    assert.equal(await page.locator('svg .point[data-op]').count(), h100.chart!.points.length);
+    await assertEveryOpDrawn(page, h100);
     // The table lists every op but the free views (the notes count those).
     const views = h100.chart!.unplotted.filter((u) => u.category === 'view' && !u.bytes).length;
     assert.equal(await page.locator('tbody tr').count(), h100.chart!.points.length + h100.chart!.unplotted.length - views);
@@ -163,10 +180,10 @@ describe('roofline panel in Chromium', () => {
     assert.ok(fallbackFlags.includes(true), 'the recorded data has fallback ops');
     assert.deepEqual(fallbackFlags, [...fallbackFlags].sort((a, b) => Number(a) - Number(b)));
 
-    // A click on a point asks the host to reveal its line. Ops with equal figures overlap (ln_1 and ln_2), so the
-    // expected line is that of whichever point is on top under the mouse.
+    // A click on a point asks the host to reveal its line: that of the point on top under the mouse (ops with equal
+    // figures, ln_1 and ln_2, are one point that reveals the first of them).
     const first = h100.chart!.points[0]!;
-    const box = (await page.locator(`svg .point[data-node="${first.id}"]`).boundingBox())!;
+    const box = (await page.locator(`svg .point[data-nodes~="${first.id}"]`).boundingBox())!;
     const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
     const topmost = await page.evaluate(([px, py]) => document.elementFromPoint(px!, py!)?.getAttribute('data-line') ?? null, [x, y]);
     assert.ok(topmost, 'a point is under the mouse');
@@ -176,7 +193,7 @@ describe('roofline panel in Chromium', () => {
 
     // The editor's cursor on that line emphasises the point and its table row.
     await send(page, { type: 'cursor', uri: h100.uri, line: first.line });
-    assert.match((await page.locator(`svg .point[data-node="${first.id}"]`).getAttribute('class')) ?? '', /highlighted/);
+    assert.match((await page.locator(`svg .point[data-nodes~="${first.id}"]`).getAttribute('class')) ?? '', /highlighted/);
     assert.equal(await page.locator(`tbody tr.current[data-node="${first.id}"]`).count(), 1);
 
     // Sorting the table by line puts the first op's line first.
@@ -228,7 +245,7 @@ describe('roofline panel in Chromium', () => {
     const { page, recorder } = await openPanel(browser, origin, 'dark');
     await send(page, dataMessage(h100));
     await page.locator('svg.memwall-roofline').waitFor();
-    assert.equal(await page.locator('svg .point[data-op]').count(), h100.chart!.points.length);
+    await assertEveryOpDrawn(page, h100);
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(background, 'rgb(31, 31, 31)', 'the panel takes the theme background');
     await page.screenshot({ path: path.join(RESULTS, 'webview-dark.png'), fullPage: true });
@@ -238,7 +255,33 @@ describe('roofline panel in Chromium', () => {
     // A reload hands back the saved state: the chart is drawn before the host answers.
     await page.reload();
     await page.locator('svg.memwall-roofline').waitFor({ timeout: 3000 });
-    assert.equal(await page.locator('svg .point[data-op]').count(), h100.chart!.points.length);
+    await assertEveryOpDrawn(page, h100);
+    await page.close();
+  });
+
+  it('checks restored state like a message: a tampered state draws nothing and throws nothing', async () => {
+    const { page, recorder } = await openPanel(browser, origin, 'light');
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+    // What VS Code would hand back if the saved state were written by something else: every field malformed.
+    await page.evaluate(() => sessionStorage.setItem('memwall-state', JSON.stringify({
+      result: { uri: 'file:///a.py', gpus: [], chart: { points: 'nope', roofs: 7 } },
+      whatIf: { dims: { T: -1 } }, scope: 42, sort: { key: 'constructor', descending: 'yes' }, cursorLine: -3, uri: 'javascript:alert(1)',
+    })));
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+    assert.equal(await page.locator('svg.memwall-roofline').count(), 0, 'nothing drawn from a malformed saved result');
+    assert.match((await page.locator('#app').textContent()) ?? '', /Loading the roofline/);
+    // The state the panel saves next holds only checked fields (its defaults for the rest).
+    await send(page, dataMessage(h100));
+    await page.locator('svg.memwall-roofline').waitFor();
+    const saved = await page.evaluate(() => JSON.parse(sessionStorage.getItem('memwall-state') ?? 'null') as Record<string, unknown>);
+    assert.deepEqual(saved.sort, { key: 'time', descending: true });
+    assert.equal(saved.scope, '');
+    assert.equal(saved.cursorLine, undefined);
+    assert.equal(saved.uri, h100.uri);
+    const { violations, errors } = await recorder();
+    assert.deepEqual(violations, []);
+    assert.deepEqual(errors, [], 'no page errors from the tampered state');
     await page.close();
   });
 });

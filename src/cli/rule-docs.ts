@@ -1,10 +1,24 @@
 // Where a rule's documentation lives on the web, for SARIF's helpUri and the Markdown report's links.
 import packageJson from '../../package.json';
+import { findRule } from '../core/rules';
 
-/** The README that holds the rule table, once package.json names a homepage; no address is invented before that. */
-const README_URL = (packageJson as { homepage?: string }).homepage;
+/** The repository folder that holds one page per rule (docs/rules/MW201.md), the pages the extension also ships. */
+export const RULE_PAGES_IN_REPOSITORY = 'docs/rules';
 
-/** The README anchor of a rule's row (`MW201` → `…#mw201`), or undefined while the project has no homepage. */
+/** The repository's web address from package.json (`https://github.com/o/r.git` → `https://github.com/o/r`). */
+function repositoryWebUrl(): string | undefined {
+  const repository = (packageJson as { repository?: string | { url?: string } }).repository;
+  const url = typeof repository === 'string' ? repository : repository?.url;
+  return url?.replace(/^git\+/, '').replace(/\.git$/, '');
+}
+
+const REPOSITORY = repositoryWebUrl();
+
+/** The project's home page (its README), for SARIF's informationUri. */
+export const HOMEPAGE = (packageJson as { homepage?: string }).homepage;
+
+/** The web page of a rule (`MW201` → `…/blob/main/docs/rules/MW201.md`), or undefined for codes without a rule page. */
 export function ruleHelpUri(code: string): string | undefined {
-  return README_URL === undefined ? undefined : `${README_URL.replace(/#.*$/, '')}#${code.toLowerCase()}`;
+  if (REPOSITORY === undefined || !findRule(code)) return undefined;
+  return `${REPOSITORY}/blob/main/${RULE_PAGES_IN_REPOSITORY}/${code}.md`;
 }

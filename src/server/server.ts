@@ -19,6 +19,8 @@ import {
   ANALYZED_NOTIFICATION, combineReports, EXPLAIN_REQUEST, GPUS_REQUEST, REPORT_REQUEST, ROOFLINE_REQUEST,
   type AnalyzedParams, type ExplainParams, type ExplainResult, type GpusResult, type ReportParams, type ReportResult, type RooflineParams, type RooflineResult, type WhatIf,
 } from '../protocol';
+// The extension's version (esbuild inlines this one field of package.json), so the client's log names the right server.
+import { version } from '../../package.json';
 import { codeActions } from './codeActions';
 import { codeLenses } from './codeLens';
 import { toDiagnostics } from './diagnostics';
@@ -273,7 +275,7 @@ connection.onInitialize((params): InitializeResult => {
       codeLensProvider: { resolveProvider: false },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
     },
-    serverInfo: { name: 'memwall', version: '0.1.0' },
+    serverInfo: { name: 'memwall', version },
   };
 });
 

@@ -1,5 +1,7 @@
 // CLI parity for CI: SARIF 2.1.0 as GitHub code scanning reads it, the Markdown report, --fail-on and explain.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { explain } from '../../src/cli/explain';
 import { failOnMatches } from '../../src/cli/fail-on';
@@ -9,6 +11,7 @@ import { UsageError } from '../../src/cli/args';
 import { allRules } from '../../src/core/rules';
 import { fixtureAnalysis } from './fixture-analysis';
 
+const ROOT = path.join(__dirname, '..', '..');
 const reports = () => [{ path: 'models/my mlp.py', analysis: fixtureAnalysis() }];
 
 describe('SARIF', () => {
@@ -22,15 +25,21 @@ describe('SARIF', () => {
     assert.equal(run.tool.driver.name, 'MemWall');
     assert.match(run.tool.driver.version, /^\d+\.\d+\.\d+/);
   });
-  it('describes every rule that fired, with an id, a short description and its help text (no invented help URI)', () => {
+  it('describes every rule that fired, with an id, a short description, its help text and a helpUri to its page', () => {
     const ids = run.tool.driver.rules.map((rule: { id: string }) => rule.id);
     assert.deepEqual(ids, ['MW202', 'MW901']);
+    const { repository, homepage } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { repository: { url: string }; homepage: string };
+    const web = repository.url.replace(/\.git$/, '');
     for (const rule of run.tool.driver.rules) {
       assert.ok(rule.shortDescription.text.length > 0);
-      // package.json names no homepage yet, so no helpUri is made up; the help travels in the descriptor itself.
-      assert.equal(rule.helpUri, undefined);
       assert.ok(['error', 'warning', 'note'].includes(rule.defaultConfiguration.level));
     }
+    // A rule's helpUri is its page in the repository, a file that exists there; an analysis note (MW9xx) has no page.
+    const [fusion, note] = run.tool.driver.rules;
+    assert.equal(fusion.helpUri, `${web}/blob/main/docs/rules/MW202.md`);
+    assert.ok(existsSync(path.join(ROOT, 'docs', 'rules', 'MW202.md')), 'docs/rules/MW202.md is missing: npm run docs:rules');
+    assert.equal(note.helpUri, undefined);
+    assert.equal(run.tool.driver.informationUri, homepage);
   });
   it('gives one result per finding with level, message and a 1-based region in a relative, encoded uri', () => {
     assert.equal(run.results.length, 2);
@@ -71,7 +80,8 @@ describe('Markdown report', () => {
     assert.match(markdown, /## `models\/my mlp\.py`/);
     assert.match(markdown, /\*\*≈ 1\.13 ms per call\*\* on NVIDIA H100 SXM, bf16/);
     assert.match(markdown, /\| contraction \| 463\.9 GFLOP \| 99\.5% \| 673 µs \| 59\.5% \|/);
-    assert.match(markdown, /\| 11 \| MW202 \| warning \| ≈ 381 µs, 1\.21 GB \| GELU after c_fc/);
+    // The code links to the rule's page in the repository.
+    assert.match(markdown, /\| 11 \| \[MW202\]\(https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/blob\/main\/docs\/rules\/MW202\.md\) \| warning \| ≈ 381 µs, 1\.21 GB \| GELU after c_fc/);
     assert.match(markdown, /\| 11 \| `F\.gelu` \| MLP\.forward \| 201\.3 MFLOP \| 100\.7 MB \| 2\.0 \| 38 µs \| memory \| ×12 \|/);
     assert.match(markdown, /\| 12 \| `custom_op` \| MLP\.forward \| unknown \| unknown \| unknown \| unknown \| unknown \| {2}\|/);
     assert.match(markdown, /^Free \(views and other ops with no FLOPs and no DRAM traffic\): y\.view \(13\)$/m);

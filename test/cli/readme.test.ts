@@ -1,11 +1,12 @@
-// README.md stays true: its rule table is the rules' own header text, and every JSON field the CLI prints is documented.
+// README.md and docs/rules stay true: the rule table and pages are the rules' own header text, and every JSON field the CLI prints is documented.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { toJsonReport } from '../../src/cli/format/json';
 import { withRuleTable } from '../../src/cli/rule-table';
 import { allRules } from '../../src/core/rules';
+import { rulePages } from '../../src/server/rulePages';
 import { fixtureAnalysis } from './fixture-analysis';
 
 const README = path.join(__dirname, '..', '..', 'README.md');
@@ -18,6 +19,20 @@ describe('README.md', () => {
     if (process.env.MEMWALL_UPDATE_README === '1' && expected !== readme) writeFileSync(README, expected);
     else assert.equal(readme, expected, 'README rule table is out of date: run npm run docs:rules');
     for (const rule of allRules()) assert.ok(expected.includes(`<a id="${rule.code.toLowerCase()}"></a>${rule.code}`), rule.code);
+  });
+
+  it('docs/rules holds each rule\'s page, the one the extension ships and SARIF links to (npm run docs:rules rewrites them)', () => {
+    const folder = path.join(__dirname, '..', '..', 'docs', 'rules');
+    const pages = rulePages();
+    if (process.env.MEMWALL_UPDATE_README === '1') {
+      rmSync(folder, { recursive: true, force: true });
+      mkdirSync(folder, { recursive: true });
+      for (const page of pages) writeFileSync(path.join(folder, page.file), page.markdown);
+    }
+    assert.deepEqual(existsSync(folder) ? readdirSync(folder).sort() : [], pages.map((page) => page.file).sort(), 'docs/rules is out of date: run npm run docs:rules');
+    for (const page of pages) {
+      assert.equal(readFileSync(path.join(folder, page.file), 'utf8'), page.markdown, `docs/rules/${page.file} is out of date: run npm run docs:rules`);
+    }
   });
 
   it('documents every field of the JSON report', () => {

@@ -49,12 +49,18 @@ describe('npm run package', { timeout: 300_000 }, () => {
 
   it('holds the manifest, every bundle that exists and both wasm files', () => {
     const names = new Set(entries.map((entry) => entry.name));
-    for (const name of ['extension.vsixmanifest', '[Content_Types].xml', 'extension/package.json', 'extension/dist/web-tree-sitter.wasm', 'extension/dist/tree-sitter-python.wasm']) {
+    for (const name of [
+      'extension.vsixmanifest', '[Content_Types].xml', 'extension/package.json', 'extension/dist/web-tree-sitter.wasm', 'extension/dist/tree-sitter-python.wasm',
+      'extension/media/icon.png', 'extension/changelog.md', 'extension/dist/rules/MW201.md', 'extension/media/walkthrough/select-gpu.md',
+    ]) {
       assert.ok(names.has(name), `${name} missing from the vsix`);
     }
-    const bundles: Record<string, string> = { extension: 'src/client/extension.ts', server: 'src/server/server.ts', cli: 'src/cli/main.ts', webview: 'webview/main.ts' };
+    const bundles: Record<string, string> = {
+      'extension.js': 'src/client/extension.ts', 'server.js': 'src/server/server.ts', 'cli.js': 'src/cli/main.ts',
+      'webview/webview.js': 'webview/main.ts', 'webview/panel.css': 'media/panel.css',
+    };
     for (const [bundle, entry] of Object.entries(bundles)) {
-      if (existsSync(path.join(ROOT, entry))) assert.ok(names.has(`extension/dist/${bundle}.js`), `dist/${bundle}.js missing from the vsix`);
+      if (existsSync(path.join(ROOT, entry))) assert.ok(names.has(`extension/dist/${bundle}`), `dist/${bundle} missing from the vsix`);
     }
     for (const wasm of ['web-tree-sitter.wasm', 'tree-sitter-python.wasm']) {
       const entry = entries.find((e) => e.name === `extension/dist/${wasm}`)!;

@@ -41,7 +41,9 @@ describe('language server over stdio', () => {
     if (server && server.child.exitCode === null) await server.shutdown();
   });
 
-  it('initializes with incremental sync, hover and inlay hints', () => {
+  it('initializes with incremental sync, hover and inlay hints, and names itself with the extension\'s version', () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.deepEqual(server.initialize.serverInfo, { name: 'memwall', version });
     const capabilities = server.initialize.capabilities;
     assert.equal(capabilities.textDocumentSync, 2);
     assert.equal(capabilities.hoverProvider, true);

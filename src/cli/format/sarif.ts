@@ -3,7 +3,7 @@ import { allRules, type Rule } from '../../core/rules';
 import type { Finding, Severity } from '../../core/ir/types';
 import packageJson from '../../../package.json';
 import { type FileReport, findingsInOrder, lineOf } from '../report';
-import { ruleHelpUri } from '../rule-docs';
+import { HOMEPAGE, ruleHelpUri } from '../rule-docs';
 import { formatBytes, formatTime } from '../units';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -126,7 +126,7 @@ export function toSarif(reports: readonly FileReport[]) {
           name: 'MemWall',
           version: packageJson.version,
           semanticVersion: packageJson.version,
-          ...(ruleHelpUri('rules') ? { informationUri: ruleHelpUri('rules')?.replace(/#rules$/, '') } : {}),
+          ...(HOMEPAGE ? { informationUri: HOMEPAGE } : {}),
           rules: descriptors,
         },
       },

@@ -1,7 +1,7 @@
 // What every output format receives: each analysed file's display path and its Analysis, plus shared lookups.
 import type { Analysis, Finding, Hardware } from '../core/ir/types';
 
-export { boundCell, findingsByTimeSaved, freeOpList, isFree, lineOf, opName, opsInSourceOrder } from '../core/report/rows';
+export { boundCell, figureCell, findingsByTimeSaved, freeOpList, isFree, lineOf, opName, opsInSourceOrder } from '../core/report/rows';
 
 export interface FileReport {
   /** The path as shown to the user: relative to the working folder, with forward slashes. */

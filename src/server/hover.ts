@@ -47,10 +47,19 @@ export function hoverMarkdown(analysis: Analysis, cost: CostedOp): string {
   lines.push(`**${node.label}** — ${boundWords} on ${hardware.name} (${cost.dtype})  `);
   lines.push(`\`${node.op}\` · ${node.category}${node.modulePath ? ` · \`${node.modulePath}\`` : ''}  `);
   lines.push(`in ${tensorList(cost, 'inputs', analysis.dtype)} → out ${tensorList(cost, 'outputs', analysis.dtype)}${node.assumed ? ' (assumed)' : ''}  `);
+  const kernel = cost.kernel;
+  if (kernel) {
+    const grid = kernel.grid === null ? 'no launch site' : `grid ${kernel.grid}${kernel.programs !== null ? ` = ${kernel.programs.toLocaleString('en-US')} programs` : ''}`;
+    const requested = kernel.requestedBytes !== null ? ` · requests ${formatBytes(kernel.requestedBytes)}` : '';
+    lines.push(`Triton kernel: ${grid} · ${kernel.blockSizes || 'no constexpr'}${requested}  `);
+  }
+  const perProgram = kernel?.pricedPer === 'program' ? ' per program' : '';
   if (cost.flops !== null && cost.bytes !== null) {
     const read = cost.bytesRead === null ? '?' : formatBytes(cost.bytesRead);
     const written = cost.bytesWritten === null ? '?' : formatBytes(cost.bytesWritten);
-    lines.push(`FLOPs ${formatFlops(cost.flops)} (2 per multiply-add) · bytes ${formatBytes(cost.bytes)} (read ${read}, write ${written})  `);
+    lines.push(`FLOPs${perProgram} ${formatFlops(cost.flops)} (2 per multiply-add) · bytes${perProgram} ${formatBytes(cost.bytes)} (read ${read}, write ${written})${perProgram ? `: the launch is not sized (${kernel?.unbound.join(', ') || 'grid unknown'}), so no time per call` : ''}  `);
+  } else if (kernel) {
+    lines.push(`FLOPs per program ${kernel.perProgramFlopsFormula} · bytes per program ${kernel.perProgramBytesFormula}: not priced until ${kernel.unbound.join(', ') || 'its sizes'} ${kernel.unbound.length > 1 ? 'are' : 'is'} bound  `);
   } else {
     lines.push(`FLOPs ${formatFlops(cost.flops)} · bytes ${formatBytes(cost.bytes)}: not priced, because a shape or size is unknown  `);
   }

@@ -1,6 +1,6 @@
 // The JSON report, version 1: a public interface that later versions extend with new fields but never break.
 import { formatShape } from '../../core/ir/dims';
-import type { Bound, ClassShare, ScopeSummary, Severity } from '../../core/ir/types';
+import type { Bound, ClassShare, KernelFigures, ScopeSummary, Severity } from '../../core/ir/types';
 import { type FileReport, findingsInOrder, lineOf, opsInSourceOrder } from '../report';
 
 export const JSON_REPORT_VERSION = 1;
@@ -38,6 +38,8 @@ export interface JsonOp {
   readonly fusedBy: 'torch.compile' | 'fallback' | null;
   /** Set on a call MemWall could not resolve: what it assumed about the output (its first tensor input's shape). */
   readonly assumed: string | null;
+  /** A Triton kernel's launch: grid, block sizes, requested bytes, and whether the figures are one program's. */
+  readonly kernel: KernelFigures | null;
   readonly dtype: string;
   readonly inputShapes: readonly (readonly number[] | null)[];
   readonly outputShapes: readonly (readonly number[] | null)[];
@@ -136,6 +138,7 @@ export function toJsonReport(reports: readonly FileReport[]): JsonReport {
         unit: cost.unit,
         fusedBy: cost.node.fusedBy ?? null,
         assumed: cost.node.assumed ?? null,
+        kernel: cost.kernel ?? null,
         dtype: cost.dtype,
         inputShapes: cost.inputShapes,
         outputShapes: cost.outputShapes,

@@ -2,7 +2,7 @@
 import { coverage, coverageSentence } from '../../core/cost/coverage';
 import { formatShape } from '../../core/ir/dims';
 import type { Analysis } from '../../core/ir/types';
-import { boundCell, type FileReport, findingsInOrder, freeOpList, isFree, lineOf, opName, opsInSourceOrder, peaksFor } from '../report';
+import { boundCell, figureCell, type FileReport, findingsInOrder, freeOpList, isFree, lineOf, opName, opsInSourceOrder, peaksFor } from '../report';
 import {
   formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatShare, formatTime,
 } from '../units';
@@ -64,8 +64,8 @@ function opLines(analysis: Analysis): string[] {
   const rows = costs.map((cost) => [
     opName(cost.node),
     String(lineOf(cost.node.span.startLine)),
-    formatFlops(cost.flops),
-    formatBytes(cost.bytes),
+    figureCell(cost, 'flops', formatFlops),
+    figureCell(cost, 'bytes', formatBytes),
     formatIntensity(cost.intensity),
     formatTime(cost.timeUs),
     boundCell(cost),

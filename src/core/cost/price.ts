@@ -3,7 +3,8 @@ import { evalDim, evalShape, type Bindings, type Dim } from '../ir/dims';
 import { lookupOp } from '../ir/catalog';
 import { compulsoryBytes } from '../ir/catalog/helpers';
 import type { ByteCount, CostContext, OpSpec } from '../ir/opspec';
-import { DTYPE_BYTES, type AttrValue, type Bound, type CostedOp, type DType, type Hardware, type OpGraph, type OpNode, type SourcedNumber, type TensorValue } from '../ir/types';
+import { kernelFigures, kernelLines } from './kernel';
+import { DTYPE_BYTES, type AttrValue, type KernelFigures, type Bound, type CostedOp, type DType, type Hardware, type OpGraph, type OpNode, type SourcedNumber, type TensorValue } from '../ir/types';
 import { formatBandwidth, formatBinaryBytes, formatBytes, formatRate as formatFlopRate, formatFlops, formatPercent, formatTime as formatTimeUs } from '../format';
 
 type Unit = 'tensor' | 'vector';
@@ -288,6 +289,8 @@ export function priceOp(
   let flopsFormula: string;
   let bytesFormula: string;
   let requestedBytes: number | null = null;
+  // Set for Triton kernels: how the launch was sized (its grid, block sizes), and whether the figures are per program.
+  let kernel: KernelFigures | undefined;
   const spec: OpSpec | undefined = lookupOp(node.op);
   if (node.category === 'triton_kernel' && !spec) {
     // The Triton frontend sizes tensors of unknown dtype in `dtype_bytes`, the analysis dtype's element size.
@@ -301,6 +304,22 @@ export function priceOp(
     unit = context.attrs.unit === 'tensor' || context.attrs.usesDot === true ? 'tensor' : 'vector';
     flopsFormula = 'counted from the kernel body (tl.dot: 2 per multiply-add; elementwise math) × programs';
     bytesFormula = 'loads and stores of the kernel, each distinct element once (compulsory)';
+    if (flops === null || bytes === null || node.attrs.launched === false) {
+      // The launch cannot be sized (or there is none): one program, priced from the kernel body alone.
+      kernel = kernelFigures(node, cache.tritonBindings, 'program');
+      const programRead = finiteAttr(tritonAttrs, 'perProgramBytesRead');
+      const programWritten = finiteAttr(tritonAttrs, 'perProgramBytesWritten');
+      flops = finiteAttr(tritonAttrs, 'perProgramFlops');
+      bytes = programRead !== null && programWritten !== null ? { read: programRead, written: programWritten } : null;
+      requestedBytes = null;
+      flopsFormula = 'counted from the kernel body for one program (tl.dot: 2 per multiply-add; elementwise math)';
+      bytesFormula = 'the loads and stores of one program';
+      if (flops === null || bytes === null) {
+        return withKernel(unpriced(base, notes, `not priced: one program's figures need ${kernel.unbound.length ? kernel.unbound.join(', ') : 'sizes MemWall does not know'}`, unit), kernel, kernelLines(node, kernel));
+      }
+    } else {
+      kernel = kernelFigures(node, cache.tritonBindings, 'launch');
+    }
   } else if (!spec) {
     if (node.category === 'view') return freeView(base, notes, 'a view (metadata only)');
     return unpriced(base, notes, `${node.op} is not in MemWall's op catalog: not priced (not counted as free)`, 'vector');
@@ -366,14 +385,37 @@ export function priceOp(
   const bound: Bound = workSeconds < launchSeconds ? 'overhead' : computeSeconds > memorySeconds ? 'compute' : 'memory';
   const intensity = totalBytes > 0 ? flops / totalBytes : null;
 
+  if (kernel?.pricedPer === 'program') {
+    // One program: its intensity places it against the ridge, but its time is not a time per call.
+    const ridge = (etaCompute * peak.value) / (etaMemory * hardware.bandwidth.value);
+    const programBound: Bound = computeSeconds > memorySeconds ? 'compute' : 'memory';
+    const program = costFields(base, flops, bytes.read, bytes.written, totalBytes, intensity, null, programBound, pricedUnit);
+    return withKernel(withExplain(program, [
+      ...kernelLines(node, kernel),
+      `FLOPs ${formatFlops(flops)} per program: ${flopsFormula} (2 FLOPs per multiply-add)`,
+      `bytes ${formatBytes(totalBytes)} per program (read ${formatBytes(bytes.read)}, write ${formatBytes(bytes.written)}): ${bytesFormula}`,
+      intensity === null
+        ? 'intensity: no bytes moved'
+        : `intensity ${intensity.toPrecision(3)} FLOP/B against a ridge of ${ridge.toPrecision(3)} FLOP/B for the ${peak.label} with η: ${programBound}-bound when launched`,
+      ...(notes ?? []),
+    ]), kernel);
+  }
   const computed = costFields(base, flops, bytes.read, bytes.written, totalBytes, intensity, timeUs, bound, pricedUnit);
   // The hover lines cost more to format than the figures cost to compute, and only the hovered op needs them: the
   // figures they need are kept in one record, formatted by hoverLines on first read.
-  return withLazyExplain(computed, {
+  const costed = withLazyExplain(computed, {
     hardware, previous, inputElementBytes: context.inputElementBytes, outputElementBytes: context.outputElementBytes,
     flopsFormula, bytesFormula, requestedBytes, peak, etaKind, etaCompute, gemm, gemmFactor, computeSeconds,
-    memorySeconds, workSeconds, notes,
+    memorySeconds, workSeconds, notes, kernel,
   });
+  return kernel ? withKernel(costed, kernel) : costed;
+}
+
+/** Adds a Triton kernel's launch figures to its costed op (set last: only kernels take that shape in V8). */
+function withKernel(cost: CostedOp, kernel: KernelFigures, lines?: readonly string[]): CostedOp {
+  if (lines && Array.isArray(cost.explain)) (cost as { explain: readonly string[] }).explain = [...lines, ...cost.explain];
+  (cost as { kernel?: KernelFigures }).kernel = kernel;
+  return cost;
 }
 
 type EtaKind = 'vector' | 'tensor' | 'attention' | 'gemm';
@@ -398,6 +440,8 @@ interface HoverFacts {
   readonly memorySeconds: number;
   readonly workSeconds: number;
   readonly notes: readonly string[] | undefined;
+  /** A Triton kernel's launch: its lines open the hover. */
+  readonly kernel?: KernelFigures;
 }
 
 /** The efficiency's wording: which η_c priced the compute, and why. */
@@ -428,6 +472,7 @@ function hoverLines(cost: Omit<CostedOp, 'explain'>, facts: HoverFacts): string[
   const ridge = peak.value / hardware.bandwidth.value;
   const effectiveRidge = (facts.etaCompute * peak.value) / (etaMemory * hardware.bandwidth.value);
   const lines: string[] = [
+    ...(facts.kernel ? kernelLines(node, facts.kernel) : []),
     `FLOPs ${formatFlops(flops)}: ${facts.flopsFormula} (2 FLOPs per multiply-add)`,
     `bytes ${formatBytes(totalBytes)} (read ${formatBytes(cost.bytesRead as number)}, write ${formatBytes(cost.bytesWritten as number)}): ${facts.bytesFormula}`,
     intensity === null

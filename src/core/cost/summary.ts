@@ -65,9 +65,15 @@ export function summarizeScope(scope: string, costs: readonly CostedOp[]): Scope
   let compute = 0;
   let overhead = 0;
   let unpricedOps = 0;
+  let perProgramOps = 0;
   for (let i = 0; i < costs.length; i++) {
     const cost = costs[i] as CostedOp;
     if (!counted(cost)) continue;
+    // One program's figures are not a per-call cost: counted apart, never added to the call's time.
+    if (cost.kernel?.pricedPer === 'program' && cost.flops !== null && cost.bytes !== null) {
+      perProgramOps++;
+      continue;
+    }
     if (cost.timeUs === null || cost.flops === null || cost.bytes === null) {
       unpricedOps++;
       continue;
@@ -89,6 +95,7 @@ export function summarizeScope(scope: string, costs: readonly CostedOp[]): Scope
     computeBoundShare: timeUs > 0 ? compute / timeUs : 0,
     overheadBoundShare: timeUs > 0 ? overhead / timeUs : 0,
     unpricedOps,
+    perProgramOps,
   };
 }
 

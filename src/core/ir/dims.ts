@@ -99,6 +99,19 @@ export function evalDim(dim: Dim, bindings: Bindings): number | undefined {
   }
 }
 
+/** The dim with every bound symbol replaced by its number, folded: a formula over the symbols still unbound. */
+export function bindDim(dim: Dim, bindings: Bindings): Dim {
+  switch (dim.kind) {
+    case 'sym': {
+      const value = bindings.get(dim.name);
+      return value === undefined ? dim : num(value);
+    }
+    case 'bin': return bin(dim.op, bindDim(dim.left, bindings), bindDim(dim.right, bindings));
+    case 'fn': return dimFunction(dim.name, dim.args.map((arg) => bindDim(arg, bindings)));
+    default: return dim;
+  }
+}
+
 /** Evaluates a whole shape; undefined when any dim cannot be evaluated. */
 export function evalShape(shape: readonly Dim[] | null, bindings: Bindings): number[] | undefined {
   if (!shape) return undefined;

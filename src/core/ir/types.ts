@@ -215,6 +215,31 @@ export interface CostedOp {
   readonly unit: 'tensor' | 'vector' | 'none';
   /** Explanations for the hover: the formula, the peak and efficiency used, L2 notes. */
   readonly explain: readonly string[];
+  /** A Triton kernel's launch as priced: grid, block sizes, requested bytes, and whether the figures are per program. */
+  readonly kernel?: KernelFigures;
+}
+
+/** What a Triton kernel op adds to its figures, evaluated with the analysis bindings. */
+export interface KernelFigures {
+  /**
+   * `launch`: the op's figures are the whole launch's. `program`: they are one program's, because the number of
+   * programs (the grid) could not be sized; the op then has no time and stays out of the totals.
+   */
+  readonly pricedPer: 'launch' | 'program';
+  /** The grid as the launch wrote it, with the bound sizes filled in: `(97)`, `(cdiv(n_elements, 1024))`; null without a launch. */
+  readonly grid: string | null;
+  readonly programs: number | null;
+  /** The constexprs as priced, with their values: `BLOCK_SIZE=4096 (next_power_of_2(n_cols))`. */
+  readonly blockSizes: string;
+  /** Bytes every program of the launch loads and stores together (re-reads included); null when not sized. */
+  readonly requestedBytes: number | null;
+  readonly perProgramFlops: number | null;
+  readonly perProgramBytes: number | null;
+  /** One program's FLOPs and bytes as formulas over the symbols still unbound (numbers when none is). */
+  readonly perProgramFlopsFormula: string;
+  readonly perProgramBytesFormula: string;
+  /** The symbols that would size the launch (or the program) if bound. */
+  readonly unbound: readonly string[];
 }
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
@@ -290,6 +315,11 @@ export interface ScopeSummary {
   readonly computeBoundShare: number;
   readonly overheadBoundShare: number;
   readonly unpricedOps: number;
+  /**
+   * Triton kernels priced for one program only (their grid could not be sized): left out of the time and totals.
+   * summarize() always sets it; it is optional only so that summaries written by hand (tests) need not.
+   */
+  readonly perProgramOps?: number;
 }
 
 export interface Summary {

@@ -2,7 +2,7 @@
 import { formatBandwidth, formatBytes, formatIntensity, formatPercent, formatRate, formatTime } from '../format';
 import { coverage, coverageSentence } from '../cost/coverage';
 import type { Analysis } from '../ir/types';
-import { boundCell, findingsByTimeSaved, freeOpList, isFree, lineOf, opName, opsInSourceOrder } from './rows';
+import { boundCell, figureCell, findingsByTimeSaved, freeOpList, isFree, lineOf, opName, opsInSourceOrder } from './rows';
 import { formatFlops, formatShare } from './units';
 
 /**
@@ -96,8 +96,8 @@ function opSection(analysis: Analysis): string[] {
         String(lineOf(cost.node.span.startLine)),
         code(opName(cost.node)),
         cost.node.scope,
-        formatFlops(cost.flops),
-        formatBytes(cost.bytes),
+        figureCell(cost, 'flops', formatFlops),
+        figureCell(cost, 'bytes', formatBytes),
         formatIntensity(cost.intensity),
         formatTime(cost.timeUs),
         boundCell(cost),

@@ -43,8 +43,26 @@ const FUSED_BY_NOTE: Readonly<Record<string, string>> = {
   'torch.compile': 'under torch.compile',
 };
 
-/** The bound column: `memory`, or `memory (fallback path, not counted)` for an op the totals leave out. */
+/**
+ * The bound column: `memory`, or `memory (fallback path, not counted)` for an op the totals leave out, or
+ * `memory (per program)` for a Triton kernel whose launch could not be sized.
+ */
 export function boundCell(cost: CostedOp): string {
-  const note = cost.node.fusedBy ? FUSED_BY_NOTE[cost.node.fusedBy] : undefined;
+  const note = cost.node.fusedBy ? FUSED_BY_NOTE[cost.node.fusedBy] : cost.kernel?.pricedPer === 'program' ? 'per program' : undefined;
   return note ? `${cost.bound} (${note})` : cost.bound;
+}
+
+/** Longest formula a table cell shows before it is cut. */
+const FORMULA_CELL = 24;
+
+/**
+ * A FLOPs or bytes cell: the number, or for a Triton kernel whose one program could not be priced either, its
+ * formula over the unbound sizes (`6*n_cols /prog`), cut to fit a column.
+ */
+export function figureCell(cost: CostedOp, which: 'flops' | 'bytes', format: (value: number | null) => string): string {
+  const value = which === 'flops' ? cost.flops : cost.bytes;
+  const formula = which === 'flops' ? cost.kernel?.perProgramFlopsFormula : cost.kernel?.perProgramBytesFormula;
+  if (value !== null || !formula || formula === '?') return format(value);
+  const cut = [...formula].length > FORMULA_CELL ? `${[...formula].slice(0, FORMULA_CELL - 1).join('')}…` : formula;
+  return `${cut} /prog`;
 }

@@ -60,7 +60,8 @@ export type Value =
   /** A float (or a number of unknown kind); `expr` is its formula over size symbols (`planes * (base_width / 64.0)`). */
   | { readonly kind: 'scalar'; readonly value?: number; readonly expr?: Dim }
   | { readonly kind: 'str'; readonly value: string }
-  | { readonly kind: 'bool'; readonly value?: boolean; readonly flash?: boolean }
+  /** `number`: the comparison as 0 or 1 when code adds it to a size (`div + (mod != 0)`), when known as a formula. */
+  | { readonly kind: 'bool'; readonly value?: boolean; readonly flash?: boolean; readonly number?: Dim }
   | { readonly kind: 'none' }
   | { readonly kind: 'dtype'; readonly dtype: DType }
   /** A tuple or list; `repeated` stands for `count` copies of one item (a comprehension over range(n_layer)). */

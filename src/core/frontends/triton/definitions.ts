@@ -3,7 +3,11 @@ import type { SyntaxNode } from '../../parse/parser';
 import type { KernelDefinition } from './kernel';
 import { argument, callArguments, dottedName, field, namedChildren, walkTypes } from './syntax';
 
-const WALKED_IN_KERNELS: ReadonlySet<string> = new Set(['call', 'assignment', 'augmented_assignment']);
+const WALKED_IN_KERNELS: ReadonlySet<string> = new Set(['call', 'assignment', 'augmented_assignment', 'binary_operator', 'comparison_operator']);
+/** Operators a size takes part in and a pointer never does. */
+const SIZE_OPERATORS: ReadonlySet<string> = new Set(['*', '/', '//', '%', '<', '<=', '>', '>=']);
+/** Functions whose arguments are sizes. */
+const SIZE_FUNCTIONS = /^(tl\.|triton\.language\.)?(cdiv|range|static_range)$/;
 const LOAD_STORE_FUNCTIONS = /^(tl|triton\.language)\.(load|store|atomic_\w+|make_block_ptr|make_tensor_descriptor|_experimental_make_tensor_descriptor|_experimental_descriptor_load|_experimental_descriptor_store|advance)$/;
 
 /** The kernels of one file by name, and the @triton.jit functions each kernel calls (its helpers). */
@@ -110,15 +114,26 @@ function findPointerParameters(kernels: Map<string, KernelDefinition>): Map<stri
     readonly helperArguments: { callee: string; parameter: string; roots: string[] }[];
   }
   const collected = new Map<string, Collected>();
+  const sizeNames = new Map<string, Set<string>>();
   const calls = new Map<string, Set<string>>();
   for (const kernel of kernels.values()) {
     const data: Collected = { addressRoots: [], assignments: new Map(), helperArguments: [] };
     const called = new Set<string>();
+    // Names used as sizes (multiplied, compared, a range bound): an offset such a name feeds reaches an address by
+    // addition like a pointer does, but the name itself is not one.
+    const sizes = new Set<string>();
     walkTypes(kernel.functionNode, WALKED_IN_KERNELS, (node) => {
+      if (node.type === 'binary_operator' || node.type === 'comparison_operator') {
+        const operator = node.type === 'binary_operator' ? field(node, 'operator')?.text : node.children.find((c) => c && !c.isNamed)?.text;
+        if (!operator || !SIZE_OPERATORS.has(operator)) return;
+        for (const operand of namedChildren(node)) if (operand.type === 'identifier') sizes.add(operand.text);
+        return;
+      }
       if (node.type === 'call') {
         const callee = dottedName(field(node, 'function'));
         if (!callee) return;
         const args = callArguments(node);
+        if (SIZE_FUNCTIONS.test(callee)) for (const value of args.positional) if (value.type === 'identifier') sizes.add(value.text);
         if (LOAD_STORE_FUNCTIONS.test(callee)) {
           const address = argument(args, 0, /make_block_ptr|make_tensor_descriptor|advance/.test(callee) ? 'base' : /descriptor_(load|store)$/.test(callee) ? 'desc_pointer' : 'pointer');
           if (address) data.addressRoots.push(...additiveRoots(address));
@@ -136,6 +151,7 @@ function findPointerParameters(kernels: Map<string, KernelDefinition>): Map<stri
       }
     });
     collected.set(kernel.name, data);
+    sizeNames.set(kernel.name, sizes);
     calls.set(kernel.name, called);
   }
   for (let round = 0; round < 4; round++) {
@@ -154,7 +170,7 @@ function findPointerParameters(kernels: Map<string, KernelDefinition>): Map<stri
         pending.push(...(data.assignments.get(name) ?? []));
       }
       for (const parameter of kernel.parameters) {
-        if (reached.has(parameter.name) && !parameter.constexpr && !kernel.pointerParameters.has(parameter.name)) {
+        if (reached.has(parameter.name) && !parameter.constexpr && !sizeNames.get(kernel.name)?.has(parameter.name) && !kernel.pointerParameters.has(parameter.name)) {
           kernel.pointerParameters.add(parameter.name);
           changed = true;
         }

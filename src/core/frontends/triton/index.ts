@@ -4,6 +4,6 @@
 // hands the kernel, its evaluated grid and arguments here (launch.ts); kernel.ts reads the kernel body abstractly,
 // per program; definitions.ts finds a file's kernels and which of their parameters receive tensors.
 export { addKernel, collectKernels, isJitDecorator, type FileKernels } from './definitions';
-export { interpretKernel, type KernelDefinition, type KernelRun } from './kernel';
+export { interpretKernel, kernelScalar, type KernelDefinition, type KernelRun, type KernelValue } from './kernel';
 export { priceKernel, type KernelConfiguration, type KernelLaunch, type LaunchArgument, type PricedLaunch } from './launch';
 export { resetSyntaxCache } from './syntax';

@@ -1,15 +1,15 @@
 // Reads one @triton.jit kernel abstractly: per program, the elements each pointer loads and stores, and the FLOPs.
 import type { SyntaxNode } from '../../parse/parser';
-import { bin, formatDim, num, product, sym, unknownDim, type Dim } from '../../ir/dims';
+import { bin, dimFunction, formatDim, num, product, sym, unknownDim, type Dim } from '../../ir/dims';
 import { dtypeNamed } from '../../ir/dtypes';
 import type { DType } from '../../ir/types';
 import {
   add, atFirstIteration, cdiv, div, hasSymbolWithPrefix, isIterationDependent, loopVariableSymbol, mul,
-  programIdSymbol, sub,
+  programIdSymbol, sub, substitute,
 } from './dimtools';
 import { argument, callArguments, dottedName, namedChildren, stringValue, type CallArguments, field } from './syntax';
 import {
-  ELEMENTWISE_FLOPS, FREE_PASSTHROUGH, languageFunction, NO_EFFECT, REDUCTIONS, SCANS, SHAPE_OPS,
+  ELEMENTWISE_FLOPS, FREE_PASSTHROUGH, languageFunction, NO_EFFECT, RANDOM_OPERATIONS, REDUCTIONS, SCANS, SHAPE_OPS,
 } from './language';
 
 export type ElementType = DType | 'default' | null;
@@ -26,7 +26,15 @@ export interface MaskConstraint extends AxisIndex {
 }
 
 export type KernelValue =
-  | { readonly kind: 'scalar'; readonly dim: Dim; readonly data: boolean; readonly sig: string; readonly dtype: ElementType }
+  | {
+    readonly kind: 'scalar'; readonly dim: Dim; readonly data: boolean; readonly sig: string; readonly dtype: ElementType;
+    /** A condition's share of programs or loop iterations for which it holds, when that is known (`pid < n`). */
+    readonly probability?: Dim;
+    /** A counter that cycles through `cycle` values, one per loop iteration (`ki = tl.where(ki == k - 1, 0, ki + 1)`). */
+    readonly cycle?: Dim;
+    /** `x == target`: what the condition compares, to recognise a cycling counter. */
+    readonly equality?: { readonly subject: string; readonly target: Dim };
+  }
   | {
     readonly kind: 'block'; readonly shape: readonly Dim[]; readonly data: boolean;
     readonly axes: readonly (AxisIndex | null)[]; readonly sig: string; readonly dtype: ElementType;
@@ -39,6 +47,10 @@ export type KernelValue =
   | { readonly kind: 'const'; readonly value: string | boolean | null }
   | { readonly kind: 'dtype'; readonly dtype: ElementType }
   | { readonly kind: 'function'; readonly name: string }
+  /** `tl.pointer_type(tl.float16)`: a loaded address cast to it is a pointer to that element type. */
+  | { readonly kind: 'pointer_type'; readonly element: ElementType }
+  /** A name the kernel's file imports (`tanh` from libdevice), as its dotted name. */
+  | { readonly kind: 'module'; readonly dotted: string }
   | { readonly kind: 'unknown'; readonly why: string };
 
 export interface KernelParameter {
@@ -64,8 +76,13 @@ export interface Access {
   readonly kind: 'load' | 'store';
   /** Lanes per program: block elements × trip counts of the loops around it. */
   readonly lanes: Dim;
-  /** Share of the lanes the mask leaves active (1 without a mask). */
+  /** Share of the lanes the mask leaves active (1 without a mask), averaged over the programs and loop iterations. */
   readonly fraction: Dim;
+  /**
+   * Share of the lanes active in every program: the masks over a row from a fixed start (`offs < n_cols`), not the
+   * tails of tiled ranges (the last program's, the last loop iteration's), which only a sized launch can average.
+   */
+  readonly programFraction: Dim;
   /** Rows the block covers from a fixed start: `tl.arange(0, BLOCK) < n_cols` (for the idle-lane rules). */
   readonly rows: readonly MaskConstraint[];
   /** The address expression, canonical: two loads with one signature read the same bytes. */
@@ -84,6 +101,8 @@ export interface DotUse {
 }
 
 export interface KernelRun {
+  /** Element types of pointers the kernel loads from memory (tables of pointers), by their access name. */
+  readonly loadedPointerTypes: ReadonlyMap<string, ElementType>;
   readonly flops: Dim;
   readonly accesses: readonly Access[];
   readonly dots: readonly DotUse[];
@@ -97,6 +116,8 @@ export interface KernelLaunchContext {
   readonly pointerTypes: ReadonlyMap<string, ElementType>;
   /** Programs along each grid axis; absent without a launch site. */
   readonly grid?: readonly Dim[];
+  /** What a name the kernel does not define means in its file: a module-level constant or an imported function. */
+  readonly globals?: (name: string) => KernelValue | undefined;
 }
 
 const MAX_INLINE_DEPTH = 8;
@@ -133,6 +154,8 @@ class Interpreter {
   private reductions = 0;
   private readonly notes = new Set<string>();
   private expressionDepth = 0;
+  private readonly loadedPointerTypes = new Map<string, ElementType>();
+  private cycles = 0;
 
   constructor(
     private readonly kernels: ReadonlyMap<string, KernelDefinition>,
@@ -142,6 +165,7 @@ class Interpreter {
   result(): KernelRun {
     return {
       flops: this.flops, accesses: this.accesses, dots: this.dots, reductions: this.reductions, notes: [...this.notes],
+      loadedPointerTypes: this.loadedPointerTypes,
     };
   }
 
@@ -176,12 +200,7 @@ class Interpreter {
         for (const child of namedChildren(statement)) this.executeExpression(child, environment, depth);
         return;
       case 'for_statement': return this.executeFor(statement, environment, depth);
-      case 'while_statement': {
-        this.notes.add(`a while loop at line ${statement.startPosition.row + 1} has no static trip count: its body is counted once`);
-        const body = field(statement, 'body');
-        if (body) this.executeBlock(body, environment, depth);
-        return;
-      }
+      case 'while_statement': return this.executeWhile(statement, environment, depth);
       case 'if_statement': return this.executeIf(statement, environment, depth);
       case 'with_statement': {
         const body = field(statement, 'body');
@@ -221,6 +240,12 @@ class Interpreter {
 
   private assign(target: SyntaxNode, value: KernelValue, environment: Environment): void {
     if (target.type === 'identifier') {
+      // A size read from memory (`gk = tl.load(sizes + 2)`) is a run-time value: a symbol of the variable's name,
+      // which a user can bind, rather than unknown everywhere it is used.
+      if (value.kind === 'scalar' && value.data && value.dim.kind === 'unknown' && value.sig.startsWith('*')) {
+        environment.set(target.text, { ...value, dim: sym(target.text) });
+        return;
+      }
       environment.set(target.text, value);
       return;
     }
@@ -252,6 +277,14 @@ class Interpreter {
         step = args[2] ?? num(1);
       }
       trips = isOne(step) ? sub(stop, start) : cdiv(sub(stop, start), step);
+      const axis = programIdAxis(start);
+      if (axis !== undefined && !isIterationDependent(stop) && !isIterationDependent(step) && this.launch.grid?.[axis]) {
+        // A persistent loop, `for tile in tl.range(pid, num_tiles, NUM_SMS)`: the programs share the tiles, so one
+        // runs num_tiles / programs of them on average (exact when the grid is no larger than the step, as a
+        // persistent grid of min(NUM_SMS, num_tiles) programs is).
+        trips = div(stop, this.launch.grid[axis] as Dim);
+        this.notes.add(`the loop at line ${statement.startPosition.row + 1} strides over the tiles by program: each program runs its share of them (tiles / programs)`);
+      }
     } else {
       this.notes.add(`the loop at line ${statement.startPosition.row + 1} is not over range(): its body is counted once`);
       trips = num(1);
@@ -299,7 +332,11 @@ class Interpreter {
         branches.push({ condition: null, body: field(clause, 'body') });
       }
     }
-    for (const branch of branches) {
+    this.executeBranches(branches, environment, depth);
+  }
+
+  private executeBranches(branches: readonly { condition: SyntaxNode | null; body: SyntaxNode | null }[], environment: Environment, depth: number): void {
+    for (const [index, branch] of branches.entries()) {
       if (!branch.condition) {
         if (branch.body) this.executeBlock(branch.body, environment, depth);
         return;
@@ -307,12 +344,94 @@ class Interpreter {
       const condition = this.evaluate(branch.condition, environment, depth);
       const known = truthOf(condition);
       if (known === false) continue;
+      const probability = known === undefined && condition.kind === 'scalar' ? condition.probability : undefined;
+      if (probability) {
+        // Taken by a known share of the programs or iterations: its work counts that share, and the sizes it changes
+        // take their expected value (`tiles_per_SM += 1` for the first num_tiles % NUM_SMS programs).
+        const taken = new Map(environment);
+        const otherwise = new Map(environment);
+        this.withMultiplier(probability, () => branch.body && this.executeBlock(branch.body, taken, depth));
+        this.withMultiplier(sub(num(1), probability), () => this.executeBranches(branches.slice(index + 1), otherwise, depth));
+        for (const name of new Set([...taken.keys(), ...otherwise.keys()])) {
+          const a = taken.get(name);
+          const b = otherwise.get(name);
+          environment.set(name, (a && b ? expected(a, b, probability) : a ?? b) as KernelValue);
+        }
+        return;
+      }
+      if (known === undefined && branch.body && endsInReturn(branch.body)) {
+        // `if y == ignore_index: ...; return`: an early exit on a run-time value is the rare path (a row to skip),
+        // and taking it would hide the kernel's work: the rest of the kernel is priced, and the exit is not.
+        this.notes.add(`the early return at line ${branch.condition.startPosition.row + 1} depends on a run-time value: priced as not taken (the kernel's usual path)`);
+        continue;
+      }
       if (known === undefined) {
         this.notes.add(`the condition at line ${branch.condition.startPosition.row + 1} is not a compile-time constant: its branch is priced as taken`);
       }
       if (branch.body) this.executeBlock(branch.body, environment, depth);
       return;
     }
+  }
+
+  private withMultiplier(factor: Dim, run: () => unknown): void {
+    const saved = this.multiplier;
+    this.multiplier = mul(saved, factor);
+    try {
+      run();
+    } finally {
+      this.multiplier = saved;
+    }
+  }
+
+  /**
+   * `while tile_idx >= start and tile_idx < end: ...; tile_idx += NUM_SM`: a loop over a range of tiles strided by
+   * program, which each program runs (end - start) / programs times on average (the grouped GEMM's scheduling).
+   * Any other while loop has no static trip count: its body is counted once.
+   */
+  private executeWhile(statement: SyntaxNode, environment: Environment, depth: number): void {
+    const body = field(statement, 'body');
+    const condition = field(statement, 'condition');
+    if (!body) return;
+    const range = condition ? this.stridedRange(condition, body, environment, depth) : undefined;
+    if (range) {
+      this.notes.add(`the while loop at line ${statement.startPosition.row + 1} strides over a range of tiles by program: each program runs its share of them`);
+      this.withMultiplier(range, () => this.executeBlock(body, environment, depth));
+      return;
+    }
+    this.notes.add(`a while loop at line ${statement.startPosition.row + 1} has no static trip count: its body is counted once`);
+    this.executeBlock(body, environment, depth);
+  }
+
+  /** Iterations per program of a while loop over `[start, end)` strided by the grid, or undefined. */
+  private stridedRange(condition: SyntaxNode, body: SyntaxNode, environment: Environment, depth: number): Dim | undefined {
+    let node = condition;
+    while (node.type === 'parenthesized_expression' && namedChildren(node)[0]) node = namedChildren(node)[0] as SyntaxNode;
+    const comparisons = node.type === 'boolean_operator' && field(node, 'operator')?.text === 'and'
+      ? [field(node, 'left'), field(node, 'right')].filter((c): c is SyntaxNode => c !== null)
+      : [node];
+    let variable: string | undefined;
+    let start: Dim = num(0);
+    let end: Dim | undefined;
+    for (const comparison of comparisons) {
+      if (comparison.type !== 'comparison_operator') return undefined;
+      const [left, right] = namedChildren(comparison);
+      const operator = comparison.children.find((c) => c && !c.isNamed)?.text;
+      if (left?.type !== 'identifier' || !right) return undefined;
+      variable ??= left.text;
+      if (left.text !== variable) return undefined;
+      const bound = this.evaluate(right, environment, depth);
+      if (bound.kind !== 'scalar') return undefined;
+      if (operator === '>=') start = bound.dim;
+      else if (operator === '<') end = bound.dim;
+      else return undefined;
+    }
+    const value = variable ? environment.get(variable) : undefined;
+    if (!variable || !end || value?.kind !== 'scalar' || !hasSymbolWithPrefix(value.dim, '__pid')) return undefined;
+    const strided = body.descendantsOfType('augmented_assignment').some((a) => a && field(a, 'left')?.text === variable && field(a, 'operator')?.text === '+=');
+    const axis = [...formatDim(value.dim).matchAll(/__pid(\d)/g)].map((m) => Number(m[1]))[0] ?? 0;
+    const programs = this.launch.grid?.[axis];
+    if (!strided || !programs) return undefined;
+    return div(sub(end, start), programs);
   }
 
   // ---- expressions ----
@@ -352,7 +471,7 @@ class Interpreter {
         const value = environment.get(node.text);
         if (value) return value;
         if (this.kernels.has(node.text)) return { kind: 'function', name: node.text };
-        return UNKNOWN(`name ${node.text}`);
+        return this.launch.globals?.(node.text) ?? UNKNOWN(`name ${node.text}`);
       }
       case 'integer': {
         const value = Number(node.text.replace(/_/g, ''));
@@ -554,7 +673,10 @@ class Interpreter {
         if (operator in table) return { kind: 'const', value: table[operator] };
       }
       if (a.data || b.data) this.count(num(1));
-      return scalar(unknownDim('comparison'), a.data || b.data, `(${a.sig}${operator}${b.sig})`, 'bool');
+      const result = scalar(unknownDim('comparison'), a.data || b.data, `(${a.sig}${operator}${b.sig})`, 'bool');
+      const probability = this.probabilityOf(operator, a, b);
+      const equality = operator === '==' ? { subject: a.sig, target: b.dim } : undefined;
+      return { ...result, ...(probability ? { probability } : {}), ...(equality ? { equality } : {}) } as KernelValue;
     }
     if ((a.kind === 'block' || a.kind === 'scalar') && (b.kind === 'block' || b.kind === 'scalar')) {
       const data = a.data || b.data;
@@ -579,6 +701,57 @@ class Interpreter {
       };
     }
     return UNKNOWN('comparison');
+  }
+
+  /** `tanh` imported from libdevice, `tle.program_id`: the dotted name the file's imports give a call. */
+  private resolveImported(dotted: string): string | undefined {
+    const [head, ...rest] = dotted.split('.');
+    const value = head ? this.launch.globals?.(head) : undefined;
+    return value?.kind === 'module' ? [value.dotted, ...rest].join('.') : undefined;
+  }
+
+  /**
+   * The period of `tl.where(v == last, 0, v + 1)` (last + 1), read from the code (the first evaluation of v is often
+   * a constant, so its values cannot tell), or undefined for any other where.
+   */
+  private cyclingCounter(args: CallArguments, environment: Environment, depth: number): Dim | undefined {
+    const condition = argument(args, 0, 'condition');
+    const whenTrue = argument(args, 1, 'x');
+    const whenFalse = argument(args, 2, 'y');
+    if (condition?.type !== 'comparison_operator' || whenTrue?.text !== '0' || whenFalse?.type !== 'binary_operator') return undefined;
+    const [subject, last] = namedChildren(condition);
+    if (subject?.type !== 'identifier' || !last || condition.children.find((c) => c && !c.isNamed)?.text !== '==') return undefined;
+    if (field(whenFalse, 'left')?.text !== subject.text || field(whenFalse, 'operator')?.text !== '+' || field(whenFalse, 'right')?.text !== '1') return undefined;
+    const bound = this.evaluate(last, environment, depth);
+    return bound.kind === 'scalar' && !bound.data ? add(bound.dim, num(1)) : undefined;
+  }
+
+  /**
+   * The share of programs (or iterations) for which a comparison holds, when it is known: a program id against a size
+   * the programs share (`start_pid < num_tiles % NUM_SMS`), or a cycling counter against one of its values.
+   */
+  private probabilityOf(operator: string, a: Extract<KernelValue, { kind: 'scalar' }>, b: Extract<KernelValue, { kind: 'scalar' }>): Dim | undefined {
+    const cycling = a.cycle ?? b.cycle;
+    if (cycling && (operator === '==' || operator === '!=')) {
+      const other = a.cycle ? b : a;
+      if (other.data || isIterationDependent(other.dim)) return undefined;
+      return operator === '==' ? div(num(1), cycling) : sub(num(1), div(num(1), cycling));
+    }
+    const flipped: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+    let [pid, bound, op] = [a.dim, b.dim, operator];
+    if (programIdAxis(pid) === undefined) [pid, bound, op] = [b.dim, a.dim, flipped[operator] ?? operator];
+    const axis = programIdAxis(pid);
+    const programs = axis === undefined ? undefined : this.launch.grid?.[axis];
+    if (axis === undefined || !programs || isIterationDependent(bound) || a.data || b.data) return undefined;
+    // Programs 0..G-1: `pid < n` holds for n of them, `pid <= n` for n + 1.
+    const below = (limit: Dim): Dim => clampFraction(div(limit, programs));
+    switch (op) {
+      case '<': return below(bound);
+      case '<=': return below(add(bound, num(1)));
+      case '>=': return sub(num(1), below(bound));
+      case '>': return sub(num(1), below(add(bound, num(1))));
+      default: return undefined;
+    }
   }
 
   /** An elementwise function of blocks and scalars: `perElement` FLOPs per output element when it touches data. */
@@ -637,6 +810,13 @@ class Interpreter {
       }
       if (method === 'to') {
         const target = evaluateArgument(0, 'dtype');
+        if (target?.kind === 'pointer_type' && object.kind === 'scalar' && object.sig.startsWith('*')) {
+          // A pointer read from a table of pointers (a grouped GEMM's per-group A, B, C): the tensors it points to
+          // are named after the table, `group_a_ptrs[*]`, with the element type of the cast.
+          const base = `${object.sig.slice(1).split(/[+\-(]/)[0]}[*]`;
+          this.loadedPointerTypes.set(base, target.element);
+          return { kind: 'pointer', base, shape: [], sig: base };
+        }
         const dtype = target?.kind === 'dtype' ? target.dtype : null;
         if (object.kind === 'block') return { ...object, dtype };
         if (object.kind === 'scalar') return { ...object, dtype };
@@ -655,9 +835,9 @@ class Interpreter {
           const numbers = dims.map((d) => (d as { value: number }).value);
           return scalar(num(dotted === 'min' ? Math.min(...numbers) : Math.max(...numbers)));
         }
-        // `min(num_pid_m - first_pid_m, GROUP_SIZE_M)`: the program-independent bound is the usual value.
-        const steady = dims.filter((d) => !isIterationDependent(d));
-        if (steady.length === 1 && dims.length === 2) return scalar(steady[0]);
+        // `min(head_start + GROUP, n_heads)`, `min(num_pid_m - first_pid_m, GROUP_SIZE_M)`: a size function, which
+        // a trip count averages over the programs with the rest of its bounds.
+        if (dims.every((d) => d.kind !== 'unknown')) return scalar(dimFunction(dotted === 'min' ? 'min' : 'max', dims));
       }
       return scalar(unknownDim(dotted));
     }
@@ -667,7 +847,7 @@ class Interpreter {
       return value ?? UNKNOWN(dotted);
     }
 
-    const name = dotted ? languageFunction(dotted) : undefined;
+    const name = dotted ? languageFunction(dotted) ?? languageFunction(this.resolveImported(dotted) ?? '') : undefined;
     if (!name) {
       this.notes.add(`call to ${dotted ?? functionNode.text} inside the kernel is not understood`);
       return UNKNOWN(`call ${dotted}`);
@@ -735,11 +915,67 @@ class Interpreter {
         if (base?.kind !== 'pointer') return UNKNOWN('descriptor base');
         return { kind: 'descriptor', base: base.base, blockShape };
       }
+      case 'pointer_type': {
+        const element = evaluateArgument(0, 'element_ty');
+        return { kind: 'pointer_type', element: element?.kind === 'dtype' ? element.dtype : null };
+      }
+      case '_experimental_descriptor_load': {
+        // `tl._experimental_descriptor_load(desc, offsets, block_shape, dtype)`: one block of the tensor the host
+        // descriptor describes.
+        const descriptor = evaluateArgument(0, 'desc_pointer');
+        const blockShape = this.shapeOf(evaluateArgument(2, 'shape') ?? UNKNOWN('block_shape')) ?? [unknownDim('block_shape')];
+        const dtype = evaluateArgument(3, 'dtype');
+        if (descriptor?.kind !== 'pointer') return UNKNOWN('descriptor');
+        const offsets = evaluateArgument(1, 'offsets');
+        if (dtype?.kind === 'dtype') this.loadedPointerTypes.set(descriptor.base, dtype.dtype);
+        const loaded = this.load(node, { kind: 'pointer', base: descriptor.base, shape: blockShape, sig: `${descriptor.base}@desc(${offsets ? sigOf(offsets) : '?'})` }, undefined);
+        return loaded.kind === 'block' && dtype?.kind === 'dtype' ? { ...loaded, dtype: dtype.dtype } : loaded;
+      }
+      case '_experimental_descriptor_store': {
+        const descriptor = evaluateArgument(0, 'desc_pointer');
+        const value = evaluateArgument(1, 'value');
+        const offsets = evaluateArgument(2, 'offsets');
+        if (descriptor?.kind === 'pointer' && value?.kind === 'block') {
+          if (value.dtype && value.dtype !== 'default' && !this.launch.pointerTypes.get(descriptor.base)) this.loadedPointerTypes.set(descriptor.base, value.dtype);
+          this.store(node, { kind: 'pointer', base: descriptor.base, shape: value.shape, sig: `${descriptor.base}@desc(${offsets ? sigOf(offsets) : '?'})` }, undefined);
+        }
+        return { kind: 'const', value: null };
+      }
+      case 'split': {
+        // The last axis, of 2, split in two blocks.
+        const value = evaluateArgument(0, 'a');
+        if (value?.kind !== 'block') return { kind: 'tuple', items: [value ?? UNKNOWN('split'), value ?? UNKNOWN('split')] };
+        const half: KernelValue = { ...value, shape: value.shape.slice(0, -1), axes: value.axes.slice(0, -1), constraints: undefined };
+        return { kind: 'tuple', items: [half, half] };
+      }
+      case 'join': {
+        const value = evaluateArgument(0, 'a');
+        if (value?.kind !== 'block') return value ?? UNKNOWN('join');
+        return { ...value, shape: [...value.shape, num(2)], axes: [...value.axes, null], constraints: undefined };
+      }
+      case 'rand': case 'randn': case 'randint': case 'rand4x': case 'randn4x': case 'randint4x': {
+        // Random numbers from Philox counters: a data block shaped like the offsets, its integer rounds counted.
+        const offsets = evaluateArgument(1, 'offset');
+        const shape = offsets?.kind === 'block' ? offsets.shape : [];
+        this.count(mul(num(RANDOM_OPERATIONS[name] ?? 0), product(shape)));
+        const dtype: ElementType = name.startsWith('randint') ? 'int32' : 'fp32';
+        const value: KernelValue = shape.length === 0
+          ? scalar(unknownDim('random value'), true, `${name}()`, dtype)
+          : { kind: 'block', shape, axes: shape.map(() => null), data: true, sig: `${name}(${offsets ? sigOf(offsets) : '?'})`, dtype };
+        return name.endsWith('4x') ? { kind: 'tuple', items: [value, value, value, value] } : value;
+      }
       case 'dot': return this.dot(node, args, environment, depth);
       case 'where': {
-        evaluateArgument(0, 'condition');
-        const values = [evaluateArgument(1, 'x'), evaluateArgument(2, 'y')].filter((v): v is KernelValue => !!v);
+        const counter = this.cyclingCounter(args, environment, depth);
         const condition = evaluateArgument(0, 'condition');
+        const values = [evaluateArgument(1, 'x'), evaluateArgument(2, 'y')].filter((v): v is KernelValue => !!v);
+        if (counter) {
+          // `ki = tl.where(ki == k_tiles - 1, 0, ki + 1)`: ki runs 0, 1, ..., k_tiles - 1 over and over, one step per
+          // iteration (the flattened loop of a persistent kernel). Its value differs per iteration like a loop index.
+          this.cycles++;
+          const value: KernelValue = { kind: 'scalar', dim: loopVariableSymbol(`cycle${this.cycles}`), data: false, sig: `cycle${this.cycles}`, dtype: 'int32', cycle: counter };
+          return value;
+        }
         return this.elementwise(condition ? [condition, ...values] : values, ELEMENTWISE_FLOPS.where);
       }
       case 'static_range': case 'range': return UNKNOWN('range outside a loop');
@@ -862,6 +1098,7 @@ class Interpreter {
   private record(kind: 'load' | 'store', node: SyntaxNode, pointer: Extract<KernelValue, { kind: 'pointer' }>, mask: KernelValue | undefined): void {
     const constraints = mask?.kind === 'block' ? mask.constraints ?? [] : [];
     let fraction: Dim = num(1);
+    let programFraction: Dim = num(1);
     const rows: MaskConstraint[] = [];
     for (const constraint of constraints) {
       const iterationDependent = isIterationDependent(constraint.start) || isIterationDependent(constraint.limit) || constraint.start.kind === 'unknown'
@@ -873,26 +1110,56 @@ class Interpreter {
         fraction = mul(fraction, div(extent, mul(constraint.length, cdiv(extent, constraint.length))));
       } else {
         // One block over a row from a fixed start: `tl.arange(0, BLOCK) < n_cols` keeps n_cols of BLOCK lanes.
-        fraction = mul(fraction, div(sub(constraint.limit, constraint.start), constraint.length));
+        const row = div(sub(constraint.limit, constraint.start), constraint.length);
+        fraction = mul(fraction, row);
+        programFraction = mul(programFraction, row);
         rows.push(constraint);
       }
     }
     this.accesses.push({
-      pointer: pointer.base, kind, lanes: mul(product(pointer.shape), this.multiplier), fraction, rows,
+      pointer: pointer.base, kind, lanes: mul(product(pointer.shape), this.multiplier), fraction, programFraction, rows,
       signature: pointer.sig, node,
     });
   }
 }
 
+/** Whether a block's last statement is a `return`. */
+function endsInReturn(block: SyntaxNode): boolean {
+  const statements = namedChildren(block);
+  return statements[statements.length - 1]?.type === 'return_statement';
+}
+
+/** The grid axis of a bare program id (`tl.program_id(0)`), else undefined. */
+function programIdAxis(dim: Dim): number | undefined {
+  if (dim.kind !== 'sym' || !dim.name.startsWith('__pid')) return undefined;
+  return Number(dim.name.slice(5)) || 0;
+}
+
+/**
+ * A variable after a branch taken with probability p: sizes take their expected value p·a + (1 − p)·b (exact for the
+ * linear uses kernels make of them, a trip count or an offset); anything else keeps the taken branch's value.
+ */
+function expected(taken: KernelValue, otherwise: KernelValue, probability: Dim): KernelValue {
+  if (taken === otherwise) return taken;
+  if (taken.kind === 'scalar' && otherwise.kind === 'scalar' && !taken.data && !otherwise.data && taken.dim.kind !== 'unknown' && otherwise.dim.kind !== 'unknown') {
+    return { ...taken, dim: add(otherwise.dim, mul(probability, sub(taken.dim, otherwise.dim))), sig: `E(${taken.sig}|${otherwise.sig})` };
+  }
+  return taken;
+}
+
+/** A fraction clamped to [0, 1]. */
+function clampFraction(dim: Dim): Dim {
+  return dimFunction('min', [num(1), dimFunction('max', [num(0), dim])]);
+}
+
 function hasUnknown(dim: Dim): boolean {
   if (dim.kind === 'unknown') return true;
+  if (dim.kind === 'fn') return dim.args.some(hasUnknown);
   return dim.kind === 'bin' && (hasUnknown(dim.left) || hasUnknown(dim.right));
 }
 
 function substituteProgramIds(dim: Dim, replace: (axis: number) => Dim): Dim {
-  if (dim.kind === 'sym' && dim.name.startsWith('__pid')) return replace(Number(dim.name.slice(5)) || 0);
-  if (dim.kind === 'bin') return bin(dim.op, substituteProgramIds(dim.left, replace), substituteProgramIds(dim.right, replace));
-  return dim;
+  return substitute(dim, (name) => (name.startsWith('__pid') ? replace(Number(name.slice(5)) || 0) : undefined));
 }
 
 function truthOf(value: KernelValue): boolean | undefined {

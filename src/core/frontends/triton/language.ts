@@ -11,6 +11,17 @@ export const ELEMENTWISE_FLOPS: Readonly<Record<string, number>> = {
   fast_dividef: 1, pow: 1, sigmoid: 4, fma: 2, clamp: 2, umulhi: 1, softplus: 3, gelu: 8, silu: 5,
 };
 
+/**
+ * Integer operations per offset of triton.language's random numbers (triton/language/random.py), counted like FLOPs
+ * because they occupy the same vector units: Philox 4x32 runs 10 rounds of 2 umulhi, 2 multiplies, 4 xors and 2 key
+ * adds (100 operations) per offset; rand turns the first of its 4 outputs into a float (3 more); randn turns two into
+ * a normal by Box-Muller (2 conversions of 3, then log, sqrt, cos, a negation and 2 multiplies: 12). The 4x forms
+ * keep all four outputs of the one Philox run: 4 conversions (12) for rand4x, and two Box-Muller pairs (24) for randn4x.
+ */
+export const RANDOM_OPERATIONS: Readonly<Record<string, number>> = {
+  randint: 100, rand: 103, randn: 112, randint4x: 100, rand4x: 112, randn4x: 124,
+};
+
 /** Reductions and scans: one FLOP per input element. */
 export const REDUCTIONS: ReadonlySet<string> = new Set([
   'sum', 'max', 'min', 'argmax', 'argmin', 'xor_sum', 'reduce', 'prod',
@@ -30,7 +41,12 @@ export const NO_EFFECT: ReadonlySet<string> = new Set([
 ]);
 
 /** Modules that name Triton's language inside kernels (`import triton.language as tl`, `tl.math`, libdevice). */
-export const LANGUAGE_PREFIXES = ['tl.math.', 'tl.extra.cuda.libdevice.', 'libdevice.', 'tl.', 'triton.language.', 'math.'];
+export const LANGUAGE_PREFIXES = [
+  'tl.math.', 'tl.extra.cuda.libdevice.', 'tl.extra.libdevice.', 'libdevice.', 'tl.', 'triton.language.extra.cuda.libdevice.',
+  'triton.language.extra.libdevice.', 'triton.language.math.', 'triton.language.', 'math.',
+  // FlagGems' triton_lang_extension (`tle.program_id`) spells a few triton.language functions its own way.
+  'tle.',
+];
 
 export function languageFunction(dotted: string): string | undefined {
   for (const prefix of LANGUAGE_PREFIXES) {

@@ -13,6 +13,11 @@ export type LaunchArgument =
   | { readonly kind: 'const'; readonly value: string | boolean | number | null }
   | { readonly kind: 'dtype'; readonly dtype: DType }
   | { readonly kind: 'tuple'; readonly items: readonly LaunchArgument[] }
+  /**
+   * A host value of unknown type (a parameter nobody passed): a tensor of unknown size where the kernel addresses
+   * memory with it, else the size of that name.
+   */
+  | { readonly kind: 'free'; readonly name: string }
   /** A value the host code does not determine: a pointer parameter gets a tensor of unknown size, a scalar its name. */
   | { readonly kind: 'unknown' };
 
@@ -33,6 +38,8 @@ export interface KernelLaunch {
   /** Programs along each grid axis; undefined for a kernel priced without a launch (one program). */
   readonly grid?: readonly Dim[];
   readonly configuration: KernelConfiguration;
+  /** What a name the kernel does not define means in its file (constants, imported functions). */
+  readonly globals?: (name: string) => KernelValue | undefined;
   /** `num_warps=` and `num_stages=` of the launch or of the config used. */
   readonly numWarps?: Dim;
   readonly numStages?: Dim;
@@ -60,7 +67,15 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
   for (const parameter of kernel.parameters) {
     const value = launch.arguments.get(parameter.name);
     if (!value && !kernel.pointerParameters.has(parameter.name)) continue;
-    if (kernel.pointerParameters.has(parameter.name) || value?.kind === 'tensor') {
+    // `weight=None` for an optional tensor: the kernel's `if W is None:` takes the branch without it.
+    if (value?.kind === 'const' && value.value === null) {
+      kernelArguments.set(parameter.name, { kind: 'const', value: null });
+      continue;
+    }
+    // The host's value decides what a parameter is; the kernel's use of it (reaching an address) only when the host
+    // code does not say (an offset added to a pointer reaches the address too).
+    const pointer = value?.kind === 'tensor' || (kernel.pointerParameters.has(parameter.name) && (value === undefined || value.kind === 'unknown' || value.kind === 'free'));
+    if (pointer) {
       const tensor = value?.kind === 'tensor' ? value.tensor : launch.grid ? placeholder(parameter.name) : undefined;
       if (tensor) tensors.set(parameter.name, tensor);
       pointerTypes.set(parameter.name, tensor?.dtype ?? 'default');
@@ -69,8 +84,10 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
       kernelArguments.set(parameter.name, toKernelValue(value, parameter.name));
     }
   }
-  for (const name of kernel.pointerParameters) if (!pointerTypes.has(name)) pointerTypes.set(name, 'default');
-  const run = interpretKernel(kernel, launch.kernels, { arguments: kernelArguments, pointerTypes, grid: launch.grid });
+  for (const name of kernel.pointerParameters) if (!pointerTypes.has(name) && !kernelArguments.has(name)) pointerTypes.set(name, 'default');
+  const run = interpretKernel(kernel, launch.kernels, { arguments: kernelArguments, pointerTypes, grid: launch.grid, globals: launch.globals });
+  // Element types the kernel itself states (a loaded pointer's cast, a descriptor load's dtype) for what the host left unknown.
+  for (const [pointer, type] of run.loadedPointerTypes) if (!pointerTypes.get(pointer) || pointerTypes.get(pointer) === 'default') pointerTypes.set(pointer, type);
   const launched = launch.grid !== undefined;
   const programs = launch.grid ? product(launch.grid) : num(1);
 
@@ -85,7 +102,9 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
     notes.push('masked loads and stores: bytes count the active lanes only; FLOPs count every lane of each block, as the GPU runs them');
   }
 
-  const pointers = kernel.parameters.map((p) => p.name).filter((p) => run.accesses.some((a) => a.pointer === p));
+  // The parameters in order, then the tensors reached through tables of pointers (`group_a_ptrs[*]`).
+  const pointers = [...new Set([...kernel.parameters.map((p) => p.name), ...run.accesses.map((a) => a.pointer)])]
+    .filter((p) => run.accesses.some((a) => a.pointer === p));
   const figures = (kind: 'load' | 'store') => {
     let requested: Dim = num(0);
     let compulsory: Dim = num(0);
@@ -114,7 +133,12 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
   };
   const reads = figures('load');
   const writes = figures('store');
-  const perProgramBytes = final(sumDims(run.accesses.map((a) => mul(active(a), elementBytes(a.pointer)))));
+  // One program as it runs when its tiles are whole: the masks of a row count, the tails of tiled ranges do not.
+  const perProgram = (kind: 'load' | 'store'): Dim => final(sumDims(run.accesses.filter((a) => a.kind === kind)
+    .map((a) => mul(launched ? mul(a.lanes, a.programFraction) : a.lanes, elementBytes(a.pointer)))));
+  const perProgramBytesRead = perProgram('load');
+  const perProgramBytesWritten = perProgram('store');
+  const perProgramBytes = final(add(perProgramBytesRead, perProgramBytesWritten));
   const perProgramFlops = final(run.flops);
 
   // Loads of one address expression at several sites re-read the same bytes (a multi-pass kernel).
@@ -138,11 +162,16 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
     programs: final(programs),
     perProgramFlops,
     perProgramBytes,
+    perProgramBytesRead,
+    perProgramBytesWritten,
     pricedConfig: launch.configuration.label,
     launched,
     reductions: run.reductions,
   };
-  if (launch.grid) attrs.grid = `(${launch.grid.map((d) => formatDim(d)).join(', ')})`;
+  if (launch.grid) {
+    attrs.grid = `(${launch.grid.map((d) => formatDim(d)).join(', ')})`;
+    attrs.gridDims = launch.grid;
+  }
   if (launch.numWarps) attrs.numWarps = launch.numWarps;
   if (launch.numStages) attrs.numStages = launch.numStages;
   const blockSizes: string[] = [];
@@ -156,9 +185,12 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
   }
   let description = blockSizes.join(', ');
   if (launch.configuration.label === 'first autotune config') {
-    description += ` (first of ${launch.configuration.count} autotune configs${launch.configuration.ranges.length ? `; range ${launch.configuration.ranges.join(', ')}` : ''})`;
+    const autotune = `first of ${launch.configuration.count} autotune configs${launch.configuration.ranges.length ? `; range ${launch.configuration.ranges.join(', ')}` : ''}`;
+    description += ` (${autotune})`;
+    attrs.autotune = autotune;
   }
   attrs.blockSizes = description;
+  attrs.constexprs = kernel.parameters.filter((p) => p.constexpr && kernelArguments.get(p.name)?.kind === 'scalar').map((p) => p.name).join(',');
   if (rereads.size) {
     attrs.rereadTensors = [...rereads.keys()].join(', ');
     attrs.rereadBytes = final(sumDims([...rereads.values()]));
@@ -213,6 +245,7 @@ function toKernelValue(value: LaunchArgument, name: string): KernelValue {
     case 'dtype': return { kind: 'dtype', dtype: value.dtype };
     case 'tuple': return { kind: 'tuple', items: value.items.map((item) => toKernelValue(item, name)) };
     case 'tensor': return { kind: 'pointer', base: name, shape: [], sig: name };
+    case 'free': return kernelScalar(sym(value.name));
     default: return kernelScalar(sym(name));
   }
 }

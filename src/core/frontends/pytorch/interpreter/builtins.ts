@@ -1,6 +1,6 @@
 // Built-in Python and torch helpers that are not ops (sizes, ranges, config plumbing, compile wrappers), as a table.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
-import { bin, isIntegral, num, product, unknownDim, type Dim } from '../../../ir/dims';
+import { bin, dimFunction, isIntegral, num, product, unknownDim, type Dim } from '../../../ir/dims';
 import { simplify } from '../../../shapes/infer';
 import { NONE, UNKNOWN, type ClassInfo, type Value } from '../values';
 import { attribute } from './attributes';
@@ -151,7 +151,13 @@ const minOrMax: Builtin = (it, call) => {
     if (dims.every((d) => d?.kind === 'num')) return { kind: 'dim', dim: num(numbers[chosen] as number) };
     return value.kind === 'bool' ? { kind: 'dim', dim: num(numbers[chosen] as number) } : value;
   }
-  // min(T, block_size): the first argument is the size the code means; the other is a bound.
+  // `min(MAX_FUSED_SIZE, triton.next_power_of_2(V))`, `min(NUM_SMS, tiles)` of sizes not known yet: a size function
+  // evaluated when the sizes are bound, so that either argument can be the smaller one.
+  const dims = values.map(numericDim);
+  if (dims.length > 1 && dims.every((d) => d !== undefined && d.kind !== 'unknown') && values.every((v) => v.kind === 'dim' || v.kind === 'free')) {
+    return { kind: 'dim', dim: dimFunction(name === 'builtins.min' ? 'min' : 'max', dims as Dim[]) };
+  }
+  // min(T, block_size) of sizes MemWall cannot read: the first argument is the size the code means; the other a bound.
   return values[0] ?? UNKNOWN;
 };
 
@@ -214,6 +220,14 @@ function instanceOf(value: Value, type: Value): boolean | undefined {
   // Only names of types MemWall knows are answered no: a user's alias of int stays unknown.
   return /^(builtins|typing|collections|numbers|torch)\./.test(name) ? false : undefined;
 }
+
+
+/** `divmod(n, k)`: the quotient and the remainder, as sizes. */
+const divisionWithRemainder: Builtin = (_it, call) => {
+  const [a, b] = call.positional.map(numericDim);
+  if (!a || !b) return UNKNOWN;
+  return { kind: 'list', items: [{ kind: 'dim', dim: simplify(bin('//', a, b)) }, { kind: 'dim', dim: simplify(bin('%', a, b)) }] };
+};
 
 const hasAttribute: Builtin = (_it, call) => {
   const { positional } = call;
@@ -433,6 +447,7 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['builtins.round', roundOf],
   ['builtins.abs', absolute],
   ['builtins.str', toStr],
+  ['builtins.divmod', divisionWithRemainder],
   ['builtins.float', toFloat],
   ['builtins.bool', toBool],
   ['builtins.min', minOrMax],

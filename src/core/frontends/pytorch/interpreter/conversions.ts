@@ -34,6 +34,7 @@ export function numeric(value: Value): Extract<Value, { kind: 'dim' }> | Extract
   if (value.kind === 'dim' || value.kind === 'scalar') return value;
   if (value.kind === 'free') return { kind: 'dim', dim: sym(value.name) };
   if (value.kind === 'bool' && value.value !== undefined) return { kind: 'dim', dim: num(value.value ? 1 : 0) };
+  if (value.kind === 'bool' && value.number) return { kind: 'dim', dim: value.number };
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 // Python operators on values: tensor operators are ops; sizes fold into symbolic dims; comparisons decide branches.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
-import { bin, num, type Dim } from '../../../ir/dims';
+import { bin, dimFunction, num, type Dim } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
 import { simplify } from '../../../shapes/infer';
 import { BINARY_OPERATORS, COMPARISON_OPERATORS } from '../tables';
@@ -166,6 +166,12 @@ export function comparison(it: Interpreter, node: SyntaxNode, frame: Frame): Val
     const found = contains(it, right, left);
     return { kind: 'bool', value: found === undefined ? undefined : operator === 'in' ? found : !found };
   }
+  // `mod != 0` of a size (never negative): 0 or 1 as min(1, mod), so that `div + (mod != 0)` stays a size.
+  const zeroTest = a?.kind === 'dim' && b?.kind === 'dim' ? (isZero(b.dim) ? a.dim : isZero(a.dim) ? b.dim : undefined) : undefined;
+  if (zeroTest && (operator === '!=' || operator === '==')) {
+    const nonZero = dimFunction('min', [num(1), zeroTest]);
+    return { kind: 'bool', number: operator === '!=' ? nonZero : simplify(bin('-', num(1), nonZero)) };
+  }
   return { kind: 'bool' };
 }
 
@@ -206,4 +212,8 @@ function contains(it: Interpreter, container: Value, item: Value): boolean | und
     if (answer === undefined) unsure = true;
   }
   return unsure ? undefined : false;
+}
+
+function isZero(dim: Dim): boolean {
+  return dim.kind === 'num' && dim.value === 0;
 }

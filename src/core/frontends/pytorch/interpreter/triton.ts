@@ -6,8 +6,8 @@ import { SM_COUNT_SYMBOL } from '../../../ir/symbols';
 import type { TensorValue } from '../../../ir/types';
 import { cdiv } from '../../triton/dimtools';
 import {
-  addKernel, collectKernels, priceKernel, type FileKernels, type KernelConfiguration, type KernelDefinition,
-  type LaunchArgument,
+  addKernel, collectKernels, kernelScalar, priceKernel, type FileKernels, type KernelConfiguration, type KernelDefinition,
+  type KernelValue, type LaunchArgument,
 } from '../../triton';
 import type { FileContext } from '../files';
 import { functionInfo } from '../files';
@@ -232,8 +232,9 @@ function launchArgument(value: Value | undefined): LaunchArgument {
   if (!value) return { kind: 'unknown' };
   switch (value.kind) {
     case 'tensor': return { kind: 'tensor', tensor: value.tensor };
-    case 'dim': return { kind: 'size', dim: value.dim };
-    case 'free': return { kind: 'size', dim: sym(value.name) };
+    // A size MemWall could not compute is the kernel parameter's own symbol, not an unknown that spreads.
+    case 'dim': return value.dim.kind === 'unknown' ? { kind: 'unknown' } : { kind: 'size', dim: value.dim };
+    case 'free': return { kind: 'free', name: value.name };
     case 'scalar': return value.value === undefined ? { kind: 'unknown' } : { kind: 'const', value: value.value };
     case 'bool': return value.value === undefined ? { kind: 'unknown' } : { kind: 'const', value: value.value };
     case 'str': return { kind: 'const', value: value.value };
@@ -258,7 +259,7 @@ export function launchKernel(
   const notes = [...resolved.notes];
   const grid = gridOf(it, launch.grid, resolved.values, node, frame, notes);
   if (!frame.emit) return NONE;
-  const priced = price(it, definition, file, resolved, grid, notes);
+  const priced = price(it, definition, file, launch.kernel.fn.file, resolved, grid, notes);
   const op = it.builder.addOp({
     ...priced.op, span: sourceSpan(node, frame), scope: frame.scope, modulePath: frame.path, repeat: frame.repeat,
     ...(frame.fusedBy === 'fallback' ? { fusedBy: 'fallback' as const } : {}),
@@ -280,6 +281,7 @@ function price(
   it: Interpreter,
   definition: KernelDefinition,
   file: FileKernels,
+  source: FileContext,
   resolved: ResolvedLaunch,
   grid: Dim[] | undefined,
   notes: readonly string[],
@@ -295,6 +297,7 @@ function price(
     numWarps: numericDim(resolved.numWarps),
     numStages: numericDim(resolved.numStages),
     notes,
+    globals: (name) => kernelGlobal(source.globals.get(name)),
   }, (parameter): TensorValue => it.builder.value(null, 'default', `param ${parameter}`));
 }
 
@@ -335,12 +338,26 @@ export function priceUnlaunchedKernels(it: Interpreter): void {
     const tritonKernel = tritonKernelOf(it, value) ?? { fn, heuristics: [] };
     const frame = quiet(it.moduleFrame(main));
     const resolved = resolveLaunch(it, tritonKernel, kernel, [], new Map(), frame);
-    const priced = price(it, kernel, file, resolved, undefined, [
+    const priced = price(it, kernel, file, main, resolved, undefined, [
       ...resolved.notes, 'no launch site in this file: one program priced, all lanes active (masks ignored), block sizes as shown',
     ]);
     it.builder.addOp({
       ...priced.op, span: sourceSpan(kernel.definitionNode, frame), scope: kernel.name, modulePath: '', repeat: num(1),
     }, priced.outputs);
+  }
+}
+
+/** A module-level name of the kernel's file as the kernel reads it: a constant, or an imported function's dotted name. */
+function kernelGlobal(value: Value | undefined): KernelValue | undefined {
+  switch (value?.kind) {
+    case 'ref': return { kind: 'module', dotted: value.name };
+    case 'dim': return kernelScalar(value.dim);
+    case 'scalar': return value.value === undefined ? undefined : kernelScalar(num(value.value));
+    case 'bool': return value.value === undefined ? undefined : { kind: 'const', value: value.value };
+    case 'str': return { kind: 'const', value: value.value };
+    case 'none': return { kind: 'const', value: null };
+    case 'dtype': return { kind: 'dtype', dtype: value.dtype };
+    default: return undefined;
   }
 }
 

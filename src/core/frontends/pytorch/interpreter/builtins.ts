@@ -1,6 +1,7 @@
 // Built-in Python and torch helpers that are not ops (sizes, ranges, config plumbing, compile wrappers), as a table.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
-import { bin, dimFunction, isIntegral, num, product, unknownDim, type Dim } from '../../../ir/dims';
+import { bin, dimFunction, dimSymbols, isIntegral, num, product, unknownDim, type Dim } from '../../../ir/dims';
+import { SM_COUNT_SYMBOL } from '../../../ir/symbols';
 import { simplify } from '../../../shapes/infer';
 import { NONE, UNKNOWN, type ClassInfo, type Value } from '../values';
 import { attribute } from './attributes';
@@ -151,10 +152,12 @@ const minOrMax: Builtin = (it, call) => {
     if (dims.every((d) => d?.kind === 'num')) return { kind: 'dim', dim: num(numbers[chosen] as number) };
     return value.kind === 'bool' ? { kind: 'dim', dim: num(numbers[chosen] as number) } : value;
   }
-  // `min(MAX_FUSED_SIZE, triton.next_power_of_2(V))`, `min(NUM_SMS, tiles)` of sizes not known yet: a size function
-  // evaluated when the sizes are bound, so that either argument can be the smaller one.
+  // `min(MAX_FUSED_SIZE, triton.next_power_of_2(V))`, `min(NUM_SMS, tiles)`: launch code caps a computed block size
+  // or a tile count by a limit, and either can be the smaller one. With a size function or the GPU's SM count among
+  // the arguments, the choice waits until the sizes are bound.
   const dims = values.map(numericDim);
-  if (dims.length > 1 && dims.every((d) => d !== undefined && d.kind !== 'unknown') && values.every((v) => v.kind === 'dim' || v.kind === 'free')) {
+  const computed = dims.some((d) => d !== undefined && (d.kind === 'fn' || dimSymbols(d).has(SM_COUNT_SYMBOL)));
+  if (computed && dims.length > 1 && dims.every((d) => d !== undefined && d.kind !== 'unknown')) {
     return { kind: 'dim', dim: dimFunction(name === 'builtins.min' ? 'min' : 'max', dims as Dim[]) };
   }
   // min(T, block_size) of sizes MemWall cannot read: the first argument is the size the code means; the other a bound.

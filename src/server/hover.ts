@@ -65,10 +65,12 @@ export function hoverMarkdown(analysis: Analysis, cost: CostedOp): string {
   }
   const unit = unitPeak(analysis, cost);
   if (cost.intensity !== null && unit) {
-    const ridge = unit.peak / hardware.bandwidth.value;
+    // The ridge the bound was decided with (η included), beside the datasheet's peak ÷ bandwidth.
+    const peakRidge = unit.peak / hardware.bandwidth.value;
+    const ridge = cost.ridge ?? peakRidge;
     const attained = cost.flops !== null && cost.timeUs ? cost.flops / (cost.timeUs * 1e-6) : undefined;
     const use = attained !== undefined ? `: attains ${formatRate(attained)}, ~${formatPercent(attained / unit.peak)} of peak compute` : '';
-    lines.push(`intensity ${formatIntensity(cost.intensity)} FLOP/B, ridge ${formatIntensity(ridge)} FLOP/B for ${unit.name} (${formatRate(unit.peak)} ÷ ${formatBandwidth(hardware.bandwidth.value)})${use}  `);
+    lines.push(`intensity ${formatIntensity(cost.intensity)} FLOP/B, ridge ${formatIntensity(peakRidge)} FLOP/B for ${unit.name} at peak (${formatRate(unit.peak)} ÷ ${formatBandwidth(hardware.bandwidth.value)}), ${formatIntensity(ridge)} at achievable efficiency: the bound's threshold${use}  `);
   } else if (cost.intensity !== null) {
     lines.push(`intensity ${formatIntensity(cost.intensity)} FLOP/B  `);
   }

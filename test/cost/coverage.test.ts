@@ -1,11 +1,13 @@
 // Honest totals: no op priced from a zero or negative size, and "N of M ops priced" with the causes of the rest.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { formatText } from '../../src/cli/format/text';
 import { analyze } from '../../src/core/analyze';
 import { resolveHardware } from '../../src/core/cost/hardware';
 import { coverage, coverageSentence } from '../../src/core/cost/coverage';
-import { priceGraph } from '../../src/core/cost/price';
+import { choosePeak, priceGraph } from '../../src/core/cost/price';
 import { GraphBuilder } from '../../src/core/ir/graph';
 import { testParser } from '../helpers/parser';
 import { addOp, graphOf, type OpSpecForTest } from './build';
@@ -30,6 +32,26 @@ describe('zero and negative sizes', () => {
     assert.match(zero?.explain[0] ?? '', /input 1 \[8, 0, 64\] has a zero or negative size/);
     // The trap twin: the same op with a positive size is priced (5 FLOPs per element, erf form).
     assert.equal(fine?.flops, 5 * 8 * 4 * 64);
+  });
+});
+
+describe('the ridge quoted is the ridge the verdict used', () => {
+  it('gives each priced op the ridge its bound was decided with, and MW101 quotes it', async () => {
+    const analysis = analyze(readFileSync(path.join(__dirname, '..', 'fixtures', 'rules', 'MW101-memory-bound-hotspot.py'), 'utf8'), { parser: await testParser() });
+    const decided = analysis.costs.filter((cost) => cost.bound === 'memory' || cost.bound === 'compute');
+    assert.ok(decided.length >= 2, `${decided.length} ops decided`);
+    for (const cost of decided) {
+      assert.equal(cost.bound === 'compute', (cost.intensity as number) > (cost.ridge as number), `${cost.node.label}: ${cost.intensity} vs ${cost.ridge}`);
+    }
+    // The vector unit's ridge for a LayerNorm on an H100 at bf16: the peak it is priced at, at η_c 71%, over 3.35 TB/s
+    // at η_m 88% (16 FLOP/B; the peak's own ridge is 20).
+    const norm = analysis.costs.find((cost) => cost.node.label === 'self.norm');
+    const hardware = analysis.hardware;
+    const vector = choosePeak(hardware, 'vector', 'bf16', false)?.value as number;
+    assert.ok(Math.abs((norm?.ridge as number) - (hardware.computeEfficiency.value * vector) / (hardware.memoryEfficiency.value * hardware.bandwidth.value)) < 1e-9);
+    assert.equal(Math.round(norm?.ridge as number), 16);
+    const finding = analysis.findings.find((candidate) => candidate.code === 'MW101' && candidate.message.startsWith('self.norm'));
+    assert.match(finding?.message ?? '', new RegExp(`against a ridge of ${Math.round(norm?.ridge as number)} FLOP/B \\(vector unit, at achievable efficiency\\)`));
   });
 });
 

@@ -385,11 +385,12 @@ export function priceOp(
   const bound: Bound = workSeconds < launchSeconds ? 'overhead' : computeSeconds > memorySeconds ? 'compute' : 'memory';
   const intensity = totalBytes > 0 ? flops / totalBytes : null;
 
+  // The intensity where compute time equals memory time, η included: the threshold the verdict above used.
+  const ridge = (etaCompute * peak.value) / (etaMemory * hardware.bandwidth.value);
   if (kernel?.pricedPer === 'program') {
     // One program: its intensity places it against the ridge, but its time is not a time per call.
-    const ridge = (etaCompute * peak.value) / (etaMemory * hardware.bandwidth.value);
     const programBound: Bound = computeSeconds > memorySeconds ? 'compute' : 'memory';
-    const program = costFields(base, flops, bytes.read, bytes.written, totalBytes, intensity, null, programBound, pricedUnit);
+    const program = costFields(base, flops, bytes.read, bytes.written, totalBytes, intensity, null, programBound, pricedUnit, ridge);
     return withKernel(withExplain(program, [
       ...kernelLines(node, kernel),
       `FLOPs ${formatFlops(flops)} per program: ${flopsFormula} (2 FLOPs per multiply-add)`,
@@ -400,7 +401,7 @@ export function priceOp(
       ...(notes ?? []),
     ]), kernel);
   }
-  const computed = costFields(base, flops, bytes.read, bytes.written, totalBytes, intensity, timeUs, bound, pricedUnit);
+  const computed = costFields(base, flops, bytes.read, bytes.written, totalBytes, intensity, timeUs, bound, pricedUnit, ridge);
   // The hover lines cost more to format than the figures cost to compute, and only the hovered op needs them: the
   // figures they need are kept in one record, formatted by hoverLines on first read.
   const costed = withLazyExplain(computed, {
@@ -477,7 +478,7 @@ function hoverLines(cost: Omit<CostedOp, 'explain'>, facts: HoverFacts): string[
     `bytes ${formatBytes(totalBytes)} (read ${formatBytes(cost.bytesRead as number)}, write ${formatBytes(cost.bytesWritten as number)}): ${facts.bytesFormula}`,
     intensity === null
       ? 'intensity: no bytes moved'
-      : `intensity ${intensity.toPrecision(3)} FLOP/B; ridge ${ridge.toPrecision(3)} FLOP/B for the ${peak.label} (${effectiveRidge.toPrecision(3)} with η)`,
+      : `intensity ${intensity.toPrecision(3)} FLOP/B; ridge ${ridge.toPrecision(3)} FLOP/B for the ${peak.label} at peak, ${effectiveRidge.toPrecision(3)} at the η below: the bound's threshold`,
     `peak ${formatFlopRate(peak.value)} ${peak.label} on ${hardware.name} (${peak.source})`,
     ...(peak.note ? [peak.note] : []),
     `compute ${formatTimeUs(computeSeconds * 1e6)} at ${etaWords(node, facts)}`,
@@ -576,10 +577,11 @@ function costFields(
   timeUs: number | null,
   bound: Bound,
   unit: CostedOp['unit'],
+  ridge: number | null = null,
 ): Omit<CostedOp, 'explain'> {
   return {
     node: base.node, inputShapes: base.inputShapes, outputShapes: base.outputShapes, dtype: base.dtype, repeat: base.repeat,
-    flops, bytesRead, bytesWritten, bytes, intensity, timeUs, bound, unit,
+    flops, bytesRead, bytesWritten, bytes, intensity, timeUs, bound, unit, ridge,
   };
 }
 

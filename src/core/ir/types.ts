@@ -213,6 +213,11 @@ export interface CostedOp {
   readonly bound: Bound;
   /** Which peak priced it: `tensor` cores or the `vector` unit; `none` for views. */
   readonly unit: 'tensor' | 'vector' | 'none';
+  /**
+   * The intensity (FLOP/B) at which this op's compute time equals its memory time, the achievable fractions of peak
+   * included (η_c·peak ÷ η_m·bandwidth): the threshold its memory/compute verdict used. Null when not priced.
+   */
+  readonly ridge?: number | null;
   /** Explanations for the hover: the formula, the peak and efficiency used, L2 notes. */
   readonly explain: readonly string[];
   /** A Triton kernel's launch as priced: grid, block sizes, requested bytes, and whether the figures are per program. */

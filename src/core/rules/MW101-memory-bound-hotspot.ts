@@ -73,9 +73,10 @@ export const memoryBoundHotspot: Rule = {
 };
 
 function message(ctx: RuleContext, op: OpNode, cost: CostedOp, share: number, rank: number): string {
-  const ridge = cost.unit === 'none' ? null : ridgePoint(ctx.hardware, cost.unit, cost.dtype, ctx.graph.tf32Enabled);
+  // The ridge the verdict used (η included), so that the numbers the message quotes agree with its bound.
+  const ridge = cost.unit === 'none' ? null : cost.ridge ?? ridgePoint(ctx.hardware, cost.unit, cost.dtype, ctx.graph.tf32Enabled);
   const intensity = cost.intensity === null ? '' : ` at ${cost.intensity.toFixed(1)} FLOP/B`;
-  const ridgeText = ridge === null ? '' : ` against a ridge of ${Math.round(ridge)} FLOP/B (${cost.unit === 'tensor' ? 'tensor cores' : 'vector unit'})`;
+  const ridgeText = ridge === null ? '' : ` against a ridge of ${Math.round(ridge)} FLOP/B (${cost.unit === 'tensor' ? 'tensor cores' : 'vector unit'}, at achievable efficiency)`;
   const bytes = cost.bytes === null ? '' : `moves ${formatBytes(cost.bytes)}${intensity}${ridgeText}, `;
   const time = cost.timeUs === null ? 'takes an unknown time' : `takes ≈ ${formatMicroseconds(cost.timeUs)}`;
   const repeat = cost.repeat > 1 ? ` ×${cost.repeat}` : '';

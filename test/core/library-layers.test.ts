@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyze } from '../../src/core/analyze';
+import { libraryModels } from '../../src/core/frontends/pytorch/libraries';
 import type { Analysis, CostedOp } from '../../src/core/ir/types';
 import { testParser } from '../helpers/parser';
 
@@ -166,5 +167,128 @@ describe('library layers: apex and TransformerEngine fused modules', () => {
     // 5 per element of [2, 512, 768]; x, weight, bias read, y written.
     assert.equal(norm.flops, 5 * 2 * 512 * 768);
     assert.equal(norm.bytes, (2 * (2 * 512 * 768) + 2 * 768) * 2);
+  });
+});
+
+describe('library layers: timm, followed through MemWall’s model of its layers', () => {
+  it('runs MAE’s PatchEmbed and Blocks and a DeiT block’s Attention, Mlp and DropPath as their kernels', async () => {
+    const analysis = await analyzeFixture('timm_layers.py');
+    // PatchEmbed: a 16×16 stride-16 conv, [8, 3, 224, 224] → [8, 768, 14, 14]: 2·(8·196)·768·(3·16·16) + bias.
+    const conv = only(analysis, 'torch.nn.Conv2d');
+    assert.deepEqual(conv.outputShapes, [[8, 768, 14, 14]]);
+    assert.equal(conv.node.modulePath, 'patch_embed.proj');
+    assert.equal(conv.node.span.startLine + 1, 22, 'reported at the call in the analysed file');
+    // num_patches = (224 // 16)² reaches the positional embedding: the add is [8, 196, 768].
+    const posAdd = analysis.costs.find((c) => c.node.scope === 'MaskedAutoencoderEncoder.forward' && c.node.op === 'torch.add');
+    assert.deepEqual(posAdd?.outputShapes, [[8, 196, 768]]);
+    // Each of the 12 Blocks: qkv, fused attention, proj, fc1 (768 → 3072), GELU, fc2.
+    const blockOps = analysis.costs.filter((c) => c.node.modulePath.startsWith('blocks[*]') && c.node.category !== 'view');
+    assert.ok(blockOps.every((c) => c.repeat === 12));
+    const fc1 = blockOps.find((c) => c.node.modulePath === 'blocks[*].mlp.fc1');
+    assert.equal(fc1?.flops, 2 * 1568 * 3072 * 768 + 1568 * 3072);
+    assert.equal(blockOps.find((c) => c.node.modulePath === 'blocks[*].mlp.act')?.node.op, 'torch.nn.GELU');
+    const attention = blockOps.find((c) => c.node.category === 'attention');
+    assert.deepEqual(attention?.outputShapes, [[8, 12, 196, 64]]);
+    // DeiT block: get_act_layer('gelu') is nn.GELU; DropPath(0.1) multiplies each of [8, 197, 384] once.
+    const deitAct = analysis.costs.find((c) => c.node.modulePath === 'mlp.act');
+    assert.equal(deitAct?.node.op, 'torch.nn.GELU');
+    const dropPaths = analysis.costs.filter((c) => c.node.op === 'timm.layers.DropPath');
+    assert.equal(dropPaths.length, 2);
+    for (const cost of dropPaths) {
+      assert.equal(cost.flops, 8 * 197 * 384);
+      assert.equal(cost.bytes, 2 * 8 * 197 * 384 * 2);
+    }
+    assert.ok(analysis.costs.every((c) => c.node.assumed === undefined));
+  });
+
+  it('keeps the file’s own Mlp, assumes a timm layer it has no model of, and prices DropPath(0.0) as free (trap twin)', async () => {
+    const analysis = await analyzeFixture('timm_layers_trap.py');
+    assert.deepEqual(analysis.costs.filter((c) => c.node.scope === 'Mlp.forward' && c.node.category !== 'view').map((c) => c.node.label), ['self.w12', 'F.silu', '*', 'self.w3']);
+    const norm = analysis.costs.find((c) => c.node.label === 'self.norm');
+    assert.ok(norm?.node.assumed);
+    assert.equal(norm.flops, null);
+    const dropPath = only(analysis, 'timm.layers.DropPath');
+    assert.equal(dropPath.flops, 0);
+    assert.equal(dropPath.bytes, 0);
+  });
+});
+
+describe('library layers: transformers registries', () => {
+  it('runs ACT2FN["gelu_new"] as its eight kernels and ALL_ATTENTION_FUNCTIONS’ default sdpa with enable_gqa', async () => {
+    const analysis = await analyzeFixture('hf_registries.py');
+    const gelu = analysis.costs.filter((c) => c.node.scope === 'NewGELUActivation.forward');
+    assert.deepEqual(gelu.map((c) => c.node.label), ['*', 'torch.pow', '*', '+', '*', 'torch.tanh', '+', '*']);
+    for (const cost of gelu) assert.equal(cost.flops, 2 * 1024 * 4096);
+    const sdpa = only(analysis, 'torch.nn.functional.scaled_dot_product_attention');
+    assert.equal(sdpa.node.scope, 'sdpa_attention_forward');
+    assert.equal(sdpa.node.attrs.enable_gqa, true);
+    // q [2, 16, 1024, 64], k and v [2, 4, 1024, 64] unrepeated; causal (query length > 1, module.is_causal).
+    assert.deepEqual(sdpa.inputShapes, [[2, 16, 1024, 64], [2, 4, 1024, 64], [2, 4, 1024, 64]]);
+    assert.equal(sdpa.flops, (2 * 32 * 1024 * 1024 * 128 + 5 * 32 * 1024 * 1024) / 2);
+    const o = analysis.costs.find((c) => c.node.label === 'self.o_proj');
+    assert.equal(o?.flops, 2 * 2048 * 1024 * 1024);
+    const note = analysis.notes.find((n) => n.code === 'MW906');
+    assert.match(note?.message ?? '', /ALL_ATTENTION_FUNCTIONS\[self\.config\._attn_implementation\]`: the key is not known here; MemWall followed the `sdpa` entry/);
+    assert.equal((note?.span?.startLine ?? 0) + 1, 68, 'on the subscript');
+    assert.ok(analysis.costs.every((c) => c.node.assumed === undefined));
+  });
+
+  it('does not guess an activation or a table entry from an unknown key, and follows an eager config (trap twin)', async () => {
+    const analysis = await analyzeFixture('hf_registries_trap.py');
+    const act = analysis.costs.find((c) => c.node.label === 'self.act');
+    assert.ok(act?.node.assumed, 'ACT2FN[config.hidden_act] with a config it cannot read');
+    assert.ok(analysis.costs.find((c) => c.node.label === 'self.pool')?.node.assumed, 'a table of different functions');
+    assert.equal(analysis.notes.filter((n) => n.code === 'MW906').length, 0);
+    const scores = analysis.costs.filter((c) => c.node.scope === 'eager_attention_forward' && c.node.op === 'torch.matmul');
+    assert.equal(scores.length, 2, 'the eager path is written out');
+    assert.deepEqual(scores[0]?.outputShapes, [[2, 8, 256, 256]]);
+    assert.equal(analysis.costs.filter((c) => c.node.category === 'attention').length, 0);
+  });
+});
+
+describe('library layers: callables that are not modules', () => {
+  it('follows a diffusers processor, stored functions, getattr dispatch and a table’s eager default', async () => {
+    const analysis = await analyzeFixture('callables.py');
+    // AttnProcessor2_0.__call__(attn, hidden_states): the owning module's projections, SDPA and to_out[0].
+    const processor = analysis.costs.filter((c) => c.node.scope === 'AttnProcessor2_0.__call__' && c.node.category !== 'view');
+    assert.deepEqual(processor.map((c) => c.node.label), ['attn.to_q', 'attn.to_k', 'attn.to_v', 'F.scaled_dot_product_attention', 'hidden_states.transpose(1, 2).reshape (copies: input not contiguous)', 'attn.to_out[0]', 'attn.to_out[1]']);
+    // [4, 4096, 320] × [320, 320]: 2·16384·320·320.
+    assert.equal(processor[0]?.flops, 2 * 16384 * 320 * 320);
+    assert.deepEqual(processor[3]?.outputShapes, [[4, 8, 4096, 40]]);
+    // self.act = F.gelu; self.act2 = getattr(F, config.activation) with activation = "silu".
+    const fc = analysis.costs.find((c) => c.node.label === 'self.fc');
+    assert.deepEqual(fc?.outputShapes, [[4, 4096, 1280]]);
+    assert.equal(analysis.costs.find((c) => c.node.label === 'self.act')?.node.op, 'torch.nn.functional.gelu');
+    assert.equal(analysis.costs.find((c) => c.node.label === 'self.act2')?.node.op, 'torch.nn.functional.silu');
+    // getattr(self, "_mix_" + "fused") and self.mix_fn (use_flash=True) both run _mix_fused.
+    assert.equal(analysis.costs.filter((c) => c.node.scope === 'TransformerBlock._mix_fused').length, 2);
+    assert.equal(analysis.costs.filter((c) => c.node.scope === 'TransformerBlock._mix_eager').length, 0);
+    // ATTENTION_IMPLEMENTATIONS[config.attention_backend]: the eager entry, written out, at [4, 8, 4096, 4096].
+    const eager = analysis.costs.filter((c) => c.node.scope === '_eager_attention' && c.outputShapes[0] !== null && c.node.op === 'torch.matmul');
+    assert.deepEqual(eager[0]?.outputShapes, [[4, 8, 4096, 4096]]);
+    assert.match(analysis.notes.find((n) => n.code === 'MW906')?.message ?? '', /followed the `eager` entry/);
+    assert.ok(analysis.costs.every((c) => c.node.assumed === undefined));
+  });
+
+  it('assumes, never guesses, when the callable cannot be read (trap twin)', async () => {
+    const analysis = await analyzeFixture('callables_trap.py');
+    for (const label of ['self.processor', 'self.act', 'self.act2']) {
+      const cost = analysis.costs.find((c) => c.node.label === label);
+      assert.ok(cost?.node.assumed, label);
+      assert.equal(cost.flops, null);
+    }
+    assert.equal(analysis.costs.find((c) => c.node.label === 'self.fc')?.flops, 2 * 4096 * 1024 * 256 + 4096 * 1024);
+    assert.equal(analysis.notes.filter((n) => n.code === 'MW906').length, 0);
+  });
+});
+
+describe('library layers: the Python models', () => {
+  it('parse without syntax errors', async () => {
+    const parser = await testParser();
+    for (const model of libraryModels()) {
+      const tree = parser.parse(model.text);
+      assert.equal(tree.rootNode.hasError, false, model.name);
+      tree.delete();
+    }
   });
 });

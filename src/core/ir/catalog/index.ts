@@ -21,6 +21,7 @@ import { NORMALIZATION_OPS } from './normalization';
 import { PARALLEL_OPS, PARALLEL_STATE } from './parallel';
 import { POINTWISE_OPS } from './pointwise';
 import { REDUCTION_OPS } from './reduction';
+import { TIMM_OPS } from './timm';
 import { VIEW_OPS } from './view';
 
 export type { CatalogEntry, ModuleSpec } from './entry';
@@ -39,6 +40,7 @@ const FAMILIES: readonly Readonly<Record<string, CatalogEntry>>[] = [
   FUSED_ATTENTION_OPS,
   PARALLEL_OPS,
   FUSED_LAYER_OPS,
+  TIMM_OPS,
 ];
 
 /** Library functions that are a torch op under another name: they share its entry. */

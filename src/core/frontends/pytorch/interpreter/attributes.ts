@@ -11,6 +11,7 @@ import { emit } from './emit';
 import { evaluate } from './expressions';
 import type { Frame } from './frame';
 import { importModule } from './imports';
+import { libraryMember } from '../libraries';
 import type { Interpreter } from './index';
 
 /** Attributes only tensors have: reading them marks a free parameter as a tensor. */
@@ -21,7 +22,8 @@ export function attribute(it: Interpreter, object: Value, name: string, frame: F
     case 'ref': {
       const dtype = object.name === 'torch' ? dtypeNamed(name) : undefined;
       if (dtype) return { kind: 'dtype', dtype };
-      return { kind: 'ref', name: `${object.name}.${name}` };
+      // A library layer that runs several kernels, described as the Python it runs (libraries/): followed like code.
+      return libraryMember(it, object.name, name) ?? { kind: 'ref', name: `${object.name}.${name}` };
     }
     case 'usermodule': {
       const file = object.file;

@@ -130,8 +130,9 @@ export function apply(
     case 'object': {
       const call = callee.cls ? findMethod(callee.cls, '__call__') : undefined;
       if (call) return callFunction(it, call, positional, keywords, frame, callee, node, false);
-      for (const argument of [...positional, ...keywords.values()]) recordUse(it, argument, 'unknown-call', node, frame);
-      return UNKNOWN;
+      // An object whose __call__ MemWall cannot see (defined in a base class it cannot read): the declared fallback.
+      const name = label || (field(node, 'function')?.text ?? '');
+      return callUnresolved(it, `unresolved:${name}`, name, positional, keywords, node, frame, argumentNodes);
     }
     default:
       return callUnresolved(it, `unresolved:${label}`, label, positional, keywords, node, frame, argumentNodes);
@@ -224,6 +225,9 @@ export function callLibrary(
     if (tensors.length === 0 && !/^torch\.(nn\.functional|Tensor)\b|^torch\.[a-z_0-9]+$/.test(qualified)) return UNKNOWN;
     return emit(it, qualified, label, node, tensors, {}, frame, { argumentNodes });
   }
+  // A library class built from tensors is a container of them (transformers' BaseModelOutputWithPast, a named tuple),
+  // not a kernel: its attributes are its keyword arguments.
+  if (CLASS_NAME.test(qualified) && tensors.length > 0) return { kind: 'object', attrs: new Map(keywords) };
   // A library function MemWall cannot read (not installed, not in the catalog): the declared fallback.
   return callUnresolved(it, qualified, label, positional, keywords, node, frame, argumentNodes);
 }

@@ -6,6 +6,7 @@ import { simplify } from '../../../shapes/infer';
 import { field } from '../syntax';
 import { UNKNOWN, type Value } from '../values';
 import { joinPath, numericDim, withPath } from './conversions';
+import { defaultEntry } from './dispatch';
 import { emit } from './emit';
 import { evaluate } from './expressions';
 import type { Frame } from './frame';
@@ -75,7 +76,10 @@ export function subscript(it: Interpreter, object: Value, node: SyntaxNode, fram
   if (object.kind === 'dict') {
     const key = keyOf(it, node, frame);
     const value = key === undefined ? undefined : object.entries.get(key);
-    return value ? withPath(value, joinPath(object.path ?? '', key as string)) : UNKNOWN;
+    if (value) return withPath(value, joinPath(object.path ?? '', key as string));
+    // A dispatch table indexed by a key the code does not state (a config string): its default entry, with a note.
+    const chosen = key === undefined ? defaultEntry(it, object.entries, node, frame) : undefined;
+    return chosen ? withPath(chosen[1], joinPath(object.path ?? '', chosen[0])) : UNKNOWN;
   }
   if (object.kind === 'free') return UNKNOWN;
   return UNKNOWN;

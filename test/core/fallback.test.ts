@@ -43,7 +43,7 @@ describe('declared fallback for unresolved callables', () => {
     // down_proj reads the assumed product: M = 8·1024, N = 1024, K = 4096.
     const down = analysis.costs.filter((c) => c.node.label === 'self.down_proj');
     for (const cost of down) assert.equal(cost.flops, 2 * 8192 * 1024 * 4096);
-    const notes = analysis.notes.filter((n) => n.code === 'MW905');
+    const notes = analysis.notes.filter((n) => n.code === 'MW906');
     assert.equal(notes.length, 1, 'one note per callee');
     assert.match(notes[0]?.message ?? '', /`self\.act_fn` could not be resolved \(2 calls\)/);
     assert.equal(analysis.summary.total.unpricedOps, 2);
@@ -52,7 +52,7 @@ describe('declared fallback for unresolved callables', () => {
   it('leaves catalog ops, torch ops it lacks and calls without tensors alone (trap twin)', async () => {
     const analysis = await analyzeFixture('unresolved_activation_trap.py');
     assert.ok(analysis.costs.every((c) => c.node.assumed === undefined), 'nothing assumed');
-    assert.equal(analysis.notes.filter((n) => n.code === 'MW905').length, 0);
+    assert.equal(analysis.notes.filter((n) => n.code === 'MW906').length, 0);
     const cdist = analysis.costs.find((c) => c.node.op === 'torch.cdist');
     assert.ok(cdist);
     assert.deepEqual(cdist.outputShapes, [null], 'a torch op changes shapes freely: no assumption');
@@ -81,7 +81,7 @@ describe('declared fallback for unresolved callables', () => {
     const double = analysis.costs.find((c) => c.node.op === 'torch.mul');
     assert.equal(double?.flops, 4 * 256 * 2048);
     assert.equal(double?.bytes, 2 * 4 * 256 * 2048 * 4, 'fp32 in and out, as the assumed dtype says');
-    assert.deepEqual(analysis.notes.filter((n) => n.code === 'MW905').map((n) => n.message.split(' could')[0]), ['`causal_conv1d.causal_conv1d_fn`', '`cache.update`']);
+    assert.deepEqual(analysis.notes.filter((n) => n.code === 'MW906').map((n) => n.message.split(' could')[0]), ['`causal_conv1d.causal_conv1d_fn`', '`cache.update`']);
   });
 
   it('unpacks an assumed result as a tuple whose first item is the assumed tensor', async () => {

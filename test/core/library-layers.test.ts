@@ -227,7 +227,7 @@ describe('library layers: transformers registries', () => {
     assert.equal(sdpa.flops, (2 * 32 * 1024 * 1024 * 128 + 5 * 32 * 1024 * 1024) / 2);
     const o = analysis.costs.find((c) => c.node.label === 'self.o_proj');
     assert.equal(o?.flops, 2 * 2048 * 1024 * 1024);
-    const note = analysis.notes.find((n) => n.code === 'MW906');
+    const note = analysis.notes.find((n) => n.code === 'MW907');
     assert.match(note?.message ?? '', /ALL_ATTENTION_FUNCTIONS\[self\.config\._attn_implementation\]`: the key is not known here; MemWall followed the `sdpa` entry/);
     assert.equal((note?.span?.startLine ?? 0) + 1, 68, 'on the subscript');
     assert.ok(analysis.costs.every((c) => c.node.assumed === undefined));
@@ -238,7 +238,7 @@ describe('library layers: transformers registries', () => {
     const act = analysis.costs.find((c) => c.node.label === 'self.act');
     assert.ok(act?.node.assumed, 'ACT2FN[config.hidden_act] with a config it cannot read');
     assert.ok(analysis.costs.find((c) => c.node.label === 'self.pool')?.node.assumed, 'a table of different functions');
-    assert.equal(analysis.notes.filter((n) => n.code === 'MW906').length, 0);
+    assert.equal(analysis.notes.filter((n) => n.code === 'MW907').length, 0);
     const scores = analysis.costs.filter((c) => c.node.scope === 'eager_attention_forward' && c.node.op === 'torch.matmul');
     assert.equal(scores.length, 2, 'the eager path is written out');
     assert.deepEqual(scores[0]?.outputShapes, [[2, 8, 256, 256]]);
@@ -266,7 +266,7 @@ describe('library layers: callables that are not modules', () => {
     // ATTENTION_IMPLEMENTATIONS[config.attention_backend]: the eager entry, written out, at [4, 8, 4096, 4096].
     const eager = analysis.costs.filter((c) => c.node.scope === '_eager_attention' && c.outputShapes[0] !== null && c.node.op === 'torch.matmul');
     assert.deepEqual(eager[0]?.outputShapes, [[4, 8, 4096, 4096]]);
-    assert.match(analysis.notes.find((n) => n.code === 'MW906')?.message ?? '', /followed the `eager` entry/);
+    assert.match(analysis.notes.find((n) => n.code === 'MW907')?.message ?? '', /followed the `eager` entry/);
     assert.ok(analysis.costs.every((c) => c.node.assumed === undefined));
   });
 
@@ -278,7 +278,7 @@ describe('library layers: callables that are not modules', () => {
       assert.equal(cost.flops, null);
     }
     assert.equal(analysis.costs.find((c) => c.node.label === 'self.fc')?.flops, 2 * 4096 * 1024 * 256 + 4096 * 1024);
-    assert.equal(analysis.notes.filter((n) => n.code === 'MW906').length, 0);
+    assert.equal(analysis.notes.filter((n) => n.code === 'MW907').length, 0);
   });
 });
 

@@ -19,7 +19,7 @@ export function noteAssumedCalls(builder: GraphBuilder): void {
     const first = calls[0] as OpNode;
     const count = calls.length === 1 ? 'one call' : `${calls.length} calls`;
     builder.notes.push({
-      code: 'MW905',
+      code: 'MW906',
       message: `\`${callee}\` could not be resolved (${count}): each output is assumed shaped like the call's first tensor input, so the ops after it stay priced; its own cost is not priced, and the totals leave it out.`,
       span: first.span,
     });

@@ -53,8 +53,8 @@ export function defaultEntry(it: Interpreter, entries: ReadonlyMap<string, Value
   }
   const span = sourceSpan(node, frame);
   const message = `\`${node.text.slice(0, 80)}\`: the key is not known here; MemWall followed ${why}.`;
-  if (!it.builder.notes.some((note) => note.code === 'MW906' && note.message === message && note.span?.start === span.start)) {
-    it.builder.notes.push({ code: 'MW906', message, span });
+  if (!it.builder.notes.some((note) => note.code === 'MW907' && note.message === message && note.span?.start === span.start)) {
+    it.builder.notes.push({ code: 'MW907', message, span });
   }
   return chosen;
 }

@@ -297,3 +297,49 @@ describe('python as published: containers hold their layers', () => {
     ]);
   });
 });
+
+describe('python as published: callables (partial, norm_layer, lambdas, layer subclasses, configs built in code)', () => {
+  it('builds torchvision-style EfficientNet stages: partial configs, _make_divisible, copy.copy, dataclass super().__init__ (efficientnet_style.py)', async () => {
+    const lines = rows(await analysisOf(fixture('efficientnet_style.py')));
+    // depth_mult 1.1: ceil(1·1.1) = 2, ceil(2·1.1) = 3, ceil(3·1.1) = 4 blocks; the first block of a stage is apart.
+    assert.ok(lines.includes('features.1.0.block.0.0 Conv2d ×1 [2,16,16,16]'), lines.join('\n'));
+    assert.ok(lines.includes('features.1.1.block.0.0 Conv2d ×1 [2,8,16,16]'), lines.join('\n'));
+    assert.ok(lines.includes('features.2[1:3].block.0.0 Conv2d ×2 [2,64,8,8]'), lines.join('\n'));
+    assert.ok(lines.includes('features.3[1:4].block.1.0 Conv2d ×3 [2,96,4,4]'), lines.join('\n'));
+    // partial(nn.SiLU, inplace=True) in squeeze-excitation, partial(nn.BatchNorm2d, eps=1e-3) everywhere.
+    assert.ok(lines.includes('features.2.0.block.2.activation SiLU ×1 [2,2,1,1]'), lines.join('\n'));
+    assert.ok(!lines.some((line) => line.includes('stochastic_depth')), 'rate 0 runs no stochastic depth');
+  });
+
+  it('prices stochastic depth at a rate above zero: noise.bernoulli_ writes its draws and reads nothing', async () => {
+    const text = fixture('efficientnet_style.py').replace('efficientnet_tiny(stochastic_depth_prob=0.0)', 'efficientnet_tiny()');
+    const analysis = await analysisOf(text);
+    const draws = analysis.costs.filter((c) => c.node.op === 'torch.Tensor.bernoulli_');
+    // The blocks of stage 2 after its first fold (rates 3/9 and 4/9 of 0.2, both above zero); each draws [2, 1, 1, 1]:
+    // 2 FLOPs per element (draw, compare) = 4; 2 fp32 elements written = 8 bytes, nothing read.
+    const stage2 = draws.find((c) => c.node.modulePath === 'features.2[1:3].stochastic_depth');
+    assert.ok(stage2, draws.map((c) => c.node.modulePath).join(', '));
+    assert.equal(stage2.repeat, 2);
+    assert.equal(stage2.flops, 4);
+    assert.equal(stage2.bytesRead, 0);
+    assert.equal(stage2.bytesWritten, 8);
+  });
+
+  it("gives a call's keyword over partial()'s, partial()'s positionals first, and keeps copies apart (callables_trap.py)", async () => {
+    assert.deepEqual(rows(await analysisOf(fixture('callables_trap.py'))), [
+      'conv3 Conv2d ×1 [2,8,8,8]',
+      // self.act = lambda t: F.gelu(self.conv1(t)): conv1 is the 1×1 the call asked for, run by the lambda.
+      'conv1 Conv2d ×1 [2,8,8,8]',
+      ' functional.gelu ×1 [2,8,8,8]',
+      'fc Linear ×1 [2,32]',
+      // ScaledLinear(32, 8) asks nn.Linear for 2·8 outputs: weight [16, 32], scaled, then F.linear.
+      'scaled torch.mul ×1 [16,32]',
+      'scaled functional.linear ×1 [2,16]',
+      'head.norm LayerNorm ×1 [2,16]',
+      'head.proj Linear ×1 [2,16]',
+      'wide_head.norm LayerNorm ×1 [2,32]',
+      'wide_head.proj Linear ×1 [2,32]',
+    ]);
+  });
+});
+

@@ -81,6 +81,8 @@ export type Value =
   | { readonly kind: 'function'; readonly fn: FunctionInfo; readonly self?: Value; readonly closure?: ReadonlyMap<string, Value> }
   /** `lambda meta: (...)`: its parameters and body, with the variables of the code that made it (read when called). */
   | { readonly kind: 'lambda'; readonly node: SyntaxNode; readonly env: ReadonlyMap<string, Value>; readonly file: FileContext }
+  /** `functools.partial(nn.BatchNorm2d, eps=1e-3)`: a callable with some arguments given already. */
+  | { readonly kind: 'partial'; readonly callee: Value; readonly positional: readonly Value[]; readonly keywords: ReadonlyMap<string, Value> }
   | { readonly kind: 'class'; readonly cls: ClassInfo }
   /** A bound method of a tensor or layer not called yet: `x.view` in `f = x.view`. */
   | { readonly kind: 'method'; readonly receiver: Value; readonly name: string }

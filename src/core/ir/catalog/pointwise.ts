@@ -173,6 +173,17 @@ function build(): Record<string, CatalogEntry> {
   });
   ops['torch.Tensor.fill_'] = fill;
   ops['torch.Tensor.zero_'] = fill;
+  // In-place random fills (`noise.bernoulli_(p)` in stochastic depth, `w.normal_()` in init code): one draw and one
+  // transform per element, the tensor written, nothing read (its old values are overwritten).
+  const randomFill = pointwiseEntry(2, '2 per element (a random draw, then compare or scale)', ['input', 'p'], {
+    bytes: fill.bytes,
+    bytesFormula: 'writes n·s, reads nothing',
+  });
+  for (const name of ['bernoulli_', 'uniform_', 'normal_', 'exponential_', 'random_', 'geometric_', 'log_normal_', 'cauchy_']) ops[`torch.Tensor.${name}`] = randomFill;
+  // torch.bernoulli(probabilities): reads the probabilities, writes the draws.
+  const bernoulli = pointwiseEntry(2, '2 per element (a random draw, a compare)', ['input', 'p']);
+  ops['torch.bernoulli'] = bernoulli;
+  ops['torch.Tensor.bernoulli'] = bernoulli;
 
   for (const [name, spec] of Object.entries(ACTIVATIONS)) {
     const entry = pointwiseEntry(spec.flops, spec.text, ['input', ...(spec.init ?? [])], spec.module ? { module: { init: spec.init ?? [] } } : {});

@@ -298,6 +298,34 @@ const enumerateOf: Builtin = (_it, call) => {
 
 const unknownValue: Builtin = () => UNKNOWN;
 
+/**
+ * `copy.copy(cnf)` / `copy.deepcopy(layer)`: a new object with the same attributes, so that changing the copy leaves
+ * the original as it was (torchvision copies a stage's config before changing a block's channels).
+ */
+const copyOf: Builtin = (_it, call) => {
+  const { first } = call;
+  if (!first) return UNKNOWN;
+  switch (first.kind) {
+    case 'object':
+      return { kind: 'object', cls: first.cls, attrs: new Map(first.attrs) };
+    case 'module':
+      return { ...first, instance: { ...first.instance, attrs: new Map(first.instance.attrs) } };
+    case 'list':
+      return first.repeated ? first : { kind: 'list', items: [...first.items] };
+    case 'dict':
+      return { ...first, entries: new Map(first.entries) };
+    default:
+      return first;
+  }
+};
+
+/** `functools.partial(f, *args, **kwargs)`: f with those arguments given (norm layers, activations, configs). */
+const partialOf: Builtin = (_it, call) => {
+  const { positional, keywords, first } = call;
+  if (!first) return UNKNOWN;
+  return { kind: 'partial', callee: first, positional: positional.slice(1), keywords: new Map(keywords) };
+};
+
 /** `typing.cast(int, v)` is `v` to the type checker and at run time. */
 const castValue: Builtin = (_it, call) => call.positional[1] ?? UNKNOWN;
 
@@ -470,6 +498,9 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['builtins.sum', sumOf],
   ['builtins.Ellipsis', unknownValue],
   ['typing.cast', castValue],
+  ['functools.partial', partialOf],
+  ['copy.copy', copyOf],
+  ['copy.deepcopy', copyOf],
   ...[...Object.keys(MATH_FUNCTIONS), ...Object.keys(MATH_WHOLE)].map((name): [string, Builtin] => [name, mathFunction]),
   ['torch.compile', compileWrapper],
   ['torch.jit.script', compileWrapper],

@@ -18,7 +18,7 @@ import { comprehension, evaluate } from './expressions';
 import type { Frame } from './frame';
 import { callFunction } from './functions';
 import type { Interpreter } from './index';
-import { callLayer, callModule, callSequential, constructLayer, initContainer, instantiate, listMethod, modlistMethod, moduleMethod } from './modules';
+import { callLayer, callModule, callSequential, constructLayer, dictMethod, initBase, instantiate, listMethod, modlistMethod, moduleMethod } from './modules';
 import { bindSignature, describeParameter } from './signatures';
 import { namedSize } from './sizes';
 import { adoptParameter } from './statements';
@@ -110,6 +110,9 @@ export function apply(
     }
     case 'lambda':
       return callLambda(it, callee, positional, keywords, frame);
+    case 'partial':
+      // The arguments given to partial() come first; keywords of the call outrank its keywords, as in Python.
+      return apply(it, callee.callee, [...callee.positional, ...positional], new Map([...callee.keywords, ...keywords]), node, frame, label, [...callee.positional.map(() => undefined), ...argumentNodes]);
     case 'triton_launch':
       return launchKernel(it, callee, positional, keywords, node, frame);
     case 'triton_decorator': {
@@ -277,7 +280,7 @@ export function callMethod(
     return ['to', 'cuda', 'half', 'bfloat16', 'float', 'train', 'eval'].includes(name) ? receiver : UNKNOWN;
   }
   if (receiver.kind === 'super') {
-    if (name === '__init__') return initContainer(receiver.self, receiver.cls, positional) ?? NONE;
+    if (name === '__init__') return initBase(it, receiver, positional, keywords, node, frame);
     if (name === 'forward' && receiver.self.kind === 'module') {
       // A subclass of an nn layer calling super().forward: the base layer's op with the instance's parameters.
       const base = receiver.cls.bases.find((b) => b.kind === 'ref');
@@ -286,7 +289,13 @@ export function callMethod(
         const entry = lookupEntry(qualified);
         const params = new Map<string, TensorValue>();
         for (const [key, value] of receiver.self.instance.attrs) if (value.kind === 'tensor') params.set(key, value.tensor);
-        const layer: Value = { kind: 'layer', layer: { op: qualified, entry, args: {}, params, label: qualified }, path: receiver.self.path };
+        // The constructor's arguments, as super().__init__ left them on the instance (`self.stride`).
+        const args: Record<string, AttrValue> = { ...(entry?.module?.defaults ?? {}) };
+        for (const parameter of entry?.module?.init ?? []) {
+          const value = receiver.self.instance.attrs.get(parameter);
+          if (value) args[parameter] = valueToAttr(value);
+        }
+        const layer: Value = { kind: 'layer', layer: { op: qualified, entry, args, params, label: qualified }, path: receiver.self.path };
         return callLayer(it, layer as Extract<Value, { kind: 'layer' }>, positional, keywords, node, frame, label, argumentNodes);
       }
     }
@@ -294,16 +303,7 @@ export function callMethod(
   }
   if (receiver.kind === 'list') return listMethod(receiver, name, positional) ?? UNKNOWN;
   if (receiver.kind === 'modlist') return modlistMethod(receiver, name, positional) ?? UNKNOWN;
-  if (receiver.kind === 'dict') {
-    if (name === 'items') return { kind: 'list', items: [...receiver.entries].map(([k, v]) => ({ kind: 'list', items: [{ kind: 'str', value: k }, v] })) };
-    if (name === 'values') return { kind: 'list', items: [...receiver.entries.values()] };
-    if (name === 'keys') return { kind: 'list', items: [...receiver.entries.keys()].map((k) => ({ kind: 'str', value: k })) };
-    if (name === 'get') {
-      const key = positional[0]?.kind === 'str' ? positional[0].value : undefined;
-      return (key ? receiver.entries.get(key) : undefined) ?? positional[1] ?? NONE;
-    }
-    return UNKNOWN;
-  }
+  if (receiver.kind === 'dict') return dictMethod(receiver, name, positional, keywords) ?? UNKNOWN;
   return callUnresolved(it, `unresolved:${label}`, label, positional, keywords, node, frame, argumentNodes);
 }
 

@@ -21,6 +21,8 @@ export function truthiness(value: Value): boolean | undefined {
     case 'module':
     case 'layer':
     case 'function':
+    case 'partial':
+    case 'lambda':
     case 'class':
     case 'object':
     case 'dtype':

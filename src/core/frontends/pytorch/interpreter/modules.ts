@@ -1,13 +1,13 @@
 // nn layers and user modules: constructing layers, instantiating classes and configs, calling forwards.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
-import type { CatalogEntry } from '../../../ir/catalog';
+import { lookupEntry, type CatalogEntry } from '../../../ir/catalog';
 import { bin, sym } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
 import { simplify } from '../../../shapes/infer';
 import { NONE, UNKNOWN, type ClassInfo, type LayerInstance, type ModuleInstance, type Value } from '../values';
 import { findMethod } from './attributes';
 import { apply, callMethod, callOp } from './calls';
-import { baseClass, canonicalName, joinPath, tensorsOf, valueToAttr, withPath } from './conversions';
+import { attrToValue, baseClass, canonicalName, joinPath, tensorsOf, textOf, valueToAttr, withPath } from './conversions';
 import { emit } from './emit';
 import { evaluate } from './expressions';
 import { quiet, type Frame } from './frame';
@@ -105,6 +105,84 @@ export function moduleChildren(module: Extract<Value, { kind: 'module' }>): [str
 export function containerList(module: Extract<Value, { kind: 'module' }>, kind: 'sequential' | 'list' | 'dict'): Extract<Value, { kind: 'modlist' }> {
   const children = moduleChildren(module);
   return { kind: 'modlist', list: { kind: 'list', items: children.map(([, value]) => value) }, path: module.path, sequential: kind === 'sequential', names: children.map(([name]) => name) };
+}
+
+/**
+ * `super().__init__(...)` where the base class has no `__init__` of its own to run: a torch.nn container keeps the
+ * layers (initContainer); a torch.nn layer (`class Linear(nn.Linear)`) builds its weights and keeps its arguments on
+ * the instance, as PyTorch's constructor does (`self.weight`, `self.in_features`), so that the subclass's own forward
+ * or `super().forward` prices the parent's op; a dataclass base sets its fields from the arguments.
+ */
+export function initBase(it: Interpreter, receiver: Extract<Value, { kind: 'super' }>, positional: Value[], keywords: ReadonlyMap<string, Value>, node: SyntaxNode, frame: Frame): Value {
+  const self = receiver.self;
+  if (initContainer(self, receiver.cls, positional)) return NONE;
+  const attrs = self.kind === 'module' ? self.instance.attrs : self.kind === 'object' ? self.attrs : undefined;
+  if (!attrs) return NONE;
+  const base = receiver.cls.bases.find((b) => b.kind === 'ref' || b.kind === 'class');
+  if (base?.kind === 'ref' && self.kind === 'module') {
+    const qualified = canonicalName(base.name);
+    const entry = lookupEntry(qualified);
+    if (!entry?.module) return NONE;
+    const layer = constructLayer(it, qualified, entry, positional, keywords, node, frame);
+    if (layer.kind !== 'layer') return NONE;
+    for (const [name, value] of Object.entries(layer.layer.args)) if (!attrs.has(name)) attrs.set(name, attrToValue(value));
+    for (const [name, tensor] of layer.layer.params) attrs.set(name, { kind: 'tensor', tensor: { ...tensor, origin: `self.${name}` } });
+    return NONE;
+  }
+  if (base?.kind === 'class' && (base.cls.isDataclass || (!findMethod(base.cls, '__init__') && base.cls.fields.size > 0))) {
+    const names = dataclassFields(base.cls);
+    names.forEach((name, i) => {
+      const value = keywords.get(name) ?? positional[i];
+      if (value) attrs.set(name, value);
+    });
+  }
+  return NONE;
+}
+
+/** A dataclass's fields in order, its bases' first. */
+function dataclassFields(cls: ClassInfo): string[] {
+  const chain: ClassInfo[] = [];
+  for (let current: ClassInfo | undefined = cls; current; current = baseClass(current)) chain.unshift(current);
+  const names: string[] = [];
+  for (const current of chain) for (const name of current.fields.keys()) if (!names.includes(name)) names.push(name);
+  return names;
+}
+
+/** Python's dict methods on a dict of known keys (`kwargs.pop("width_mult")`, `cfg.get("dim", 64)`). */
+export function dictMethod(receiver: Extract<Value, { kind: 'dict' }>, name: string, positional: readonly Value[], keywords: ReadonlyMap<string, Value>): Value | undefined {
+  const entries = receiver.entries;
+  const key = positional[0] ? textOf(positional[0]) : undefined;
+  switch (name) {
+    case 'items':
+      return { kind: 'list', items: [...entries].map(([k, v]) => ({ kind: 'list', items: [{ kind: 'str', value: k }, v] })) };
+    case 'values':
+      return { kind: 'list', items: [...entries.values()] };
+    case 'keys':
+      return { kind: 'list', items: [...entries.keys()].map((k) => ({ kind: 'str', value: k })) };
+    case 'get':
+      return (key !== undefined ? entries.get(key) : undefined) ?? positional[1] ?? NONE;
+    case 'pop': {
+      if (key === undefined) return undefined;
+      const value = entries.get(key) ?? positional[1];
+      entries.delete(key);
+      return value ?? UNKNOWN;
+    }
+    case 'setdefault': {
+      if (key === undefined) return undefined;
+      if (!entries.has(key)) entries.set(key, positional[1] ?? NONE);
+      return entries.get(key);
+    }
+    case 'update': {
+      const other = positional[0];
+      if (other?.kind === 'dict') for (const [k, v] of other.entries) entries.set(k, v);
+      for (const [k, v] of keywords) entries.set(k, v);
+      return NONE;
+    }
+    case 'copy':
+      return { kind: 'dict', entries: new Map(entries), path: receiver.path };
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -339,7 +417,9 @@ export function symbolFor(it: Interpreter, name: string, given: Value | undefine
   const value = given ?? fallback;
   if (!value) return { kind: 'free', name };
   if (value.kind === 'dim' && value.dim.kind === 'num' && Number.isInteger(value.dim.value) && value.dim.value > 1) {
-    const clash = it.state.codeBindings.find((b) => b.symbol === name && b.priority === priority && b.value !== (value.dim as { value: number }).value);
+    // Another instance bound the name to another number (`kernel_size=5` there, the default 3 here): a symbol
+    // stands for one size, so this one keeps its number rather than take, or give, the other's.
+    const clash = it.state.codeBindings.find((b) => b.symbol === name && b.value !== (value.dim as { value: number }).value);
     if (clash) return value;
     if (!it.state.codeBindings.some((b) => b.symbol === name && b.priority === priority)) {
       it.state.codeBindings.push({ symbol: name, value: value.dim.value, source, priority });

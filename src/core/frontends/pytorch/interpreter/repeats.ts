@@ -185,6 +185,9 @@ function signatureOf(it: Interpreter, ops: readonly OpNode[]): string {
   };
   const tensorText = (tensor: TensorValue): string => `${tensor.shape ? tensor.shape.map(dimText).join('x') : '?'}:${tensor.dtype ?? ''}`;
   const attrText = (value: AttrValue): string => {
+    // Fractions (a drop probability growing with depth, eps, momentum) compare by sign: the formulas and rules ask
+    // only whether one is zero, so blocks whose stochastic-depth rate differs still fold.
+    if (typeof value === 'number' && !Number.isInteger(value)) return value > 0 ? 'fraction>0' : 'fraction<0';
     if (value === null || typeof value !== 'object') return String(value);
     if (Array.isArray(value)) return `[${(value as readonly Dim[]).map(dimText).join(',')}]`;
     return dimText(value as Dim);

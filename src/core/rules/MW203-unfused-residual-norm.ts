@@ -1,8 +1,10 @@
 // MW203: a residual add whose sum a LayerNorm/RMSNorm reads straight back, in two kernels instead of one.
-import type { OpNode } from '../ir/types';
+import type { OpNode, TensorValue } from '../ir/types';
 import { describeSaving, formatBytes } from './format';
 import { handWrittenNorms } from './MW204-hand-written-norm';
+import type { GraphIndex } from './graph-index';
 import { canonicalOp, isOp } from './ops';
+import { sizeKey } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 const NORMS = ['layer_norm', 'rms_norm'];
@@ -71,9 +73,73 @@ export const unfusedResidualNorm: Rule = {
         timeSavedUs: saving.timeSavedUs,
       });
     }
+    findings.push(...stackedBlocks(ctx));
     return findings;
   },
 };
+
+/**
+ * A residual block analysed on its own (`GPTNeoXLayer`, `Qwen2DecoderLayer` with no model around it): it normalises
+ * its input first and returns `input + f(...)`. Stacked, as such blocks are, the sum it returns is the next block's
+ * input, read straight back by the same norm: the add and that norm are one kernel's work.
+ */
+function stackedBlocks(ctx: RuleContext): RuleFinding[] {
+  const { index } = ctx;
+  const findings: RuleFinding[] = [];
+  for (const add of index.opsNamed('add')) {
+    const sum = add.outputs[0];
+    if (add.category !== 'pointwise' || !sum || !index.escapesOnlyByReturn(sum)) continue;
+    // Read by a norm already (the final norm of a model): the finding above says it.
+    if (index.realConsumers(sum).some(({ op }) => NORMS.includes(canonicalOp(op)))) continue;
+    const input = blockInput(index, add);
+    // Same size as the input (a sum of the input and a branch of its shape); unknown sizes do not rule it out.
+    const inputSize = input ? sizeKey(index, input) : null;
+    const sumSize = sizeKey(index, sum);
+    if (!input || (inputSize !== null && sumSize !== null && inputSize !== sumSize)) continue;
+    const found = inputNorm(index, input);
+    if (!found) continue;
+    const { norm, name } = found;
+    const bytes = index.bytes(sum);
+    // Fused, the norm reads the sum from registers: one read of it and one launch are saved.
+    const saving = index.saving(bytes, 1, [add.id, norm.id]);
+    findings.push({
+      span: add.span,
+      opIds: [add.id, norm.id],
+      claims: [sum.id],
+      message:
+        `${add.label} (line ${add.span.startLine + 1}) returns the block's residual sum${bytes === null ? '' : ` (${formatBytes(bytes)})`}, and ` +
+        `stacked, the next block's ${name} (line ${norm.span.startLine + 1}) reads it straight back as its input. One fused add+norm ` +
+        `kernel ${describeSaving(index, saving, add.id)}. ${remedy(found.layerNorm ? 'layer_norm' : 'rms_norm')}`,
+      bytesSaved: saving.bytesSaved,
+      timeSavedUs: saving.timeSavedUs,
+    });
+  }
+  return findings;
+}
+
+/** The block input a residual add carries: back through adds to a value no op of the graph wrote (the root's input). */
+function blockInput(index: GraphIndex, add: OpNode, depth = 0): TensorValue | undefined {
+  if (depth > 3) return undefined;
+  for (const value of add.inputs) {
+    const producer = index.realProducer(value);
+    if (!producer) return index.throughViews(value);
+    if (isOp(producer, 'add') && producer.category === 'pointwise') {
+      const found = blockInput(index, producer, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** The norm that reads a block's input first: a LayerNorm/RMSNorm op, or the first op of a hand-written norm over it. */
+function inputNorm(index: GraphIndex, input: TensorValue): { norm: OpNode; name: string; layerNorm: boolean } | undefined {
+  const direct = index.realConsumers(input).map(({ op }) => op).find((op) => NORMS.includes(canonicalOp(op)));
+  if (direct) return { norm: direct, name: direct.label, layerNorm: canonicalOp(direct) === 'layer_norm' };
+  const region = handWrittenNorms(index).find((candidate) => index.throughViews(candidate.input).id === input.id);
+  const first = region ? [...region.ops].sort((a, b) => a.id - b.id)[0] : undefined;
+  if (!region || !first) return undefined;
+  return { norm: first, name: `hand-written ${region.centered ? 'LayerNorm' : 'RMSNorm'}`, layerNorm: region.centered };
+}
 
 function remedy(norm: OpNode | string): string {
   const fused = (typeof norm === 'string' ? norm : canonicalOp(norm)) === 'rms_norm' ? "vLLM's fused_add_rms_norm" : 'apex/TransformerEngine fused layer norms';

@@ -3,7 +3,7 @@ import type { OpNode, TensorValue } from '../ir/types';
 import { describeSaving, opChain } from './format';
 import type { GraphIndex } from './graph-index';
 import { canonicalOp } from './ops';
-import { byDataflow, bySource, elementCount, isLeaf, lineRange, output, soleReader } from './patterns';
+import { byDataflow, bySource, isLeaf, lineRange, output, sizeKey, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 /**
@@ -91,10 +91,11 @@ export function handWrittenNorms(index: GraphIndex): readonly NormRegion[] {
 /** The ops of a hand-written norm around a reduction, or undefined when the reduction is not one. */
 function normRegion(index: GraphIndex, seed: OpNode): NormRegion | undefined {
   const input = seed.inputs[0];
-  const full = elementCount(index, input);
-  if (!input || full === null) return undefined;
-  // Forward: from the statistic through `+ eps`, `rsqrt`... to the op that brings it back to the full size.
-  const scaling = findScaling(index, output(seed), full, []);
+  if (!input) return undefined;
+  const full = sizeKey(index, input);
+  // Forward: from the statistic through `+ eps`, `rsqrt`... to the op that brings it back to the full size. Where
+  // sizes are unknown, to the op that multiplies the statistic back into the tensor that was reduced.
+  const scaling = findScaling(index, output(seed), full, reducedSources(index, input), []);
   if (!scaling) return undefined;
   const { path, scale } = scaling;
   const names = [...path, scale].map(canonicalOp);
@@ -128,8 +129,11 @@ function normRegion(index: GraphIndex, seed: OpNode): NormRegion | undefined {
     if (!next || next.category !== 'pointwise' || !AFFINE_OPS.includes(canonicalOp(next))) break;
     const isCast = ['to', 'type_as', 'half', 'bfloat16', 'float'].includes(canonicalOp(next));
     const others = next.inputs.filter((value) => index.throughViews(value).id !== index.throughViews(output(last) as TensorValue).id);
-    if (!isCast && !others.every((value) => isLeaf(index, value))) break;
+    // The weight may be prepared on the way (`1 + self.weight.float()`): still a parameter, not an activation.
+    if (!isCast && !others.every((value) => fromParameters(index, value, 0))) break;
     ops.add(next);
+    // The weight's own preparation runs inside the fused norm too (and is no chain of its own).
+    for (const value of others) addParameterMath(index, value, ops, 0);
     last = next;
   }
   // The tensor being normalised: the full-size value the region reads from outside (x, not the weight).
@@ -137,29 +141,67 @@ function normRegion(index: GraphIndex, seed: OpNode): NormRegion | undefined {
   for (const op of ops) {
     for (const value of op.inputs) {
       const producer = index.realProducer(value);
-      if ((producer && ops.has(producer)) || elementCount(index, value) !== full) continue;
+      if ((producer && ops.has(producer)) || (full === null ? !reducedSources(index, input).has(index.throughViews(value).id) : sizeKey(index, value) !== full)) continue;
       normalised = value;
     }
   }
   return { ops, centered, input: normalised };
 }
 
-/** Breadth-first from the statistic through small ops to the first op whose output has the full element count. */
+/**
+ * The values a reduction's input was prepared from (`x` in `x.float().pow(2).mean(-1)`, `x - mean`): the reduction's
+ * input itself and, back through squaring, centering and casts, what they read. Ids through views.
+ */
+function reducedSources(index: GraphIndex, input: TensorValue): Set<number> {
+  const sources = new Set<number>();
+  const visit = (value: TensorValue, depth: number): void => {
+    const base = index.throughViews(value);
+    sources.add(base.id);
+    const producer = index.realProducer(base);
+    if (!producer || depth > 3 || producer.category !== 'pointwise' || !PREPARE_OPS.includes(canonicalOp(producer))) return;
+    if (canonicalOp(producer) === 'mul' && !squares(index, producer)) return;
+    for (const next of producer.inputs) visit(next, depth + 1);
+  };
+  visit(input, 0);
+  return sources;
+}
+
+/** Adds the pointwise ops that compute a weight from parameters (`1 + self.weight.float()`) to a region. */
+function addParameterMath(index: GraphIndex, value: TensorValue, ops: Set<OpNode>, depth: number): void {
+  const producer = index.realProducer(value);
+  if (!producer || producer.category !== 'pointwise' || depth > 3) return;
+  ops.add(producer);
+  for (const input of producer.inputs) addParameterMath(index, input, ops, depth + 1);
+}
+
+/** True for a parameter, buffer or constant, or small pointwise math over them only (`1 + self.weight.float()`). */
+function fromParameters(index: GraphIndex, value: TensorValue, depth: number): boolean {
+  if (isLeaf(index, value)) return true;
+  const producer = index.realProducer(value);
+  return !!producer && depth < 3 && producer.category === 'pointwise' && producer.inputs.every((input) => fromParameters(index, input, depth + 1));
+}
+
+/**
+ * Breadth-first from the statistic through small ops to the first op whose output has the full element count, or,
+ * where the count is unknown (`full` null), the first multiply or divide that also reads what was reduced (`sources`).
+ */
 function findScaling(
   index: GraphIndex,
   value: TensorValue | undefined,
-  full: number,
+  full: string | null,
+  sources: ReadonlySet<number>,
   path: OpNode[],
 ): { path: OpNode[]; scale: OpNode } | undefined {
   if (!value || path.length > 5) return undefined;
   for (const { op } of index.realConsumers(value)) {
     if (op.category !== 'pointwise') continue;
-    if (elementCount(index, output(op)) === full) {
+    const fullSize = full !== null ? sizeKey(index, output(op)) === full : op.inputs.some((input) => input !== value && sources.has(index.throughViews(input).id));
+    if (fullSize) {
       if (['mul', 'div'].includes(canonicalOp(op))) return { path, scale: op };
       continue;
     }
     if (!STATISTIC_OPS.includes(canonicalOp(op))) continue;
-    const found = findScaling(index, output(op), full, [...path, op]);
+    const found = findScaling(index, output(op), full, sources, [...path, op]);
     if (found) return found;
   }
   return undefined;

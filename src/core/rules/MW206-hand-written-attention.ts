@@ -80,21 +80,9 @@ export const handWrittenAttention: Rule = {
 
 /** Walks back from a softmax to the scores GEMM and forward to the values GEMM; undefined when it is not attention. */
 export function attentionRegion(index: GraphIndex, softmax: OpNode): AttentionRegion | undefined {
-  const beforeSoftmax: OpNode[] = [];
-  let value: TensorValue | undefined = softmax.inputs[0];
-  let scores: OpNode | undefined;
-  for (let step = 0; step < 6 && value && !scores; step++) {
-    const producer: OpNode | undefined = index.realProducer(value);
-    if (!producer) return undefined;
-    if (isGemm(producer)) {
-      scores = producer;
-      break;
-    }
-    if (producer.category !== 'pointwise' || !BEFORE_SOFTMAX.includes(canonicalOp(producer))) return undefined;
-    beforeSoftmax.unshift(producer);
-    value = mainInput(index, producer);
-  }
-  if (!scores) return undefined;
+  const found = softmax.inputs[0] ? scoresPath(index, softmax.inputs[0], 0) : undefined;
+  if (!found) return undefined;
+  const { scores, beforeSoftmax } = found;
   // The scores must feed the softmax path alone, or they are needed elsewhere (returned attention weights).
   const chain = [scores, ...beforeSoftmax];
   for (let i = 0; i < chain.length; i++) {
@@ -150,16 +138,21 @@ function feedersOf(index: GraphIndex, region: readonly OpNode[], from: readonly 
   return feeders.filter((op) => op.category !== 'view');
 }
 
-/** The input an elementwise op carries forward: the largest (the scores, not the mask or the scale). */
-function mainInput(index: GraphIndex, op: OpNode): TensorValue | undefined {
-  let best: TensorValue | undefined;
-  let bestCount = -1;
-  for (const input of op.inputs) {
-    const count = elementCount(index, input) ?? 0;
-    if (count > bestCount) {
-      best = input;
-      bestCount = count;
-    }
+/**
+ * Back from the softmax's input through scale, mask, bias and casts to the scores GEMM: the ops in dataflow order, or
+ * undefined when the path meets anything else. Each elementwise op is followed through its inputs, largest first (the
+ * scores rather than the mask or the scale); where sizes are unknown every input is tried, so a mask whose size is
+ * known does not hide the scores whose size is not.
+ */
+function scoresPath(index: GraphIndex, value: TensorValue, depth: number): { scores: OpNode; beforeSoftmax: OpNode[] } | undefined {
+  const producer = index.realProducer(value);
+  if (!producer || depth > 6) return undefined;
+  if (isGemm(producer)) return { scores: producer, beforeSoftmax: [] };
+  if (producer.category !== 'pointwise' || !BEFORE_SOFTMAX.includes(canonicalOp(producer))) return undefined;
+  const inputs = [...producer.inputs].sort((a, b) => (elementCount(index, b) ?? -1) - (elementCount(index, a) ?? -1));
+  for (const input of inputs) {
+    const found = scoresPath(index, input, depth + 1);
+    if (found) return { scores: found.scores, beforeSoftmax: [...found.beforeSoftmax, producer] };
   }
-  return best;
+  return undefined;
 }

@@ -1,4 +1,5 @@
 // Small dataflow questions rules ask again and again: the one reader of a value, element counts, parameters.
+import { formatDim, type Dim } from '../ir/dims';
 import type { OpNode, TensorValue } from '../ir/types';
 import type { GraphIndex } from './graph-index';
 import { canonicalOp } from './ops';
@@ -19,11 +20,36 @@ export function elementCount(index: GraphIndex, value: TensorValue | undefined):
   return shape ? shape.reduce((a, b) => a * b, 1) : null;
 }
 
-/** True when two values are known to hold the same number of elements. */
+/**
+ * A key for a value's element count that patterns can compare when sizes are not bound to numbers yet: the count
+ * itself when known (`n:6291456`), else the symbolic product of its dims with factors in a canonical order
+ * (`s:768*B*T`, so [B, T, H, d] and [B, T, H*d] agree), or null when a dim is unknown. A pattern (a norm, an epilogue)
+ * is the same pattern at any size: a file whose config is not in view still shows it.
+ */
+export function sizeKey(index: GraphIndex, value: TensorValue | undefined): string | null {
+  if (!value) return null;
+  const count = elementCount(index, value);
+  if (count !== null) return `n:${count}`;
+  if (!value.shape) return null;
+  let constant = 1;
+  const factors: string[] = [];
+  const collect = (dim: Dim): boolean => {
+    if (dim.kind === 'num') constant *= dim.value;
+    else if (dim.kind === 'sym') factors.push(dim.name);
+    else if (dim.kind === 'bin' && dim.op === '*') return collect(dim.left) && collect(dim.right);
+    else if (dim.kind === 'unknown') return false;
+    else factors.push(formatDim(dim));
+    return true;
+  };
+  for (const dim of value.shape) if (!collect(dim)) return null;
+  // With every dim a number, the numeric count above answered; here at least one symbol remains.
+  return `s:${[String(constant), ...factors.sort()].join('*')}`;
+}
+
+/** True when two values are known to hold the same number of elements (as numbers, or as the same symbols). */
 export function sameElementCount(index: GraphIndex, a: TensorValue | undefined, b: TensorValue | undefined): boolean {
-  const na = elementCount(index, a);
-  const nb = elementCount(index, b);
-  return na !== null && na === nb;
+  const ka = sizeKey(index, a);
+  return ka !== null && ka === sizeKey(index, b);
 }
 
 /** True for a value no computation wrote (through views): a parameter, a buffer, an input, a fresh `torch.ones`. */

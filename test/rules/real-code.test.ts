@@ -170,3 +170,24 @@ describe('shares of a partly priced forward say so', () => {
     assert.match(at(findings, 'MW201', 12)[0]?.message ?? '', /% of the forward\)/);
   });
 });
+
+describe('written-out patterns are named', () => {
+  it('a tanh GELU written out says so and names F.gelu(approximate="tanh"); a softcap chain with a tanh does not', async () => {
+    const { findings } = await analysed([
+      ...HEADER,
+      'def gelu_new(x):', // 7
+      '    return 0.5 * x * (1.0 + torch.tanh(0.7978845608 * (x + 0.044715 * torch.pow(x, 3.0))))', // 8
+      '',
+      'def softcap(x):', // 10
+      '    return torch.tanh(x / 30.0) * 30.0 + 1.0', // 11
+      '',
+      'if __name__ == "__main__":',
+      '    gelu_new(torch.randn(8, 1024, 768))',
+      '    softcap(torch.randn(8, 1024, 768))',
+    ]);
+    assert.match(at(findings, 'MW201', 8)[0]?.message ?? '', /tanh approximation of GELU written out: F\.gelu\(x, approximate="tanh"\)/);
+    const chain = at(findings, 'MW201', 11)[0];
+    assert.ok(chain, 'the softcap chain is still a chain');
+    assert.doesNotMatch(chain.message, /GELU/);
+  });
+});

@@ -1,5 +1,5 @@
 // MW102: copies that move data for nothing: needless clones and contiguous(), dtype round trips, materialised repeats.
-import type { OpNode } from '../ir/types';
+import type { OpNode, TensorValue } from '../ir/types';
 import { describeSaving, formatBytes, opChain } from './format';
 import type { GraphIndex } from './graph-index';
 import { canonicalOp, isGemm } from './ops';
@@ -47,7 +47,27 @@ export const avoidableCopy: Rule = {
     };
     for (const op of index.ops) {
       const name = canonicalOp(op);
-      if (name === 'clone' || name === 'contiguous') {
+      // A copy of an expand (`k.expand(...).reshape(...)`, repeat_kv) materialises repeats, whatever its name.
+      if (REPEATS.includes(name) || (op.category === 'copy' && expandsFirst(index, op))) {
+        const reader = soleReader(index, output(op));
+        const cost = index.cost(op.id);
+        // For a copy of an expand, what is repeated is the expand's input: that is what the consumer could read.
+        const source = expandedFrom(index, op) ?? op.inputs[0];
+        const inBytes = source ? index.bytes(source) : null;
+        const outBytes = output(op) ? index.bytes(output(op) as NonNullable<ReturnType<typeof output>>) : null;
+        // The repeat kernel's traffic goes, and the consumer reads the small input instead of the repeated one.
+        const bytes = cost?.bytes == null || inBytes === null || outBytes === null ? null : cost.bytes + outBytes - inBytes;
+        const attention = reader && (canonicalOp(reader) === 'sdpa' || reader.category === 'attention');
+        const remedy = attention
+          ? 'Let attention broadcast the KV heads instead: F.scaled_dot_product_attention(q, k, v, enable_gqa=True) (PyTorch 2.5+).'
+          : reader && isGemm(reader)
+            ? 'Let the matmul broadcast: view the operand as [B, H_kv, 1, T, d] against q as [B, H_kv, n_rep, T, d] (or use expand, a view) instead of copying the repeats.'
+            : expandedFrom(index, op)
+              ? 'The reshape merges the expanded dim, which copies: keep the repeats a view and let the consumer broadcast (F.scaled_dot_product_attention(..., enable_gqa=True) for KV heads, or a matmul over [B, H_kv, n_rep, T, d]).'
+              : 'Use expand (a view that moves nothing) where the consumer broadcasts, or index the original.';
+        add([op], `${op.label} (line ${op.span.startLine + 1}) materialises repeated data${outBytes === null ? '' : ` (${formatBytes(outBytes)} written from ${formatBytes(inBytes ?? 0)})`}.`,
+          remedy, bytes);
+      } else if (name === 'clone' || name === 'contiguous') {
         const input = op.inputs[0];
         if (!input) continue;
         const cost = index.cost(op.id);
@@ -67,21 +87,6 @@ export const avoidableCopy: Rule = {
           add([op], `${op.label} (line ${op.span.startLine + 1}) copies a tensor that nothing else reads${sizeText(bytes)}.`,
             'Use the tensor itself: no other op reads the original, so the copy protects nothing.', bytes);
         }
-      } else if (REPEATS.includes(name) || (op.category === 'copy' && expandsFirst(index, op))) {
-        const reader = soleReader(index, output(op));
-        const cost = index.cost(op.id);
-        const inBytes = op.inputs[0] ? index.bytes(op.inputs[0]) : null;
-        const outBytes = output(op) ? index.bytes(output(op) as NonNullable<ReturnType<typeof output>>) : null;
-        // The repeat kernel's traffic goes, and the consumer reads the small input instead of the repeated one.
-        const bytes = cost?.bytes == null || inBytes === null || outBytes === null ? null : cost.bytes + outBytes - inBytes;
-        const attention = reader && (canonicalOp(reader) === 'sdpa' || reader.category === 'attention');
-        const remedy = attention
-          ? 'Let attention broadcast the KV heads instead: F.scaled_dot_product_attention(q, k, v, enable_gqa=True) (PyTorch 2.5+).'
-          : reader && isGemm(reader)
-            ? 'Let the matmul broadcast: view the operand as [B, H_kv, 1, T, d] against q as [B, H_kv, n_rep, T, d] (or use expand, a view) instead of copying the repeats.'
-            : 'Use expand (a view that moves nothing) where the consumer broadcasts, or index the original.';
-        add([op], `${op.label} (line ${op.span.startLine + 1}) materialises repeated data${outBytes === null ? '' : ` (${formatBytes(outBytes)} written from ${formatBytes(inBytes ?? 0)})`}.`,
-          remedy, bytes);
       } else if (CASTS.includes(name) && op.category === 'pointwise') {
         const trip = roundTrip(index, op);
         if (trip) {
@@ -107,6 +112,15 @@ function expandsFirst(index: GraphIndex, op: OpNode): boolean {
     if (canonicalOp(producer) === 'expand') return true;
   }
   return false;
+}
+
+/** The tensor an expand read, when a copy's input is (through views) an expand of it. */
+function expandedFrom(index: GraphIndex, op: OpNode): TensorValue | undefined {
+  for (let producer = op.inputs[0] ? index.producer(op.inputs[0]) : undefined; producer && producer.category === 'view';
+    producer = producer.inputs[0] ? index.producer(producer.inputs[0]) : undefined) {
+    if (canonicalOp(producer) === 'expand') return producer.inputs[0];
+  }
+  return undefined;
 }
 
 /** An upcast followed, through single-use elementwise ops, by a cast back to the original width. */

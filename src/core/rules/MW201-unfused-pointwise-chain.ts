@@ -1,5 +1,7 @@
 // MW201: consecutive pointwise ops whose intermediates are used once, each written to DRAM and read back.
 import type { OpNode } from '../ir/types';
+import type { GraphIndex } from './graph-index';
+import { canonicalOp } from './ops';
 import { describeSaving, formatBytes, opChain } from './format';
 import { lineRange } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
@@ -71,6 +73,7 @@ export const unfusedPointwiseChain: Rule = {
       const opIds = members.map((op) => op.id);
       const saving = index.saving(bytes, members.length - 1, opIds);
       const sizes = known && intermediates.length > 0 ? ` (${describeIntermediates(intermediates)})` : '';
+      const gelu = writtenOutGelu(index, members);
       findings.push({
         span: anchor.span,
         opIds,
@@ -78,7 +81,9 @@ export const unfusedPointwiseChain: Rule = {
           `${members.length} pointwise ops in a row (${opChain(members)}, ${lineRange(members)}) run as ` +
           `${members.length} kernels: ${intermediates.length > 1 ? `${intermediates.length} intermediates${sizes} go` : `the intermediate${sizes} goes`} ` +
           `to DRAM and straight back. One fused kernel ${describeSaving(index, saving, anchor.id)}. ` +
-          'Fuse them: torch.compile the function or module (Inductor fuses pointwise chains), or write one Triton kernel.',
+          (gelu
+            ? 'They are the tanh approximation of GELU written out: F.gelu(x, approximate="tanh") (nn.GELU(approximate="tanh")) computes it in one kernel, and after a GEMM it fuses into the GEMM\'s epilogue (MW202).'
+            : 'Fuse them: torch.compile the function or module (Inductor fuses pointwise chains), or write one Triton kernel.'),
         bytesSaved: saving.bytesSaved,
         timeSavedUs: saving.timeSavedUs,
       });
@@ -86,6 +91,26 @@ export const unfusedPointwiseChain: Rule = {
     return findings;
   },
 };
+
+/**
+ * The tanh GELU written out (`0.5 * x * (1 + tanh(√(2/π) * (x + 0.044715 * x³)))`, BLOOM's and GPT-2's `gelu_new`):
+ * a tanh among the ops, and one tensor from outside that the ops read three times or more (x, x³ or x·x, 0.5·x).
+ */
+function writtenOutGelu(index: GraphIndex, members: readonly OpNode[]): boolean {
+  if (members.length < 5 || !members.some((op) => canonicalOp(op) === 'tanh')) return false;
+  const ids = new Set(members.map((op) => op.id));
+  const reads = new Map<number, number>();
+  for (const op of members) {
+    for (const input of op.inputs) {
+      const producer = index.realProducer(input);
+      if (producer && ids.has(producer.id)) continue;
+      const base = index.throughViews(input).id;
+      reads.set(base, (reads.get(base) ?? 0) + 1);
+    }
+  }
+  const [only] = reads.values();
+  return reads.size === 1 && only !== undefined && only >= 3;
+}
 
 function describeIntermediates(sizes: readonly number[]): string {
   const first = sizes[0] as number;

@@ -117,12 +117,13 @@ function stackedBlocks(ctx: RuleContext): RuleFinding[] {
   return findings;
 }
 
-/** The block input a residual add carries: back through adds to a value no op of the graph wrote (the root's input). */
+/** The block input a residual add carries: back through adds to a value no computation wrote (the block's input). */
 function blockInput(index: GraphIndex, add: OpNode, depth = 0): TensorValue | undefined {
   if (depth > 3) return undefined;
   for (const value of add.inputs) {
     const producer = index.realProducer(value);
-    if (!producer) return index.throughViews(value);
+    // The input comes from outside the block: a parameter of its forward, or an example tensor a script built.
+    if (!producer || producer.category === 'creation') return index.throughViews(value);
     if (isOp(producer, 'add') && producer.category === 'pointwise') {
       const found = blockInput(index, producer, depth + 1);
       if (found) return found;

@@ -18,7 +18,7 @@ export const unfusedRotaryEmbedding: Rule = {
   },
   doc: {
     summary: 'Rotary embedding (RoPE) as slices, rotate_half, multiplies and adds',
-    finds: 'x * cos + rotate_half(x) * sin with rotate_half written as slicing, negation and torch.cat (or stack), and the complex form view_as_complex(x) * freqs_cis.',
+    finds: 'x * cos + rotate_half(x) * sin with rotate_half written as slicing, negation and torch.cat (or stack); the halves form torch.cat([x1 * cos + x2 * sin, x1 * (-sin) + x2 * cos]); and the complex form view_as_complex(x) * freqs_cis.',
     whyCosts: 'Each step writes a tensor the size of q or k and the next reads it back: the negation, the concatenation, two multiplies and the add move q and k about ten times where a fused kernel reads them once and writes them once.',
     example: 'q = q * cos + torch.cat((-q[..., d // 2:], q[..., :d // 2]), dim=-1) * sin',
     useInstead: 'Liger-Kernel\'s liger_rotary_pos_emb, flash-attn\'s apply_rotary_emb, or torch.compile.',
@@ -27,7 +27,8 @@ export const unfusedRotaryEmbedding: Rule = {
     const { index } = ctx;
     const findings: RuleFinding[] = [];
     for (const op of index.ops) {
-      const ops = canonicalOp(op) === 'cat' || canonicalOp(op) === 'stack' ? rotateHalf(index, op) : complexRotation(index, op);
+      const joined = canonicalOp(op) === 'cat' || canonicalOp(op) === 'stack';
+      const ops = joined ? (rotateHalf(index, op) ?? rotatedHalves(index, op)) : complexRotation(index, op);
       if (!ops) continue;
       // The diagnostic sits on the rotation itself: the concatenation of rotate_half, or the complex multiply.
       const sorted = bySource(ops);
@@ -85,6 +86,36 @@ function rotateHalf(index: GraphIndex, cat: OpNode): OpNode[] | undefined {
     }
   }
   return ops;
+}
+
+/**
+ * cat([x1 * cos + x2 * sin, x1 * (-sin) + x2 * cos]) of two halves of one tensor: the halves form (nanochat, GPT-J
+ * style without rotate_half). Each half of the output is an add (or subtract) of two multiplies, each multiply reading
+ * a slice of the same tensor.
+ */
+function rotatedHalves(index: GraphIndex, cat: OpNode): OpNode[] | undefined {
+  if (cat.inputs.length !== 2) return undefined;
+  const ops: OpNode[] = [cat];
+  const bases = new Set<number>();
+  for (const input of cat.inputs) {
+    const sum = index.realProducer(input);
+    if (!sum || sum.category !== 'pointwise' || !['add', 'sub'].includes(canonicalOp(sum)) || sum.inputs.length !== 2) return undefined;
+    ops.push(sum);
+    for (const term of sum.inputs) {
+      const multiply = index.realProducer(term);
+      if (!multiply || canonicalOp(multiply) !== 'mul') return undefined;
+      const slice = multiply.inputs.find((value) => index.producer(value)?.category === 'view');
+      if (!slice) return undefined;
+      bases.add(index.throughViews(slice).id);
+      ops.push(multiply);
+      // `x1 * (-sin)`: the negated table is part of the rotation.
+      for (const value of multiply.inputs) {
+        const negation = index.realProducer(value);
+        if (negation && canonicalOp(negation) === 'neg') ops.push(negation);
+      }
+    }
+  }
+  return bases.size === 1 ? ops : undefined;
 }
 
 /** view_as_complex(x) * freqs_cis, read back by view_as_real: the complex form (Llama's reference code). */

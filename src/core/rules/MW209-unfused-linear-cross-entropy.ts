@@ -2,11 +2,15 @@
 import type { OpNode, TensorValue } from '../ir/types';
 import { describeSaving, formatBytes } from './format';
 import { canonicalOp, isGemm } from './ops';
-import { output, soleReader } from './patterns';
+import { lineRange, output, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
-/** Ops between the logits and the loss that the fused kernel also absorbs: upcasts and the log-softmax. */
-const BETWEEN = ['float', 'to', 'log_softmax'];
+/**
+ * Ops between the logits and the loss that a fused linear cross-entropy also absorbs: upcasts, the copy of shifted
+ * logits (`[:, :-1].contiguous()`), a softcap (`softcap * tanh(logits / softcap)`) or a temperature, the log-softmax.
+ */
+const BETWEEN = ['float', 'to', 'log_softmax', 'contiguous', 'clone', 'div', 'mul', 'tanh'];
+const UPCASTS = ['float', 'to'];
 
 export const unfusedLinearCrossEntropy: Rule = {
   code: 'MW209',
@@ -32,7 +36,7 @@ export const unfusedLinearCrossEntropy: Rule = {
       const between: OpNode[] = [];
       let value: TensorValue | undefined = loss.inputs[0];
       let head: OpNode | undefined;
-      for (let step = 0; step < 3 && value; step++) {
+      for (let step = 0; step < 8 && value; step++) {
         const producer: OpNode | undefined = index.realProducer(value);
         if (!producer) break;
         if (isGemm(producer)) {
@@ -41,9 +45,12 @@ export const unfusedLinearCrossEntropy: Rule = {
         }
         if (!BETWEEN.includes(canonicalOp(producer))) break;
         between.unshift(producer);
-        value = producer.inputs[0];
+        // Through a softcap's scalar operands: the input some op wrote is the logits' path.
+        value = producer.inputs.find((input) => index.realProducer(input) !== undefined) ?? producer.inputs[0];
       }
       if (!head) continue;
+      const upcast = between.find((op) => UPCASTS.includes(canonicalOp(op)) && (index.elementBytes(output(op) as TensorValue) ?? 0) > (index.elementBytes(op.inputs[0] as TensorValue) ?? Infinity));
+      const passes = between.filter((op) => op.category !== 'view' && canonicalOp(op) !== 'log_softmax');
       const logits = output(head);
       const size = logits ? index.bytes(logits) : null;
       const shape = logits ? index.shape(logits) : null;
@@ -57,7 +64,12 @@ export const unfusedLinearCrossEntropy: Rule = {
         message:
           `${head.label} (line ${head.span.startLine + 1}) materialises the logits${shape ? ` [${shape.join(', ')}]` : ''}` +
           `${size === null ? '' : ` (${formatBytes(size)})`} only for ${loss.label} (line ${loss.span.startLine + 1}) to reduce them to a loss` +
-          `${alsoUsed ? ' (they are also read elsewhere, so part of the traffic stays)' : ''}. ` +
+          `${alsoUsed ? ' (they are also read elsewhere, so part of the traffic stays)' : ''}` +
+          (passes.length > 0
+            ? `; on the way ${passes.map((op) => op.label).join(' → ')} (${lineRange(passes)}) pass${passes.length > 1 ? '' : 'es'} them through DRAM ${passes.length} more time${passes.length > 1 ? 's' : ''}` +
+              `${upcast ? `, in fp32 after ${upcast.label} (twice the bytes)` : ''}`
+            : '') +
+          '. ' +
           `A fused linear cross-entropy ${describeSaving(index, saving, head.id)}, and frees that memory for the backward pass. ` +
           'Use Liger-Kernel\'s LigerFusedLinearCrossEntropyLoss or Cut Cross-Entropy (cut_cross_entropy.linear_cross_entropy).',
         bytesSaved: saving.bytesSaved,

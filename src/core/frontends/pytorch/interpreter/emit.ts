@@ -6,6 +6,7 @@ import { isDType } from '../../../ir/dtypes';
 import type { AttrValue, DType, HostSync, Span, TensorValue, ValueUse } from '../../../ir/types';
 import { normalizeIndex, simplify } from '../../../shapes/infer';
 import { permuteLayout, reshapeLayout, type Layout } from '../layout';
+import { field } from '../syntax';
 import { UNKNOWN, type Value } from '../values';
 import type { Frame } from './frame';
 import { ASSUMED_SHAPE_NOTE } from '../../../ir/types';
@@ -143,6 +144,25 @@ export function assumedOutput(firstArgument: SyntaxNode | undefined): string {
 }
 
 /**
+ * Ops whose output size depends on the data (`torch.nonzero`, `torch.where(mask)` with one argument, `unique`): PyTorch
+ * copies the count to the host to allocate the output, so each is a host sync. The value: how many tensor inputs the
+ * op has when it is the data-dependent form.
+ */
+const DATA_DEPENDENT: Readonly<Record<string, number>> = {
+  'torch.nonzero': 1, 'torch.Tensor.nonzero': 1, 'torch.argwhere': 1, 'torch.Tensor.argwhere': 1, 'torch.where': 1,
+  'torch.unique': 1, 'torch.Tensor.unique': 1, 'torch.masked_select': 2, 'torch.Tensor.masked_select': 2,
+};
+
+/** True for the data-dependent form of an op: its tensor inputs, or for `torch.where` its one argument, say so. */
+function isDataDependent(op: string, inputs: readonly TensorValue[], node: SyntaxNode): boolean {
+  const count = DATA_DEPENDENT[op];
+  if (count === undefined) return false;
+  // `torch.where(mask)` is `nonzero` whatever MemWall knows of `mask`; `torch.where(c, x, y)` is elementwise.
+  if (op === 'torch.where') return node.type === 'call' && field(node, 'arguments')?.namedChildren.length === 1;
+  return inputs.length === count;
+}
+
+/**
  * Adds one op: looks up its entry, infers output shapes and dtype, and writes what was missing into notes. In
  * `__init__` (emit false) nothing is added, but the outputs still carry shapes for what follows.
  */
@@ -172,6 +192,9 @@ export function emit(
   const entry = options.entry ?? (unresolved ? undefined : lookupEntry(op));
   const notes: string[] = options.notes ? [...options.notes] : [];
   const qualifiedOp = unresolved ? op.slice('unresolved:'.length) : op;
+  if (!options.createOnly && isDataDependent(qualifiedOp, inputs, node)) {
+    recordHostSync(it, `${label}(...) (its output size depends on the data, so PyTorch reads the count back)`, node, frame, inputs[0]);
+  }
   // The declared fallback never replaces what the catalog knows: an op it prices keeps its own shapes.
   const assumed = options.assumed === true && !entry && inputs.length > 0 ? assumedOutput(options.argumentNodes?.[0]) : undefined;
   const learner = it.learner;

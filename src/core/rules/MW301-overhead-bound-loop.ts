@@ -97,6 +97,7 @@ function hostSyncs(ctx: RuleContext): RuleFinding[] {
         'Keep the value on the GPU (return the tensor, log every N steps, or copy it with non_blocking=True), and move prints out of the hot path.',
       bytesSaved: null,
       timeSavedUs: null,
+      variant: 'host sync',
       ...(sync.harness ? { harness: sync.harness } : {}),
     });
   }

@@ -59,7 +59,7 @@ export const LOW_VALUE_SHARE = 0.01;
  * A fusion or copy finding whose largest tensor is smaller than this is a hint: at a few hundred kB a kernel's time is
  * its launch, and the advice rarely pays (a `[B, 512]` chain, scalars).
  */
-export const SIZE_FLOOR_BYTES = 256 * 1024;
+export const SIZE_FLOOR_BYTES = 250_000;
 
 /** Savings below this many microseconds per forward are noise: no finding. */
 const MIN_SAVING_US = 0.01;
@@ -131,7 +131,7 @@ export function runRules(input: RunRulesInput): Finding[] {
   const unique = new Map<string, Raw>();
   for (const raw of kept) {
     if (isSuppressed(raw, input)) continue;
-    const key = `${raw.rule.code}:${raw.finding.span.start}:${raw.finding.span.end}`;
+    const key = `${raw.rule.code}:${raw.finding.span.start}:${raw.finding.span.end}:${raw.finding.variant ?? ''}`;
     const previous = unique.get(key);
     unique.set(key, previous ? merge(previous, raw) : raw);
   }

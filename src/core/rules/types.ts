@@ -93,6 +93,11 @@ export interface RuleFinding {
   /** For a variant that torch.compile treats differently from the rule's usual pattern. */
   readonly underCompile?: CompileBehaviour;
   /**
+   * Tells this finding apart from another of the same rule on the same span, which is otherwise taken for the same
+   * code run at another place and merged (MW301's host sync on the first call of a small-op loop).
+   */
+  readonly variant?: string;
+  /**
    * Why the finding sits in harness code (a test, a benchmark, a script), when its ops cannot say it (a host sync has
    * none); otherwise runRules reads OpNode.harness of the finding's ops.
    */

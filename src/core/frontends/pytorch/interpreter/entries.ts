@@ -164,14 +164,14 @@ export function runRootFunction(it: Interpreter, fn: FunctionInfo, explicit: boo
 
 /** An outermost module: builds an instance with symbolic constructor arguments (unless the code built one) and runs its forward. */
 export function runRootClass(it: Interpreter, cls: ClassInfo, existing?: Value): void {
-  const instance = existing ?? instantiate(it, cls, [], new Map(), it.moduleFrame(cls.file), cls.node);
+  const instance = existing ?? instantiate(it, cls, [], new Map(), it.moduleFrame(cls.file), cls.node, true);
   if (instance.kind === 'module') runRootModule(it, instance);
 }
 
 /** `Class.method` named as an entry: the method runs on the instance the code built, else on a symbolic one. */
 export function runRootMethod(it: Interpreter, method: FunctionInfo): void {
   const cls = method.owner as ClassInfo;
-  const instance = it.state.instances.get(cls) ?? instantiate(it, cls, [], new Map(), it.moduleFrame(cls.file), cls.node);
+  const instance = it.state.instances.get(cls) ?? instantiate(it, cls, [], new Map(), it.moduleFrame(cls.file), cls.node, true);
   runRootCall(it, method, instance.kind === 'module' ? { ...instance, path: '' } : instance);
 }
 

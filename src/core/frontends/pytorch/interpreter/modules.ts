@@ -353,14 +353,18 @@ export function callModule(it: Interpreter, callee: Extract<Value, { kind: 'modu
   return callFunction(it, forward, positional, keywords, inner, callee, node, false);
 }
 
-/** Instantiates a user class: runs `__init__` without emitting ops, with arguments bound like Python does. */
-export function instantiate(it: Interpreter, cls: ClassInfo, positional: Value[], keywords: ReadonlyMap<string, Value>, frame: Frame, node: SyntaxNode): Value {
+/**
+ * Instantiates a user class: runs `__init__` without emitting ops, with arguments bound like Python does. A root
+ * class (`root`, built by MemWall rather than by the code) takes for an untyped `config` argument the file's config
+ * class, as a root function's `config` parameter does.
+ */
+export function instantiate(it: Interpreter, cls: ClassInfo, positional: Value[], keywords: ReadonlyMap<string, Value>, frame: Frame, node: SyntaxNode, root = false): Value {
   if (isConfigClass(it, cls)) return instantiateConfig(it, cls, positional, keywords, node, frame);
   const isModule = isModuleClass(it, cls);
   const instance: ModuleInstance = { cls, attrs: new Map(), compiled: cls.compiled, compileMode: cls.compileMode };
   const self: Value = isModule ? { kind: 'module', instance, path: '' } : { kind: 'object', cls, attrs: instance.attrs };
   const init = findMethod(cls, '__init__');
-  if (init) callFunction(it, init, positional, keywords, quiet(frame), self, node, false, true);
+  if (init) callFunction(it, init, positional, keywords, quiet(frame), self, node, root, true);
   if (isModule && frame.emit && !it.state.instances.has(cls)) it.state.instances.set(cls, self);
   return self;
 }

@@ -58,6 +58,10 @@ export function binary(it: Interpreter, operator: string, left: Value, right: Va
   if (left.kind === 'list' && operator === '*' && right.kind === 'dim' && right.dim.kind === 'num') {
     return { kind: 'list', items: Array.from({ length: right.dim.value }, () => left.items).flat() };
   }
+  // `[None] * n_layer` with a size the code names: n copies of the one item (HF's `tuple([None] * len(self.h))`).
+  if (left.kind === 'list' && !left.repeated && left.items.length === 1 && operator === '*' && right.kind === 'dim') {
+    return { kind: 'list', items: [], repeated: { item: left.items[0] as Value, count: right.dim } };
+  }
   if (left.kind === 'str' && operator === '%') return percentFormat(left.value, right);
   if (left.kind === 'str' && operator === '*' && right.kind === 'dim' && right.dim.kind === 'num') return { kind: 'str', value: left.value.repeat(Math.max(0, right.dim.value)) };
   const a = numeric(left);

@@ -20,6 +20,7 @@ import { binary } from './operators';
 import { MAX_UNROLLED_PASSES, passCount, runPasses } from './repeats';
 import { namedSize } from './sizes';
 import { keyOf, subscriptValue } from './subscripts';
+import { companionsVary, zipElement, zipOperands } from './zip';
 
 /** `i` in `for i, block in enumerate(...)`: the loop index stands for itself as a symbol. */
 export function enumerateIndexName(left: SyntaxNode): string | undefined {
@@ -353,18 +354,24 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
   const right = field(node, 'right');
   const body = field(node, 'body');
   if (!left || !right || !body) return;
-  let iterable = evaluate(it, right, frame);
-  let enumerateIndex = false;
-  if (iterable.kind === 'list' && right.type === 'call' && /^enumerate$/.test(field(right, 'function')?.text ?? '')) {
+  // `zip(...)`, also inside `enumerate(...)`: the loop walks one operand and reads the others at its index (zip.ts).
+  const enumerated = right.type === 'call' && /^enumerate$/.test(field(right, 'function')?.text ?? '') ? field(right, 'arguments')?.namedChildren[0] : undefined;
+  const zipped = zipOperands(it, enumerated ?? right, frame);
+  let iterable = zipped ? (zipped.operands[zipped.driver] ?? UNKNOWN) : evaluate(it, right, frame);
+  let enumerateIndex = zipped !== undefined && enumerated !== undefined;
+  if (!zipped && iterable.kind === 'list' && right.type === 'call' && /^enumerate$/.test(field(right, 'function')?.text ?? '')) {
     enumerateIndex = true;
+    iterable = iterable.items[0] ?? UNKNOWN;
   }
-  if (enumerateIndex && iterable.kind === 'list') iterable = iterable.items[0] ?? UNKNOWN;
+  // A pass that repeats the one before stands for those after it only when the loop binds the same values each pass.
+  const indexVaries = enumerateIndex || (zipped !== undefined && companionsVary(zipped));
   // Iterating a subclass of nn.ModuleList or nn.Sequential walks its layers.
   if (iterable.kind === 'module') {
     const kind = containerKind(iterable.instance.cls);
     if (kind) iterable = containerList(iterable, kind);
   }
-  const bindTarget = (item: Value, index: Dim): void => {
+  const bindTarget = (driven: Value, index: Dim): void => {
+    const item = zipped ? zipElement(it, zipped, driven, index) : driven;
     if (enumerateIndex && (left.type === 'pattern_list' || left.type === 'tuple_pattern')) {
       const [indexTarget, itemTarget] = left.namedChildren;
       if (indexTarget) assign(it, indexTarget, { kind: 'dim', dim: index }, frame, node);
@@ -413,7 +420,7 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
       return runPasses(it, frame, passes, (i) => {
         bindTarget(withPath(item, itemPath(i)), num(i));
         runBlock(it, body, frame);
-      }, { length: count, sameItem: enumerateIndex ? undefined : { itemPath } });
+      }, { length: count, sameItem: indexVaries ? undefined : { itemPath } });
     }
     runPasses(it, frame, list.items.length, (i) => {
       bindTarget(withPath(list.items[i] as Value, `${path}[${i}]`), num(i));
@@ -429,7 +436,7 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
       return runPasses(it, frame, passes, (i) => {
         bindTarget(item, num(i));
         runBlock(it, body, frame);
-      }, { length: count, sameItem: enumerateIndex ? undefined : { itemPath: () => '' } });
+      }, { length: count, sameItem: indexVaries ? undefined : { itemPath: () => '' } });
     }
     const items = iterable.items;
     runPasses(it, frame, items.length, (i) => {

@@ -11,8 +11,8 @@ import { testParser } from '../helpers/parser';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'semantics');
 
-async function analysisOf(text: string): Promise<Analysis> {
-  return analyze(text, { parser: await testParser(), dtype: 'fp32' });
+async function analysisOf(text: string, options: Partial<Parameters<typeof analyze>[1]> = {}): Promise<Analysis> {
+  return analyze(text, { parser: await testParser(), dtype: 'fp32', ...options });
 }
 
 async function graphOf(text: string): Promise<OpGraph> {
@@ -343,3 +343,62 @@ describe('python as published: callables (partial, norm_layer, lambdas, layer su
   });
 });
 
+describe('python as published: factories and computed names (functools.partial, zip, setattr, range starts)', () => {
+  /** FLOPs × repeat of the costed ops of one category. */
+  const flopsOf = (analysis: Analysis, category: string): number =>
+    analysis.costs.filter((c) => c.node.category === category).reduce((sum, c) => sum + (c.flops ?? 0) * c.repeat, 0);
+  const stagenet = { entries: [{ name: 'stagenet', source: '--entry' as const }] };
+
+  it('builds layers from partial factories and stages from zip() + setattr over f"stage{i}" (factory_layers.py)', async () => {
+    const analysis = await analysisOf(fixture('factory_layers.py'), stagenet);
+    const lines = rows(analysis);
+    // range(1, len(widths) + 1) starts at 1: the stages are stage1 and stage2, which the forward calls by name.
+    assert.ok(lines.includes('stage1[1:3].dw Conv2d ×2 [2,16,8,8]'), lines.join('\n'));
+    assert.ok(lines.includes('stage2.1.pw Conv2d ×1 [2,32,4,4]'), lines.join('\n'));
+    // The default norm_layer, partial(nn.BatchNorm2d, eps=1e-3), is a BatchNorm2d of the block's width.
+    assert.ok(lines.includes('stage2.1.norm BatchNorm2d ×1 [2,32,4,4]'), lines.join('\n'));
+    assert.equal(analysis.costs.filter((c) => c.flops === null).length, 0, 'every op priced');
+    // Conv FLOPs, 2·N·Cout·Hout·Wout·(Cin/groups)·kh·kw, plus N·Cout·Hout·Wout for a bias:
+    //   stem 3→16 3×3 s2 at 16×16: 2·2·16·16·16·3·9 = 442,368 + bias 8,192 = 450,560;
+    //   stage1.0 16→16 1×1 s2 at 8×8: 65,536 + bias 2,048 = 67,584; stage2.0 16→32 1×1 s2 at 4×4: 32,768 + 1,024 = 33,792;
+    //   depthwise 3×3 (groups = channels, Cin/groups = 1): 2·2·16·8·8·1·9 = 36,864 (×2), 2·2·32·4·4·1·9 = 18,432;
+    //   pointwise 1×1 (the call's kernel_size=1 overrides the partial's 3): 2·2·16·8·8·16 = 65,536 (×2), 2·2·32·4·4·32 = 65,536.
+    //   450,560 + 67,584 + 33,792 + 2·36,864 + 18,432 + 3·65,536 = 840,704.
+    assert.equal(flopsOf(analysis, 'conv'), 840_704);
+    // partial(nn.Linear, in_channels)(num_classes) is Linear(32, 10): 2·2·32·10 + bias 20 = 1,300.
+    assert.equal(flopsOf(analysis, 'matmul'), 1_300);
+  });
+
+  it('prices the dense twin as dense, and zip() stops at the shorter list (factory_layers_twin.py, the trap twin)', async () => {
+    const analysis = await analysisOf(fixture('factory_layers_twin.py'), stagenet);
+    const lines = rows(analysis);
+    // Three widths, two depths: two stages; stage3 is never built and the classifier takes the 32 channels of stage2.
+    assert.ok(!lines.some((line) => line.startsWith('stage3')), lines.join('\n'));
+    assert.ok(lines.includes('fc Linear ×1 [2,10]'), lines.join('\n'));
+    assert.equal(analysis.costs.filter((c) => c.flops === null).length, 0, 'every op priced');
+    // The 3×3 conv called without groups is dense: 2·2·16·8·8·16·9 = 589,824 (×2) and 2·2·32·4·4·32·9 = 589,824,
+    // in place of the grouped 36,864 and 18,432: 840,704 − 2·36,864 − 18,432 + 3·589,824 = 2,518,016.
+    assert.equal(flopsOf(analysis, 'conv'), 2_518_016);
+    assert.equal(flopsOf(analysis, 'matmul'), 1_300);
+  });
+
+  it('binds partial arguments as Python does: stored positionals first, the call\'s keywords over stored ones', async () => {
+    const text = [
+      'from functools import partial',
+      'import torch.nn as nn',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        conv = partial(nn.Conv2d, 8, kernel_size=3, padding=1)',
+      '        self.a = conv(16)',
+      '        self.b = conv(16, kernel_size=1, padding=0, bias=False)',
+      '    # memwall: shape x=[1, 8, 4, 4]',
+      '    def forward(self, x):',
+      '        return self.a(x) + self.b(x)',
+    ].join('\n');
+    const analysis = await analysisOf(text);
+    const conv = analysis.costs.filter((c) => c.node.category === 'conv').map((c) => c.flops);
+    // a: Conv2d(8, 16, 3, padding=1): 2·1·16·4·4·8·9 = 36,864 + bias 256 = 37,120; b: Conv2d(8, 16, 1), no bias: 4,096.
+    assert.deepEqual(conv.sort((x, y) => (x ?? 0) - (y ?? 0)), [4_096, 37_120]);
+  });
+});

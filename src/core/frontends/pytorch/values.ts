@@ -88,8 +88,8 @@ export type Value =
   | { readonly kind: 'method'; readonly receiver: Value; readonly name: string }
   | { readonly kind: 'usermodule'; readonly file: FileContext }
   | { readonly kind: 'super'; readonly self: Value; readonly cls: ClassInfo }
-  /** `range(start, stop)`: iterating repeats the body `count` times. */
-  | { readonly kind: 'range'; readonly count: Dim }
+  /** `range(start, stop, step)`: iterating repeats the body `count` times; item i is start + i·step (0 and 1 if absent). */
+  | { readonly kind: 'range'; readonly count: Dim; readonly start?: Dim; readonly step?: Dim }
   /** A @triton.jit kernel with what wraps it: `@triton.autotune` configs, `@triton.heuristics` tables. */
   | { readonly kind: 'triton_kernel'; readonly kernel: TritonKernel }
   /** `kernel[grid]`: calling it launches the kernel (the Triton frontend prices the launch). */

@@ -15,6 +15,7 @@ import type { Frame } from './frame';
 import type { Interpreter } from './index';
 import { containerKind, moduleChildren } from './modules';
 import { binary } from './operators';
+import { setAttribute } from './statements';
 import { TRITON_BUILTINS } from './triton';
 
 /** What a built-in receives: the call as the interpreter evaluated it. */
@@ -37,8 +38,8 @@ const rangeOf: Builtin = (_it, call) => {
   if (positional.length === 1) return a ? { kind: 'range', count: a } : { kind: 'range', count: unknownDim('range length') };
   if (a && b) {
     const span = simplify(bin('-', b, a));
-    if (!step || (step.kind === 'num' && step.value === 1)) return { kind: 'range', count: span };
-    return { kind: 'range', count: bin('//', bin('-', bin('+', span, step), num(1)), step) };
+    if (!step || (step.kind === 'num' && step.value === 1)) return { kind: 'range', count: span, start: a };
+    return { kind: 'range', count: bin('//', bin('-', bin('+', span, step), num(1)), step), start: a, step };
   }
   return { kind: 'range', count: unknownDim('range length') };
 };
@@ -246,14 +247,20 @@ const getAttribute: Builtin = (it, call) => {
   return positional[2] ?? UNKNOWN;
 };
 
+/** `setattr(self, name, layer)` with a name the code computes (`f"stage{i}"`): the attribute assignment it is. */
+const setAttributeOf: Builtin = (it, call) => {
+  const { positional, node, frame, first } = call;
+  const attributeName = positional[1]?.kind === 'str' ? positional[1].value : undefined;
+  if (first && attributeName && positional[2]) setAttribute(it, first, attributeName, positional[2], node, frame);
+  return NONE;
+};
+
 const superOf: Builtin = (it, call) => {
   const { frame } = call;
   const self = frame.env.get('self');
   const cls = it.callStack[it.callStack.length - 1]?.owner;
   return self && cls ? { kind: 'super', self, cls } : UNKNOWN;
 };
-
-const none: Builtin = () => NONE;
 
 /**
  * print(...) of a tensor copies it to the host; of shapes, sizes, dtypes and strings it does not. Tensors in f-string
@@ -294,6 +301,18 @@ const toDict: Builtin = (_it, call) => {
 const enumerateOf: Builtin = (_it, call) => {
   const { first } = call;
   return { kind: 'list', items: [first ?? UNKNOWN] };
+};
+
+/**
+ * `zip(a, b, ...)` of lists whose items are known: the tuples, as long as the shortest list, as Python makes them.
+ * A list of unknown length (a comprehension over a symbolic range) or anything else gives an unknown value.
+ */
+const zipOf: Builtin = (_it, call) => {
+  const lists = call.positional.map((value) => (value.kind === 'list' && !value.repeated ? value.items : undefined));
+  if (lists.length === 0 || lists.some((items) => items === undefined)) return UNKNOWN;
+  const known = lists as (readonly Value[])[];
+  const length = Math.min(...known.map((items) => items.length));
+  return { kind: 'list', items: Array.from({ length }, (_, i) => ({ kind: 'list', items: known.map((items) => items[i] as Value) }) as Value) };
 };
 
 const unknownValue: Builtin = () => UNKNOWN;
@@ -489,12 +508,12 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['builtins.getattr', getAttribute],
   ['builtins.super', superOf],
   ['builtins.print', printed],
-  ['builtins.setattr', none],
+  ['builtins.setattr', setAttributeOf],
   ['builtins.list', toList],
   ['builtins.tuple', toList],
   ['builtins.dict', toDict],
   ['builtins.enumerate', enumerateOf],
-  ['builtins.zip', unknownValue],
+  ['builtins.zip', zipOf],
   ['builtins.sum', sumOf],
   ['builtins.Ellipsis', unknownValue],
   ['typing.cast', castValue],

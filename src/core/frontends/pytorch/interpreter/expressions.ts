@@ -1,7 +1,7 @@
 // Expressions: literals, containers, comprehensions, names; dispatches to attributes, calls, subscripts, operators.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { bin, num, unknownDim } from '../../../ir/dims';
-import { passCount } from './repeats';
+import { passCount, rangeItem } from './repeats';
 import { field } from '../syntax';
 import { BUILTINS } from '../tables';
 import { NONE, UNKNOWN, type Value } from '../values';
@@ -292,7 +292,8 @@ function expand(it: Interpreter, clauses: readonly SyntaxNode[], index: number, 
   let elements: Value[] | undefined;
   if (iterable.kind === 'range') {
     const passes = passCount(it, iterable.count);
-    if (passes !== undefined) elements = Array.from({ length: passes }, (_, i) => ({ kind: 'dim', dim: num(i) }) as Value);
+    const range = iterable;
+    if (passes !== undefined) elements = Array.from({ length: passes }, (_, i) => ({ kind: 'dim', dim: rangeItem(range, i) }) as Value);
   } else if (iterable.kind === 'list' && !iterable.repeated) elements = [...iterable.items];
   else if (iterable.kind === 'modlist' && !iterable.list.repeated) elements = [...iterable.list.items];
   else if (iterable.kind === 'dict') elements = [...iterable.entries.keys()].map((key) => ({ kind: 'str', value: key }) as Value);

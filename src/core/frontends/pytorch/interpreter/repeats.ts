@@ -18,6 +18,12 @@ export function passCount(it: Interpreter, count: Dim): number | undefined {
   return value !== undefined && Number.isInteger(value) && value >= 0 && value <= MAX_UNROLLED_PASSES ? value : undefined;
 }
 
+/** The i-th item of a range: `range(1, n + 1)` starts at 1, `range(0, n, 2)` steps by 2. */
+export function rangeItem(range: Extract<Value, { kind: 'range' }>, index: number): Dim {
+  const offset = range.step ? bin('*', num(index), range.step) : num(index);
+  return range.start ? simplify(bin('+', range.start, offset)) : simplify(offset);
+}
+
 /** One kind of pass: the ops its first run emitted, which passes did the same, and the names each gave its ops. */
 interface PassGroup {
   /** The calls made, in order (cheap to compare); the full signature is computed only when another pass matches it. */

@@ -17,7 +17,7 @@ import { runImport } from './imports';
 import { learnFromUnpack } from './learning';
 import type { Interpreter } from './index';
 import { binary } from './operators';
-import { MAX_UNROLLED_PASSES, passCount, runPasses } from './repeats';
+import { MAX_UNROLLED_PASSES, passCount, rangeItem, runPasses } from './repeats';
 import { namedSize } from './sizes';
 import { keyOf, subscriptValue } from './subscripts';
 import { companionsVary, zipElement, zipOperands } from './zip';
@@ -192,11 +192,7 @@ export function assign(it: Interpreter, target: SyntaxNode, value: Value, frame:
         if (!objectNode) return;
         object = evaluate(it, objectNode, quiet(frame));
       }
-      // A tensor kept on an object while the forward runs (`self.cache = k`) outlives the ops that read it.
-      if (frame.emit && (object.kind === 'module' || object.kind === 'object')) recordUse(it, value, 'stored', statement, frame);
-      if (object.kind === 'module') object.instance.attrs.set(name, adoptParameter(value, name));
-      else if (object.kind === 'object') object.attrs.set(name, value);
-      else if (object.kind === 'layer' && value.kind === 'tensor') object.layer.params.set(name, value.tensor);
+      setAttribute(it, object, name, value, statement, frame);
       return;
     }
     case 'subscript': {
@@ -228,6 +224,15 @@ export function assign(it: Interpreter, target: SyntaxNode, value: Value, frame:
     default:
       return;
   }
+}
+
+/** `object.name = value`, and `setattr(object, name, value)` with a known name. */
+export function setAttribute(it: Interpreter, object: Value, name: string, value: Value, statement: SyntaxNode, frame: Frame): void {
+  // A tensor kept on an object while the forward runs (`self.cache = k`) outlives the ops that read it.
+  if (frame.emit && (object.kind === 'module' || object.kind === 'object')) recordUse(it, value, 'stored', statement, frame);
+  if (object.kind === 'module') object.instance.attrs.set(name, adoptParameter(value, name));
+  else if (object.kind === 'object') object.attrs.set(name, value);
+  else if (object.kind === 'layer' && value.kind === 'tensor') object.layer.params.set(name, value.tensor);
 }
 
 /** Parameters keep their attribute name as origin, so hovers say `self.weight`. */
@@ -394,7 +399,7 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
       const filling = emptyLists(frame);
       if (count !== undefined && count >= 0 && count <= MAX_UNROLLED_PASSES) {
         for (let i = 0; i < count; i++) {
-          bindTarget({ kind: 'dim', dim: num(i) }, num(i));
+          bindTarget({ kind: 'dim', dim: rangeItem(iterable, i) }, num(i));
           runBlock(it, body, frame);
           if (frame.returned) break;
         }

@@ -382,6 +382,26 @@ describe('python as published: factories and computed names (functools.partial, 
     assert.equal(flopsOf(analysis, 'matmul'), 1_300);
   });
 
+  it('reads range(1, n) inside zip() from its start: f"conv{i}" names conv1 and conv2', async () => {
+    const text = [
+      'import torch.nn as nn',
+      'class Net(nn.Module):',
+      '    def __init__(self, widths=(8, 16)):',
+      '        super().__init__()',
+      '        in_channels = 3',
+      '        for i, width in zip(range(1, len(widths) + 1), widths):',
+      '            setattr(self, f"conv{i}", nn.Conv2d(in_channels, width, 1))',
+      '            in_channels = width',
+      '    # memwall: shape x=[1, 3, 4, 4]',
+      '    def forward(self, x):',
+      '        return self.conv2(self.conv1(x))',
+    ].join('\n');
+    const analysis = await analysisOf(text);
+    // conv1 3→8 1×1 at 4×4: 2·1·8·16·3 = 768 + bias 128 = 896; conv2 8→16: 2·1·16·16·8 = 4,096 + bias 256 = 4,352.
+    assert.deepEqual(rows(analysis), ['conv1 Conv2d ×1 [1,8,4,4]', 'conv2 Conv2d ×1 [1,16,4,4]']);
+    assert.equal(flopsOf(analysis, 'conv'), 896 + 4_352);
+  });
+
   it('binds partial arguments as Python does: stored positionals first, the call\'s keywords over stored ones', async () => {
     const text = [
       'from functools import partial',

@@ -8,6 +8,7 @@ import { evaluate } from './expressions';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
 import { containerKind, containerList } from './modules';
+import { passCount, rangeItem } from './repeats';
 
 /** The operands of a `zip(...)` a loop iterates, and which of them the loop walks. */
 export interface Zipped {
@@ -47,7 +48,20 @@ export function zipOperands(it: Interpreter, call: SyntaxNode, frame: Frame): Zi
     const rank = drivingRank(operand);
     if (rank !== undefined && (driver < 0 || rank < (drivingRank(operands[driver] as Value) as number))) driver = index;
   });
+  // zip stops at its shortest operand: a list known to be shorter than the driver walks the loop instead.
+  operands.forEach((operand, index) => {
+    const length = knownLength(it, operand);
+    const driverLength = driver < 0 ? undefined : knownLength(it, operands[driver] as Value);
+    if (length !== undefined && driverLength !== undefined && length < driverLength) driver = index;
+  });
   return { operands, driver: Math.max(driver, 0) };
+}
+
+/** How many items an operand has, where MemWall knows it as a number. */
+function knownLength(it: Interpreter, operand: Value): number | undefined {
+  const list = operand.kind === 'list' ? operand : operand.kind === 'modlist' ? operand.list : undefined;
+  if (list) return list.repeated ? passCount(it, list.repeated.count) : list.items.length;
+  return operand.kind === 'range' ? passCount(it, operand.count) : undefined;
 }
 
 /** The item of an operand the loop does not walk, at the driver's pass `index`. */
@@ -62,7 +76,7 @@ function itemAt(it: Interpreter, operand: Value, index: Dim): Value {
     }
     return UNKNOWN;
   }
-  if (operand.kind === 'range') return { kind: 'dim', dim: index };
+  if (operand.kind === 'range') return { kind: 'dim', dim: index.kind === 'num' ? rangeItem(operand, index.value) : index };
   if (operand.kind === 'tensor') {
     // Iterating a tensor yields views along its first dim: no op, the item's shape is the rest.
     const shape = operand.tensor.shape;

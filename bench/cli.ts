@@ -54,14 +54,14 @@ print(json.dumps(times))
  * unmeasured ones: the steady state of a process that has been running a while (the language server), which V8 reaches
  * only after its optimising compilers have seen the analysis many times (3 runs left it at ~2.5× the steady time).
  */
-function warmRuns(work: () => unknown, runs = 20): { wall: number; cpu: number } {
-  for (let run = 0; run < 20; run++) work();
+async function warmRuns(work: () => unknown, runs = 20): Promise<{ wall: number; cpu: number }> {
+  for (let run = 0; run < 20; run++) await work();
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
     const usage = process.cpuUsage();
-    work();
+    await work();
     const used = process.cpuUsage(usage);
     wall.push(performance.now() - started);
     cpu.push((used.user + used.system) / 1000);
@@ -94,9 +94,9 @@ async function main(): Promise<void> {
   const parser = await testParser();
   const { readFileSync } = await import('node:fs');
   const text = readFileSync(path.join(ROOT, model), 'utf8');
-  const memwallWarm = warmRuns(() => analyze(text, { parser }));
+  const memwallWarm = await warmRuns(() => analyze(text, { parser }));
   // The CLI's own path for one file: what each file after the first costs `memwall analyze folder/`.
-  const cliWarm = warmRuns(() => FORMATTERS.json(runAnalyze({ paths: [model] }, parser, ROOT)));
+  const cliWarm = await warmRuns(async () => FORMATTERS.json(await runAnalyze({ paths: [model] }, parser, ROOT)));
   const warm = spawnSync(PYTHON, ['-c', WARM_PYTHON, TRACE, path.join(ROOT, model), '6'], { cwd: ROOT, encoding: 'utf8' });
   if (warm.status !== 0) throw new Error(`warm trace failed: ${warm.stderr.slice(0, 500)}`);
   // The first trace in the process pays for lazy imports inside torch.fx; it is left out.

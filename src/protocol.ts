@@ -84,6 +84,29 @@ export interface AnalyzedParams {
   readonly priced?: { readonly gpu: string; readonly dtype: string; readonly assumptions: ChartData['assumptions'] };
 }
 
+/**
+ * `memwall/pythonEnvironment` (client → server notification): the interpreter the Python extension has selected for
+ * the workspace, or null when there is none (or no Python extension). MemWall reads that environment's installed
+ * packages; it never runs the interpreter.
+ */
+export const PYTHON_ENVIRONMENT_NOTIFICATION = 'memwall/pythonEnvironment';
+export interface PythonEnvironmentParams {
+  readonly python: string | null;
+}
+
+/**
+ * `memwall/workspaceFiles`: the Python files of the workspace folders, walked by the server with the same file set as
+ * `memwall analyze` (the client's Report for Workspace asks for them one by one). Folders that are not on disk
+ * (virtual workspaces) are left to the client, which skips the same folder names.
+ */
+export const WORKSPACE_FILES_REQUEST = 'memwall/workspaceFiles';
+export interface WorkspaceFilesResult {
+  /** file: URIs, in path order. */
+  readonly files: readonly string[];
+  /** Folder names the walk never enters (a folder holding pyvenv.cfg is skipped too). */
+  readonly skippedFolders: readonly string[];
+}
+
 // Webview messages. Both sides validate what they receive: the panel's content is untrusted input to the host.
 
 export type HostToWebview =

@@ -40,13 +40,16 @@ export interface Sizing {
   readonly entries?: readonly EntryDeclaration[];
   /** `--input NAME=[dims][:dtype]`: shapes of the entries' inputs. */
   readonly inputs?: readonly InputDeclaration[];
+  /** A Python interpreter or environment folder whose installed packages imports are read from (never run). */
+  readonly python?: string;
 }
 
 export const USAGE = `Usage:
   memwall analyze <files or folders...> [--gpu ID] [--dtype bf16|fp16|fp32|fp8] [--dims B=8,T=1024]
-                  [--entry NAME]... [--input NAME=[dims][:dtype]]...
+                  [--entry NAME]... [--input NAME=[dims][:dtype]]... [--python PATH]
                   [--format text|json|sarif|markdown] [--fail-on CODE|SEVERITY]...
   memwall roofline <files or folders...> [--gpu ID] [--dtype ...] [--dims ...] [--entry ...] [--input ...]
+                  [--python PATH]
                   [--out FILE.svg|FILE.html] [--format svg|html]
   memwall gpus [--format text|json]
   memwall explain <CODE...> [--format text|json]
@@ -62,6 +65,7 @@ const OPTIONS = {
   dims: { type: 'string', multiple: true },
   entry: { type: 'string', multiple: true },
   input: { type: 'string', multiple: true },
+  python: { type: 'string' },
   format: { type: 'string', short: 'f' },
   'fail-on': { type: 'string', multiple: true },
   out: { type: 'string', short: 'o' },
@@ -76,6 +80,7 @@ const OPTION_COMMANDS: Readonly<Record<string, readonly string[]>> = {
   dims: ['analyze', 'roofline'],
   entry: ['analyze', 'roofline'],
   input: ['analyze', 'roofline'],
+  python: ['analyze', 'roofline'],
   'fail-on': ['analyze'],
   out: ['roofline'],
   format: ['analyze', 'roofline', 'gpus', 'explain', 'rules'],
@@ -164,7 +169,7 @@ export function parseCommandLine(argv: readonly string[]): Request {
   }
 }
 
-function sizing(command: string, paths: readonly string[], values: { gpu?: string; dtype?: string; dims?: string[]; entry?: string[]; input?: string[] }): Sizing {
+function sizing(command: string, paths: readonly string[], values: { gpu?: string; dtype?: string; dims?: string[]; entry?: string[]; input?: string[]; python?: string }): Sizing {
   if (!paths.length) throw new UsageError(`${command}: name at least one file or folder`);
   let dtype: DType | undefined;
   if (values.dtype !== undefined) {
@@ -174,6 +179,7 @@ function sizing(command: string, paths: readonly string[], values: { gpu?: strin
     dtype = values.dtype as DType;
   }
   if (values.gpu !== undefined && !values.gpu.trim()) throw new UsageError('--gpu: empty GPU id (run memwall gpus for the list)');
+  if (values.python !== undefined && !values.python.trim()) throw new UsageError('--python: empty path (name a Python interpreter or environment folder)');
   const dims = values.dims ? parseDims(values.dims) : undefined;
   const entries = (values.entry ?? []).flatMap((text) => text.split(',')).map((text) => usage(() => parseEntry(text, '--entry')));
   const inputs = (values.input ?? []).map((text) => usage(() => parseInputDeclaration(text, '--input')));
@@ -186,6 +192,7 @@ function sizing(command: string, paths: readonly string[], values: { gpu?: strin
     dims: dims && Object.keys(dims).length ? dims : undefined,
     ...(entries.length ? { entries } : {}),
     ...(inputs.length ? { inputs } : {}),
+    ...(values.python !== undefined ? { python: values.python.trim() } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { listHardware } from '../core/cost/hardware';
 import { createPythonParser } from '../core/parse/parser';
-import { loadProjectConfig } from '../workspace/project';
+import { ProjectConfigs } from '../workspace/project';
 import { parseCommandLine, UsageError, USAGE, type Request } from './args';
 import { explain } from './explain';
 import { FORMATTERS } from './format';
@@ -39,7 +39,7 @@ async function execute(request: Request, write: (text: string) => void): Promise
       // Custom GPUs of the project in the working folder are listed with the built-in ones.
       let project;
       try {
-        project = loadProjectConfig(path.join(process.cwd(), 'memwall-gpus'));
+        project = await new ProjectConfigs().forFile(path.join(process.cwd(), 'memwall-gpus'));
       } catch (error) {
         throw new UsageError((error as Error).message, { cause: error });
       }
@@ -54,7 +54,7 @@ async function execute(request: Request, write: (text: string) => void): Promise
       write(request.format === 'json' ? rulesJson() : request.format === 'markdown' ? `${ruleTableMarkdown()}\n` : rulesText());
       return EXIT.ok;
     case 'analyze': {
-      const reports = runAnalyze(request, await loadParser());
+      const reports = await runAnalyze(request, await loadParser());
       write(FORMATTERS[request.format](reports));
       const matched = failOnMatches(reports, request.failOn);
       if (matched.length) {
@@ -64,7 +64,7 @@ async function execute(request: Request, write: (text: string) => void): Promise
       return EXIT.ok;
     }
     case 'roofline': {
-      const reports = runAnalyze(request, await loadParser());
+      const reports = await runAnalyze(request, await loadParser());
       const format = request.format ?? (reports.length === 1 ? 'svg' : 'html');
       if (format === 'svg' && reports.length !== 1) {
         throw new UsageError(`an SVG holds one chart, and ${reports.length} files were analysed: use --format html or name one file`);

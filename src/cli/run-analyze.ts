@@ -1,13 +1,8 @@
-// `memwall analyze`: expands the paths, reads every file, gathers its configuration and imports, and analyses it.
-import { readFileSync } from 'node:fs';
+// `memwall analyze`: expands the paths through the analysis service's file set and analyses every file with it.
 import path from 'node:path';
-import { extract, price, DEFAULT_GPU, type ExternalConfig, type ExtractOptions } from '../core/analyze';
-import { resolveHardware } from '../core/cost/hardware';
-import { IncrementalParser } from '../core/parse/incremental';
 import type { PythonParser } from '../core/parse/parser';
-import { collectPythonFiles } from '../workspace/walk';
-import { readImportedModules } from '../workspace/imports';
-import { loadProjectConfig, type ProjectConfig } from '../workspace/project';
+import { commandLineLayer } from '../workspace/configuration';
+import { AnalysisService, ConfigurationError } from '../workspace/service';
 import { UsageError, type Sizing } from './args';
 import type { FileReport } from './report';
 
@@ -22,33 +17,14 @@ export function displayPath(file: string, cwd: string): string {
 }
 
 /** Reads every file before analysing any, so that an unreadable file stops the run before output starts. */
-function readAll(files: readonly string[], cwd: string): { file: string; text: string }[] {
-  return files.map((file) => {
-    try {
-      return { file, text: readFileSync(file, 'utf8') };
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new UsageError(`cannot read ${displayPath(file, cwd)}: ${reason}`);
-    }
-  });
-}
-
-/** The configurations in priority order: the command line's --dims first, then [tool.memwall] of the project. */
-function configsFor(request: Sizing, project: ProjectConfig): ExternalConfig[] {
-  const configs: ExternalConfig[] = [];
-  // The command line names these sizes for this run: one that no op uses is reported (MW905, and exit 2 below).
-  if (request.dims) configs.push({ dims: request.dims, source: '--dims', strict: true });
-  if (project.config?.external) configs.push(project.config.external);
-  return configs;
-}
-
-/** The entries and input shapes for a file: the command line's, else the project's (inputs merged by name, the command line first). */
-function overridesFor(request: Sizing, project: ProjectConfig): Pick<ExtractOptions, 'entries' | 'inputs' | 'boundSymbols'> {
-  const entries = request.entries ?? project.config?.entries;
-  const given = request.inputs ?? [];
-  const inputs = [...given, ...(project.config?.inputs ?? []).filter((input) => !given.some((other) => other.name === input.name))];
-  const boundSymbols = [...Object.keys(request.dims ?? {}), ...Object.keys(project.config?.external?.dims ?? {})];
-  return { ...(entries?.length ? { entries } : {}), ...(inputs.length ? { inputs } : {}), ...(boundSymbols.length ? { boundSymbols } : {}) };
+async function readAll(service: AnalysisService, files: readonly string[], cwd: string): Promise<{ file: string; text: string }[]> {
+  const texts: { file: string; text: string }[] = [];
+  for (const file of files) {
+    const text = await service.files.read(file);
+    if (text === undefined) throw new UsageError(`cannot read ${displayPath(file, cwd)}`);
+    texts.push({ file, text });
+  }
+  return texts;
 }
 
 /**
@@ -72,8 +48,9 @@ function checkOverrides(reports: readonly FileReport[]): void {
   throw new UsageError(everywhere.map(({ message }) => `${where}${message}`).join('\n'));
 }
 
-export function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = process.cwd()): FileReport[] {
-  const { files, unreadable } = collectPythonFiles(request.paths, cwd);
+export async function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = process.cwd()): Promise<FileReport[]> {
+  const service = new AnalysisService(parser);
+  const { files, unreadable } = await service.walk(request.paths, cwd);
   if (unreadable.length) {
     const [first] = unreadable;
     const reason = first!.reason === 'ENOENT' ? 'no such file or folder' : first!.reason;
@@ -81,53 +58,27 @@ export function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = 
   }
   if (files.length === 0) throw new UsageError(`no Python files under ${request.paths.join(', ')}`);
 
-  const projects = new Map<string, ProjectConfig>();
+  const flags = commandLineLayer(
+    {
+      ...(request.gpu !== undefined ? { gpu: request.gpu } : {}),
+      ...(request.dtype !== undefined ? { dtype: request.dtype } : {}),
+      ...(request.dims ? { dims: request.dims } : {}),
+      ...(request.python !== undefined ? { python: request.python } : {}),
+      ...(request.entries ? { entries: request.entries } : {}),
+      ...(request.inputs ? { inputs: request.inputs } : {}),
+    },
+    cwd,
+  );
   const reports: FileReport[] = [];
-  for (const { file, text } of readAll(files, cwd)) {
+  for (const { file, text } of await readAll(service, files, cwd)) {
     const shown = displayPath(file, cwd);
-    let project: ProjectConfig;
     try {
-      project = loadProjectConfig(file, projects);
-    } catch (error) {
-      throw new UsageError((error as Error).message, { cause: error });
-    }
-    const customGpus = project.config?.customGpus ?? [];
-    // One parse serves the import scan and the analysis (as in the server): extract() gets the tree back from the
-    // IncrementalParser for the same text instead of parsing the file a second time.
-    const incremental = new IncrementalParser(parser);
-    let graph;
-    try {
-      const modules = readImportedModules(file, text, { parser, tree: incremental.parse(text), roots: project.root ? [project.root] : [] });
-      try {
-        graph = extract(text, { parser, incremental, modules, ...overridesFor(request, project) });
-      } catch (error) {
-        throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`, { cause: error });
-      }
-    } finally {
-      incremental.dispose();
-    }
-    // An unknown GPU id is the user's mistake wherever it is written: say where, and exit 2 rather than crash.
-    const gpuChoices: [string | undefined, string][] = [
-      [graph.magic.gpu, `${shown}: magic comment gpu=`],
-      [request.gpu, '--gpu'],
-      [project.config?.gpu, `${project.pyprojectPath ? displayPath(project.pyprojectPath, cwd) : 'pyproject.toml'} [tool.memwall] gpu`],
-    ];
-    const [gpu, where] = gpuChoices.find(([id]) => id !== undefined) ?? [DEFAULT_GPU, 'default'];
-    try {
-      resolveHardware(gpu!, customGpus);
-    } catch (error) {
-      throw new UsageError(`${where}: ${(error as Error).message}`, { cause: error });
-    }
-    try {
-      const analysis = price(graph, text, {
-        gpu,
-        dtype: request.dtype ?? project.config?.dtype,
-        configs: configsFor(request, project),
-        customGpus,
-        severities: project.config?.severities ?? {},
-      });
+      const { analysis, pricingError } = await service.analyse({ file, text, layers: [flags], strict: true });
+      if (!analysis) throw new Error(pricingError);
       reports.push({ path: shown, analysis });
     } catch (error) {
+      // A mistake in the configuration is the user's (exit 2, one line naming where); anything else is ours (exit 3).
+      if (error instanceof ConfigurationError) throw new UsageError(error.message.replace(/^magic comment/, `${shown}: magic comment`), { cause: error });
       throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`, { cause: error });
     }
   }

@@ -5,7 +5,9 @@ import type { AnalyzedParams } from '../protocol';
 import { registerCommands } from './commands';
 import { linkTo } from './link';
 import { RooflinePanel } from './panel';
+import { followInterpreter } from './python';
 import { RestartPolicy } from './restart';
+import { configurationMiddleware } from './settings';
 import { GpuStatusItem } from './statusBar';
 
 let client: LanguageClient | undefined;
@@ -26,14 +28,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Memwal
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
-  const pyprojectWatcher = vscode.workspace.createFileSystemWatcher('**/pyproject.toml');
-  context.subscriptions.push(pyprojectWatcher);
+  // The server caches what it reads from disk: Python modules that files import, [tool.memwall] in pyproject.toml, and
+  // virtual environments' pyvenv.cfg. A change to any of them re-reads it and re-analyses what read it.
+  const watchers = ['**/*.py', '**/pyproject.toml', '**/pyvenv.cfg'].map((glob) => vscode.workspace.createFileSystemWatcher(glob));
+  context.subscriptions.push(...watchers);
   const clientOptions: LanguageClientOptions = {
     // Every scheme: untitled buffers and virtual workspaces are analysed too, since MemWall only reads text. Python
     // cells of notebooks go through notebook sync, so the server analyses a notebook's cells as one program.
     documentSelector: [{ language: 'python' }, { notebook: '*', language: 'python' }],
-    // [tool.memwall] lives in pyproject.toml: the server re-reads it when one changes.
-    synchronize: { configurationSection: 'memwall', fileEvents: pyprojectWatcher },
+    synchronize: { configurationSection: 'memwall', fileEvents: watchers },
+    // Only the settings the user set reach the server, so that a setting equal to its default still outranks [tool.memwall].
+    middleware: { workspace: configurationMiddleware(context) },
     // The hover's links run only these commands.
     markdown: { isTrusted: { enabledCommands: ['memwall.showRoofline', 'memwall.explainFinding'] } },
     // A crashed server is restarted a few times, and the user hears of it once, not on every restart.
@@ -45,7 +50,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Memwal
 
   const link = linkTo(client);
   const status = new GpuStatusItem(link);
-  context.subscriptions.push(link, status, registerCommands(context, link), RooflinePanel.registerSerializer(context, link));
+  context.subscriptions.push(link, status, registerCommands(context, link), RooflinePanel.registerSerializer(context, link), followInterpreter(client));
   return { onDidAnalyze: link.onDidAnalyze, analyzedVersion: (uri) => link.analyzedVersion(uri), statusText: () => status.text };
 }
 

@@ -1,16 +1,12 @@
 // Report for Current File and Report for Workspace: Markdown reports shown in VS Code's rendered Markdown preview.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { combineReports, REPORT_REQUEST, type ReportParams, type ReportResult } from '../protocol';
+import {
+  combineReports, REPORT_REQUEST, WORKSPACE_FILES_REQUEST, type ReportParams, type ReportResult, type WorkspaceFilesResult,
+} from '../protocol';
 
 /** Reports live in memory under this scheme, so that the preview has a document and nothing asks to be saved. */
 const SCHEME = 'memwall-report';
-
-/** Folders a workspace report never reads: version control, dependencies, virtual environments, caches. */
-export const SKIPPED_FOLDERS = ['.git', 'node_modules', '.venv', 'venv', 'env', '.env', '.tox', '.nox', 'site-packages', '__pycache__', '.mypy_cache', 'build', 'dist'];
-
-/** Files larger than this are left out of a workspace report (generated code); the report says which. */
-const MAX_WORKSPACE_FILE_BYTES = 2_000_000;
 
 export class ReportDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly contents = new Map<string, string>();
@@ -37,22 +33,38 @@ export class ReportDocuments implements vscode.TextDocumentContentProvider, vsco
   }
 }
 
+/** The document a report is about: the notebook whose cell has the focus, else the Python file in the editor. */
+function currentDocument(): vscode.Uri | undefined {
+  const notebook = vscode.window.activeNotebookEditor?.notebook;
+  const editor = vscode.window.activeTextEditor?.document;
+  if (notebook && (!editor || notebook.getCells().some((cell) => cell.document === editor))) return notebook.uri;
+  return editor?.languageId === 'python' ? editor.uri : undefined;
+}
+
 export async function reportForCurrentFile(client: LanguageClient, reports: ReportDocuments): Promise<void> {
-  const document = vscode.window.activeTextEditor?.document ?? vscode.window.activeNotebookEditor?.notebook.cellAt(0)?.document;
-  if (!document || document.languageId !== 'python') {
-    void vscode.window.showInformationMessage('MemWall: open a Python file to report on.');
+  const uri = currentDocument();
+  if (!uri) {
+    void vscode.window.showInformationMessage('MemWall: open a Python file or notebook to report on.');
     return;
   }
-  const { markdown } = await client.sendRequest<ReportResult>(REPORT_REQUEST, { uri: document.uri.toString() } satisfies ReportParams);
-  const name = document.uri.path.split('/').pop() ?? 'file';
+  const { markdown } = await client.sendRequest<ReportResult>(REPORT_REQUEST, { uri: uri.toString() } satisfies ReportParams);
+  const name = uri.path.split('/').pop() ?? 'file';
   await reports.show(`MemWall report ${name}`, markdown);
 }
 
-/** The workspace's .py files, outside the skipped folders, in path order. */
-async function workspacePythonFiles(): Promise<vscode.Uri[]> {
-  const exclude = `**/{${SKIPPED_FOLDERS.join(',')}}/**`;
-  const files = await vscode.workspace.findFiles('**/*.py', exclude);
-  return files.sort((a, b) => a.path.localeCompare(b.path));
+/**
+ * The workspace's Python files: the server walks the folders on disk with the CLI's file set; folders that are not on
+ * disk (a virtual workspace) are searched here, skipping the folder names the server names.
+ */
+async function workspacePythonFiles(client: LanguageClient): Promise<vscode.Uri[]> {
+  const { files, skippedFolders } = await client.sendRequest<WorkspaceFilesResult>(WORKSPACE_FILES_REQUEST, {});
+  const found = files.map((file) => vscode.Uri.parse(file));
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    if (folder.uri.scheme === 'file') continue;
+    const exclude = `**/{${skippedFolders.join(',')}}/**`;
+    found.push(...(await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*.py'), exclude)));
+  }
+  return found.sort((a, b) => a.path.localeCompare(b.path));
 }
 
 export async function reportForWorkspace(client: LanguageClient, reports: ReportDocuments): Promise<void> {
@@ -63,18 +75,15 @@ export async function reportForWorkspace(client: LanguageClient, reports: Report
   const sections = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'MemWall: analysing the workspace', cancellable: true },
     async (progress, token) => {
-      const files = await workspacePythonFiles();
+      const files = await workspacePythonFiles(client);
       const done: { section: string; findings: number }[] = [];
       for (const [index, file] of files.entries()) {
         if (token.isCancellationRequested) return undefined;
         const name = vscode.workspace.asRelativePath(file, false);
         progress.report({ message: `${index + 1}/${files.length} ${name}`, increment: 100 / Math.max(1, files.length) });
-        const bytes = await vscode.workspace.fs.readFile(file);
-        if (bytes.byteLength > MAX_WORKSPACE_FILE_BYTES) {
-          done.push({ section: `## \`${name}\`\n\nLeft out: ${(bytes.byteLength / 1e6).toFixed(1)} MB is more than a workspace report reads.`, findings: 0 });
-          continue;
-        }
-        const params: ReportParams = { uri: file.toString(), name, text: new TextDecoder().decode(bytes) };
+        // The server reads files on disk itself (an unsaved buffer wins); a virtual workspace's files are sent.
+        const text = file.scheme === 'file' ? undefined : new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+        const params: ReportParams = { uri: file.toString(), name, ...(text !== undefined ? { text } : {}) };
         try {
           const { section, findings } = await client.sendRequest<ReportResult>(REPORT_REQUEST, params, token);
           done.push({ section, findings });

@@ -90,6 +90,15 @@ function partialNote(text: string, cut: number, maxChars: number): AnalysisNote 
 
 export interface ExtractOptions extends Pick<AnalyzeOptions, 'parser' | 'modules' | 'maxChars' | 'entries' | 'inputs' | 'boundSymbols'> {
   /**
+   * The file's dotted module name (`torchvision.models.mobilenetv2`), from which its relative imports are resolved as
+   * Python resolves them; without it `.layers` is the top-level `layers`.
+   */
+  readonly moduleName?: string;
+  /** Modules of `modules` (and the file itself) that are packages (`__init__.py`): `.x` in package `a.b` is `a.b.x`. */
+  readonly packages?: ReadonlySet<string>;
+  /** Notes from the host about the file (imported modules it left unread, and why), added to the graph's. */
+  readonly notes?: readonly AnalysisNote[];
+  /**
    * Where the caller keeps the previous version's tree (the server, one per open document): the text is then
    * re-parsed incrementally, and the tree is left to the caller rather than deleted.
    */
@@ -109,6 +118,7 @@ export function extract(text: string, options: ExtractOptions): OpGraph {
   const build = (): OpGraph => {
     const builder = new GraphBuilder();
     if (cut < text.length) builder.notes.push(partialNote(text, cut, maxChars));
+    builder.notes.push(...(options.notes ?? []));
     if (tree.rootNode.hasError) {
       builder.notes.push({
         code: 'MW902',
@@ -123,6 +133,8 @@ export function extract(text: string, options: ExtractOptions): OpGraph {
       entries: options.entries,
       inputs: options.inputs,
       boundSymbols: options.boundSymbols,
+      ...(options.moduleName !== undefined ? { moduleName: options.moduleName } : {}),
+      ...(options.packages ? { packages: options.packages } : {}),
     });
     return builder.build(magic);
   };

@@ -1,34 +1,35 @@
-// The MemWall language server: wires LSP handlers to one cached, debounced analysis per document version.
+// The MemWall language server: wires LSP handlers to the analysis service, with one cached, debounced analysis per
+// open program (a file, or a notebook's cells) and one resolve(uri) for every handler.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  CodeActionKind, createConnection, MessageType, NotebookCellKind, NotebookDocuments, ProposedFeatures, ShowMessageNotification, TextDocuments,
-  TextDocumentSyncKind, type InitializeResult, type NotebookDocument,
+  CodeActionKind, createConnection, FileChangeType, MessageType, NotebookDocuments, ProposedFeatures, ShowMessageNotification, TextDocuments,
+  TextDocumentSyncKind, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DEFAULT_DTYPE, DEFAULT_GPU, extract, price, type AnalyzeOptions, type ExternalConfig, type ExtractOptions } from '../core/analyze';
 import { RootCache } from '../core/frontends/pytorch/roots';
 import { IncrementalParser } from '../core/parse/incremental';
 import { createPythonParser, type PythonParser } from '../core/parse/parser';
 import { chartDataFromAnalysis } from '../core/chart/data';
 import type { DType, OpGraph } from '../core/ir/types';
-import { readImportedModules } from '../workspace/imports';
-import { loadProjectConfig, type ProjectConfig } from '../workspace/project';
+import { editorLayer, whatIfLayer, type SettingsLayer } from '../workspace/configuration';
+import { AnalysisService } from '../workspace/service';
+import { SKIPPED_FOLDERS } from '../workspace/walk';
 import {
-  ANALYZED_NOTIFICATION, combineReports, EXPLAIN_REQUEST, GPUS_REQUEST, REPORT_REQUEST, ROOFLINE_REQUEST,
-  type AnalyzedParams, type ExplainParams, type ExplainResult, type GpusResult, type ReportParams, type ReportResult, type RooflineParams, type RooflineResult, type WhatIf,
+  ANALYZED_NOTIFICATION, combineReports, EXPLAIN_REQUEST, GPUS_REQUEST, PYTHON_ENVIRONMENT_NOTIFICATION, REPORT_REQUEST, ROOFLINE_REQUEST,
+  WORKSPACE_FILES_REQUEST,
+  type AnalyzedParams, type ExplainParams, type ExplainResult, type GpusResult, type PythonEnvironmentParams, type ReportParams, type ReportResult,
+  type RooflineParams, type RooflineResult, type WhatIf, type WorkspaceFilesResult,
 } from '../protocol';
 // The extension's version (esbuild inlines this one field of package.json), so the client's log names the right server.
 import { version } from '../../package.json';
-import { codeActions } from './codeActions';
-import { codeLenses } from './codeLens';
 import { toDiagnostics } from './diagnostics';
+import { DocumentModel, fileOf } from './documents';
 import { explainMarkdown } from './explain';
+import { codeActionsIn, codeLensesIn, hoverIn, inlayHintsIn } from './features';
 import { gpuChoices } from './gpus';
-import { hoverAt } from './hover';
-import { inlayHints } from './inlayHints';
-import { diagnosticsByCell, joinCells, offsetInNotebook, rangeInCell, type JoinedNotebook } from './notebook';
+import { diagnosticsByCell } from './notebook';
 import { failedSection, reportSection } from '../core/report/markdown';
 import { RULE_PAGES_FOLDER } from './rulePages';
 import { DEFAULT_SETTINGS, readSettings, type MemwallSettings } from './settings';
@@ -44,20 +45,26 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 /** Notebooks: their Python cells are analysed together, as one program in cell order. */
 const notebooks = new NotebookDocuments(TextDocument);
+const model = new DocumentModel(documents, notebooks);
 
-// The parser is loaded once, from the wasm files that esbuild copies next to this bundle.
-let parserLoad: Promise<PythonParser> | undefined;
-function loadParser(): Promise<PythonParser> {
-  parserLoad ??= createPythonParser({
+// The parser is loaded once, from the wasm files that esbuild copies next to this bundle; the service with it.
+let serviceLoad: Promise<{ parser: PythonParser; service: AnalysisService }> | undefined;
+function loadService(): Promise<{ parser: PythonParser; service: AnalysisService }> {
+  serviceLoad ??= createPythonParser({
     runtime: readFileSync(path.join(__dirname, 'web-tree-sitter.wasm')),
     grammar: readFileSync(path.join(__dirname, 'tree-sitter-python.wasm')),
+  }).then((parser) => {
+    const service = new AnalysisService(parser);
+    service.workspaceRoots = workspaceRoots;
+    return { parser, service };
   });
-  return parserLoad;
+  return serviceLoad;
 }
 
 /**
- * What each open document keeps from its last analysis, so that a keystroke re-parses only what changed and re-runs
- * only the roots whose code changed; freed when the document closes.
+ * What each open program keeps from its last analysis, so that a keystroke re-parses only what changed and re-runs
+ * only the roots whose code changed; freed when it closes. Documents that are not open (the workspace report) keep
+ * nothing: their analysis runs without state.
  */
 interface DocumentState {
   readonly incremental: IncrementalParser;
@@ -79,6 +86,8 @@ let canRefreshInlayHints = false;
 let canRefreshCodeLenses = false;
 let workspaceRoots: string[] = [];
 const settingsByUri = new Map<string, Promise<MemwallSettings>>();
+/** The interpreter the Python extension has selected, as the client reports it. */
+let pythonFromExtension: string | undefined;
 
 function settingsFor(uri: string): Promise<MemwallSettings> {
   if (!canReadConfiguration) return Promise.resolve(DEFAULT_SETTINGS);
@@ -99,62 +108,50 @@ function detach(promise: Promise<unknown>): void {
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** The nearest pyproject.toml's [tool.memwall], read once per file until it changes; nothing for unsaved buffers. */
-const projects = new Map<string, ProjectConfig>();
-function projectFor(uri: string): ProjectConfig {
-  if (!uri.startsWith('file:')) return {};
-  const file = fileURLToPath(uri);
-  const root = workspaceRoots.find((folder) => file.startsWith(folder + path.sep));
-  try {
-    return loadProjectConfig(file, projects, root);
-  } catch (error) {
-    // A broken pyproject.toml is reported once, and the file is analysed without it rather than not at all.
-    reportOnce(`MemWall ignored ${errorMessage(error)}`);
-    return {};
-  }
+/** The workspace folder that holds a file: pyproject.toml is looked for up to it, relative settings are read from it. */
+function workspaceRootOf(file: string | undefined): string | undefined {
+  return file ? workspaceRoots.find((folder) => file.startsWith(folder + path.sep)) : workspaceRoots[0];
 }
 
-/** Workspace modules the file imports, so `from model import Block` is followed; only for files on disk. */
-function importedModules(uri: string, text: string, incremental: IncrementalParser, parser: PythonParser, project: ProjectConfig): Map<string, string> {
-  if (!uri.startsWith('file:')) return new Map();
-  try {
-    const tree = incremental.parse(text);
-    return readImportedModules(fileURLToPath(uri), text, { parser, tree, roots: [...(project.root ? [project.root] : []), ...workspaceRoots] });
-  } catch {
-    return new Map();
-  }
+/** The editor's layers, highest first: the settings the user set, then the Python extension's interpreter. */
+function editorLayers(settings: MemwallSettings, file: string | undefined): SettingsLayer[] {
+  const layers = [editorLayer(settings.values, workspaceRootOf(file))];
+  if (pythonFromExtension) layers.push({ values: { python: pythonFromExtension }, describe: () => "the Python extension's interpreter" });
+  return layers;
 }
+
+/** Which files each open program read besides its own: a change to one makes the program's analysis stale. */
+const dependencies = new Map<string, readonly string[]>();
 
 /**
- * Settings, then [tool.memwall], for sizes and severities. For the GPU and dtype, VS Code always reports a value (its
- * default when the user set none), so a pyproject.toml choice wins over the settings' defaults, and an explicit
- * setting other than the default wins over pyproject.toml.
+ * Analyses one version of a program; every failure becomes a sentence, never an exception. An open program (`keep`)
+ * keeps its tree and roots for the next keystroke; any other (the workspace report) keeps nothing.
  */
-function pricingOptions(settings: MemwallSettings, project: ProjectConfig, whatIf: WhatIf = {}): Omit<AnalyzeOptions, 'parser' | 'modules'> {
-  const pyproject = project.config;
-  const configs: ExternalConfig[] = [];
-  if (whatIf.dims && Object.keys(whatIf.dims).length) configs.push({ dims: whatIf.dims, source: 'what-if (roofline panel)' });
-  if (Object.keys(settings.dims).length) configs.push({ dims: settings.dims, source: 'setting memwall.dims' });
-  if (pyproject?.external) configs.push(pyproject.external);
-  const gpu = whatIf.gpu ?? (settings.gpu !== DEFAULT_GPU ? settings.gpu : pyproject?.gpu ?? settings.gpu);
-  const dtype = (whatIf.dtype as DType | undefined) ?? (settings.dtype !== DEFAULT_DTYPE ? settings.dtype : pyproject?.dtype ?? settings.dtype);
-  return {
-    gpu,
-    dtype,
-    configs,
-    customGpus: [...(pyproject?.customGpus ?? []), ...settings.customGpus],
-    severities: { ...pyproject?.severities, ...settings.severity },
-  };
+async function analyseProgram(document: TextDocument, keep: boolean): Promise<DocumentAnalysis> {
+  const started = performance.now();
+  const base = { uri: document.uri, version: document.version, text: document.getText() };
+  const done = (rest: Partial<DocumentAnalysis>): DocumentAnalysis => ({ ...base, ...rest, durationMs: performance.now() - started });
+  try {
+    const [settings, { parser, service }] = await Promise.all([settingsFor(document.uri), loadService()]);
+    const file = fileOf(document.uri);
+    const result = await service.analyse({
+      ...(file ? { file } : {}),
+      text: base.text,
+      layers: editorLayers(settings, file),
+      ...(keep ? { state: documentState(document.uri, parser) } : {}),
+      maxChars: settings.maxFileSize,
+      ...(workspaceRootOf(file) ? { stopAt: workspaceRootOf(file) } : {}),
+    });
+    for (const warning of result.warnings) reportOnce(warning);
+    if (keep) dependencies.set(document.uri, result.dependencies);
+    const priced = { graph: result.graph, layers: result.layers, severities: result.configuration.severities, timing: result.timing };
+    return result.analysis ? done({ ...priced, analysis: result.analysis }) : done({ ...priced, error: `MemWall could not price this file: ${result.pricingError}` });
+  } catch (error) {
+    return done({ error: `MemWall could not read this file: ${errorMessage(error)}` });
+  }
 }
 
-/** Entries and input shapes: the settings', else [tool.memwall]'s (inputs merged by name, the settings first). */
-function entryOptions(settings: MemwallSettings, project: ProjectConfig): Pick<ExtractOptions, 'entries' | 'inputs' | 'boundSymbols'> {
-  const pyproject = project.config;
-  const entries = settings.entries.length ? settings.entries : pyproject?.entries ?? [];
-  const inputs = [...settings.inputs, ...(pyproject?.inputs ?? []).filter((input) => !settings.inputs.some((other) => other.name === input.name))];
-  const boundSymbols = [...Object.keys(settings.dims), ...Object.keys(pyproject?.external?.dims ?? {})];
-  return { entries, inputs, boundSymbols };
-}
+const store = new AnalysisStore((document) => analyseProgram(document, true), DEBOUNCE);
 
 /**
  * A what-if outranks even the file's magic comments: the user is asking "what if T were 8192" about this very file.
@@ -172,37 +169,6 @@ function overriddenByWhatIf(graph: OpGraph, whatIf: WhatIf): OpGraph {
     },
   };
 }
-
-/** Parses and prices one document version; every failure becomes a sentence, never an exception. */
-async function analyseDocument(document: TextDocument): Promise<DocumentAnalysis> {
-  const started = performance.now();
-  const base = { uri: document.uri, version: document.version, text: document.getText() };
-  const done = (rest: Partial<DocumentAnalysis>): DocumentAnalysis => ({ ...base, ...rest, durationMs: performance.now() - started });
-  const ms = (from: number, to: number): string => `${(to - from).toFixed(1)} ms`;
-  let graph;
-  try {
-    const [settings, parser] = await Promise.all([settingsFor(document.uri), loadParser()]);
-    const project = projectFor(document.uri);
-    const { incremental, roots } = documentState(document.uri, parser);
-    let extractStarted;
-    try {
-      const modules = importedModules(document.uri, base.text, incremental, parser, project);
-      extractStarted = performance.now();
-      graph = extract(base.text, { parser, incremental, roots, modules, maxChars: settings.maxFileSize, ...entryOptions(settings, project) });
-    } catch (error) {
-      return done({ error: `MemWall could not read this file: ${errorMessage(error)}` });
-    }
-    const priceStarted = performance.now();
-    const analysis = price(graph, base.text, pricingOptions(settings, project));
-    const reuse = `${roots.reused} of ${roots.reused + roots.ran} roots reused`;
-    const timing = `settings and imports ${ms(started, extractStarted)}, extract ${ms(extractStarted, priceStarted)} (${reuse}), price and rules ${ms(priceStarted, performance.now())}`;
-    return done({ graph, analysis, timing });
-  } catch (error) {
-    return done({ graph, error: `MemWall could not price this file: ${errorMessage(error)}` });
-  }
-}
-
-const store = new AnalysisStore(analyseDocument, DEBOUNCE);
 
 /** The rule pages the build writes next to this bundle (dist/rules/MWxxx.md), as file: URIs; checked once per code. */
 const ruleDocLinks = new Map<string, string | undefined>();
@@ -238,15 +204,27 @@ function reportOnce(message: string): void {
  */
 const readIncoming = (): Promise<void> => new Promise((resolve) => setTimeout(() => setImmediate(() => setImmediate(resolve)), 0));
 
+/** The cells of each notebook that last received diagnostics, so that cells left without any are cleared. */
+const publishedCells = new Map<string, Set<string>>();
+
+/** Publishes a program's diagnostics: on the file, or split over a notebook's cells. */
 async function publish(result: DocumentAnalysis): Promise<void> {
   await readIncoming();
-  const document = documents.get(result.uri);
+  const program = model.program(result.uri);
   // A newer version is on its way; its own run publishes.
-  if (!document || document.version !== result.version) return;
-  const settings = await settingsFor(result.uri);
-  const diagnostics = result.analysis ? toDiagnostics(document, result.analysis, settings.severity, ruleDocLink) : [];
-  detach(connection.sendDiagnostics({ uri: result.uri, version: result.version, diagnostics }));
-  connection.console.log(`analysed ${result.uri} v${result.version} in ${result.durationMs.toFixed(1)} ms${result.timing ? `: ${result.timing}` : ''}`);
+  if (!program || program.version !== result.version) return;
+  const diagnostics = result.analysis ? toDiagnostics(program, result.analysis, result.severities ?? {}, ruleDocLink) : [];
+  const notebook = model.notebook(result.uri);
+  if (notebook) {
+    const byCell = diagnosticsByCell(notebook, diagnostics);
+    for (const uri of publishedCells.get(result.uri) ?? []) if (!byCell.has(uri)) byCell.set(uri, []);
+    publishedCells.set(result.uri, new Set(notebook.cells.map((cell) => cell.uri)));
+    for (const [uri, cellDiagnostics] of byCell) detach(connection.sendDiagnostics({ uri, diagnostics: cellDiagnostics }));
+  } else {
+    detach(connection.sendDiagnostics({ uri: result.uri, version: result.version, diagnostics }));
+  }
+  const cells = notebook ? ` (${notebook.cells.length} cells)` : '';
+  connection.console.log(`analysed ${result.uri} v${result.version}${cells} in ${result.durationMs.toFixed(1)} ms${result.timing ? `: ${result.timing}` : ''}`);
   if (result.error) reportOnce(result.error);
   detach(connection.sendNotification(ANALYZED_NOTIFICATION, analyzedParams(result)));
 }
@@ -257,6 +235,24 @@ function analyzedParams(result: DocumentAnalysis): AnalyzedParams {
   return { uri: result.uri, version: result.version, priced };
 }
 
+const schedule = (program: TextDocument, immediate = false): void => store.schedule(program, (result) => detach(publish(result)), immediate);
+
+/** Re-analyses the open programs that read a file (an unsaved edit to it, or a change on disk). */
+function reanalyseDependents(files: readonly string[], except?: string): void {
+  const changed = new Set(files.map((file) => path.resolve(file)));
+  for (const program of model.programs()) {
+    if (program.uri === except || !dependencies.get(program.uri)?.some((file) => changed.has(file))) continue;
+    store.invalidate(program.uri);
+    schedule(program);
+  }
+}
+
+/** Re-analyses every open program: settings, a pyproject.toml or the Python environment changed. */
+function reanalyseAll(): void {
+  store.invalidateAll();
+  for (const program of model.programs()) schedule(program, true);
+}
+
 connection.onInitialize((params): InitializeResult => {
   canReadConfiguration = !!params.capabilities.workspace?.configuration;
   canRefreshInlayHints = !!params.capabilities.workspace?.inlayHint?.refreshSupport;
@@ -265,7 +261,7 @@ connection.onInitialize((params): InitializeResult => {
     .filter((folder) => folder.uri.startsWith('file:'))
     .map((folder) => fileURLToPath(folder.uri));
   // Warm the parser while the client finishes starting up.
-  loadParser().catch((error) => connection.console.error(`MemWall could not load its parser: ${errorMessage(error)}`));
+  loadService().catch((error) => connection.console.error(`MemWall could not load its parser: ${errorMessage(error)}`));
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -279,79 +275,63 @@ connection.onInitialize((params): InitializeResult => {
   };
 });
 
+/** An open file's unsaved text is what other files importing it read; the programs that did are analysed again. */
+async function overlay(document: TextDocument, open: boolean): Promise<void> {
+  const file = fileOf(document.uri);
+  if (!file) return;
+  const { service } = await loadService();
+  if (open) service.files.setOverlay(file, document.getText());
+  else service.files.deleteOverlay(file);
+  reanalyseDependents([file], document.uri);
+}
+
 /** Documents just opened: TextDocuments fires a content change right after each open, for the version just analysed. */
 const justOpened = new Set<string>();
 documents.onDidOpen((event) => {
   justOpened.add(event.document.uri);
-  store.schedule(event.document, (result) => detach(publish(result)), true);
+  detach(overlay(event.document, true));
+  schedule(event.document, true);
 });
 documents.onDidChangeContent((event) => {
   if (justOpened.delete(event.document.uri)) return;
-  store.schedule(event.document, (result) => detach(publish(result)));
+  detach(overlay(event.document, true));
+  schedule(event.document);
 });
 documents.onDidClose((event) => {
   store.forget(event.document.uri);
   forgetState(event.document.uri);
+  dependencies.delete(event.document.uri);
   settingsByUri.delete(event.document.uri);
+  detach(overlay(event.document, false));
   detach(connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] }));
 });
 
-/** Each open notebook's cells joined into one program, and the cells that last received diagnostics. */
-const joinedNotebooks = new Map<string, JoinedNotebook>();
-const publishedCells = new Map<string, Set<string>>();
-
-/** Joins a notebook's Python code cells, in order, as the next version of its program. */
-function rejoin(notebook: NotebookDocument): JoinedNotebook {
-  const cells = notebook.cells.flatMap((cell) => {
-    const text = notebooks.getCellTextDocument(cell);
-    return cell.kind === NotebookCellKind.Code && text?.languageId === 'python' ? [{ uri: cell.document, text: text.getText() }] : [];
-  });
-  const joined = joinCells(notebook.uri, (joinedNotebooks.get(notebook.uri)?.document.version ?? 0) + 1, cells);
-  joinedNotebooks.set(notebook.uri, joined);
-  return joined;
-}
-
-/** Publishes a notebook's diagnostics on its cells; cells that no longer have any (or are gone) are cleared. */
-async function publishNotebook(result: DocumentAnalysis): Promise<void> {
-  await readIncoming();
-  const joined = joinedNotebooks.get(result.uri);
-  if (!joined || joined.document.version !== result.version) return;
-  const settings = await settingsFor(result.uri);
-  const byCell = diagnosticsByCell(joined, result.analysis ? toDiagnostics(joined.document, result.analysis, settings.severity, ruleDocLink) : []);
-  for (const uri of publishedCells.get(result.uri) ?? []) if (!byCell.has(uri)) byCell.set(uri, []);
-  publishedCells.set(result.uri, new Set(joined.cells.map((cell) => cell.uri)));
-  for (const [uri, diagnostics] of byCell) detach(connection.sendDiagnostics({ uri, diagnostics }));
-  connection.console.log(`analysed ${result.uri} v${result.version} (${joined.cells.length} cells) in ${result.durationMs.toFixed(1)} ms${result.timing ? `: ${result.timing}` : ''}`);
-  if (result.error) reportOnce(result.error);
-  detach(connection.sendNotification(ANALYZED_NOTIFICATION, analyzedParams(result)));
-}
-
-notebooks.onDidOpen((notebook) => store.schedule(rejoin(notebook).document, (result) => detach(publishNotebook(result)), true));
-notebooks.onDidChange((event) => store.schedule(rejoin(event.notebookDocument).document, (result) => detach(publishNotebook(result))));
+notebooks.onDidOpen((notebook) => schedule(model.rejoin(notebook).document, true));
+notebooks.onDidChange((event) => schedule(model.rejoin(event.notebookDocument).document));
 notebooks.onDidClose((notebook) => {
   store.forget(notebook.uri);
   forgetState(notebook.uri);
-  joinedNotebooks.delete(notebook.uri);
+  dependencies.delete(notebook.uri);
+  model.closeNotebook(notebook.uri);
   for (const uri of publishedCells.get(notebook.uri) ?? []) detach(connection.sendDiagnostics({ uri, diagnostics: [] }));
   publishedCells.delete(notebook.uri);
 });
 
-/** A cell of an open notebook: its notebook's program and where the cell sits in it. */
-function notebookOfCell(cellUri: string): JoinedNotebook | undefined {
-  const notebook = notebooks.findNotebookDocumentForCell(cellUri);
-  return notebook ? joinedNotebooks.get(notebook.uri) : undefined;
-}
-
-/** Re-analyses every open document: settings or a pyproject.toml changed. */
-function reanalyseAll(): void {
-  store.invalidateAll();
-  for (const document of documents.all()) store.schedule(document, (result) => detach(publish(result)), true);
-  for (const joined of joinedNotebooks.values()) store.schedule(joined.document, (result) => detach(publishNotebook(result)), true);
-}
-
-connection.onDidChangeWatchedFiles(() => {
-  projects.clear();
-  reanalyseAll();
+/** The client's file watcher: Python files, pyproject.toml and pyvenv.cfg files changed, appeared or went away. */
+connection.onDidChangeWatchedFiles((params) => {
+  const changes = params.changes.flatMap((change) => {
+    const file = fileOf(change.uri);
+    return file ? [{ file, type: change.type }] : [];
+  });
+  detach(
+    loadService().then(({ service }) => {
+      service.changed(changes.map((change) => change.file));
+      // A module that appeared or went away may change what any import resolves to; so may a configuration file.
+      const everything = changes.some((change) => change.type !== FileChangeType.Changed || !change.file.endsWith('.py'));
+      if (everything) reanalyseAll();
+      else reanalyseDependents(changes.map((change) => change.file));
+    }),
+  );
 });
 
 connection.onDidChangeConfiguration(() => {
@@ -361,55 +341,55 @@ connection.onDidChangeConfiguration(() => {
   if (canRefreshCodeLenses) detach(connection.sendRequest('workspace/codeLens/refresh'));
 });
 
+connection.onNotification(PYTHON_ENVIRONMENT_NOTIFICATION, (params: PythonEnvironmentParams) => {
+  const python = typeof params?.python === 'string' && params.python ? params.python : undefined;
+  if (python === pythonFromExtension) return;
+  pythonFromExtension = python;
+  reanalyseAll();
+});
+
 connection.onHover(async (params) => {
-  const document = documents.get(params.textDocument.uri);
-  if (!document) {
-    // A notebook cell: hover the joined program at the cell's offset, and give the range back in the cell's lines.
-    const joined = notebookOfCell(params.textDocument.uri);
-    const offset = joined && offsetInNotebook(joined, params.textDocument.uri, params.position);
-    if (!joined || offset === undefined) return null;
-    const { analysis } = await store.get(joined.document);
-    const hover = analysis ? hoverAt(joined.document, analysis, offset) : null;
-    const cell = joined.cells.find((candidate) => candidate.uri === params.textDocument.uri)!;
-    return hover && hover.range ? { ...hover, range: rangeInCell(cell, hover.range) } : hover;
-  }
-  const { analysis } = await store.get(document);
-  return analysis ? hoverAt(document, analysis, document.offsetAt(params.position)) : null;
+  const resolved = model.resolve(params.textDocument.uri);
+  if (!resolved) return null;
+  const { analysis } = await store.get(resolved.program);
+  return analysis ? hoverIn(resolved, analysis, params.position) : null;
 });
 
 connection.languages.inlayHint.on(async (params) => {
-  const document = documents.get(params.textDocument.uri);
-  if (!document) return [];
-  const [{ analysis }, settings] = await Promise.all([store.get(document), settingsFor(document.uri)]);
-  return analysis ? inlayHints(document, analysis, params.range, settings.inlayHints) : [];
+  const resolved = model.resolve(params.textDocument.uri);
+  if (!resolved) return [];
+  const [{ analysis }, settings] = await Promise.all([store.get(resolved.program), settingsFor(resolved.program.uri)]);
+  return analysis ? inlayHintsIn(resolved, analysis, params.range, settings.inlayHints) : [];
 });
 
 connection.onCodeLens(async (params) => {
-  const document = documents.get(params.textDocument.uri);
-  if (!document) return [];
-  const { analysis } = await store.get(document);
-  return analysis ? codeLenses(document, analysis) : [];
+  const resolved = model.resolve(params.textDocument.uri);
+  if (!resolved) return [];
+  const { analysis } = await store.get(resolved.program);
+  return analysis ? codeLensesIn(resolved, analysis) : [];
 });
 
 connection.onCodeAction(async (params) => {
-  const document = documents.get(params.textDocument.uri);
-  if (!document) return [];
-  const { analysis } = await store.get(document);
-  return analysis ? codeActions(document, analysis, params.context.diagnostics) : [];
+  const resolved = model.resolve(params.textDocument.uri);
+  if (!resolved) return [];
+  const { analysis } = await store.get(resolved.program);
+  return analysis ? codeActionsIn(resolved, analysis, params.context.diagnostics) : [];
 });
 
 connection.onRequest(ROOFLINE_REQUEST, async (params: RooflineParams): Promise<RooflineResult> => {
   const settings = await settingsFor(params.uri);
-  const gpus = gpuChoices(settings.customGpus);
-  const document = documents.get(params.uri);
-  if (!document) return { uri: params.uri, version: -1, chart: null, error: 'The file is not open.', gpus, notes: [] };
-  const result = await store.get(document);
+  const gpus = gpuChoices(settings.values.customGpus ?? []);
+  const resolved = model.resolve(params.uri);
+  if (!resolved) return { uri: params.uri, version: -1, chart: null, error: 'The file is not open.', gpus, notes: [] };
+  const result = await store.get(resolved.program);
   const base = { uri: params.uri, version: result.version, gpus };
   try {
     // A what-if re-prices the cached graph: no re-parse, and the document's own analysis stays as it is.
+    const { service } = await loadService();
+    const whatIf = params.whatIf && Object.keys(params.whatIf).length ? params.whatIf : undefined;
     const analysis =
-      params.whatIf && Object.keys(params.whatIf).length && result.graph
-        ? price(overriddenByWhatIf(result.graph, params.whatIf), result.text, pricingOptions(settings, projectFor(params.uri), params.whatIf))
+      whatIf && result.graph
+        ? service.reprice(overriddenByWhatIf(result.graph, whatIf), result.text, [whatIfLayer(whatIf), ...(result.layers ?? [])])
         : result.analysis;
     if (!analysis) return { ...base, chart: null, error: result.error ?? 'No analysis.', notes: [] };
     return { ...base, chart: chartDataFromAnalysis(analysis), notes: analysis.notes.map((note) => `${note.code} ${note.message}`) };
@@ -419,24 +399,41 @@ connection.onRequest(ROOFLINE_REQUEST, async (params: RooflineParams): Promise<R
 });
 
 connection.onRequest(GPUS_REQUEST, async (): Promise<GpusResult> => {
-  const uri = documents.all()[0]?.uri;
+  const uri = model.programs()[0]?.uri;
   const settings = uri ? await settingsFor(uri) : DEFAULT_SETTINGS;
-  return { gpus: gpuChoices(settings.customGpus) };
+  return { gpus: gpuChoices(settings.values.customGpus ?? []) };
 });
 
+/** The name a report heads a document with: its notebook's or file's name. */
+const nameOf = (uri: string): string => decodeURIComponent(path.posix.basename(uri.replace(/[?#].*$/, '')));
+
 connection.onRequest(REPORT_REQUEST, async (params: ReportParams): Promise<ReportResult> => {
-  const name = params.name ?? decodeURIComponent(path.posix.basename(params.uri));
-  const open = documents.get(params.uri);
-  // A file that is not open (Report for Workspace) is analysed from the text the client read, and not cached.
-  const document = open ?? (typeof params.text === 'string' ? TextDocument.create(params.uri, 'python', 0, params.text) : undefined);
-  if (!document) {
-    const section = failedSection(name, 'The file is not open.');
+  const resolved = model.resolve(params.uri);
+  const name = params.name ?? nameOf(resolved?.program.uri ?? params.uri);
+  const failed = (reason: string): ReportResult => {
+    const section = failedSection(name, reason);
     return { markdown: combineReports([{ section, findings: 0 }], `MemWall: ${name}`), section, findings: 0 };
+  };
+  let result: DocumentAnalysis;
+  if (resolved) {
+    result = await store.get(resolved.program);
+  } else {
+    // A document that is not open (Report for Workspace): its text as sent, else as the service reads it (an unsaved
+    // buffer or the disk). Its analysis keeps no tree and no roots once the report is written.
+    const file = fileOf(params.uri);
+    const text = typeof params.text === 'string' ? params.text : file ? await (await loadService()).service.files.readOnce(file) : undefined;
+    if (text === undefined) return failed(file ? 'The file is not open, and it cannot be read.' : 'The file is not open.');
+    result = await analyseProgram(TextDocument.create(params.uri, 'python', 0, text), false);
   }
-  const result = open ? await store.get(open) : await analyseDocument(document);
   const findings = result.analysis?.findings.length ?? 0;
   const section = result.analysis ? reportSection(name, result.analysis, reportRuleLink) : failedSection(name, result.error ?? 'No analysis.');
   return { markdown: combineReports([{ section, findings }], `MemWall: ${name}`), section, findings };
+});
+
+connection.onRequest(WORKSPACE_FILES_REQUEST, async (): Promise<WorkspaceFilesResult> => {
+  const { service } = await loadService();
+  const { files } = await service.walk(workspaceRoots);
+  return { files: files.sort().map((file) => pathToFileURL(file).toString()), skippedFolders: SKIPPED_FOLDERS };
 });
 
 connection.onRequest(EXPLAIN_REQUEST, (params: ExplainParams): ExplainResult => ({ markdown: explainMarkdown(params.code) }));

@@ -1,8 +1,11 @@
-// The user's MemWall settings as the server reads them (workspace/configuration), checked and with defaults filled in.
+// The user's MemWall settings as the server reads them (workspace/configuration): what the user set, checked, with
+// nothing filled in, so that a setting equal to its default still outranks [tool.memwall]. The client sends only the
+// settings the user set (see client/settings.ts); the editor's own options (inlay hints, file size) get defaults here.
 import type { DType, Severity } from '../core/ir/types';
 import type { CustomGpu } from '../core/cost/hardware';
 import { DEFAULT_MAX_CHARS } from '../core/analyze';
 import { parseEntry, parseInputDeclaration, type EntryDeclaration, type InputDeclaration } from '../core/shapes/inputs';
+import type { SettingsValues } from '../workspace/configuration';
 
 const ENTRY_SOURCE = 'setting memwall.entry';
 const INPUTS_SOURCE = 'setting memwall.inputs';
@@ -10,30 +13,17 @@ const INPUTS_SOURCE = 'setting memwall.inputs';
 export type InlayHintMode = 'off' | 'bound' | 'full';
 
 export interface MemwallSettings {
-  readonly gpu: string;
-  readonly dtype: DType;
-  readonly dims: Readonly<Record<string, number>>;
-  readonly customGpus: readonly CustomGpu[];
-  readonly severity: Readonly<Record<string, Severity | 'off'>>;
+  /** What prices and reads the analysis, as set by the user; a setting left unset is absent. */
+  readonly values: SettingsValues;
   readonly inlayHints: InlayHintMode;
   /** Files longer than this many characters are analysed in part, with a note (MW904). */
   readonly maxFileSize: number;
-  /** `memwall.entry`: roots to analyse, as `--entry` names them. */
-  readonly entries: readonly EntryDeclaration[];
-  /** `memwall.inputs`: shapes of the entries' inputs, as `--input` gives them (`{ "x": "[1, 3, 224, 224]" }`). */
-  readonly inputs: readonly InputDeclaration[];
 }
 
 export const DEFAULT_SETTINGS: MemwallSettings = {
-  gpu: 'h100-sxm',
-  dtype: 'bf16',
-  dims: {},
-  customGpus: [],
-  severity: {},
+  values: {},
   inlayHints: 'full',
   maxFileSize: DEFAULT_MAX_CHARS,
-  entries: [],
-  inputs: [],
 };
 
 const DTYPES: readonly DType[] = ['bf16', 'fp16', 'fp32', 'fp8'];
@@ -46,28 +36,34 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 /** Keeps what is well formed and drops the rest, so a typo in settings.json never stops the analysis. */
 export function readSettings(raw: unknown): MemwallSettings {
   if (!isRecord(raw)) return DEFAULT_SETTINGS;
-  const dims: Record<string, number> = {};
+  const values: { -readonly [K in keyof SettingsValues]: SettingsValues[K] } = {};
+  if (typeof raw.gpu === 'string' && raw.gpu.trim()) values.gpu = raw.gpu.trim();
+  if (DTYPES.includes(raw.dtype as DType)) values.dtype = raw.dtype as DType;
   if (isRecord(raw.dims)) {
+    const dims: Record<string, number> = {};
     for (const [symbol, size] of Object.entries(raw.dims)) {
       if (typeof size === 'number' && Number.isInteger(size) && size > 0) dims[symbol] = size;
     }
+    values.dims = dims;
   }
-  const severity: Record<string, Severity | 'off'> = {};
   if (isRecord(raw.severity)) {
+    const severity: Record<string, Severity | 'off'> = {};
     for (const [code, level] of Object.entries(raw.severity)) {
       if (SEVERITIES.includes(level as Severity)) severity[code] = level as Severity | 'off';
     }
+    values.severities = severity;
   }
+  if (Array.isArray(raw.customGpus)) values.customGpus = raw.customGpus.filter(isRecord) as unknown as CustomGpu[];
+  if (typeof raw.pythonPath === 'string' && raw.pythonPath.trim()) values.python = raw.pythonPath.trim();
+  // `memwall.entry`: roots to analyse, as `--entry` names them; `memwall.inputs`: their inputs' shapes, as `--input`.
+  const entries = readEntries(raw.entry);
+  if (entries.length) values.entries = entries;
+  const inputs = readInputs(raw.inputs);
+  if (inputs.length) values.inputs = inputs;
   return {
-    gpu: typeof raw.gpu === 'string' && raw.gpu ? raw.gpu : DEFAULT_SETTINGS.gpu,
-    dtype: DTYPES.includes(raw.dtype as DType) ? (raw.dtype as DType) : DEFAULT_SETTINGS.dtype,
-    dims,
-    customGpus: Array.isArray(raw.customGpus) ? (raw.customGpus.filter(isRecord) as unknown as CustomGpu[]) : [],
-    severity,
+    values,
     inlayHints: INLAY_MODES.includes(raw.inlayHints as InlayHintMode) ? (raw.inlayHints as InlayHintMode) : DEFAULT_SETTINGS.inlayHints,
     maxFileSize: typeof raw.maxFileSize === 'number' && raw.maxFileSize > 0 ? raw.maxFileSize : DEFAULT_SETTINGS.maxFileSize,
-    entries: readEntries(raw.entry),
-    inputs: readInputs(raw.inputs),
   };
 }
 

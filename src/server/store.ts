@@ -1,6 +1,7 @@
 // Caches one analysis per document version, runs it debounced after edits, and never lets a failure escape.
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Analysis, OpGraph } from '../core/ir/types';
+import type { Analysis, OpGraph, Severity } from '../core/ir/types';
+import type { SettingsLayer } from '../workspace/configuration';
 
 /** What the server knows about one version of one document: the graph (re-priceable) and its analysis, or why not. */
 export interface DocumentAnalysis {
@@ -10,6 +11,10 @@ export interface DocumentAnalysis {
   /** The parsed graph, kept so what-if requests re-price without re-parsing. */
   readonly graph?: OpGraph;
   readonly analysis?: Analysis;
+  /** The settings layers it was priced with ([tool.memwall] included): a what-if re-prices with one more on top. */
+  readonly layers?: readonly SettingsLayer[];
+  /** The severities it was priced with (settings over [tool.memwall]). */
+  readonly severities?: Readonly<Record<string, Severity | 'off'>>;
   /** A sentence for the user when the analysis could not run (unknown GPU id, internal error). */
   readonly error?: string;
   readonly durationMs: number;
@@ -91,6 +96,12 @@ export class AnalysisStore {
   invalidateAll(): void {
     this.results.clear();
     this.versions.clear();
+  }
+
+  /** Drops one document's cached result: a file it imports changed, so the next request analyses it again. */
+  invalidate(uri: string): void {
+    this.results.delete(uri);
+    this.versions.delete(uri);
   }
 
   forget(uri: string): void {

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { findPyproject, loadProjectConfig } from '../../src/workspace/project';
+import { FileView } from '../../src/workspace/file-view';
+import { findPyproject, ProjectConfigs } from '../../src/workspace/project';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -50,15 +51,15 @@ after(() => {
 });
 
 describe('pyproject.toml [tool.memwall]', () => {
-  it('is found above the file and read once per cache', () => {
-    const cache = new Map();
-    const first = loadProjectConfig(path.join(project, 'model/gelu.py'), cache);
+  it('is found above the file and read once per cache', async () => {
+    const cache = new ProjectConfigs();
+    const first = await cache.forFile(path.join(project, 'model/gelu.py'));
     assert.equal(first.pyprojectPath, path.join(project, 'pyproject.toml'));
     assert.equal(first.root, project);
     assert.deepEqual(first.config?.external?.dims, { B: 2, T: 64 });
     assert.equal(first.config?.gpu, 'a100-80gb-sxm');
-    assert.equal(loadProjectConfig(path.join(project, 'model/other.py'), cache), first);
-    assert.equal(findPyproject(path.join(tmpdir(), 'no-project-here', 'a.py'), tmpdir()), undefined);
+    assert.equal(await cache.forFile(path.join(project, 'model/other.py')), first);
+    assert.equal(await findPyproject(path.join(tmpdir(), 'no-project-here', 'a.py'), new FileView(), tmpdir()), undefined);
   });
 
   it('sets the GPU and dtype of the CLI run; --gpu outranks it and may name a custom GPU from it', () => {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { collectPythonFiles } from '../../src/workspace/walk';
-import { listImports, readImportedModules } from '../../src/workspace/imports';
+import { FileView } from '../../src/workspace/file-view';
+import { ImportResolver, listImports, type SearchRoot } from '../../src/workspace/imports';
 import { testParser } from '../helpers/parser';
 
 let root: string;
@@ -46,22 +47,22 @@ after(() => {
 });
 
 describe('collectPythonFiles', () => {
-  it('finds Python files, skipping .git, node_modules, caches, virtual environments and links out of the folder', () => {
-    const { files, unreadable } = collectPythonFiles([root]);
+  it('finds Python files, skipping .git, node_modules, caches, virtual environments and links out of the folder', async () => {
+    const { files, unreadable } = await collectPythonFiles([root]);
     assert.deepEqual(unreadable, []);
     assert.deepEqual(files.map((file) => path.relative(root, file)).sort(), [
       'model/__init__.py', 'model/attention.py', 'model/gpt.py', 'model/layers.py', 'model/norms.py', 'notes/env/keep.py', 'train.py',
     ]);
   });
-  it('keeps a file the user names whatever its extension, and reports paths it cannot read', () => {
+  it('keeps a file the user names whatever its extension, and reports paths it cannot read', async () => {
     symlinkSync('loop-b.py', path.join(root, 'loop-a.py'));
     symlinkSync('loop-a.py', path.join(root, 'loop-b.py'));
-    const { files, unreadable } = collectPythonFiles(['model/README.md', 'nope.py', 'loop-a.py'], root);
+    const { files, unreadable } = await collectPythonFiles(['model/README.md', 'nope.py', 'loop-a.py'], root);
     assert.deepEqual(files, [path.join(root, 'model/README.md')]);
     assert.deepEqual(unreadable, [{ path: 'nope.py', reason: 'ENOENT' }, { path: 'loop-a.py', reason: 'ELOOP' }]);
   });
-  it('lists a file once when it is named twice', () => {
-    const { files } = collectPythonFiles(['train.py', './train.py', '.'], root);
+  it('lists a file once when it is named twice', async () => {
+    const { files } = await collectPythonFiles(['train.py', './train.py', '.'], root);
     assert.equal(files.filter((file) => file.endsWith('train.py')).length, 1);
   });
 });
@@ -99,21 +100,31 @@ describe('imports', () => {
       { module: 'model.norms', names: [] },
     ]);
   });
-  it('reads relative imports by dotted name and as written, and follows them one hop further', async () => {
+  // Relative imports are resolved to the dotted names the core looks them up by (`.layers` from model/gpt.py is
+  // `model.layers`): the spellings as written (`.layers`) are no longer keys, since the core resolves them itself.
+  it('reads relative imports by dotted name, and follows them one hop further', async () => {
     const parser = await testParser();
     const gpt = path.join(root, 'model/gpt.py');
-    const modules = readImportedModules(gpt, 'import torch\nfrom .layers import MLP\nfrom . import attention\n', { parser, roots: [root] });
-    assert.ok(modules.get('.layers')?.includes('class MLP'));
+    const modules = await readImportedModules(parser, gpt, 'import torch\nfrom .layers import MLP\nfrom . import attention\n', [root]);
     assert.ok(modules.get('model.layers')?.includes('class MLP'));
-    assert.ok(modules.get('.attention')?.includes('class Attention'));
+    assert.ok(modules.get('model.attention')?.includes('class Attention'));
     assert.ok(modules.get('model.norms')?.includes('class RMSNorm'), 'an import of an import');
     assert.ok(!modules.has('torch'), 'packages outside the workspace are left out');
   });
   it('resolves absolute imports from the project root', async () => {
     const parser = await testParser();
-    const modules = readImportedModules(path.join(root, 'train.py'), 'from model.gpt import GPT\nimport model.layers as L\n', { parser, roots: [root], depth: 1 });
+    const modules = await readImportedModules(parser, path.join(root, 'train.py'), 'from model.gpt import GPT\nimport model.layers as L\n', [root], 1);
     assert.ok(modules.get('model.gpt')?.includes('from .layers import MLP'));
     assert.ok(modules.get('model.layers')?.includes('class MLP'));
     assert.ok(!modules.has('model.norms'), 'depth 1 stops after the file\'s own imports');
   });
 });
+
+/** The modules the resolver reads for a file, with the given folders as search roots (as the service passes them). */
+async function readImportedModules(parser: Awaited<ReturnType<typeof testParser>>, file: string, text: string, folders: string[], depth = 2): Promise<Map<string, string>> {
+  const resolver = new ImportResolver(new FileView(), parser);
+  const roots: SearchRoot[] = folders.map((folder) => ({ folder, installed: false }));
+  const name = await resolver.moduleNameOf(file, roots);
+  const read = await resolver.read({ name, text }, [{ folder: name.packageRoot, installed: false }, ...roots], { depth, maxFiles: 50, maxChars: 500_000, maxInstalledFiles: 40, maxInstalledChars: 1_500_000 });
+  return read.modules;
+}

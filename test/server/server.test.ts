@@ -225,6 +225,10 @@ describe('language server over stdio', () => {
 
   it('reads [tool.memwall] from the nearest pyproject.toml, and again when it changes', async () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'memwall-pyproject-'));
+    // The client sends only the settings the user set (client/settings.ts): here, none about the GPU or dtype.
+    const explicit = server.settings;
+    server.settings = { dims: {}, severity: {}, inlayHints: 'full' };
+    await server.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
     try {
       const pyproject = path.join(folder, 'pyproject.toml');
       writeFileSync(pyproject, '[tool.memwall]\ngpu = "a100-80gb-sxm"\n[tool.memwall.dims]\nD = 4096\n');
@@ -247,6 +251,30 @@ describe('language server over stdio', () => {
       await server.waitForDiagnostics(uri);
       assert.ok(server.messages.some((m) => m.message.includes(pyproject)), server.messages.map((m) => m.message).join(' | '));
       assert.match(hoverText(await server.hover(uri, at.line, at.character)), /on NVIDIA H100 SXM/);
+      server.close(uri);
+    } finally {
+      server.settings = explicit;
+      await server.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('lets a setting the user set outrank [tool.memwall] even when it equals the default', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'memwall-explicit-'));
+    try {
+      writeFileSync(path.join(folder, 'pyproject.toml'), '[tool.memwall]\ngpu = "a100-80gb-sxm"\ndtype = "fp16"\n');
+      const file = path.join(folder, 'mlp.py');
+      const text = 'import torch\nimport torch.nn.functional as F\nx = torch.randn(8, 4096)\ny = F.gelu(x)\n';
+      writeFileSync(file, text);
+      const uri = pathToFileURL(file).toString();
+      // The user chose h100-sxm and bf16, MemWall's defaults, on purpose: pyproject.toml's a100 and fp16 must not win.
+      assert.equal(server.settings.gpu, 'h100-sxm');
+      assert.equal(server.settings.dtype, 'bf16');
+      server.open(uri, text);
+      await server.waitForDiagnostics(uri, 1);
+      const at = positionOf(text, 'F.gelu', 3);
+      const hover = hoverText(await server.hover(uri, at.line, at.character));
+      assert.match(hover, /on NVIDIA H100 SXM \(bf16\)/);
       server.close(uri);
     } finally {
       rmSync(folder, { recursive: true, force: true });

@@ -21,6 +21,7 @@ export const PYPROJECT_SOURCE = 'pyproject.toml [tool.memwall]';
  * severity = { MW201 = "warning", MW301 = "off" }
  * entry = ["resnet50"]                          # or one name: entry = "GPT"
  * inputs = { x = "[1, 3, 224, 224]", idx = "[B, T]:int64" }   # or a list: ["x=[1,3,224,224]"]
+ * python = ".venv/bin/python"   # whose installed packages imports are read from (never run)
  * [[tool.memwall.custom-gpus]]
  * id = "my-gpu"
  * base = "h100-sxm"
@@ -38,6 +39,8 @@ export interface PyprojectConfig {
   readonly entries?: readonly EntryDeclaration[];
   /** Shapes of the entries' inputs, as `--input` gives them. */
   readonly inputs?: readonly InputDeclaration[];
+  /** The Python interpreter or environment folder whose installed packages are read, relative to the file's folder. */
+  readonly python?: string;
 }
 
 const SEVERITIES: ReadonlySet<string> = new Set(['error', 'warning', 'information', 'hint', 'off']);
@@ -70,6 +73,12 @@ export function readPyprojectConfig(text: string, source = PYPROJECT_SOURCE): Py
   if (table.gpu !== undefined) {
     if (typeof table.gpu !== 'string') throw new Error('[tool.memwall] gpu must be a string such as "h100-sxm"');
     gpu = table.gpu;
+  }
+
+  let python: string | undefined;
+  if (table.python !== undefined) {
+    if (typeof table.python !== 'string' || !table.python.trim()) throw new Error('[tool.memwall] python must be the path of a Python interpreter or environment, such as ".venv/bin/python"');
+    python = table.python.trim();
   }
 
   const severities: Record<string, Severity | 'off'> = {};
@@ -124,6 +133,7 @@ export function readPyprojectConfig(text: string, source = PYPROJECT_SOURCE): Py
     ...(customGpus ? { customGpus } : {}),
     ...(entries ? { entries } : {}),
     ...(inputs ? { inputs } : {}),
+    ...(python ? { python } : {}),
   };
 }
 

@@ -31,6 +31,10 @@ export interface PytorchOptions {
   readonly inputs?: readonly GivenInput[];
   /** Symbols the user gives sizes for outside the file: config fields of those names that default to None or -1 take them. */
   readonly boundSymbols?: readonly string[];
+  /** The file's dotted module name, for its relative imports (see ExtractOptions). */
+  readonly moduleName?: string;
+  /** Modules that are packages (see ExtractOptions). */
+  readonly packages?: ReadonlySet<string>;
 }
 
 /** An entry the user names, with where it was named (`--entry`, `setting memwall.entry`, `pyproject.toml [tool.memwall]`). */

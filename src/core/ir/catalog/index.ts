@@ -103,3 +103,18 @@ export function libraryConstant(qualified: string): string | number | undefined 
   if (Object.hasOwn(ATTENTION_BIAS_CONSTRUCTORS, qualified)) return ATTENTION_BIAS_CONSTRUCTORS[qualified];
   return Object.hasOwn(PARALLEL_STATE, qualified) ? PARALLEL_STATE[qualified] : undefined;
 }
+
+/**
+ * Libraries the frontends know by name rather than by their source: those of the catalog (`torch`, `torch.nn`,
+ * `einops`), Triton (its own frontend) and numpy (host-side sizes, read as numbers). A host never hands their source
+ * to the analysis: `torch.nn.Linear` read from torch's own files would be a Python class, not the catalog's GEMM.
+ */
+const LIBRARIES_BY_NAME: ReadonlySet<string> = new Set([...CATALOG.keys()].map((name) => name.slice(0, name.lastIndexOf('.'))).filter(Boolean).concat(['triton', 'numpy']));
+
+/** Whether a module (`torch.nn.modules.linear`, `einops`) belongs to a library the frontends know by name. */
+export function isKnownByName(module: string): boolean {
+  for (let end = module.length; end > 0; end = module.lastIndexOf('.', end - 1)) {
+    if (LIBRARIES_BY_NAME.has(module.slice(0, end))) return true;
+  }
+  return false;
+}

@@ -54,7 +54,7 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
   resetSyntaxCache();
   const magic = new Map<string, number>();
   for (const binding of options.magic.bindings) if (typeof binding.value === 'number') magic.set(binding.symbol, binding.value);
-  const interpreter = new Interpreter(builder, file, options.modules, options.parser, magic);
+  const interpreter = new Interpreter(builder, file, options.modules, options.parser, magic, options.moduleName, options.packages);
   const entries = options.entries ?? [];
   const inputs = options.inputs ?? [];
   interpreter.givenInputs = new Map(inputs.map((input) => [input.name, input]));

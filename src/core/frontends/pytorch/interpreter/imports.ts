@@ -26,7 +26,7 @@ export function runImport(it: Interpreter, node: SyntaxNode, frame: Frame): void
   }
   const moduleNode = field(node, 'module_name');
   let moduleName = moduleNode?.text ?? '';
-  if (moduleName.startsWith('.')) moduleName = resolveRelative(moduleName, frame.file.name);
+  if (moduleName.startsWith('.')) moduleName = resolveRelative(it, moduleName, frame.file.name);
   const source = importModule(it, moduleName);
   const names = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.id !== moduleNode?.id);
   for (const name of names) {
@@ -36,14 +36,24 @@ export function runImport(it: Interpreter, node: SyntaxNode, frame: Frame): void
     }
     const imported = name.type === 'aliased_import' ? field(name, 'name')?.text ?? '' : name.text;
     const alias = name.type === 'aliased_import' ? field(name, 'alias')?.text ?? imported : imported;
-    frame.env.set(alias, attribute(it, source, imported, frame, name));
+    // `from package import submodule` imports the submodule when the package itself is not read (the file being
+    // analysed is the package, or a namespace package has no code).
+    const submodule = `${moduleName}.${imported}`;
+    frame.env.set(alias, source.kind !== 'usermodule' && it.modules.has(submodule) ? importModule(it, submodule) : attribute(it, source, imported, frame, name));
   }
 }
 
-export function resolveRelative(name: string, from: string): string {
+/**
+ * The absolute name of a relative import, as Python computes it from the importing module's package: `.x` in module
+ * `a.b` is `a.x`, in package `a.b` (its `__init__`) `a.b.x`. The analysed file is `<main>`; its dotted name comes from
+ * the host (without one, `.x` is the top-level `x`).
+ */
+export function resolveRelative(it: Interpreter, name: string, from: string): string {
   const dots = /^\.+/.exec(name)?.[0].length ?? 1;
-  const parts = from === '<main>' ? [] : from.split('.');
-  const base = parts.slice(0, Math.max(0, parts.length - dots));
+  const module = from === '<main>' ? it.moduleName ?? '' : from;
+  const parts = module ? module.split('.') : [];
+  if (!it.packages.has(module)) parts.pop();
+  const base = parts.slice(0, Math.max(0, parts.length - (dots - 1)));
   const rest = name.slice(dots);
   return [...base, ...(rest ? [rest] : [])].join('.');
 }

@@ -70,6 +70,9 @@ export class Interpreter {
     readonly modules: ReadonlyMap<string, string>,
     readonly parser: PythonParser,
     magicBindings: ReadonlyMap<string, number> = new Map(),
+    /** The analysed file's dotted name, and the modules that are packages: what relative imports resolve from. */
+    readonly moduleName?: string,
+    readonly packages: ReadonlySet<string> = new Set(),
   ) {
     this.state = new InterpreterState(magicBindings);
   }

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   ConfigurationRequest, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification,
   ExitNotification, HoverRequest, InitializedNotification, InitializeRequest, InlayHintRequest, PublishDiagnosticsNotification,
@@ -35,7 +36,8 @@ export interface Harness {
   shutdown(): Promise<number | null>;
 }
 
-export async function startServer(settings: Record<string, unknown> = {}): Promise<Harness> {
+/** `workspaceFolders`: the folders the editor has open (file paths), as VS Code sends them at initialize. */
+export async function startServer(settings: Record<string, unknown> = {}, options: { readonly workspaceFolders?: readonly string[] } = {}): Promise<Harness> {
   if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run build\` first`);
   const child = spawn(process.execPath, [SERVER, '--stdio'], { cwd: ROOT, stdio: 'pipe' });
   const stderr: string[] = [];
@@ -66,7 +68,7 @@ export async function startServer(settings: Record<string, unknown> = {}): Promi
   const initialize = await connection.sendRequest(InitializeRequest.type, {
     processId: process.pid,
     rootUri: null,
-    workspaceFolders: null,
+    workspaceFolders: options.workspaceFolders?.map((folder) => ({ uri: pathToFileURL(folder).toString(), name: path.basename(folder) })) ?? null,
     capabilities: {
       workspace: { configuration: true, inlayHint: { refreshSupport: false } },
       textDocument: { hover: { contentFormat: ['markdown', 'plaintext'] }, publishDiagnostics: { relatedInformation: true, versionSupport: true } },

@@ -147,12 +147,18 @@ export interface ReadLimits {
 
 export const DEFAULT_READ_LIMITS: ReadLimits = { depth: 2, maxFiles: 50, maxChars: 500_000, maxInstalledFiles: 40, maxInstalledChars: 1_500_000 };
 
+/** A place in the analysed file's text. */
+export interface Place {
+  readonly start: number;
+  readonly end: number;
+}
+
 /** A module left unread, and the limit that stopped it. */
 export interface CutModule {
   readonly module: string;
   readonly reason: 'installed files' | 'installed characters' | 'workspace files' | 'module too long';
-  /** The import statement of the analysed file that led to it, when the file itself imports it. */
-  readonly statement?: { readonly start: number; readonly end: number };
+  /** The import statement of the analysed file that led to it. */
+  readonly statement?: Place;
 }
 
 /** What one analysis reads: texts by dotted name for the core, and what it cost. */
@@ -261,33 +267,20 @@ export class ImportResolver {
   }
 
   /**
-   * The dotted name of a file: up through the folders that hold an `__init__.py` (regular packages), then, when a
-   * search root lies further up, through the folders between (namespace packages) to it. `torchvision/models/
-   * mobilenetv2.py` in dist-packages is `torchvision.models.mobilenetv2`; `src/mylib/layers/__init__.py` with
-   * `src` a root is `mylib.layers`, a package.
+   * The dotted name of a file: up through the folders that hold an `__init__.py` (regular packages), as mypy and
+   * pyright name a file. `torchvision/models/mobilenetv2.py` in dist-packages is `torchvision.models.mobilenetv2`;
+   * `src/mylib/layers/__init__.py` is `mylib.layers`, a package; a script in a folder without `__init__.py` is its
+   * own name, and its folder is where Python would look first (sys.path[0]).
    */
-  async moduleNameOf(file: string, roots: readonly SearchRoot[] = []): Promise<ModuleName> {
+  async moduleNameOf(file: string): Promise<ModuleName> {
     const absolute = path.resolve(file);
-    const base = path.basename(absolute).replace(/\.pyi?$/, '');
+    const base = path.basename(absolute).replace(/\.py$/, '');
     const isPackage = base === '__init__';
     const parts = isPackage ? [] : [base];
     let folder = path.dirname(absolute);
-    const identifier = /^[A-Za-z_]\w*$/;
-    while (identifier.test(path.basename(folder)) && (await this.files.has(folder, '__init__.py', 'file'))) {
+    while (/^[A-Za-z_]\w*$/.test(path.basename(folder)) && (await this.files.has(folder, '__init__.py', 'file'))) {
       parts.unshift(path.basename(folder));
       folder = path.dirname(folder);
-    }
-    // The nearest search root above, if every folder on the way is a valid package name.
-    const above = roots
-      .map((root) => path.resolve(root.folder))
-      .filter((root) => root !== folder && isInside(folder, root))
-      .sort((a, b) => b.length - a.length)[0];
-    if (above) {
-      const between = path.relative(above, folder).split(path.sep);
-      if (between.every((part) => identifier.test(part))) {
-        parts.unshift(...between);
-        folder = above;
-      }
     }
     if (parts.length === 0) parts.push(path.basename(folder));
     return { name: parts.join('.'), isPackage, packageRoot: folder };
@@ -367,11 +360,13 @@ export class ImportResolver {
     const { name } = importing;
     if (name.isPackage) set.packages.add(name.name);
     /** Per module read: its hop, its text and statements, and which wanted names were followed already. */
-    const reached = new Map<string, { hop: number; record?: ModuleRecord; isPackage: boolean; followedAll: boolean; followed: Set<string> }>();
+    /** Per module read: its hop, its text and statements, which wanted names were followed already, and the analysed file's import that led to it. */
+    type Reached = { hop: number; record?: ModuleRecord; isPackage: boolean; followedAll: boolean; followed: Set<string>; origin?: Place };
+    const reached = new Map<string, Reached>();
     reached.set(name.name, { hop: 0, isPackage: name.isPackage, followedAll: true, followed: new Set() });
     const cutNames = new Set<string>();
 
-    const need = async (target: Target, hop: number, fromMain: boolean): Promise<void> => {
+    const need = async (target: Target, hop: number, origin: Place | undefined): Promise<void> => {
       const { module } = target;
       if (isKnownByName(module)) return;
       let state = reached.get(module);
@@ -390,7 +385,7 @@ export class ImportResolver {
         if (text === undefined) return;
         const cut = (reason: CutModule['reason']): void => {
           cutNames.add(module);
-          set.cut.push({ module, reason, ...(fromMain ? { statement: { start: target.statement.start, end: target.statement.end } } : {}) });
+          set.cut.push({ module, reason, ...(origin ? { statement: origin } : {}) });
         };
         if (located.installed) {
           if (set.installedFiles >= limits.maxInstalledFiles) return cut('installed files');
@@ -404,7 +399,7 @@ export class ImportResolver {
         set.modules.set(module, text);
         if (located.isPackage) set.packages.add(module);
         set.files.push(located.file);
-        state = { hop, record: await this.record(located.file, text), isPackage: located.isPackage, followedAll: false, followed: new Set() };
+        state = { hop, record: await this.record(located.file, text), isPackage: located.isPackage, followedAll: false, followed: new Set(), ...(origin ? { origin } : {}) };
         reached.set(module, state);
       }
       await follow(module, state, state.isPackage ? wantedNames(target.wanted) : 'all');
@@ -412,7 +407,7 @@ export class ImportResolver {
 
     const follow = async (
       module: string,
-      state: { hop: number; record?: ModuleRecord; isPackage: boolean; followedAll: boolean; followed: Set<string> },
+      state: Reached,
       wanted: ReadonlySet<string> | 'all',
     ): Promise<void> => {
       if (state.followedAll || !state.record) return;
@@ -429,7 +424,7 @@ export class ImportResolver {
           if (binding.length === 0 && !(await this.locate(`${module}.${each}`, roots))) definesItself = true;
           for (const statement of binding) {
             const targets = statement.from ? reexportTargets(statement, module, each, text) : targetsOf(statement, module, true, text);
-            for (const target of targets) await need(target, state.hop, false);
+            for (const target of targets) await need(target, state.hop, state.origin);
           }
         }
         if (!definesItself) return;
@@ -437,13 +432,13 @@ export class ImportResolver {
       state.followedAll = true;
       if (state.hop >= limits.depth) return;
       for (const statement of statements) {
-        for (const target of targetsOf(statement, module, state.isPackage, text)) await need(target, state.hop + 1, false);
+        for (const target of targetsOf(statement, module, state.isPackage, text)) await need(target, state.hop + 1, state.origin);
       }
     };
 
     const statements = importing.tree ? importStatements(importing.tree, importing.text) : (await this.recordOfText(importing.text)).statements;
     for (const statement of statements) {
-      for (const target of targetsOf(statement, name.name, name.isPackage, importing.text)) await need(target, 1, true);
+      for (const target of targetsOf(statement, name.name, name.isPackage, importing.text)) await need(target, 1, { start: statement.start, end: statement.end });
     }
     return set;
   }
@@ -469,9 +464,4 @@ function reexportTargets(statement: ImportStatement, importer: string, bound: st
   // A star import may be where the name comes from: the source is asked for the name itself.
   if (taken.length === 0) return [{ module: source, wanted: new Set([bound]), statement }];
   return fromTargets(statement, source, taken, text);
-}
-
-function isInside(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }

@@ -153,11 +153,8 @@ export class AnalysisService {
         warnings.push(`MemWall reads no installed packages: ${environment.problem}`);
       }
     }
-    // The roots a file's name is found from do not depend on its name, so a first pass with the file's folder works.
-    const provisional = await this.searchRoots({ name: '', isPackage: false, packageRoot: path.dirname(file) }, project, environment);
-    const name = path.extname(file) === '.py'
-      ? await this.resolver.moduleNameOf(file, provisional.slice(1))
-      : { name: '__main__', isPackage: false, packageRoot: path.dirname(file) };
+    // A notebook is run as `__main__` from its folder; a Python file is named from the packages it sits in.
+    const name = path.extname(file) === '.py' ? await this.resolver.moduleNameOf(file) : { name: '__main__', isPackage: false, packageRoot: path.dirname(file) };
     const roots = await this.searchRoots(name, project, environment);
     const modules = await this.resolver.read({ name, text, ...(tree ? { tree } : {}) }, roots, this.limits);
     return { name, modules };

@@ -124,7 +124,7 @@ describe('imports', () => {
 async function readImportedModules(parser: Awaited<ReturnType<typeof testParser>>, file: string, text: string, folders: string[], depth = 2): Promise<Map<string, string>> {
   const resolver = new ImportResolver(new FileView(), parser);
   const roots: SearchRoot[] = folders.map((folder) => ({ folder, installed: false }));
-  const name = await resolver.moduleNameOf(file, roots);
+  const name = await resolver.moduleNameOf(file);
   const read = await resolver.read({ name, text }, [{ folder: name.packageRoot, installed: false }, ...roots], { depth, maxFiles: 50, maxChars: 500_000, maxInstalledFiles: 40, maxInstalledChars: 1_500_000 });
   return read.modules;
 }

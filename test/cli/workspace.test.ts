@@ -37,6 +37,15 @@ before(() => {
   write('env/pyvenv.cfg', 'home = /usr/bin\n');
   write('env/lib/torch_stub.py');
   write('notes/env/keep.py'); // a folder named env without pyvenv.cfg is ordinary code
+  // One file set for the CLI, the workspace report and the server: .py only (stubs hold no code to price), and
+  // build outputs, eggs and installed packages skipped like virtual environments.
+  write('model/layers.pyi', 'class MLP: ...\n');
+  write('build/lib/model/layers.py', 'class MLP: pass\n');
+  write('dist/model/layers.py');
+  write('.eggs/pkg/setup.py');
+  write('vendor/site-packages/pkg/__init__.py');
+  write('.env311/pyvenv.cfg', 'home = /usr/bin\n');
+  write('.env311/lib/python3.11/site-packages/pkg.py');
   symlinkSync(outside, path.join(root, 'linked-outside'));
   symlinkSync(path.join(root, 'model'), path.join(root, 'model-alias'));
 });
@@ -47,7 +56,7 @@ after(() => {
 });
 
 describe('collectPythonFiles', () => {
-  it('finds Python files, skipping .git, node_modules, caches, virtual environments and links out of the folder', async () => {
+  it('finds Python files, skipping .git, node_modules, caches, virtual environments, build outputs, stubs and links out of the folder', async () => {
     const { files, unreadable } = await collectPythonFiles([root]);
     assert.deepEqual(unreadable, []);
     assert.deepEqual(files.map((file) => path.relative(root, file)).sort(), [

@@ -16,6 +16,13 @@ describe('command line', () => {
   it('defaults to text with no dims and no gate', () => {
     assert.deepEqual(parseCommandLine(['analyze', 'a.py']), { command: 'analyze', paths: ['a.py'], gpu: undefined, dtype: undefined, dims: undefined, format: 'text', failOn: [] });
   });
+  it('reads --python for analyze and roofline only', () => {
+    const request = parseCommandLine(['analyze', 'a.py', '--python', '.venv/bin/python']);
+    assert.ok(request.command === 'analyze');
+    assert.equal(request.python, '.venv/bin/python');
+    usageError(['gpus', '--python', '/usr/bin/python3'], /--python does not apply to gpus/);
+    usageError(['analyze', 'a.py', '--python', ' '], /--python: empty path/);
+  });
   it('accepts repeated --dims and --fail-on', () => {
     const request = parseCommandLine(['analyze', 'a.py', '--dims', 'B=2', '--dims', 'T=16', '--fail-on', 'mw101', '--fail-on', 'ERROR']);
     assert.ok(request.command === 'analyze');

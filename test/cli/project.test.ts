@@ -1,7 +1,7 @@
 // [tool.memwall] in pyproject.toml as the CLI reads it: found above the file, applied, and named when it is wrong.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -94,5 +94,38 @@ describe('pyproject.toml [tool.memwall]', () => {
     const { code, stderr } = memwall(['analyze', 'typo/a.py']);
     assert.equal(code, 2);
     assert.match(stderr, /^memwall: typo\/pyproject\.toml \[tool\.memwall\] gpu: unknown GPU "h100-sxn"/);
+  });
+});
+
+describe('the Python environment whose installed packages imports read', () => {
+  const script = 'import torch\nfrom torchvision.ops.misc import Conv2dNormActivation\nstem = Conv2dNormActivation(3, 32, stride=2)\ny = stem(torch.randn(1, 3, 224, 224))\n';
+  const convOf = (stdout: string) => (JSON.parse(stdout).files[0].ops as { op: string; modulePath: string; flops: number | null }[]).find((op) => op.op === 'torch.nn.Conv2d');
+
+  it('comes from --python, and from [tool.memwall] python relative to the pyproject.toml', () => {
+    write('installed/train.py', script);
+    const without = memwall(['analyze', 'installed/train.py', '--format', 'json']);
+    assert.equal(without.code, 0, without.stderr);
+    assert.equal(convOf(without.stdout), undefined, 'no environment: torchvision is not read');
+    const flag = memwall(['analyze', 'installed/train.py', '--format', 'json', '--python', '/usr/bin/python3']);
+    assert.equal(flag.code, 0, flag.stderr);
+    // The stem's conv read from torchvision/ops/misc.py: 3 → 32 channels, 3×3, stride 2 on 224×224 → 112×112.
+    assert.equal(convOf(flag.stdout)?.flops, 2 * 32 * 112 * 112 * 3 * 3 * 3);
+    write('installed/pyproject.toml', '[tool.memwall]\npython = "../bin/python3"\n');
+    mkdirSync(path.join(project, 'bin'), { recursive: true });
+    symlinkSync('/usr/bin/python3', path.join(project, 'bin', 'python3'));
+    const fromProject = memwall(['analyze', 'installed/train.py', '--format', 'json']);
+    assert.equal(fromProject.code, 0, fromProject.stderr);
+    assert.equal(convOf(fromProject.stdout)?.flops, 2 * 32 * 112 * 112 * 3 * 3 * 3);
+  });
+
+  it('is a usage error when it does not exist, named where it was set', () => {
+    const missing = memwall(['analyze', 'model/gelu.py', '--python', 'nowhere/bin/python']);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr, 'memwall: --python: nowhere/bin/python does not exist\n');
+    write('badenv/pyproject.toml', '[tool.memwall]\npython = ".venv/bin/python"\n');
+    write('badenv/a.py', 'x = 1\n');
+    const fromProject = memwall(['analyze', 'badenv/a.py']);
+    assert.equal(fromProject.code, 2);
+    assert.match(fromProject.stderr, /^memwall: badenv\/pyproject\.toml \[tool\.memwall\] python: \.venv\/bin\/python does not exist\n$/);
   });
 });

@@ -108,6 +108,11 @@ describe('pyproject.toml [tool.memwall]', () => {
     assert.throws(() => readPyprojectConfig('[tool.memwall]\ndtype = "fp7"\n'), /dtype "fp7"/);
     assert.throws(() => readPyprojectConfig('[tool.memwall\n'), /./);
   });
+
+  it('reads the Python environment to read installed packages from', () => {
+    assert.equal(readPyprojectConfig('[tool.memwall]\npython = ".venv/bin/python"\n').python, '.venv/bin/python');
+    assert.throws(() => readPyprojectConfig('[tool.memwall]\npython = 3\n'), /python must be the path of a Python interpreter/);
+  });
 });
 
 describe('shape algebra', () => {

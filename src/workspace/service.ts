@@ -238,7 +238,7 @@ const REASONS: Readonly<Record<CutModule['reason'], (limits: ReadLimits) => stri
 };
 
 /**
- * MW905 notes on the modules a limit left unread, so that nobody mistakes what they define for unpriced code: one per
+ * MW906 notes on the modules a limit left unread, so that nobody mistakes what they define for unpriced code: one per
  * import statement of the file (placed on it), and one for the file for modules further down the imports.
  */
 function cutNotes(modules: ModuleSet, limits: ReadLimits, text: string): AnalysisNote[] {
@@ -259,12 +259,12 @@ function cutNotes(modules: ModuleSet, limits: ReadLimits, text: string): Analysi
       const startLine = lineOf(text, statement.start);
       const endLine = lineOf(text, statement.end);
       notes.push({
-        code: 'MW905',
+        code: 'MW906',
         message,
         span: { ...statement, startLine, endLine, startColumn: statement.start - lineStart(text, statement.start), endColumn: statement.end - lineStart(text, statement.end) },
       });
     } else {
-      notes.push({ code: 'MW905', message });
+      notes.push({ code: 'MW906', message });
     }
   }
   return notes;

@@ -62,7 +62,7 @@ describe('the server and the CLI share one analysis service', () => {
       const uri = pathToFileURL(path.join(workspace, file.path)).toString();
       server.open(uri, readFileSync(path.join(workspace, file.path), 'utf8'));
       const published = await server.waitForDiagnostics(uri, 1, 30_000);
-      const fromServer = published.diagnostics.map((d) => ({ code: String(d.code), line: d.range.start.line + 1, message: d.message }));
+      const fromServer = published.diagnostics.map((d) => ({ code: String(d.code), line: d.range.start.line + 1, message: typeof d.message === 'string' ? d.message : d.message.value }));
       const fromCli = [...file.findings, ...file.notes.filter((note) => note.line !== null)].map(({ code, line, message }) => ({ code, line, message }));
       assert.deepEqual(sorted(fromServer), sorted(fromCli), file.path);
       compared += fromCli.length;

@@ -230,6 +230,9 @@ export class AnalysisService {
 
 type ExtractTree = ReturnType<IncrementalParser['parse']> | undefined;
 
+/** The note on an import whose modules a read limit left out (MW905 to MW907 are the frontend's notes). */
+export const UNREAD_IMPORT_NOTE = 'MW908';
+
 const REASONS: Readonly<Record<CutModule['reason'], (limits: ReadLimits) => string>> = {
   'installed files': (limits) => `MemWall reads at most ${limits.maxInstalledFiles} modules of installed packages for one file`,
   'installed characters': (limits) => `MemWall reads at most ${limits.maxInstalledChars.toLocaleString('en-US')} characters of installed packages for one file`,
@@ -238,7 +241,7 @@ const REASONS: Readonly<Record<CutModule['reason'], (limits: ReadLimits) => stri
 };
 
 /**
- * MW906 notes on the modules a limit left unread, so that nobody mistakes what they define for unpriced code: one per
+ * MW908 notes on the modules a limit left unread, so that nobody mistakes what they define for unpriced code: one per
  * import statement of the file (placed on it), and one for the file for modules further down the imports.
  */
 function cutNotes(modules: ModuleSet, limits: ReadLimits, text: string): AnalysisNote[] {
@@ -259,12 +262,12 @@ function cutNotes(modules: ModuleSet, limits: ReadLimits, text: string): Analysi
       const startLine = lineOf(text, statement.start);
       const endLine = lineOf(text, statement.end);
       notes.push({
-        code: 'MW906',
+        code: UNREAD_IMPORT_NOTE,
         message,
         span: { ...statement, startLine, endLine, startColumn: statement.start - lineStart(text, statement.start), endColumn: statement.end - lineStart(text, statement.end) },
       });
     } else {
-      notes.push({ code: 'MW906', message });
+      notes.push({ code: UNREAD_IMPORT_NOTE, message });
     }
   }
   return notes;

@@ -28,6 +28,13 @@ export type Request =
       readonly format?: 'svg' | 'html';
       /** The file to write; stdout when absent. */
       readonly out?: string;
+    })
+  | (Sizing & {
+      readonly command: 'fix';
+      /** `--code MW206`: fix only findings of these codes; all codes when empty. */
+      readonly codes: readonly string[];
+      /** `--unsafe-fixes`: also apply fixes that change how the code runs (Wrap in torch.compile). */
+      readonly unsafeFixes: boolean;
     });
 
 /** What every analysing command takes: the paths and what prices them. */
@@ -51,6 +58,8 @@ export const USAGE = `Usage:
   memwall roofline <files or folders...> [--gpu ID] [--dtype ...] [--dims ...] [--entry ...] [--input ...]
                   [--python PATH]
                   [--out FILE.svg|FILE.html] [--format svg|html]
+  memwall fix <files or folders...> [--code CODE]... [--unsafe-fixes] [--gpu ID] [--dtype ...] [--dims ...]
+                  [--entry ...] [--input ...] [--python PATH]
   memwall gpus [--format text|json]
   memwall explain <CODE...> [--format text|json]
   memwall rules [--format text|json|markdown]
@@ -68,6 +77,8 @@ const OPTIONS = {
   python: { type: 'string' },
   format: { type: 'string', short: 'f' },
   'fail-on': { type: 'string', multiple: true },
+  code: { type: 'string', multiple: true },
+  'unsafe-fixes': { type: 'boolean' },
   out: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -75,13 +86,15 @@ const OPTIONS = {
 
 /** Which commands take each option (help and version apply everywhere). */
 const OPTION_COMMANDS: Readonly<Record<string, readonly string[]>> = {
-  gpu: ['analyze', 'roofline'],
-  dtype: ['analyze', 'roofline'],
-  dims: ['analyze', 'roofline'],
-  entry: ['analyze', 'roofline'],
-  input: ['analyze', 'roofline'],
-  python: ['analyze', 'roofline'],
+  gpu: ['analyze', 'roofline', 'fix'],
+  dtype: ['analyze', 'roofline', 'fix'],
+  dims: ['analyze', 'roofline', 'fix'],
+  entry: ['analyze', 'roofline', 'fix'],
+  input: ['analyze', 'roofline', 'fix'],
+  python: ['analyze', 'roofline', 'fix'],
   'fail-on': ['analyze'],
+  code: ['fix'],
+  'unsafe-fixes': ['fix'],
   out: ['roofline'],
   format: ['analyze', 'roofline', 'gpus', 'explain', 'rules'],
 };
@@ -164,8 +177,18 @@ export function parseCommandLine(argv: readonly string[]): Request {
       const format = requested === undefined ? undefined : pickFormat(requested, ['svg', 'html'] as const, 'roofline');
       return { command: 'roofline', ...sized, ...(format ? { format } : {}), ...(values.out ? { out: values.out } : {}) };
     }
+    case 'fix':
+      return {
+        command: 'fix',
+        ...sizing(command, rest, values),
+        codes: (values.code ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean).map((value) => {
+          if (!/^MW\d{3}$/i.test(value)) throw new UsageError(`--code: expected a rule code such as MW206, got '${value}'`);
+          return value.toUpperCase();
+        }),
+        unsafeFixes: values['unsafe-fixes'] ?? false,
+      };
     default:
-      throw new UsageError(`unknown command '${command}' (expected analyze, roofline, gpus, rules or explain)`);
+      throw new UsageError(`unknown command '${command}' (expected analyze, roofline, fix, gpus, rules or explain)`);
   }
 }
 

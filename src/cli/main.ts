@@ -13,6 +13,7 @@ import { gpusJson, gpusText } from './gpus';
 import { rooflineHtml, rooflineSvg } from './roofline';
 import { ruleTableMarkdown, rulesJson, rulesText } from './rule-table';
 import { AnalysisError, runAnalyze } from './run-analyze';
+import { fixSummary, runFix } from './run-fix';
 
 /** The version printed by --version; esbuild inlines it from package.json at bundle time. */
 import { version } from '../../package.json';
@@ -82,6 +83,9 @@ async function execute(request: Request, write: (text: string) => void): Promise
       }
       return EXIT.ok;
     }
+    case 'fix':
+      write(fixSummary(await runFix(request, await loadParser())));
+      return EXIT.ok;
   }
 }
 

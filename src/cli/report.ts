@@ -6,6 +6,8 @@ export { boundCell, figureCell, findingsByTimeSaved, freeOpList, isFree, lineOf,
 export interface FileReport {
   /** The path as shown to the user: relative to the working folder, with forward slashes. */
   readonly path: string;
+  /** The source the analysis read, which fix edits apply to; absent (a report built from an analysis alone), no fixes. */
+  readonly text?: string;
   readonly analysis: Analysis;
 }
 

@@ -1,5 +1,6 @@
 // `memwall analyze`: expands the paths through the analysis service's file set and analyses every file with it.
 import path from 'node:path';
+import type { Analysis } from '../core/ir/types';
 import type { PythonParser } from '../core/parse/parser';
 import { commandLineLayer } from '../workspace/configuration';
 import { AnalysisService, ConfigurationError } from '../workspace/service';
@@ -48,7 +49,13 @@ function checkOverrides(reports: readonly FileReport[]): void {
   throw new UsageError(everywhere.map(({ message }) => `${where}${message}`).join('\n'));
 }
 
-export async function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = process.cwd()): Promise<FileReport[]> {
+/** The files a command names, read, and how to analyse a text of one of them with the command's settings. */
+export interface AnalysisSession {
+  readonly files: readonly { readonly file: string; readonly path: string; readonly text: string }[];
+  analyse(file: string, path: string, text: string): Promise<Analysis>;
+}
+
+export async function openSession(request: Sizing, parser: PythonParser, cwd: string = process.cwd()): Promise<AnalysisSession> {
   const service = new AnalysisService(parser);
   const { files, unreadable } = await service.walk(request.paths, cwd);
   if (unreadable.length) {
@@ -69,18 +76,28 @@ export async function runAnalyze(request: Sizing, parser: PythonParser, cwd: str
     },
     cwd,
   );
+  const texts = await readAll(service, files, cwd);
+  return {
+    files: texts.map(({ file, text }) => ({ file, path: displayPath(file, cwd), text })),
+    async analyse(file, shown, text) {
+      try {
+        const { analysis, pricingError } = await service.analyse({ file, text, layers: [flags], strict: true });
+        if (!analysis) throw new Error(pricingError);
+        return analysis;
+      } catch (error) {
+        // A mistake in the configuration is the user's (exit 2, one line naming where); anything else is ours (exit 3).
+        if (error instanceof ConfigurationError) throw new UsageError(error.message.replace(/^magic comment/, `${shown}: magic comment`), { cause: error });
+        throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`, { cause: error });
+      }
+    },
+  };
+}
+
+export async function runAnalyze(request: Sizing, parser: PythonParser, cwd: string = process.cwd()): Promise<FileReport[]> {
+  const session = await openSession(request, parser, cwd);
   const reports: FileReport[] = [];
-  for (const { file, text } of await readAll(service, files, cwd)) {
-    const shown = displayPath(file, cwd);
-    try {
-      const { analysis, pricingError } = await service.analyse({ file, text, layers: [flags], strict: true });
-      if (!analysis) throw new Error(pricingError);
-      reports.push({ path: shown, analysis });
-    } catch (error) {
-      // A mistake in the configuration is the user's (exit 2, one line naming where); anything else is ours (exit 3).
-      if (error instanceof ConfigurationError) throw new UsageError(error.message.replace(/^magic comment/, `${shown}: magic comment`), { cause: error });
-      throw new AnalysisError(`${shown}: analysis failed: ${(error as Error).message}`, { cause: error });
-    }
+  for (const { file, path: shown, text } of session.files) {
+    reports.push({ path: shown, text, analysis: await session.analyse(file, shown, text) });
   }
   checkOverrides(reports);
   return reports;

@@ -38,16 +38,16 @@ describe('quick fixes', () => {
 });
 
 describe('fix edits shared by the server and the CLI', () => {
-  const edit = (text: string, start: number, end: number, newText: string) => ({
+  const edit = (start: number, end: number, newText: string) => ({
     span: { start, end, startLine: 0, startColumn: start, endLine: 0, endColumn: end },
     newText,
   });
 
   it('applies whole fixes, defers one that overlaps a fix already taken, and makes an edit two fixes share once', () => {
     const text = 'abcdefgh';
-    const first = { title: 'first', edits: [edit(text, 1, 3, 'XY'), edit(text, 0, 0, '<')] };
-    const overlapping = { title: 'overlapping', edits: [edit(text, 6, 7, '!'), edit(text, 2, 4, 'Z')] };
-    const sharing = { title: 'sharing', edits: [edit(text, 0, 0, '<'), edit(text, 8, 8, '>')] };
+    const first = { title: 'first', edits: [edit(1, 3, 'XY'), edit(0, 0, '<')] };
+    const overlapping = { title: 'overlapping', edits: [edit(6, 7, '!'), edit(2, 4, 'Z')] };
+    const sharing = { title: 'sharing', edits: [edit(0, 0, '<'), edit(8, 8, '>')] };
     const result = applyFixes(text, [first, overlapping, sharing]);
     // The overlapping fix is left out whole: its edit at 6..7 is not made either.
     assert.equal(result.text, '<aXYdefgh>');
@@ -57,7 +57,7 @@ describe('fix edits shared by the server and the CLI', () => {
 
   it('puts an insertion before a replacement that starts at the same offset', () => {
     const text = 'abcdef';
-    const result = applyFixes(text, [{ title: 'replace', edits: [edit(text, 2, 4, 'ZZ')] }, { title: 'insert', edits: [edit(text, 2, 2, '+')] }]);
+    const result = applyFixes(text, [{ title: 'replace', edits: [edit(2, 4, 'ZZ')] }, { title: 'insert', edits: [edit(2, 2, '+')] }]);
     assert.equal(result.text, 'ab+ZZef');
   });
 

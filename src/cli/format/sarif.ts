@@ -1,6 +1,7 @@
 // SARIF 2.1.0 for GitHub code scanning: one run, the rules that fired with their documentation, one result per finding.
 import { allRules, type Rule } from '../../core/rules';
-import type { Finding, Severity } from '../../core/ir/types';
+import type { Finding, Severity, Span } from '../../core/ir/types';
+import { fixesOf } from '../../core/rules/fixes';
 import packageJson from '../../../package.json';
 import { type FileReport, findingsInOrder, lineOf } from '../report';
 import { HOMEPAGE, ruleHelpUri } from '../rule-docs';
@@ -54,6 +55,11 @@ function uriOf(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
+/** SARIF lines and columns are 1-based and the end column is exclusive, as the span's is. */
+function regionOf(span: Span) {
+  return { startLine: lineOf(span.startLine), startColumn: span.startColumn + 1, endLine: lineOf(span.endLine), endColumn: span.endColumn + 1 };
+}
+
 export function toSarif(reports: readonly FileReport[]) {
   const known = new Map(allRules().map((rule) => [rule.code, rule] as const));
   const descriptors: ReturnType<typeof ruleDescriptor>[] = [];
@@ -63,8 +69,9 @@ export function toSarif(reports: readonly FileReport[]) {
 
   const fingerprints = new Map<string, number>();
 
-  for (const { path, analysis } of reports) {
+  for (const { path, text, analysis } of reports) {
     for (const finding of findingsInOrder(analysis.findings)) {
+      const fixes = text === undefined ? [] : fixesOf(text, analysis, finding);
       if (!ruleIndex.has(finding.code)) {
         ruleIndex.set(finding.code, descriptors.length);
         descriptors.push(ruleDescriptor(finding.code, known.get(finding.code), finding));
@@ -86,15 +93,22 @@ export function toSarif(reports: readonly FileReport[]) {
         locations: [{
           physicalLocation: {
             artifactLocation: { uri: uriOf(path), uriBaseId: '%SRCROOT%' },
-            // SARIF lines and columns are 1-based and the end column is exclusive, as the span's is.
-            region: {
-              startLine: lineOf(finding.span.startLine),
-              startColumn: finding.span.startColumn + 1,
-              endLine: lineOf(finding.span.endLine),
-              endColumn: finding.span.endColumn + 1,
-            },
+            region: regionOf(finding.span),
           },
         }],
+        // The fixes `memwall fix` applies (safe) or applies with --unsafe-fixes, as SARIF replacements.
+        ...(fixes.length
+          ? {
+              fixes: fixes.map((fix) => ({
+                description: { text: fix.title },
+                artifactChanges: [{
+                  artifactLocation: { uri: uriOf(path), uriBaseId: '%SRCROOT%' },
+                  replacements: fix.edits.map((edit) => ({ deletedRegion: regionOf(edit.span), insertedContent: { text: edit.newText } })),
+                }],
+                properties: { safe: fix.safe },
+              })),
+            }
+          : {}),
         partialFingerprints: { memwallFinding: `${base}#${occurrence}` },
         properties: {
           kind: finding.kind,

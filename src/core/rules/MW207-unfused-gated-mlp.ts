@@ -8,6 +8,21 @@ import type { Rule, RuleContext, RuleFinding } from './types';
 const GATES = ['silu', 'gelu', 'relu', 'sigmoid'];
 const NAMES: Readonly<Record<string, string>> = { silu: 'SwiGLU', gelu: 'GeGLU', relu: 'ReGLU', sigmoid: 'GLU' };
 
+/**
+ * The attribute names published MLPs give the activation they pick from a config (transformers' `self.act_fn =
+ * ACT2FN[config.hidden_act]`): a call of that name MemWall could not resolve, between a GEMM and the multiply by
+ * another GEMM of the same input, is the gate's activation, whichever one the config names.
+ */
+const ACTIVATION_ATTRIBUTE = /^(act|act_fn|activation|activation_fn|act_layer|hidden_act)$/;
+
+/** The activation a gate op is: its canonical name, or `configured` for an unresolved call named as an activation. */
+function gateOf(op: OpNode): string | undefined {
+  const canonical = canonicalOp(op);
+  if (GATES.includes(canonical)) return canonical;
+  const attribute = op.label.split('.').pop() ?? '';
+  return op.assumed !== undefined && ACTIVATION_ATTRIBUTE.test(attribute) ? 'configured' : undefined;
+}
+
 export const unfusedGatedMlp: Rule = {
   code: 'MW207',
   name: 'unfused-gated-mlp',
@@ -20,7 +35,7 @@ export const unfusedGatedMlp: Rule = {
   },
   doc: {
     summary: 'Gated MLP (SwiGLU/GeGLU) as separate GEMMs, activation and multiply',
-    finds: 'act(gate(x)) * up(x) with act SiLU, GELU, ReLU or sigmoid: the gate and up projections as two GEMMs on the same input (or one GEMM split in two), then the activation and the multiply as two more kernels.',
+    finds: 'act(gate(x)) * up(x) with act SiLU, GELU, ReLU or sigmoid (or an activation picked from a config, self.act_fn = ACT2FN[config.hidden_act], that MemWall cannot resolve): the gate and up projections as two GEMMs on the same input (or one GEMM split in two), then the activation and the multiply as two more kernels.',
     whyCosts: 'The activation writes a [B, T, hidden] tensor only for the multiply to read it back, and x is read by two GEMMs where one concatenated GEMM reads it once.',
     example: 'h = F.silu(self.w1(x)) * self.w3(x)',
     useInstead: 'Liger-Kernel\'s LigerSwiGLUMLP / LigerGEGLUMLP (fused activation-multiply), one concatenated gate/up projection (nn.Linear(d, 2*hidden), then chunk(2, -1)), torch.compile for the activation-multiply.',
@@ -32,7 +47,8 @@ export const unfusedGatedMlp: Rule = {
       if (multiply.category !== 'pointwise' || multiply.inputs.length !== 2) continue;
       const [left, right] = multiply.inputs.map((value) => index.realProducer(value));
       for (const [activation, up] of [[left, right], [right, left]] as const) {
-        if (!activation || !up || !GATES.includes(canonicalOp(activation)) || !isGemm(up)) continue;
+        const kind = activation ? gateOf(activation) : undefined;
+        if (!activation || !up || kind === undefined || !isGemm(up)) continue;
         if (soleReader(index, output(activation)) !== multiply) continue;
         const gateInput = activation.inputs[0];
         const gate = gateInput ? index.realProducer(gateInput) : undefined;
@@ -50,15 +66,16 @@ export const unfusedGatedMlp: Rule = {
         const sorted = bySource(ops);
         const opIds = [activation.id, multiply.id, gate.id, ...(split ? [] : [up.id])];
         const saving = index.saving(bytes, split ? 1 : 2, opIds);
-        const name = NAMES[canonicalOp(activation)] ?? 'gated MLP';
+        const name = NAMES[kind] ?? 'A gated MLP';
+        const which = kind === 'configured' ? ` (${activation.label}, which MemWall could not resolve: the activation the config names)` : '';
         findings.push({
           span: activation.span,
           opIds,
           message:
-            `${name} written as ${split ? 'one split GEMM' : 'two GEMMs'}, an activation and a multiply ` +
+            `${name} written as ${split ? 'one split GEMM' : 'two GEMMs'}, an activation${which} and a multiply ` +
             `(${opChain(byDataflow(sorted))}, ${lineRange(sorted)}): the activation's output goes to DRAM only for the multiply to read it back` +
             `${split ? '' : ', and x is read by two GEMMs'}. Fused, it ${describeSaving(index, saving, activation.id)}. ` +
-            `Use Liger-Kernel's ${canonicalOp(activation) === 'gelu' ? 'LigerGEGLUMLP' : 'LigerSwiGLUMLP'} (fused activation-multiply)` +
+            `Use Liger-Kernel's ${kind === 'gelu' ? 'LigerGEGLUMLP' : kind === 'configured' ? 'LigerSwiGLUMLP or LigerGEGLUMLP, as the activation is' : 'LigerSwiGLUMLP'} (fused activation-multiply)` +
             `${split ? '' : ' and one concatenated gate/up projection (nn.Linear(d, 2 * hidden), then .chunk(2, dim=-1))'}; ` +
             'torch.compile fuses the activation with the multiply.',
           bytesSaved: saving.bytesSaved,

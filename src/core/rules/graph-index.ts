@@ -49,6 +49,8 @@ export class GraphIndex {
   private readonly idsAscending: boolean;
   /** Ops by canonical name, in graph order, built on first use. */
   private opsByName: Map<string, OpNode[]> | undefined;
+  /** Values that carry the model's activations (see carriesActivation); absent means they do not. */
+  private readonly activation: ById<true>;
 
   constructor(input: RunRulesInput) {
     this.ops = input.graph.ops;
@@ -76,6 +78,7 @@ export class GraphIndex {
     this.onlyReturned = new ById(valueIds);
     this.realConsumersCache = new ById(valueIds);
     this.soleReaderCache = new ById(valueIds);
+    this.activation = new ById(valueIds);
     this.hardware = input.hardware;
     this.tf32Enabled = input.graph.tf32Enabled;
     for (const use of input.graph.valueUses) {
@@ -121,6 +124,7 @@ export class GraphIndex {
         if (producer && !isExampleInput(producer)) this.union(op.id, producer.id);
       }
     }
+    this.markActivations(input);
     for (const op of this.ops) {
       if (op.fusedBy === 'fallback' || isExampleInput(op)) continue;
       const root = this.find(op.id);
@@ -132,6 +136,44 @@ export class GraphIndex {
 
   op(id: number): OpNode | undefined {
     return this.opById.get(id);
+  }
+
+  /**
+   * Whether a value carries the model's activations: it comes from the first tensor input of a root (x, input_ids),
+   * an example input, or an embedding, convolution, norm or attention, through any ops. Set-up data does not: masks
+   * built with torch.ones, rotary tables from positions and buffers, a timestep's or a label's own processing, a
+   * parameter repeated (a class token). A value of unknown origin counts as activations.
+   */
+  carriesActivation(value: TensorValue): boolean {
+    return this.activation.has(value.id);
+  }
+
+  /** Marks the values that carry activations, in graph order: an op's inputs are marked before its outputs. */
+  private markActivations(input: RunRulesInput): void {
+    // A root's later tensor inputs (t, y, position_ids, attention_mask) are side inputs; one that is also some root's
+    // first input, or that no root lists, counts as activations.
+    const first = new Set<string>();
+    const side = new Set<string>();
+    const seen = new Set<string>();
+    for (const root of input.graph.inputs) {
+      (seen.has(root.scope) ? side : first).add(root.name);
+      seen.add(root.scope);
+    }
+    const fromOutside = (value: TensorValue): boolean => {
+      const origin = value.origin;
+      if (origin === undefined) return true;
+      const param = /^param (\w+)$/.exec(origin);
+      if (param) return first.has(param[1] as string) || !side.has(param[1] as string);
+      if (origin.startsWith(ASSUMED_ORIGIN)) return true;
+      // A name is a parameter or a buffer (weight, bias, self.inv_freq, self.cls_token): not activations.
+      return !/^[\w.[\]]+$/.test(origin);
+    };
+    for (const op of this.ops) {
+      const metadataOnly = METADATA_INPUTS[canonicalOp(op)];
+      const source = ACTIVATION_SOURCES.has(op.category) || isExampleInput(op) || (op.category === 'creation' && op.harness !== undefined);
+      const carries = source || op.inputs.some((value, i) => !metadataOnly?.includes(i) && (value.producer === undefined || !this.opById.has(value.producer) ? fromOutside(value) : this.activation.has(value.id)));
+      if (carries) for (const value of op.outputs) this.activation.set(value.id, true);
+    }
   }
 
   cost(id: number): CostedOp | undefined {
@@ -470,6 +512,12 @@ const METADATA_INPUTS: Readonly<Record<string, readonly number[]>> = {
   type_as: [1], expand_as: [1], view_as: [1], reshape_as: [1], zeros_like: [0], ones_like: [0], empty_like: [0],
   new_zeros: [0], new_ones: [0], new_empty: [0], new_full: [0],
 };
+
+/** How the origin of an unresolved call's further outputs begins (`assumed like param x`). */
+const ASSUMED_ORIGIN = 'assumed like ';
+
+/** Ops whose output is the model's activations whatever they read: layers that take the activations in. */
+const ACTIVATION_SOURCES: ReadonlySet<string> = new Set(['embedding', 'conv', 'normalization', 'attention']);
 
 /**
  * `torch.randn(...)` at module level (a `__main__` block's example input) is not part of any forward: it neither

@@ -1,5 +1,5 @@
 // The list of all rules, and runRules: run them, then apply fallbacks, torch.compile, suppression, severities, ranking.
-import type { Finding, Severity } from '../ir/types';
+import type { Finding, Severity, TensorValue } from '../ir/types';
 import { formatBytes, formatMicroseconds } from './format';
 import { GraphIndex } from './graph-index';
 import type { Rule, RuleContext, RuleFinding, RunRulesInput } from './types';
@@ -230,6 +230,10 @@ function finalise({ rule, finding }: Raw, input: RunRulesInput, index: GraphInde
     const forward = index.forwardTimeUs(anchor);
     if (forward > 0 && finding.timeSavedUs / forward < LOW_VALUE_SHARE) severity = 'hint';
   }
+  if (/^MW[12]/.test(rule.code) && severity !== 'hint' && onSetUpData(finding, index)) {
+    severity = 'hint';
+    message = `${message} (A hint: it works on set-up data built beside the activations, from positions, masks, buffers or side inputs such as a timestep, not on the model's input or its layers' outputs.)`;
+  }
   const largest = largestTensor(finding, index);
   if (/^MW[12]/.test(rule.code) && largest !== null && largest < SIZE_FLOOR_BYTES && severity !== 'hint') {
     severity = 'hint';
@@ -246,6 +250,27 @@ function finalise({ rule, finding }: Raw, input: RunRulesInput, index: GraphInde
     timeSavedUs: finding.timeSavedUs,
     ...(finding.fix ? { fix: finding.fix } : {}),
   };
+}
+
+/**
+ * True when every tensor the finding would keep out of DRAM is set-up data (GraphIndex.carriesActivation): the
+ * intermediates one of its ops writes and another reads, or, for a finding of one op, what it writes. A `[T, T]` mask
+ * or a rotary table is small beside the activations, and mostly built once per forward.
+ */
+function onSetUpData(finding: RuleFinding, index: GraphIndex): boolean {
+  const members = new Set(finding.opIds);
+  const written: TensorValue[] = [];
+  const intermediates: TensorValue[] = [];
+  for (const id of finding.opIds) {
+    const op = index.op(id);
+    if (!op || op.category === 'view') continue;
+    for (const value of op.outputs) {
+      written.push(value);
+      if (index.realConsumers(value).some((reach) => members.has(reach.op.id))) intermediates.push(value);
+    }
+  }
+  const saved = intermediates.length > 0 ? intermediates : written;
+  return saved.length > 0 && saved.every((value) => !index.carriesActivation(value));
 }
 
 /** Bytes of the largest tensor the finding's ops read or write, or null when one of them has no known size. */

@@ -9,8 +9,11 @@ import type { Rule, RuleContext, RuleFinding } from './types';
 
 /** Ops that may sit between the scores GEMM and the softmax: scale, mask, casts. */
 const BEFORE_SOFTMAX = ['mul', 'div', 'add', 'masked_fill', 'where', 'float', 'to', 'sub'];
-/** Ops that may sit between the softmax and the second GEMM: dropout, casts. */
-const AFTER_SOFTMAX = ['dropout', 'to', 'type_as', 'half', 'bfloat16', 'float'];
+/**
+ * Ops that may sit between the softmax and the second GEMM: dropout, casts, and transformers' optional head mask
+ * (`attn_weights * head_mask`, run when the interpreter cannot tell it is None).
+ */
+const AFTER_SOFTMAX = ['dropout', 'to', 'type_as', 'half', 'bfloat16', 'float', 'mul'];
 
 /** The ops of one hand-written attention, in dataflow order. */
 export interface AttentionRegion {

@@ -57,6 +57,8 @@ export function sdpaFix(ctx: RuleContext, region: AttentionRegion): Fix | undefi
     }
   }
   for (const op of region.afterSoftmax) {
+    // A head mask multiplies the probabilities, which SDPA cannot: no fix rather than one that drops it.
+    if (canonicalOp(op) === 'mul') return undefined;
     if (canonicalOp(op) !== 'dropout') continue;
     const probability = dropoutProbability(source(op));
     if (probability === undefined) return undefined;

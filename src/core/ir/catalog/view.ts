@@ -56,6 +56,17 @@ function chunk({ inputs, attrs }: InferContext): (readonly Dim[] | null)[] {
   return Array.from({ length: chunks }, () => x.map((old, i) => (i === index ? piece : old)));
 }
 
+/**
+ * `torch.meshgrid(a, b, indexing="ij")`: one expanded view per input, each of shape [len(a), len(b), ...]; "xy"
+ * swaps the first two dims. A 0-d input counts as length 1, as PyTorch reshapes it.
+ */
+function meshgrid({ inputs, attrs }: InferContext): (readonly Dim[] | null)[] {
+  if (inputs.length === 0 || inputs.some((x) => !x || x.length > 1)) return inputs.map(() => null);
+  const sizes = inputs.map((x) => (x as readonly Dim[])[0] ?? num(1));
+  if (attrs.indexing === 'xy' && sizes.length >= 2) [sizes[0], sizes[1]] = [sizes[1] as Dim, sizes[0] as Dim];
+  return inputs.map(() => sizes);
+}
+
 function unbind({ inputs, attrs }: InferContext): (readonly Dim[] | null)[] {
   const x = inputs[0];
   if (!x) return [null];
@@ -164,6 +175,7 @@ export const VIEW_OPS: Readonly<Record<string, CatalogEntry>> = {
   'torch.chunk': viewEntry(['input', 'chunks', 'dim'], chunk, { multiOutput: true }),
   'torch.Tensor.unbind': viewEntry(['input', 'dim'], unbind, { multiOutput: true }),
   'torch.unbind': viewEntry(['input', 'dim'], unbind, { multiOutput: true }),
+  'torch.meshgrid': viewEntry(['*tensors', 'indexing'], meshgrid, { multiOutput: true }),
   'torch.Tensor.detach': viewEntry(['input'], same),
   'torch.Tensor.requires_grad_': viewEntry(['input', 'requires_grad'], same),
   'torch.Tensor.__getitem__': getitem,

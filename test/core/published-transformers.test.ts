@@ -1,0 +1,88 @@
+// Transformer code as torchvision publishes it: functools.partial layers, **kwargs popped with defaults, parameters
+// filled in place, nn.MultiheadAttention called with keywords. Figures are computed by hand in the comments; the
+// fixtures are also traced by real PyTorch in test/oracle (their matmul and conv FLOPs agree there).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { analyze } from '../../src/core/analyze';
+import type { Analysis, CostedOp } from '../../src/core/ir/types';
+import { testParser } from '../helpers/parser';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'semantics');
+
+async function analysisOf(text: string): Promise<Analysis> {
+  return analyze(text, { parser: await testParser(), dtype: 'fp32' });
+}
+
+function fixture(name: string): string {
+  return readFileSync(path.join(FIXTURES, name), 'utf8');
+}
+
+function model(analysis: Analysis): CostedOp[] {
+  return analysis.costs.filter((c) => c.node.scope !== 'example');
+}
+
+function flopsAt(analysis: Analysis, line: number, op?: string): number[] {
+  return model(analysis)
+    .filter((c) => c.node.span.startLine + 1 === line && (!op || c.node.op === op))
+    .map((c) => (c.flops ?? Number.NaN) * c.repeat);
+}
+
+describe('transformers as torchvision writes them', () => {
+  it('prices a ViT whose norm layer is a partial default, whose layers sit in an OrderedDict (vit_encoder.py)', async () => {
+    const analysis = await analysisOf(fixture('vit_encoder.py'));
+    const ops = model(analysis);
+    assert.ok(ops.every((c) => c.flops !== null || c.node.category === 'view'), ops.filter((c) => c.flops === null).map((c) => c.node.label).join(', '));
+    // N=2, 32×32 image, patch 8: 16 patches + the class token = 17 tokens of width 64; 2 layers, 4 heads, MLP 128.
+    // MultiheadAttention per layer, 34 tokens: projections 2·34·64²·(1 + 2 + 1) = 1,114,112; QKᵀ and PV
+    // 4·2·17·17·64 = 147,968; softmax 5·2·4·17·17 = 11,560. Sum 1,273,640, twice.
+    assert.deepEqual(flopsAt(analysis, 36), [2 * 1_273_640]);
+    // The layer norms are nn.LayerNorm from the partial, with its frozen eps.
+    const norms = ops.filter((c) => c.node.op === 'torch.nn.LayerNorm');
+    assert.equal(norms.length, 3, 'ln_1, ln_2 (each ×2) and the final ln');
+    assert.ok(norms.every((c) => c.node.attrs.eps === 1e-6), JSON.stringify(norms.map((c) => c.node.attrs.eps)));
+    // The position embedding [1, 17, 64] from torch.empty(...).normal_() is added to the [2, 17, 64] tokens.
+    assert.deepEqual(model(analysis).filter((c) => c.node.span.startLine + 1 === 79).map((c) => c.outputShapes[0]), [[2, 17, 64]]);
+    // Matmul + conv: conv 2·2·64·16·3·64 + bias 2·64·16 = 788,480; per layer the two MLP linears 2·34·64·128 (+ bias
+    // 34·128 and 34·64) = 561,408 + 559,232; head 2·2·64·10 + 20 = 2,580. Sum 788,480 + 2·1,120,640 + 2,580.
+    const contraction = ops.filter((c) => c.node.category === 'matmul' || c.node.category === 'conv').reduce((sum, c) => sum + (c.flops ?? 0) * c.repeat, 0);
+    assert.equal(contraction, 788_480 + 2 * 1_120_640 + 2_580);
+  });
+
+  it('reads what the caller passed through **kwargs, a partial\'s frozen first argument and sequence-first attention (vit_traps.py)', async () => {
+    const analysis = await analysisOf(fixture('vit_traps.py'));
+    // kwargs.pop("image_size", 224) returns the caller's 48: 6×6 = 36 patches, so the position add is [36, 2, 64]
+    // (with the default 224 it would be 784 patches).
+    assert.deepEqual(model(analysis).filter((c) => c.node.span.startLine + 1 === 45).map((c) => c.outputShapes[0]), [[36, 2, 64]]);
+    // partial(nn.Linear, 64)(7) is Linear(64, 7), num_classes 7 from setdefault: 2·2·64·7 + bias 14 = 1,806.
+    assert.deepEqual(flopsAt(analysis, 46, 'torch.nn.Linear'), [1_806]);
+    // batch_first=False: L = S = 36 and the batch is 2. Projections 2·72·64²·4 = 2,359,296; QKᵀ and PV
+    // 4·2·36·36·64 = 663,552; softmax 5·2·4·36·36 = 51,840. Read batch-first it would be L = 2 and B = 36.
+    assert.deepEqual(flopsAt(analysis, 23), [3_074_688]);
+    // The keyword a call gives overrides the partial's: ln_2 has eps 1e-5, ln_1 the frozen 1e-6.
+    const eps = model(analysis).filter((c) => c.node.op === 'torch.nn.LayerNorm').map((c) => `${c.node.label} ${String(c.node.attrs.eps)}`);
+    assert.deepEqual(eps.sort(), ['self.ln_1 0.000001', 'self.ln_2 0.00001']);
+  });
+
+  it('gives torch.meshgrid one view per input, [len(a), len(b)] for "ij" and [len(b), len(a)] for "xy"', async () => {
+    const analysis = await analysisOf(
+      [
+        'import torch',
+        'def grid():',
+        '    coords_h = torch.arange(7)',
+        '    coords_w = torch.arange(5)',
+        '    coords = torch.stack(torch.meshgrid(coords_h, coords_w, indexing="ij"))',
+        '    gx, gy = torch.meshgrid([coords_h, coords_w], indexing="xy")',
+        '    return torch.flatten(coords, 1), gx + gy',
+      ].join('\n'),
+    );
+    const rows = analysis.costs.map((c) => `${c.node.label} ${c.node.category} ${JSON.stringify(c.outputShapes)}`);
+    assert.ok(rows.includes('torch.meshgrid view [[7,5],[7,5]]'), rows.join('\n'));
+    assert.ok(rows.includes('torch.meshgrid view [[5,7],[5,7]]'), rows.join('\n'));
+    // The stack copies the two [7, 5] views into [2, 7, 5]: 70 int64 elements written, 70 read.
+    const stack = analysis.costs.find((c) => c.node.op === 'torch.stack');
+    assert.deepEqual([stack?.outputShapes[0], stack?.bytes], [[2, 7, 5], 2 * 70 * 8]);
+    assert.ok(rows.includes('+ pointwise [[5,7]]'), rows.join('\n'));
+  });
+});

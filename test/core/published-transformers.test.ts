@@ -85,4 +85,36 @@ describe('transformers as torchvision writes them', () => {
     assert.deepEqual([stack?.outputShapes[0], stack?.bytes], [[2, 7, 5], 2 * 70 * 8]);
     assert.ok(rows.includes('+ pointwise [[5,7]]'), rows.join('\n'));
   });
+
+  it('builds MaxViT-style stages from zip(), numpy.linspace rates, `+=` on a ModuleList and a typing.OrderedDict (maxvit_style.py)', async () => {
+    const analysis = await analysisOf(fixture('maxvit_style.py'));
+    const ops = model(analysis);
+    assert.ok(ops.every((c) => c.flops !== null), ops.filter((c) => c.flops === null).map((c) => c.node.label).join(', '));
+    // N=2, 32×32 image. Stem 3→8, stride 2: 2·2·8·16·16·27 + bias 4,096 = 225,280. Stage 0 (one layer, 16 channels,
+    // 8×8, 4 windows of 16 tokens, 2 heads of 8): conv 296,960, qkv 202,752, two einsums 2·2·4·2·16·16·8 = 65,536
+    // each, merge 67,584. Stage 1 (two layers, 32 channels, 4×4, one window, 4 heads): convs 295,936 and 590,848,
+    // each layer qkv 199,680, einsums 32,768 each, merge 66,560. Head 32→10: 1,300. Sum 2,475,284.
+    const contraction = ops.filter((c) => c.node.category === 'matmul' || c.node.category === 'conv').reduce((sum, c) => sum + (c.flops ?? 0) * c.repeat, 0);
+    assert.equal(contraction, 2_475_284);
+    assert.deepEqual(flopsAt(analysis, 50), [65_536, 32_768, 32_768]);
+    // The bias table of (2·4 − 1)² rows is gathered by the 16×16 index from meshgrid: [256, heads] per layer, where
+    // the side 4 is int(math.sqrt(partition_size**2)).
+    assert.deepEqual(ops.filter((c) => c.node.span.startLine + 1 === 52 && c.node.category !== 'view').map((c) => c.outputShapes[0]), [[256, 2], [256, 4], [256, 4]]);
+  });
+
+  it('stops zip() at its shortest list, skips only the zero rate of linspace, keeps a tensor `+=` an add (maxvit_traps.py)', async () => {
+    const analysis = await analysisOf(fixture('maxvit_traps.py'));
+    const ops = model(analysis);
+    // zip([8, 16, 32], [16, 32], [1, 2, 5]) makes two stages: proj 8→16 over 128 tokens 2·128·8·16 + 2,048 = 34,816
+    // and 16→32 2·128·16·32 + 4,096 = 135,168.
+    assert.deepEqual(flopsAt(analysis, 52), [34_816, 135_168]);
+    // linspace(0, 0.2, 8) starts at 0: the first mixer skips its drop path, the next two multiply by the mask.
+    assert.equal(ops.filter((c) => c.node.span.startLine + 1 === 25).reduce((sum, c) => sum + c.repeat, 0), 2);
+    // The side is int(math.sqrt(64)) = 8: depthwise convs 2·2·16·64·9 + 2,048 = 38,912 and 2·2·32·64·9 + 4,096 = 77,824 (×2).
+    assert.deepEqual(flopsAt(analysis, 37, 'torch.nn.Conv2d'), [38_912, 2 * 77_824]);
+    assert.deepEqual(ops.filter((c) => c.node.span.startLine + 1 === 37 && c.node.category === 'conv').map((c) => c.outputShapes[0]), [[2, 16, 8, 8], [2, 32, 8, 8]]);
+    // `x += ...` of tensors: three adds, one per mixer.
+    const adds = ops.filter((c) => c.node.span.startLine + 1 === 38 && c.node.category === 'pointwise');
+    assert.equal(adds.reduce((sum, c) => sum + c.repeat, 0), 3);
+  });
 });

@@ -74,12 +74,14 @@ FUNCTION_CATEGORIES = {
     "narrow": "view", "select": "view", "detach": "view", "contiguous": "copy",
     "zeros": "creation", "ones": "creation", "randn": "creation", "rand": "creation", "empty": "creation", "arange": "creation",
     "zeros_like": "creation", "ones_like": "creation", "full": "creation", "randint": "creation", "new_zeros": "creation",
+    "empty_like": "creation",
 }
 for name in ["add", "sub", "mul", "truediv", "div", "floordiv", "pow", "neg", "iadd", "imul", "isub", "itruediv",
              "eq", "ne", "lt", "le", "gt", "ge", "and_", "or_", "masked_fill", "masked_fill_", "where", "exp", "log", "sqrt",
              "rsqrt", "tanh", "sigmoid", "relu", "gelu", "silu", "dropout", "abs", "clamp", "sin", "cos", "reciprocal",
              "float", "half", "bfloat16", "to", "type_as", "add_", "mul_", "neg_", "softplus", "leaky_relu", "elu", "square",
-             "maximum", "minimum", "erf", "exp_", "sub_", "div_", "mod", "logical_and", "logical_or", "invert", "pow_"]:
+             "maximum", "minimum", "erf", "exp_", "sub_", "div_", "mod", "logical_and", "logical_or", "invert", "pow_",
+             "bernoulli_", "uniform_", "normal_"]:
     FUNCTION_CATEGORIES[name] = "pointwise"
 
 META = {"size", "dim", "numel", "getattr", "shape", "device", "dtype", "item", "is_contiguous", "stride"}
@@ -204,7 +206,25 @@ def fx_flops(node, modules, out_shapes, name):
         first = node.args[0].meta["tensor_meta"]
         has_bias = len(node.args) > 2 and node.args[2] is not None or node.kwargs.get("bias") is not None
         return 2 * out * int(first.shape[-1]) + (out if has_bias else 0)
+    if name == "einsum":
+        return einsum_flops(node)
     return None
+
+
+def einsum_flops(node):
+    # A two-operand einsum is one batched GEMM: 2 FLOPs for every combination of the letters it names (kept and summed).
+    equation = node.args[0] if isinstance(node.args[0], str) else None
+    operands = node.args[1:]
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = operands[0]
+    if equation is None or "..." in equation or len(operands) != 2:
+        return None
+    inputs = equation.replace(" ", "").split("->")[0].split(",")
+    sizes = {}
+    for letters, operand in zip(inputs, operands):
+        for letter, size in zip(letters, operand.meta["tensor_meta"].shape):
+            sizes[letter] = int(size)
+    return 2 * numel(list(sizes.values()))
 
 
 JIT_CATEGORY = {

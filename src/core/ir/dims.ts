@@ -10,14 +10,19 @@ export type Dim =
   | { readonly kind: 'unknown'; readonly why: string };
 
 /** The functions of sizes a dim can hold, each as the number it computes. */
-export type DimFunction = 'min' | 'max' | 'next_power_of_2';
+export type DimFunction = 'min' | 'max' | 'next_power_of_2' | 'sqrt';
 
 const DIM_FUNCTIONS: Readonly<Record<DimFunction, (values: readonly number[]) => number | undefined>> = {
   min: (values) => (values.length ? Math.min(...values) : undefined),
   max: (values) => (values.length ? Math.max(...values) : undefined),
   // triton.next_power_of_2(n): the smallest power of two at or above n (1 for n <= 1).
   next_power_of_2: ([n]) => (n === undefined ? undefined : n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n))),
+  // math.sqrt of a size (`int(math.sqrt(max_seq_len))`): a float, so int() of it floors.
+  sqrt: ([n]) => (n === undefined || n < 0 ? undefined : Math.sqrt(n)),
 };
+
+/** Size functions whose value may be a fraction whatever their arguments are. */
+const FRACTIONAL_FUNCTIONS: ReadonlySet<DimFunction> = new Set(['sqrt']);
 
 /** Numbers bound to symbols; a symbol missing here evaluates to undefined. */
 export type Bindings = ReadonlyMap<string, number>;
@@ -72,7 +77,7 @@ export function isIntegral(dim: Dim): boolean {
     case 'sym': return true;
     case 'unknown': return true;
     case 'bin': return dim.op !== '/' && isIntegral(dim.left) && isIntegral(dim.right);
-    case 'fn': return dim.args.every(isIntegral);
+    case 'fn': return !FRACTIONAL_FUNCTIONS.has(dim.name) && dim.args.every(isIntegral);
   }
 }
 

@@ -317,6 +317,31 @@ const zipOf: Builtin = (_it, call) => {
 
 const unknownValue: Builtin = () => UNKNOWN;
 
+/** The largest `numpy.linspace` kept as its numbers; a longer one is one number repeated (its values are host floats). */
+const MAX_LINSPACE_ITEMS = 4096;
+
+/**
+ * `np.linspace(start, stop, num)` (a host array: stochastic-depth rates per block): its `num` numbers, evenly spaced
+ * with both ends included, so that `.tolist()`, slicing and `enumerate` over it see how many there are.
+ */
+const linspaceOf: Builtin = (_it, call) => {
+  const { positional, keywords } = call;
+  const valueOf = (value: Value | undefined): number | undefined => {
+    const n = value ? numeric(value) : undefined;
+    return n?.kind === 'dim' ? (n.dim.kind === 'num' ? n.dim.value : undefined) : n?.value;
+  };
+  const count = numericDim(positional[2] ?? keywords.get('num') ?? { kind: 'dim', dim: num(50) });
+  if (!count) return UNKNOWN;
+  if (count.kind !== 'num' || count.value > MAX_LINSPACE_ITEMS) return { kind: 'list', items: [], repeated: { item: { kind: 'scalar' }, count } };
+  const start = valueOf(positional[0] ?? keywords.get('start'));
+  const stop = valueOf(positional[1] ?? keywords.get('stop'));
+  const n = count.value;
+  return {
+    kind: 'list',
+    items: Array.from({ length: n }, (_, i): Value => ({ kind: 'scalar', value: start === undefined || stop === undefined ? undefined : n === 1 ? start : start + ((stop - start) * i) / (n - 1) })),
+  };
+};
+
 /**
  * `copy.copy(cnf)` / `copy.deepcopy(layer)`: a new object with the same attributes, so that changing the copy leaves
  * the original as it was (torchvision copies a stage's config before changing a block's channels).
@@ -408,6 +433,11 @@ const mathFunction: Builtin = (_it, call) => {
     return { kind: 'dim', dim: unknownDim(name) };
   }
   const fn = MATH_FUNCTIONS[name];
+  if (!known && name === 'math.sqrt') {
+    // The square root of a size formula stays a formula (a float: int() of it floors), bound with the sizes.
+    const formula = first ? formulaOf(first) : undefined;
+    if (formula) return { kind: 'scalar', expr: dimFunction('sqrt', [formula]) };
+  }
   return { kind: 'scalar', value: known && fn ? fn(...known) : undefined };
 };
 
@@ -514,6 +544,7 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['builtins.dict', toDict],
   ['builtins.enumerate', enumerateOf],
   ['builtins.zip', zipOf],
+  ['numpy.linspace', linspaceOf],
   ['builtins.sum', sumOf],
   ['builtins.Ellipsis', unknownValue],
   ['typing.cast', castValue],
@@ -545,6 +576,8 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['torch.nn.ModuleDict', moduleDict],
   ['torch.nn.ParameterDict', moduleDict],
   ['collections.OrderedDict', moduleDict],
+  // typing.OrderedDict is collections.OrderedDict at run time (torchvision's maxvit builds its layers in one).
+  ['typing.OrderedDict', moduleDict],
   ['torch.tensor', tensorLiteral],
   ['torch.as_tensor', tensorLiteral],
   ['torch.max', maxOfTensors],

@@ -267,6 +267,9 @@ export function listMethod(list: Extract<Value, { kind: 'list' }>, name: string,
     }
     case 'copy':
       return { kind: 'list', items: [...items] };
+    case 'tolist':
+      // A host array held as its numbers (numpy.linspace): tolist() gives the same numbers as a list.
+      return { kind: 'list', items: [...items] };
     default:
       return undefined;
   }

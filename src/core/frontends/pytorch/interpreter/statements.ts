@@ -12,7 +12,7 @@ import { emit, recordHostSync, recordUse, runLoop, sourceSpan } from './emit';
 import { MAX_EXPRESSION_DEPTH, evaluate, lookup } from './expressions';
 import { quiet, type Frame } from './frame';
 import { annotationValue } from './functions';
-import { containerKind, containerList } from './modules';
+import { containerKind, containerList, listMethod, modlistMethod } from './modules';
 import { runImport } from './imports';
 import { learnFromUnpack } from './learning';
 import type { Interpreter } from './index';
@@ -130,11 +130,21 @@ export function runExpressionStatement(it: Interpreter, node: SyntaxNode, frame:
     const right = field(node, 'right');
     const operator = field(node, 'operator')?.text.replace('=', '') ?? '+';
     if (!left || !right) return;
-    const result = binary(it, operator, evaluate(it, left, frame), evaluate(it, right, frame), node, frame, left, right);
+    const target = evaluate(it, left, frame);
+    const added = evaluate(it, right, frame);
+    // `layers += [block]` extends a list or an nn.ModuleList in place (its __iadd__), keeping every alias to it.
+    if (operator === '+' && (target.kind === 'list' || target.kind === 'modlist') && extendInPlace(target, added)) return;
+    const result = binary(it, operator, target, added, node, frame, left, right);
     assign(it, left, result, frame, node);
     return;
   }
   evaluate(it, node, frame, type);
+}
+
+/** `list += items` / `module_list += items`: true when the items were appended to the target's own list. */
+function extendInPlace(target: Extract<Value, { kind: 'list' | 'modlist' }>, added: Value): boolean {
+  if (target.kind === 'modlist') return modlistMethod(target, 'extend', [added]) !== undefined;
+  return listMethod(target, 'extend', [added]) !== undefined;
 }
 
 export function runAssignment(it: Interpreter, node: SyntaxNode, frame: Frame): void {

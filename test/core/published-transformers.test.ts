@@ -117,4 +117,25 @@ describe('transformers as torchvision writes them', () => {
     const adds = ops.filter((c) => c.node.span.startLine + 1 === 38 && c.node.category === 'pointwise');
     assert.equal(adds.reduce((sum, c) => sum + c.repeat, 0), 3);
   });
+
+  it('names folded layers that a loop numbered by their prefix and numbers: [encoder_layer_*], [conv1:4:2]; other names listed', async () => {
+    const mlp = model(await analysisOf(fixture('vit_encoder.py'))).filter((c) => c.node.span.startLine + 1 === 40 && c.node.category === 'matmul');
+    assert.deepEqual(mlp.map((c) => c.node.modulePath), ['layers[encoder_layer_*].mlp.0', 'layers[encoder_layer_*].mlp.3']);
+    const analysis = await analysisOf(
+      [
+        'from collections import OrderedDict',
+        'import torch.nn as nn',
+        'class Net(nn.Module):',
+        '    def __init__(self, c=16):',
+        '        super().__init__()',
+        '        self.odd = nn.Sequential(OrderedDict([("conv1", nn.Conv2d(c, c, 3, padding=1)), ("conv3", nn.Conv2d(c, c, 3, padding=1))]))',
+        '        self.mixed = nn.Sequential(OrderedDict([("a1", nn.Conv2d(c, c, 1)), ("b2", nn.Conv2d(c, c, 1))]))',
+        '    # memwall: shape x=[2, 16, 8, 8]',
+        '    def forward(self, x):',
+        '        return self.mixed(self.odd(x))',
+      ].join('\n'),
+    );
+    const paths = analysis.costs.filter((c) => c.node.category === 'conv').map((c) => `${c.node.modulePath} ×${c.repeat}`);
+    assert.deepEqual(paths, ['odd[conv1:4:2] ×2', 'mixed[a1,b2] ×2']);
+  });
 });

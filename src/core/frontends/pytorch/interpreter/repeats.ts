@@ -155,14 +155,18 @@ function mergeNames(names: readonly string[], count: number): string {
       continue;
     }
     const keys = parts.map((part) => part.replace(/^\.|^\[|\]$/g, ''));
-    const indices = keys.map(Number);
+    // Names a loop gave by number (`encoder_layer_0` ... `encoder_layer_11`, torchvision's OrderedDict keys) read as
+    // their prefix and the numbers, like plain indices: `[encoder_layer_*]`, `[denselayer1:7]`.
+    const numbered = keys.map((key) => /^(.*?)(\d+)$/.exec(key));
+    const prefix = numbered[0]?.[1] ?? '';
+    const indices = numbered.every((match) => match && match[1] === prefix) ? numbered.map((match) => Number(match?.[2])) : [Number.NaN];
     if (!indices.every((n) => Number.isInteger(n))) {
       merged.push(`[${[...new Set(keys)].join(',')}]`);
       continue;
     }
     const sorted = [...new Set(indices)].sort((a, b) => a - b);
     const everyItem = sorted.length === count && sorted.every((n, k) => n === k);
-    merged.push(everyItem ? '[*]' : indexLabel(sorted));
+    merged.push(`[${prefix}${everyItem ? '*' : indexLabel(sorted).slice(1, -1)}]`);
   }
   return merged.join('');
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyze } from '../../src/core/analyze';
+import { formatShape } from '../../src/core/ir/dims';
 import type { Analysis } from '../../src/core/ir/types';
 import { testParser } from '../helpers/parser';
 
@@ -49,5 +50,54 @@ describe('published code: untyped configs and zipped layers', () => {
     const blocks = analysis.costs.filter((c) => c.node.op === 'torch.nn.Linear' && c.node.scope === 'Refiner.forward');
     assert.equal(blocks.reduce((sum, c) => sum + c.repeat, 0), 6, rows(analysis).join('\n'));
     assert.ok(blocks.every((c) => c.flops === 67_633_152), rows(analysis).join('\n'));
+  });
+
+  it('builds a transformers model from the config class it names, imported from the package (hf_style_encoder.py)', async () => {
+    const analysis = await analysisOf('hf_style_encoder.py');
+    // ViTConfig's defaults: width 768, 12 heads (head_dim from getattr's default, 768 // 12 = 64), 12 layers.
+    assert.equal(assumed(analysis, 'hidden_size'), '768 (ViTConfig.hidden_size)');
+    assert.equal(assumed(analysis, 'num_hidden_layers'), '12 (ViTConfig.num_hidden_layers)');
+    const lines = rows(analysis);
+    // input_ids (the first input, default None) is learned as [B, T] = [8, 1024]: 8192 rows. qkv: 2·8192·768·2304 +
+    // 8192·2304 (bias) = 29,009,903,616; scores: 2·8·12·1024·1024·64 = 12,884,901,888; each ×12 layers.
+    assert.ok(lines.includes('layers[*].qkv Linear ×12 29009903616'), lines.join('\n'));
+    assert.ok(lines.includes('layers[*] torch.matmul ×12 12884901888'), lines.join('\n'));
+    // get_head_mask gives None per layer and attention_mask stays None: no multiply by either.
+    assert.ok(!lines.some((line) => line.includes('torch.mul')), lines.join('\n'));
+    assert.equal(analysis.costs.filter((c) => c.node.category !== 'view' && c.flops === null).length, 0, 'every op priced');
+  });
+
+  it('keeps the sizes of a config it cannot read the user\'s, and fills a sentinel in __post_init__ (hf_style_trap.py)', async () => {
+    const analysis = await analysisOf('hf_style_trap.py');
+    // MysteryConfig is not readable: not the getattr default 64, not the file's other config class.
+    assert.equal(assumed(analysis, 'hidden_size'), undefined);
+    assert.equal(assumed(analysis, 'head_dim'), undefined);
+    const proj = analysis.costs.find((c) => c.node.modulePath === 'proj');
+    assert.equal(proj?.flops, null);
+    // ModelArgs: n_kv_heads None → n_heads (8), head_dim = 512 // 8 = 64: wk is 512 → 512, 2·8192·512·512 FLOPs.
+    const wk = analysis.costs.find((c) => c.node.modulePath === 'wk');
+    assert.equal(wk?.flops, 4_294_967_296);
+  });
+
+  it('keeps a broadcast dim of 1 when a slice bound is a size (cos_cached[:seq_len] of a [1, 1, n, d] cache)', async () => {
+    const text = [
+      'import torch',
+      'from torch import nn',
+      '',
+      '',
+      'class Rotary(nn.Module):',
+      '    def __init__(self, dim=64, max_positions=2048):',
+      '        super().__init__()',
+      '        self.register_buffer("cos_cached", torch.ones(1, 1, max_positions, dim))',
+      '',
+      '    def forward(self, x):',
+      '        # memwall: shape x=[B, 16, T, 64]',
+      '        seq_len = x.shape[-2]',
+      '        return x * self.cos_cached[:seq_len, ...][..., :seq_len, :]',
+    ].join('\n');
+    const analysis = analyze(text, { parser: await testParser(), dtype: 'fp32' });
+    const multiply = analysis.graph.ops.find((op) => op.category === 'pointwise');
+    // Python clamps `[:seq_len]` to the dim of 1: the cache read is [1, 1, T, dim], not [T, 1, T, dim].
+    assert.equal(formatShape(multiply?.inputs[1]?.shape ?? null), '[1, 1, T, dim]');
   });
 });

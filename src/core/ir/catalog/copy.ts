@@ -292,6 +292,9 @@ export const COPY_OPS: Readonly<Record<string, CatalogEntry>> = {
   'torch.nn.Embedding': embedding,
   'torch.embedding': embedding,
 
+  // A tensor from host data (`torch.tensor(1.0)`, `torch.tensor([...])`): the interpreter gives its shape from the
+  // literal; the copy to the device writes it once.
+  'torch.tensor': creation(['data', 'dtype', 'device', 'requires_grad'], () => [null], { bytesFormula: 'writes n·s (copied from the host), reads nothing' }),
   'torch.randn': sized,
   'torch.rand': sized,
   'torch.zeros': sized,

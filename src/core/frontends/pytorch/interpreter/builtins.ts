@@ -13,7 +13,7 @@ import { quiet } from './frame';
 import { field } from '../syntax';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
-import { containerKind, moduleChildren } from './modules';
+import { containerKind, isConfigClass, moduleChildren } from './modules';
 import { binary } from './operators';
 import { setAttribute } from './statements';
 import { TRITON_BUILTINS } from './triton';
@@ -233,16 +233,34 @@ const divisionWithRemainder: Builtin = (_it, call) => {
   return { kind: 'list', items: [{ kind: 'dim', dim: simplify(bin('//', a, b)) }, { kind: 'dim', dim: simplify(bin('%', a, b)) }] };
 };
 
-const hasAttribute: Builtin = (_it, call) => {
-  const { positional } = call;
+/**
+ * Whether a config instance has an attribute, when MemWall knows all it has: a config class's instance holds its
+ * fields and what `__post_init__` set, and its class's methods; nothing else can be there.
+ */
+function configHas(it: Interpreter, object: Value | undefined, name: string): boolean | undefined {
+  if (object?.kind !== 'object' || !object.cls || !isConfigClass(it, object.cls)) return undefined;
+  if (object.attrs.has(name)) return true;
+  for (let current: ClassInfo | undefined = object.cls; current; current = baseClass(current)) {
+    if (current.fields.has(name) || current.methods.has(name)) return true;
+    // A base MemWall cannot read may define anything.
+    if (current.bases.some((base) => base.kind !== 'class')) return undefined;
+  }
+  return false;
+}
+
+const hasAttribute: Builtin = (it, call) => {
+  const { positional, first } = call;
   const attributeName = positional[1]?.kind === 'str' ? positional[1].value : '';
   if (attributeName === 'scaled_dot_product_attention') return { kind: 'bool', flash: true };
-  return { kind: 'bool' };
+  const known = configHas(it, first, attributeName);
+  return known === undefined ? { kind: 'bool' } : { kind: 'bool', value: known };
 };
 
 const getAttribute: Builtin = (it, call) => {
   const { positional, node, frame, first } = call;
   const attributeName = positional[1]?.kind === 'str' ? positional[1].value : undefined;
+  // `getattr(config, "head_dim", hidden_size // num_heads)`: a config without the field gives the default.
+  if (attributeName && positional.length > 2 && configHas(it, first, attributeName) === false) return positional[2] as Value;
   if (first && attributeName) return attribute(it, first, attributeName, frame, node);
   return positional[2] ?? UNKNOWN;
 };
@@ -471,6 +489,12 @@ const matmulPrecision: Builtin = (it, call) => {
 
 const hostOnly: Builtin = () => UNKNOWN;
 
+/**
+ * `torch.finfo(dtype)` / `torch.iinfo(dtype)`: the type's limits, read on the host (`torch.finfo(x.dtype).min` as a
+ * mask value). Numbers whose value does not change a shape or a cost: scalars without a value.
+ */
+const typeInfo: Builtin = () => ({ kind: 'object', attrs: new Map<string, Value>(['min', 'max', 'eps', 'tiny', 'resolution', 'bits'].map((name) => [name, { kind: 'scalar' }])) });
+
 const parameter: Builtin = (_it, call) => {
   const { first } = call;
   if (first?.kind === 'tensor') return { kind: 'tensor', tensor: { ...first.tensor, producer: undefined, origin: 'parameter' } };
@@ -557,6 +581,8 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['torch.jit.trace', compileWrapper],
   ['torch.set_float32_matmul_precision', matmulPrecision],
   ['torch.no_grad', hostOnly],
+  ['torch.finfo', typeInfo],
+  ['torch.iinfo', typeInfo],
   ['torch.inference_mode', hostOnly],
   ['torch.enable_grad', hostOnly],
   ['torch.autocast', hostOnly],

@@ -68,7 +68,11 @@ export function runRootCall(it: Interpreter, fn: FunctionInfo, self: Value | und
         continue;
       }
     }
-    if (defaultNode || (typeNode && NOT_A_TENSOR.test(typeNode.text)) || CONFIG_NAME.test(name)) continue;
+    if ((typeNode && NOT_A_TENSOR.test(typeNode.text)) || CONFIG_NAME.test(name)) continue;
+    // The first input is the model's input even where it defaults to None (Hugging Face's `forward(self,
+    // input_ids=None, attention_mask=None, ...)`: one of input_ids or inputs_embeds must come); later ones with a
+    // default keep it, so absent masks and caches take their `is None` branches.
+    if (defaultNode && !(defaultNode.type === 'none' && inputs.length + undeclared.length === 0 && !keywords.size)) continue;
     undeclared.push(name);
   }
   if (undeclared.length > 0) {

@@ -6,10 +6,10 @@ import { parseDimText, type ShapeDeclaration } from '../../../shapes/magic';
 import { harnessReason } from '../../harness';
 import { field } from '../syntax';
 import { NONE, UNKNOWN, type ClassInfo, type FunctionInfo, type Value } from '../values';
-import { formatValue } from './conversions';
+import { baseClass, formatValue } from './conversions';
 import { recordUse, sourceSpan } from './emit';
 import { evaluate } from './expressions';
-import type { Frame } from './frame';
+import { quiet, type Frame } from './frame';
 import type { Interpreter } from './index';
 import { learnFromDeclaration } from './learning';
 import { instantiateConfig, isConfigClass, symbolFor } from './modules';
@@ -140,14 +140,59 @@ export function partsOf(it: Interpreter, fn: FunctionInfo): { readonly parameter
 export function parameterValue(it: Interpreter, name: string, typeNode: SyntaxNode | undefined, fn: FunctionInfo, root: boolean, caller: Frame): Value {
   const annotation = typeNode?.text ?? '';
   if (/Tensor/.test(annotation)) return { kind: 'tensor', tensor: it.builder.value(null, 'default', `param ${name}`) };
-  const configClass = /^[A-Za-z_][A-Za-z0-9_]*$/.test(annotation) ? caller.file.classes.get(annotation) ?? fn.file.classes.get(annotation) : undefined;
+  const configClass = typeNode ? annotatedClass(it, typeNode, fn, caller) : undefined;
   if (configClass && isConfigClass(it, configClass)) return instantiateConfig(it, configClass, [], new Map(), fn.node, caller);
   if (root && /config|cfg|args|params|hparams/i.test(name)) {
-    // A root module's config: the file's only config class when there is one, else symbols named by attribute.
+    // A root module's config: the class its `config_class` names (transformers' PreTrainedModel subclasses say which
+    // config they are built from), else the file's only config class, else symbols named by attribute.
+    const declared = fn.owner ? declaredConfigClass(it, fn.owner) : undefined;
+    if (declared) return instantiateConfig(it, declared, [], new Map(), fn.node, caller);
+    // A class that names a config MemWall cannot read is built from that one, not from another class of the file.
+    if (declared === null) return { kind: 'free', name };
     const configs = [...fn.file.classes.values()].filter((c) => isConfigClass(it, c));
     if (configs.length === 1) return instantiateConfig(it, configs[0] as ClassInfo, [], new Map(), fn.node, caller);
   }
   return { kind: 'free', name };
+}
+
+/**
+ * The class a parameter's annotation names: a class of the caller's or the function's file, or one imported into the
+ * function's file (`config: Qwen2Config` from `.configuration_qwen2`, `config: gemma_config.GemmaConfig`).
+ */
+function annotatedClass(it: Interpreter, typeNode: SyntaxNode, fn: FunctionInfo, caller: Frame): ClassInfo | undefined {
+  const annotation = typeNode.text;
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(annotation)) {
+    const local = caller.file.classes.get(annotation) ?? fn.file.classes.get(annotation);
+    if (local) return local;
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(annotation)) return undefined;
+  const value = evaluate(it, typeNode.namedChildren[0] ?? typeNode, quiet(it.moduleFrame(fn.file)));
+  return value.kind === 'class' ? value.cls : undefined;
+}
+
+/**
+ * The config class a model class declares on itself or a base: `config_class = GPTNeoXConfig` (transformers
+ * before 4.5x) or the annotation `config: Qwen2Config` (after); null when it declares one MemWall cannot read.
+ */
+function declaredConfigClass(it: Interpreter, cls: ClassInfo): ClassInfo | null | undefined {
+  for (let current: ClassInfo | undefined = cls; current; current = baseClass(current)) {
+    const node = current.fields.get('config_class') ?? classAnnotation(current, 'config');
+    if (!node) continue;
+    const value = evaluate(it, node, quiet(it.moduleFrame(current.file)));
+    return value.kind === 'class' && isConfigClass(it, value.cls) ? value.cls : null;
+  }
+  return undefined;
+}
+
+/** The type of a class-level annotation without a value (`config: Qwen2Config`). */
+function classAnnotation(cls: ClassInfo, name: string): SyntaxNode | undefined {
+  for (const statement of field(cls.node, 'body')?.namedChildren ?? []) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment' || field(assignment, 'left')?.text !== name || field(assignment, 'right')) continue;
+    const type = field(assignment, 'type');
+    return type ? (type.namedChildren[0] ?? type) : undefined;
+  }
+  return undefined;
 }
 
 /** A shape the code declares for a parameter, and where: `magic comment (line 12)`, `unpacking at line 14`. */

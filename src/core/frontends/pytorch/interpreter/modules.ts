@@ -413,7 +413,12 @@ export function instantiateConfig(it: Interpreter, cls: ClassInfo, positional: V
     const line = node.startPosition.row + 1;
     attrs.set(name, symbolFor(it, name, given, defaultValue, given ? `${cls.name}(${name}=…) (line ${line})` : `${cls.name}.${name}`, given ? 1 : 2));
   });
-  return { kind: 'object', cls, attrs };
+  const config: Value = { kind: 'object', cls, attrs };
+  // A dataclass runs `__post_init__` after its fields are set: derived sizes (`self.head_size = self.n_embd //
+  // self.n_head`) and sentinels filled in (`if self.n_query_groups is None: self.n_query_groups = self.n_head`).
+  const postInit = cls.isDataclass ? findMethod(cls, '__post_init__') : undefined;
+  if (postInit) callFunction(it, postInit, [], new Map(), quiet(frame), config, node, false);
+  return config;
 }
 
 /**

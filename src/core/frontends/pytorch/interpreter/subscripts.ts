@@ -29,6 +29,9 @@ export function sliceLength(dim: Dim, parts: { start?: Value; stop?: Value; step
   start = fromEnd(start);
   stop = fromEnd(stop);
   if (stop && dim.kind === 'num' && stop.kind === 'num') stop = num(Math.min(stop.value, dim.value));
+  // Python clamps a slice to the dim: `[:seq_len]` of a broadcast dim of 1 (`cos_cached[:seq_len]` of a
+  // [1, 1, n, d] cache) keeps its one element, whatever size the symbol takes.
+  if (stop && !start && dim.kind === 'num' && dim.value === 1 && stop.kind !== 'num') stop = dim;
   const end = stop ?? dim;
   let length = start ? bin('-', end, start) : end;
   if (step && !(step.kind === 'num' && step.value === 1)) length = bin('//', bin('+', length, bin('-', step, num(1))), step);

@@ -212,6 +212,12 @@ class PreTrainedModel(nn.Module):
     def post_init(self):
         pass
 
+    def get_head_mask(self, head_mask, num_hidden_layers, is_attention_chunked=False):
+        # Without a head mask (inference's default) each layer gets None, and multiplies by nothing.
+        if head_mask is None:
+            return [None] * num_hidden_layers
+        return head_mask
+
 
 class GradientCheckpointingLayer(nn.Module):
     pass
@@ -235,6 +241,31 @@ def create_masks_for_generate(*args, **kwargs):
 `;
 
 /**
+ * transformers.modeling_rope_utils (4.4x-4.5x): the default RoPE's inverse frequencies, built once in the rotary
+ * module's `__init__` from the config (`rope_theta`, the head size, an optional partial rotary factor), with an
+ * attention scaling of 1; `dynamic_rope_update` changes nothing for the default RoPE.
+ */
+const ROPE = `
+import torch
+
+
+def _compute_default_rope_parameters(config=None, device=None, seq_len=None, layer_type=None):
+    base = config.rope_theta
+    partial_rotary_factor = getattr(config, "partial_rotary_factor", 1.0)
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    dim = int(head_dim * partial_rotary_factor)
+    inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.int64).to(device=device, dtype=torch.float) / dim))
+    return inv_freq, 1.0
+
+
+ROPE_INIT_FUNCTIONS = {"default": _compute_default_rope_parameters}
+
+
+def dynamic_rope_update(rope_forward):
+    return rope_forward
+`;
+
+/**
  * A modeling file inside transformers imports these relatively (`from ...activations import ACT2FN`); analysed on its
  * own it has no package, so the bare module names stand for transformers' too.
  */
@@ -250,4 +281,5 @@ export const TRANSFORMERS_MODELS: readonly LibraryModel[] = [
     text: `from flash_attn import flash_attn_func\n${ATTENTION}`,
   },
   { name: 'transformers.masking_utils', modules: spellings('masking_utils'), text: MASKING },
+  { name: 'transformers.modeling_rope_utils', modules: spellings('modeling_rope_utils'), text: ROPE },
 ];

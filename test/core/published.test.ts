@@ -60,11 +60,16 @@ describe('published code: untyped configs and zipped layers', () => {
     const lines = rows(analysis);
     // input_ids (the first input, default None) is learned as [B, T] = [8, 1024]: 8192 rows. qkv: 2·8192·768·2304 +
     // 8192·2304 (bias) = 29,009,903,616; scores: 2·8·12·1024·1024·64 = 12,884,901,888; each ×12 layers.
-    assert.ok(lines.includes('layers[*].qkv Linear ×12 29009903616'), lines.join('\n'));
-    assert.ok(lines.includes('layers[*] torch.matmul ×12 12884901888'), lines.join('\n'));
+    assert.ok(lines.includes('encoder.layers[*].qkv Linear ×12 29009903616'), lines.join('\n'));
+    assert.ok(lines.includes('encoder.layers[*] torch.matmul ×12 12884901888'), lines.join('\n'));
     // get_head_mask gives None per layer and attention_mask stays None: no multiply by either.
     assert.ok(!lines.some((line) => line.includes('torch.mul')), lines.join('\n'));
     assert.equal(analysis.costs.filter((c) => c.node.category !== 'view' && c.flops === null).length, 0, 'every op priced');
+    // The model does not say it supports sdpa: eager attention, as transformers picks it (no SDPA op).
+    assert.ok(!lines.some((line) => line.includes('scaled_dot_product')), lines.join('\n'));
+    // outputs[0] is the ModelOutput's first field set, [B, T, 768]: the classifier reads its first token, [8, 768],
+    // into ViTConfig's 2 labels: 2·8·768·2 + 8·2 = 24,592 FLOPs.
+    assert.ok(lines.includes('classifier Linear ×1 24592'), lines.join('\n'));
   });
 
   it('keeps the sizes of a config it cannot read the user\'s, and fills a sentinel in __post_init__ (hf_style_trap.py)', async () => {

@@ -5,11 +5,13 @@ import type { TensorValue } from '../../../ir/types';
 import { simplify } from '../../../shapes/infer';
 import { field } from '../syntax';
 import { UNKNOWN, type Value } from '../values';
+import { findMethod } from './attributes';
 import { joinPath, numericDim, withPath } from './conversions';
 import { defaultEntry } from './dispatch';
 import { emit } from './emit';
 import { evaluate } from './expressions';
 import type { Frame } from './frame';
+import { callFunction } from './functions';
 import type { Interpreter } from './index';
 import { containerKind, containerList } from './modules';
 import { tritonKernelOf } from './triton';
@@ -84,7 +86,9 @@ export function subscript(it: Interpreter, object: Value, node: SyntaxNode, fram
     const chosen = key === undefined ? defaultEntry(it, object.entries, node, frame) : undefined;
     return chosen ? withPath(chosen[1], joinPath(object.path ?? '', chosen[0])) : UNKNOWN;
   }
-  if (object.kind === 'free') return UNKNOWN;
+  // An instance of a class with `__getitem__` (transformers' ModelOutput: `outputs[0]`) is indexed by it.
+  const getItem = object.kind === 'object' && object.cls ? findMethod(object.cls, '__getitem__') : undefined;
+  if (getItem) return callFunction(it, getItem, [evaluate(it, first, frame)], new Map(), frame, object, node, false);
   return UNKNOWN;
 }
 

@@ -209,6 +209,16 @@ ALL_ATTENTION_FUNCTIONS = {
 
 
 class PreTrainedModel(nn.Module):
+    _supports_sdpa = False
+
+    def __init__(self, config, *inputs, **kwargs):
+        super().__init__()
+        # The attention implementation a model gets when none is asked for: sdpa where the model supports it, else
+        # eager (PreTrainedModel._check_and_adjust_attn_implementation).
+        if getattr(config, "_attn_implementation", None) is None:
+            config._attn_implementation = "sdpa" if self._supports_sdpa else "eager"
+        self.config = config
+
     def post_init(self):
         pass
 
@@ -266,6 +276,65 @@ def dynamic_rope_update(rope_forward):
 `;
 
 /**
+ * transformers.cache_utils (4.4x-4.5x) for one forward over a prompt (prefill): the cache starts empty, so `update`
+ * stores the layer's keys and values and returns them as they are (DynamicLayer keeps the first ones without a copy)
+ * and the cache holds no tokens yet.
+ */
+const CACHE = `
+class Cache:
+    is_compileable = False
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def update(self, key_states, value_states, layer_idx, cache_kwargs=None):
+        return key_states, value_states
+
+    def get_seq_length(self, layer_idx=0):
+        return 0
+
+    def get_max_cache_shape(self, layer_idx=0):
+        return None
+
+
+class DynamicCache(Cache):
+    pass
+
+
+class StaticCache(Cache):
+    is_compileable = True
+`;
+
+/**
+ * transformers.modeling_outputs: every output class as one ModelOutput whose fields come in the order the classes
+ * give them (loss, then the logits, then the hidden states and the cache), so that `outputs[0]` is the first field
+ * set, as a ModelOutput's tuple view is, and `outputs.logits` reads the field.
+ */
+const OUTPUTS = `
+class ModelOutput:
+    def __init__(self, loss=None, logits=None, start_logits=None, end_logits=None, last_hidden_state=None, pooler_output=None, past_key_values=None, hidden_states=None, attentions=None, cross_attentions=None):
+        self.loss = loss
+        self.logits = logits
+        self.start_logits = start_logits
+        self.end_logits = end_logits
+        self.last_hidden_state = last_hidden_state
+        self.pooler_output = pooler_output
+        self.past_key_values = past_key_values
+        self.hidden_states = hidden_states
+        self.attentions = attentions
+        self.cross_attentions = cross_attentions
+
+    def to_tuple(self):
+        return tuple(v for v in [self.loss, self.logits, self.start_logits, self.end_logits, self.last_hidden_state, self.pooler_output, self.past_key_values, self.hidden_states, self.attentions, self.cross_attentions] if v is not None)
+
+    def __getitem__(self, index):
+        return self.to_tuple()[index]
+
+
+${['BaseModelOutput', 'BaseModelOutputWithPast', 'BaseModelOutputWithPooling', 'BaseModelOutputWithPastAndCrossAttentions', 'BaseModelOutputWithPoolingAndCrossAttentions', 'CausalLMOutput', 'CausalLMOutputWithPast', 'CausalLMOutputWithCrossAttentions', 'SequenceClassifierOutput', 'SequenceClassifierOutputWithPast', 'TokenClassifierOutput', 'QuestionAnsweringModelOutput', 'MaskedLMOutput', 'ImageClassifierOutput'].map((name) => `${name} = ModelOutput`).join('\n')}
+`;
+
+/**
  * A modeling file inside transformers imports these relatively (`from ...activations import ACT2FN`); analysed on its
  * own it has no package, so the bare module names stand for transformers' too.
  */
@@ -282,4 +351,6 @@ export const TRANSFORMERS_MODELS: readonly LibraryModel[] = [
   },
   { name: 'transformers.masking_utils', modules: spellings('masking_utils'), text: MASKING },
   { name: 'transformers.modeling_rope_utils', modules: spellings('modeling_rope_utils'), text: ROPE },
+  { name: 'transformers.cache_utils', modules: spellings('cache_utils'), text: CACHE },
+  { name: 'transformers.modeling_outputs', modules: spellings('modeling_outputs'), text: OUTPUTS },
 ];

@@ -32,6 +32,9 @@ const EXAMPLES = 3;
 export function unpricedCause(cost: CostedOp): string {
   const { node } = cost;
   if (node.category === 'unknown') return 'calls MemWall does not know';
+  if (cost.kernel?.pricedPer === 'program') {
+    return `Triton kernels priced for one program only, their launch not sized${cost.kernel.unbound.length ? ` (bind ${cost.kernel.unbound.join(', ')})` : ''}`;
+  }
   const why = (cost.explain[0] ?? '').replace(/^not priced: /, '');
   if (/zero or negative size/.test(why)) return 'a zero or negative size (a sentinel such as -1 or None where a size belongs)';
   // describeMissing's words (price.ts): `shape of input 1 (x): n_embd unbound, int(); shape of output 1: not known`.

@@ -41,6 +41,7 @@ function blockSizes(node: OpNode, bindings: Bindings): string {
     if (number === null) return `${name}=${written}`;
     return written === String(number) ? `${name}=${number}` : `${name}=${number} (${written})`;
   });
+  if (typeof node.attrs.constexprFlags === 'string') parts.push(node.attrs.constexprFlags);
   const autotune = typeof node.attrs.autotune === 'string' ? ` (${node.attrs.autotune})` : '';
   return `${parts.join(', ')}${autotune}`;
 }

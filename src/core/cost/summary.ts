@@ -69,8 +69,9 @@ export function summarizeScope(scope: string, costs: readonly CostedOp[]): Scope
   for (let i = 0; i < costs.length; i++) {
     const cost = costs[i] as CostedOp;
     if (!counted(cost)) continue;
-    // One program's figures are not a per-call cost: counted apart, never added to the call's time.
-    if (cost.kernel?.pricedPer === 'program' && cost.flops !== null && cost.bytes !== null) {
+    // One program's figures (numbers, or formulas over unbound sizes) are not a per-call cost: counted apart, never
+    // added to the call's time.
+    if (cost.kernel?.pricedPer === 'program') {
       perProgramOps++;
       continue;
     }

@@ -106,7 +106,8 @@ function formatTerm(term: Term): string {
 
 /** `3*BLOCK + n_cols/2`: the dim as a sum of combined terms, largest degree first; as written when too large to expand. */
 export function formatFormula(dim: Dim): string {
-  if (dim.kind === 'num' || dim.kind === 'sym' || dim.kind === 'unknown') return formatDim(dim);
+  if (dim.kind === 'num') return formatNumber(dim.value);
+  if (dim.kind === 'sym' || dim.kind === 'unknown') return formatDim(dim);
   const sum = terms(dim);
   if (sum.length === 0) return '0';
   const degree = (term: Term): number => [...term.factors.values()].reduce((total, f) => total + f.power, 0);

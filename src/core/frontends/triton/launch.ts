@@ -183,7 +183,14 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
       blockSizes.push(shown === parameter.name ? shown : `${parameter.name}=${shown}`);
     }
   }
-  let description = blockSizes.join(', ');
+  // Constexpr flags and strings (`EVEN_N=True`, `ACT="gelu"`): the branches the kernel was priced with.
+  const flags = kernel.parameters.flatMap((p) => {
+    const value = kernelArguments.get(p.name);
+    if (!p.constexpr || value?.kind !== 'const' || value.value === null) return [];
+    return [`${p.name}=${typeof value.value === 'string' ? JSON.stringify(value.value) : value.value ? 'True' : 'False'}`];
+  });
+  if (flags.length) attrs.constexprFlags = flags.join(', ');
+  let description = [...blockSizes, ...flags].join(', ');
   if (launch.configuration.label === 'first autotune config') {
     const autotune = `first of ${launch.configuration.count} autotune configs${launch.configuration.ranges.length ? `; range ${launch.configuration.ranges.join(', ')}` : ''}`;
     description += ` (${autotune})`;

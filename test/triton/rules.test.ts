@@ -70,6 +70,26 @@ describe('MW4xx costs, by hand', () => {
     assert.equal(finding.bytesSaved, 0);
   });
 
+  it('MW404 trap: the default dot (input_precision="tf32") is priced on the TF32 tensor cores, whatever PyTorch\'s allow_tf32 says', async () => {
+    for (const dtype of ['bf16', 'fp32'] as const) {
+      const text = readFileSync(path.join(RULE_FIXTURES, 'MW404-triton-fp32-dot-without-tensor-cores.py'), 'utf8');
+      const analysis = await analyzeText(text, dtype);
+      assert.equal(analysis.graph.tf32Enabled, false); // the file never sets torch.backends.cuda.matmul.allow_tf32
+      const kernel = (label: string) => analysis.costs.find((c) => c.node.label === label)!;
+      const [ieee, tf32] = [kernel('matmul_ieee'), kernel('matmul_tf32')];
+      assert.equal(tf32.unit, 'tensor');
+      assert.equal(tf32.flops, 2 * 4096 ** 3);
+      assert.equal(tf32.bytes, 3 * 4096 * 4096 * 4); // fp32 A and B read once, C written once
+      const hw = analysis.hardware;
+      const compute = (2 * 4096 ** 3) / (hw.computeEfficiency.value * hw.tensorPeak.tf32!.value);
+      const memory = tf32.bytes! / (hw.memoryEfficiency.value * hw.bandwidth.value);
+      assert.ok(Math.abs(tf32.timeUs! - (Math.max(compute, memory) + hw.launchOverhead.value) * 1e6) < 1e-6, `${dtype}: ${tf32.timeUs}`);
+      // The ieee twin runs on the fp32 vector unit: several times slower.
+      const vector = (2 * 4096 ** 3) / (hw.computeEfficiency.value * hw.vectorPeak.fp32!.value);
+      assert.ok(Math.abs(ieee.timeUs! - (Math.max(vector, memory) + hw.launchOverhead.value) * 1e6) < 1e-6, `${dtype}: ${ieee.timeUs}`);
+    }
+  });
+
   it('MW405: an 8×8×16 block is an error (under 16) and pads to 16×16×16: 25% useful', async () => {
     const { analysis } = await findingsOf('MW405-triton-dot-block-too-small.py');
     const finding = analysis.findings.find((f) => f.code === 'MW405')!;

@@ -92,6 +92,15 @@ export function choosePeak(hardware: Hardware, unit: Unit, dtype: DType, tf32Ena
   return null;
 }
 
+/**
+ * Whether an op's fp32 matmuls run on TF32 tensor cores: when the code enables TF32 for PyTorch, and in a Triton
+ * kernel whose tl.dot keeps Triton's own default, input_precision="tf32" (PyTorch's flag does not reach Triton).
+ */
+export function usesTf32(node: OpNode, tf32Enabled: boolean): boolean {
+  if (node.category === 'triton_kernel' && node.attrs.dotInputPrecision !== undefined) return /^tf32/.test(String(node.attrs.dotInputPrecision));
+  return tf32Enabled;
+}
+
 /** The roofline ridge point (FLOP/byte) for a unit and dtype: peak ÷ bandwidth, datasheet figures, no η. */
 export function ridgePoint(hardware: Hardware, unit: Unit, dtype: DType, tf32Enabled = false): number | null {
   const peak = choosePeak(hardware, unit, dtype, tf32Enabled);
@@ -349,7 +358,7 @@ export function priceOp(
     return freeView(base, notes, unit === 'none' ? `${node.label}: a view (metadata only)` : `${node.label}: an identity here (no FLOPs, no bytes)`);
   }
   const pricedUnit: Unit = unit === 'tensor' ? 'tensor' : 'vector';
-  const peak = cachedPeak(cache, hardware, pricedUnit, opDtype, tf32Enabled);
+  const peak = cachedPeak(cache, hardware, pricedUnit, opDtype, usesTf32(node, tf32Enabled));
   if (!peak) return unpriced(base, notes, `${hardware.name} lists no ${pricedUnit} peak for ${opDtype}`, pricedUnit);
 
   // Efficiency: the GPU's large-GEMM η_c, lowered for small/skinny GEMMs and for fused attention.

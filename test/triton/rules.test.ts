@@ -15,8 +15,8 @@ async function findingsOf(file: string) {
 }
 
 describe('MW4xx rules on their annotated fixtures', () => {
-  it('has a fixture for each of MW401..MW407', () => {
-    assert.deepEqual(files.map((f) => f.slice(0, 5)), ['MW401', 'MW402', 'MW403', 'MW404', 'MW405', 'MW406', 'MW407']);
+  it('has a fixture for each of MW401..MW408', () => {
+    assert.deepEqual(files.map((f) => f.slice(0, 5)), ['MW401', 'MW402', 'MW403', 'MW404', 'MW405', 'MW406', 'MW407', 'MW408']);
   });
   for (const file of files) {
     const code = file.slice(0, 5);
@@ -102,6 +102,57 @@ describe('MW4xx costs, by hand', () => {
     const { analysis } = await findingsOf('MW406-triton-idle-lanes.py');
     const finding = analysis.findings.find((f) => f.code === 'MW406')!;
     assert.match(finding.message, /rows of 1000 elements with blocks of 4096 lanes: 76%/);
+  });
+
+  it('MW408: the row kernel reads x and writes y once each, memory-bound at 0.25 FLOP/B, and says its share of the bandwidth', async () => {
+    const { analysis } = await findingsOf('MW408-triton-kernel-roofline.py');
+    const finding = analysis.findings.find((f) => f.code === 'MW408')!;
+    assert.equal(finding.severity, 'information');
+    // One FLOP (× scale) per element against 2 bytes read and 2 written: 0.25 FLOP/B.
+    assert.match(finding.message, /^_scale_rows, fused row kernel on grid \(4096\): reads x_ptr \[4096, 8192\] once; writes y_ptr \[4096, 8192\] once\. Memory-bound at 0\.25 FLOP\/B/);
+    const cost = analysis.costs.find((c) => c.node.id === finding.opIds[0])!;
+    // The ridge quoted is the one the verdict used: η_c·fp32 vector peak ÷ η_m·bandwidth (16.1 on H100 SXM).
+    const hw = analysis.hardware;
+    const ridge = (hw.computeEfficiency.value * hw.vectorPeak.fp32!.value) / (hw.memoryEfficiency.value * hw.bandwidth.value);
+    assert.ok(Math.abs(cost.ridge! - ridge) < 1e-9);
+    assert.equal(cost.flops, 4096 * 8192);
+    assert.equal(cost.bytes, 2 * 4096 * 8192 * 2);
+    assert.match(finding.message, new RegExp(`\\(ridge ${ridge.toFixed(1).replace('.', '\\.')} FLOP/B for the fp32 vector unit, at achievable efficiency\\)`));
+    // One finding in the file: the @triton.jit helper the kernel calls is not a kernel of its own.
+    assert.equal(analysis.findings.filter((f) => f.code === 'MW408').length, 1);
+    const bandwidth = cost.bytes! / (cost.timeUs! * 1e-6) / analysis.hardware.bandwidth.value;
+    assert.match(finding.message, new RegExp(`≈ ${Math.round(bandwidth * 100)}% of peak bandwidth at best`));
+    assert.equal(finding.bytesSaved, null);
+  });
+
+  it('MW408 on a compute-bound kernel: the TF32 matmul against the TF32 tensor-core ridge, its share of that peak', async () => {
+    const { analysis } = await findingsOf('MW404-triton-fp32-dot-without-tensor-cores.py');
+    const cost = analysis.costs.find((c) => c.node.label === 'matmul_tf32')!;
+    const finding = analysis.findings.find((f) => f.code === 'MW408' && f.opIds[0] === cost.node.id)!;
+    const hw = analysis.hardware;
+    const ridge = (hw.computeEfficiency.value * hw.tensorPeak.tf32!.value) / (hw.memoryEfficiency.value * hw.bandwidth.value);
+    // A and B are each re-read by the 32 tile columns / rows of the 32×32 grid of 128×128 tiles.
+    assert.match(finding.message, /reads a_ptr \[4096, 4096\] fp32 32 times \(re-read across programs, mostly from L2\), b_ptr \[4096, 4096\] fp32 32 times/);
+    assert.match(finding.message, new RegExp(`Compute-bound at 683 FLOP/B \\(ridge ${Math.round(ridge)} FLOP/B for the tf32 tensor cores, at achievable efficiency\\)`));
+    const share = (2 * 4096 ** 3) / (cost.timeUs! * 1e-6) / hw.tensorPeak.tf32!.value;
+    assert.match(finding.message, new RegExp(`≈ ${Math.round(share * 100)}% of the peak of the tf32 tensor cores at best`));
+  });
+
+  it('MW408 on a kernel nobody launches: one program, its figures and what it reads', async () => {
+    const text = [
+      'import triton',
+      'import triton.language as tl',
+      '@triton.jit',
+      'def _double(x_ptr, y_ptr, n, BLOCK: tl.constexpr):',
+      '    offsets = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)',
+      '    tl.store(y_ptr + offsets, tl.load(x_ptr + offsets, mask=offsets < n) * 2, mask=offsets < n)',
+    ].join('\n');
+    const analysis = await analyzeText(text, 'bf16');
+    const finding = analysis.findings.find((f) => f.code === 'MW408')!;
+    // BLOCK is unbound: one program's figures are formulas, so the message names the kernel and what would size it.
+    // Without a launch every lane counts: BLOCK bf16 elements loaded and stored (2 + 2 bytes), one multiply each.
+    assert.equal(finding.message, '_double, fused elementwise kernel, priced for one program because the launch is not sized (bind BLOCK): ' +
+      '4*BLOCK bytes and BLOCK FLOPs per program; reads x_ptr; writes y_ptr.');
   });
 
   it('MW407: rows of 4096 in a block of 1024 are an error', async () => {

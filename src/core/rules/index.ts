@@ -24,6 +24,7 @@ import { tritonFp32DotWithoutTensorCores } from './MW404-triton-fp32-dot-without
 import { tritonDotBlockTooSmall } from './MW405-triton-dot-block-too-small';
 import { tritonIdleLanes } from './MW406-triton-idle-lanes';
 import { tritonRowExceedsBlock } from './MW407-triton-row-exceeds-block';
+import { tritonKernelRoofline } from './MW408-triton-kernel-roofline';
 
 export type { Rule, RuleContext, RuleDoc, RuleFinding, RunRulesInput, FindingKind } from './types';
 
@@ -50,6 +51,7 @@ const RULES: readonly Rule[] = [
   tritonDotBlockTooSmall,
   tritonIdleLanes,
   tritonRowExceedsBlock,
+  tritonKernelRoofline,
 ];
 
 /** A finding saving less than this share of its forward's time is only a hint. */

@@ -1,7 +1,7 @@
 // Prices one launch of a @triton.jit kernel (or one program of a kernel nobody launches) from its bound arguments.
 import { formatDim, num, product, sym, type Dim } from '../../ir/dims';
 import { DTYPE_BYTES, type AttrValue, type DType, type OpNode, type TensorValue } from '../../ir/types';
-import { add, atFirstIteration, DTYPE_BYTES_SYMBOL, mul, sumDims } from './dimtools';
+import { add, atFirstIteration, DTYPE_BYTES_SYMBOL, mul, sub, sumDims } from './dimtools';
 import { interpretKernel, kernelScalar, type Access, type ElementType, type KernelDefinition, type KernelValue } from './kernel';
 
 /** What the host code passes for one kernel parameter, as the PyTorch interpreter evaluated it. */
@@ -109,12 +109,18 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
     let requested: Dim = num(0);
     let compulsory: Dim = num(0);
     const touched: string[] = [];
+    // Per tensor, in `touched` order: what all programs request of it and its compulsory bytes (passes over it).
+    const requestedEach: Dim[] = [];
+    const compulsoryEach: Dim[] = [];
     for (const pointer of pointers) {
       const accesses = run.accesses.filter((a) => a.pointer === pointer && a.kind === kind);
       if (!accesses.length) continue;
       touched.push(pointer);
       const bytes = elementBytes(pointer);
-      requested = add(requested, mul(mul(sumDims(accesses.map(active)), programs), bytes));
+      const requestedHere = mul(mul(sumDims(accesses.map(active)), programs), bytes);
+      requested = add(requested, requestedHere);
+      requestedEach.push(final(requestedHere));
+      const before = compulsory;
       const shape = tensors.get(pointer)?.shape;
       if (shape && shape.every((d) => d.kind !== 'unknown')) {
         compulsory = add(compulsory, mul(product(shape), bytes));
@@ -128,8 +134,9 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
         compulsory = add(compulsory, mul(sumDims([...distinct.values()].map((a) => mul(active(a), perAxis(a)))), bytes));
         if (launched) notes.push(`size of ${pointer} unknown: its compulsory bytes are the bytes the kernel requests`);
       }
+      compulsoryEach.push(final(sub(compulsory, before)));
     }
-    return { requested: final(requested), compulsory: final(compulsory), touched };
+    return { requested: final(requested), compulsory: final(compulsory), touched, requestedEach, compulsoryEach };
   };
   const reads = figures('load');
   const writes = figures('store');
@@ -164,6 +171,13 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
     perProgramBytes,
     perProgramBytesRead,
     perProgramBytesWritten,
+    // The tensors read and written, with each one's requested and compulsory bytes (MW408 says how many passes).
+    readTensors: reads.touched.join(','),
+    writeTensors: writes.touched.join(','),
+    readRequested: reads.requestedEach,
+    readCompulsory: reads.compulsoryEach,
+    writeRequested: writes.requestedEach,
+    writeCompulsory: writes.compulsoryEach,
     pricedConfig: launch.configuration.label,
     launched,
     reductions: run.reductions,

@@ -1,7 +1,7 @@
 // The hover on a priced op: what it is, what bounds it on the selected GPU, every figure with its formula and sources.
 import type { Hover } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { choosePeak } from '../core/cost/price';
+import { choosePeak, usesTf32 } from '../core/cost/price';
 import { dimSymbols } from '../core/ir/dims';
 import type { Analysis, CostedOp, DType } from '../core/ir/types';
 import {
@@ -35,7 +35,7 @@ function tensorList(cost: CostedOp, which: 'inputs' | 'outputs', analysisDtype: 
 /** The peak of the unit that priced the op (the cost model's own choice), for `intensity vs ridge`. */
 function unitPeak(analysis: Analysis, cost: CostedOp): { peak: number; name: string } | undefined {
   if (cost.unit === 'none') return undefined;
-  const choice = choosePeak(analysis.hardware, cost.unit, cost.dtype, analysis.graph.tf32Enabled);
+  const choice = choosePeak(analysis.hardware, cost.unit, cost.dtype, usesTf32(cost.node, analysis.graph.tf32Enabled));
   return choice ? { peak: choice.value, name: `the ${choice.label}` } : undefined;
 }
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { chartDataFromAnalysis } from '../../src/core/chart/data';
+import { hoverMarkdown } from '../../src/server/hover';
 import { analyzeText } from './helpers';
 
 const RULE_FIXTURES = path.join(__dirname, '..', 'fixtures', 'rules');
@@ -87,6 +89,9 @@ describe('MW4xx costs, by hand', () => {
       // The ieee twin runs on the fp32 vector unit: several times slower.
       const vector = (2 * 4096 ** 3) / (hw.computeEfficiency.value * hw.vectorPeak.fp32!.value);
       assert.ok(Math.abs(ieee.timeUs! - (Math.max(vector, memory) + hw.launchOverhead.value) * 1e6) < 1e-6, `${dtype}: ${ieee.timeUs}`);
+      // The hover and the chart use the peak that priced it: the TF32 ridge, and a TF32 roof above the point.
+      assert.match(hoverMarkdown(analysis, tf32), /ridge \d+ FLOP\/B for the tf32 tensor cores at peak/);
+      assert.ok(chartDataFromAnalysis(analysis).roofs.some((roof) => roof.kind === 'compute' && roof.value === hw.tensorPeak.tf32!.value));
     }
   });
 

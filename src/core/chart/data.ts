@@ -1,6 +1,6 @@
 // Turns an Analysis into ChartData: the roofs of the GPU for the dtype, one point per priced op, and fusion arrows.
 import type { Analysis, CostedOp, DType, Hardware } from '../ir/types';
-import { choosePeak } from '../cost/price';
+import { choosePeak, usesTf32 } from '../cost/price';
 import type { ChartData, ChartFusion, ChartPoint, ChartRoof, UnplottedOp } from './types';
 import { formatAssumption, formatBandwidth, formatRate, formatTensor } from '../format';
 import { dimSymbols } from '../ir/dims';
@@ -9,7 +9,7 @@ import { dimSymbols } from '../ir/dims';
  * The roofs a dtype meets on a GPU: HBM, and the peaks the cost model prices with (its choosePeak, so the chart and
  * the figures never disagree): tensor cores for the dtype's contractions, the vector unit for pointwise work. Ops
  * whose own dtype is priced at another peak (an fp16 matmul in an fp32 analysis, fp64 math) add that peak's roof, so
- * every op sits under the roof that priced it.
+ * every op sits under the roof that priced it; so do Triton kernels whose dot runs in TF32 while PyTorch's flag is off.
  */
 export function roofsFor(hardware: Hardware, dtype: DType, tf32Enabled = false, costs: readonly CostedOp[] = []): ChartRoof[] {
   const roofs: ChartRoof[] = [
@@ -24,11 +24,13 @@ export function roofsFor(hardware: Hardware, dtype: DType, tf32Enabled = false, 
   }
   const seen = new Set<string>();
   for (const cost of costs) {
-    if (cost.unit === 'none' || !cost.flops || cost.dtype === dtype) continue;
-    const key = `${cost.unit}-${cost.dtype}`;
+    // A Triton dot keeps its own input precision (TF32 by default), whatever PyTorch's flag says.
+    const tf32 = usesTf32(cost.node, tf32Enabled);
+    if (cost.unit === 'none' || !cost.flops || (cost.dtype === dtype && tf32 === tf32Enabled)) continue;
+    const key = `${cost.unit}-${cost.dtype}-${tf32}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const peak = choosePeak(hardware, cost.unit, cost.dtype, tf32Enabled);
+    const peak = choosePeak(hardware, cost.unit, cost.dtype, tf32);
     if (!peak || roofs.some((roof) => roof.kind === 'compute' && roof.value === peak.value)) continue;
     roofs.push({ id: key, kind: 'compute', unit: peak.unit, label: `${peak.label} ${formatRate(peak.value)}`, value: peak.value });
   }

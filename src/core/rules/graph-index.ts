@@ -1,5 +1,5 @@
 // An index over the op graph for rules: consumers of each value, sizes in bytes, forwards, and savings on the GPU.
-import { choosePeak } from '../cost/price';
+import { choosePeak, usesTf32 } from '../cost/price';
 import { DTYPE_BYTES, type CostedOp, type DType, type Hardware, type OpNode, type TensorValue } from '../ir/types';
 import { canonicalOp } from './ops';
 import type { RunRulesInput } from './types';
@@ -378,7 +378,7 @@ export class GraphIndex {
     for (const id of opIds) {
       const cost = this.costById.get(id);
       if (!cost || !cost.flops || cost.unit === 'none') continue;
-      const peak = choosePeak(this.hardware, cost.unit, cost.dtype, this.tf32Enabled);
+      const peak = choosePeak(this.hardware, cost.unit, cost.dtype, usesTf32(cost.node, this.tf32Enabled));
       if (peak) seconds += (cost.flops * cost.repeat) / (efficiency * peak.value);
     }
     return seconds * 1e6;

@@ -255,3 +255,31 @@ describe('a launch that cannot be sized: one program, priced symbolically', () =
     ]);
   });
 });
+
+describe('a TMA matmul whose host fills a 128-byte descriptor per tensor (tl._experimental_descriptor_load/store)', () => {
+  const [M, N, K] = [4096, 4096, 4096];
+
+  it('prices the tiles the kernel moves, at the element type the kernel states (fp16)', async () => {
+    const [kernel] = await launches('tma_descriptors.py', 'matmul_kernel_tma');
+    assert.ok(kernel);
+    assert.equal(kernel.cost.kernel?.grid, '(32, 32)');
+    assert.equal(kernel.cost.flops, 2 * M * N * K);
+    // A's tiles depend on pid_m only, B's on pid_n only: the 32 programs along the other axis read the same tiles,
+    // so each distinct tile counts once: the whole of A and of B, 2 bytes an element; C written once.
+    assert.equal(kernel.cost.bytesRead, (M * K + N * K) * 2);
+    assert.equal(kernel.cost.bytesWritten, M * N * 2);
+    // Requested: 1024 programs × 64 K-steps × (128×64 of A + 128×64 of B), and 1024 tiles of 128×128 of C.
+    assert.equal(kernel.cost.kernel?.requestedBytes, 1024 * 64 * 2 * 128 * 64 * 2 + 1024 * 128 * 128 * 2);
+    assert.ok(kernel.op.notes.some((note) => /^a_desc_ptr is a TMA descriptor built on the host/.test(note)), kernel.op.notes.join('\n'));
+  });
+
+  it('trap: the int8 buffers the host passes are the descriptors, not the data: not 3 × 128 bytes', async () => {
+    const [kernel] = await launches('tma_descriptors.py', 'matmul_kernel_tma');
+    assert.notEqual(kernel!.cost.bytes, 3 * 128);
+    assert.deepEqual(kernel!.cost.inputShapes, [null, null]);
+    const analysis = analyze(fixture('tma_descriptors.py'), { parser: await testParser(), gpu: 'h100-sxm', dtype: 'bf16' });
+    const finding = analysis.findings.find((f) => f.code === 'MW408')!;
+    // A and B: 32 programs along the other axis read each tile; C: each tile written once, its size not known.
+    assert.match(finding.message, /reads a_desc_ptr 32 times \(re-read across programs, mostly from L2\), b_desc_ptr 32 times .*; writes c_desc_ptr \(its size not known: each distinct tile it requests counted once\)/);
+  });
+});

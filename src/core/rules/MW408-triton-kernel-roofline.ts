@@ -91,11 +91,16 @@ function tensors(cost: CostedOp, direction: 'read' | 'write', bindings: Readonly
     const item = Array.isArray(list) ? (list as readonly Dim[])[index] : undefined;
     return item && isDim(item) ? evalDim(item, bindings) : undefined;
   };
+  const unsized = new Set(String(attrs.unsizedTensors ?? '').split(',').filter(Boolean));
   return names.map((name, index) => {
     const shape = shapes[index];
     const dtype = values[index]?.dtype;
     const shown = shape ? ` [${shape.join(', ')}]${dtype && dtype !== 'default' ? ` ${dtype}` : ''}` : '';
-    return `${name}${shown}${passes(at(requested, index), at(compulsory, index))}`;
+    const times = passes(at(requested, index), at(compulsory, index));
+    // Without the tensor's size its compulsory bytes are the distinct tiles it requests: re-reads across programs
+    // still show (W read by every row), but `once` would claim more than is known.
+    if (unsized.has(name) && (times === ' once' || times === '')) return `${name}${shown} (its size not known: each distinct tile it requests counted once)`;
+    return `${name}${shown}${times}`;
   }).join(', ');
 }
 

@@ -103,6 +103,11 @@ export interface DotUse {
 export interface KernelRun {
   /** Element types of pointers the kernel loads from memory (tables of pointers), by their access name. */
   readonly loadedPointerTypes: ReadonlyMap<string, ElementType>;
+  /**
+   * Parameters the kernel reads through `tl._experimental_descriptor_load/store`: the host passes a TMA descriptor
+   * there (a 128-byte buffer), not the tensor it describes.
+   */
+  readonly hostDescriptors: ReadonlySet<string>;
   readonly flops: Dim;
   readonly accesses: readonly Access[];
   readonly dots: readonly DotUse[];
@@ -155,6 +160,7 @@ class Interpreter {
   private readonly notes = new Set<string>();
   private expressionDepth = 0;
   private readonly loadedPointerTypes = new Map<string, ElementType>();
+  private readonly hostDescriptors = new Set<string>();
   private cycles = 0;
 
   constructor(
@@ -165,7 +171,7 @@ class Interpreter {
   result(): KernelRun {
     return {
       flops: this.flops, accesses: this.accesses, dots: this.dots, reductions: this.reductions, notes: [...this.notes],
-      loadedPointerTypes: this.loadedPointerTypes,
+      loadedPointerTypes: this.loadedPointerTypes, hostDescriptors: this.hostDescriptors,
     };
   }
 
@@ -927,6 +933,7 @@ class Interpreter {
         const dtype = evaluateArgument(3, 'dtype');
         if (descriptor?.kind !== 'pointer') return UNKNOWN('descriptor');
         const offsets = evaluateArgument(1, 'offsets');
+        this.hostDescriptors.add(descriptor.base);
         if (dtype?.kind === 'dtype') this.loadedPointerTypes.set(descriptor.base, dtype.dtype);
         const loaded = this.load(node, { kind: 'pointer', base: descriptor.base, shape: blockShape, sig: `${descriptor.base}@desc(${offsets ? sigOf(offsets) : '?'})` }, undefined);
         return loaded.kind === 'block' && dtype?.kind === 'dtype' ? { ...loaded, dtype: dtype.dtype } : loaded;
@@ -936,7 +943,9 @@ class Interpreter {
         const value = evaluateArgument(1, 'value');
         const offsets = evaluateArgument(2, 'offsets');
         if (descriptor?.kind === 'pointer' && value?.kind === 'block') {
-          if (value.dtype && value.dtype !== 'default' && !this.launch.pointerTypes.get(descriptor.base)) this.loadedPointerTypes.set(descriptor.base, value.dtype);
+          // The host's tensor here is the descriptor itself (int8): the element type is the stored block's.
+          this.hostDescriptors.add(descriptor.base);
+          if (value.dtype && value.dtype !== 'default') this.loadedPointerTypes.set(descriptor.base, value.dtype);
           this.store(node, { kind: 'pointer', base: descriptor.base, shape: value.shape, sig: `${descriptor.base}@desc(${offsets ? sigOf(offsets) : '?'})` }, undefined);
         }
         return { kind: 'const', value: null };

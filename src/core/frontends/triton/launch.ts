@@ -86,6 +86,12 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
   }
   for (const name of kernel.pointerParameters) if (!pointerTypes.has(name) && !kernelArguments.has(name)) pointerTypes.set(name, 'default');
   const run = interpretKernel(kernel, launch.kernels, { arguments: kernelArguments, pointerTypes, grid: launch.grid, globals: launch.globals });
+  // A host-built TMA descriptor is a 128-byte buffer, not the tensor it describes: neither its size nor its dtype is
+  // the data's. The kernel's own element type stands, and the tensor's size is unknown.
+  for (const pointer of run.hostDescriptors) {
+    tensors.delete(pointer);
+    pointerTypes.set(pointer, run.loadedPointerTypes.get(pointer) ?? 'default');
+  }
   // Element types the kernel itself states (a loaded pointer's cast, a descriptor load's dtype) for what the host left unknown.
   for (const [pointer, type] of run.loadedPointerTypes) if (!pointerTypes.get(pointer) || pointerTypes.get(pointer) === 'default') pointerTypes.set(pointer, type);
   const launched = launch.grid !== undefined;
@@ -112,6 +118,8 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
     // Per tensor, in `touched` order: what all programs request of it and its compulsory bytes (passes over it).
     const requestedEach: Dim[] = [];
     const compulsoryEach: Dim[] = [];
+    // Tensors whose size the host code does not give: their compulsory bytes are what the kernel requests.
+    const unsized: string[] = [];
     for (const pointer of pointers) {
       const accesses = run.accesses.filter((a) => a.pointer === pointer && a.kind === kind);
       if (!accesses.length) continue;
@@ -125,6 +133,7 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
       if (shape && shape.every((d) => d.kind !== 'unknown')) {
         compulsory = add(compulsory, mul(product(shape), bytes));
       } else {
+        unsized.push(pointer);
         // Without the tensor's size, each distinct address expression is taken to touch distinct bytes once.
         // Programs whose addresses do not depend on a grid axis share the bytes along it (W in a layer norm).
         const distinct = new Map<string, Access>();
@@ -132,11 +141,15 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
         const perAxis = (access: Access): Dim => programAxes(access.signature)
           .reduce<Dim>((acc, axis) => mul(acc, launch.grid?.[axis] ?? num(1)), num(1));
         compulsory = add(compulsory, mul(sumDims([...distinct.values()].map((a) => mul(active(a), perAxis(a)))), bytes));
-        if (launched) notes.push(`size of ${pointer} unknown: its compulsory bytes are the bytes the kernel requests`);
+        if (launched && run.hostDescriptors.has(pointer)) {
+          notes.push(`${pointer} is a TMA descriptor built on the host: the tensor it describes is not followed, so its compulsory bytes are the bytes the kernel requests (an upper bound: tiles re-read across programs count each time)`);
+        } else if (launched) {
+          notes.push(`size of ${pointer} unknown: its compulsory bytes are the bytes the kernel requests`);
+        }
       }
       compulsoryEach.push(final(sub(compulsory, before)));
     }
-    return { requested: final(requested), compulsory: final(compulsory), touched, requestedEach, compulsoryEach };
+    return { requested: final(requested), compulsory: final(compulsory), touched, requestedEach, compulsoryEach, unsized };
   };
   const reads = figures('load');
   const writes = figures('store');
@@ -173,6 +186,7 @@ export function priceKernel(launch: KernelLaunch, placeholder: (parameter: strin
     perProgramBytesWritten,
     // The tensors read and written, with each one's requested and compulsory bytes (MW408 says how many passes).
     readTensors: reads.touched.join(','),
+    unsizedTensors: [...new Set([...reads.unsized, ...writes.unsized])].join(','),
     writeTensors: writes.touched.join(','),
     readRequested: reads.requestedEach,
     readCompulsory: reads.compulsoryEach,

@@ -256,6 +256,32 @@ describe('a launch that cannot be sized: one program, priced symbolically', () =
   });
 });
 
+describe('a launch from a helper that passes the strides it reads off its tensors (*a.stride())', () => {
+  const [M, K, N] = [4096, 4096, 11008];
+
+  it('prices the matmul the nn.Module reaches through matmul() and _launch_matmul(), grid (cdiv(M, 128), cdiv(N, 128))', async () => {
+    const [kernel] = await launches('strided_helper.py', '_matmul_kernel');
+    assert.ok(kernel);
+    assert.equal(kernel.op.scope, '_launch_matmul');
+    assert.equal(kernel.cost.kernel?.grid, '(32, 86)');
+    assert.equal(kernel.cost.flops, 2 * M * N * K); // 32·128 = M, 86·128 = N, 64 steps of 64 = K: no padding
+    // x [M, K] and the weight [N, K] read through its transposed view, c [M, N] written, bf16.
+    assert.equal(kernel.cost.bytesRead, (M * K + K * N) * 2);
+    assert.equal(kernel.cost.bytesWritten, M * N * 2);
+    // A is re-read by the 86 tile columns, B by the 32 tile rows.
+    assert.equal(kernel.attr('requestedBytesRead'), (M * K * 86 + K * N * 32) * 2);
+    assert.equal(kernel.cost.unit, 'tensor');
+  });
+
+  it('trap: the transposed weight is a view, read in place through its strides: no copy op, no extra bytes', async () => {
+    const analysis = analyze(fixture('strided_helper.py'), { parser: await testParser(), gpu: 'h100-sxm', dtype: 'bf16' });
+    const priced = analysis.costs.filter((c) => (c.bytes ?? 0) > 0).map((c) => c.node.label);
+    assert.deepEqual(priced, ['_matmul_kernel']);
+    const transpose = analysis.costs.find((c) => c.node.label === 'self.weight.t')!;
+    assert.equal(transpose.bytes, 0);
+  });
+});
+
 describe('a TMA matmul whose host fills a 128-byte descriptor per tensor (tl._experimental_descriptor_load/store)', () => {
   const [M, N, K] = [4096, 4096, 4096];
 

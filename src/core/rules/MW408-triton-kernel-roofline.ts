@@ -79,8 +79,11 @@ function passes(requested: number | undefined, compulsory: number | undefined): 
   return rounded === 2 ? ' twice' : ` ${rounded} times`;
 }
 
-/** `X [8192, 4096] once, W [4096] 8192 times (...)`: the tensors of one direction with their shapes and passes. */
-function tensors(cost: CostedOp, direction: 'read' | 'write', bindings: ReadonlyMap<string, number>): string {
+/**
+ * `X [8192, 4096] once, W [4096] 8192 times (...)`: the tensors of one direction with their shapes and passes, and
+ * those whose size the host code does not give and whose passes therefore are not known.
+ */
+function tensors(cost: CostedOp, direction: 'read' | 'write', bindings: ReadonlyMap<string, number>): { text: string; unsized: string[] } {
   const { attrs } = cost.node;
   const names = String(attrs[direction === 'read' ? 'readTensors' : 'writeTensors'] ?? '').split(',').filter(Boolean);
   const requested = attrs[direction === 'read' ? 'readRequested' : 'writeRequested'];
@@ -91,17 +94,22 @@ function tensors(cost: CostedOp, direction: 'read' | 'write', bindings: Readonly
     const item = Array.isArray(list) ? (list as readonly Dim[])[index] : undefined;
     return item && isDim(item) ? evalDim(item, bindings) : undefined;
   };
-  const unsized = new Set(String(attrs.unsizedTensors ?? '').split(',').filter(Boolean));
-  return names.map((name, index) => {
+  const sizeUnknown = new Set(String(attrs.unsizedTensors ?? '').split(',').filter(Boolean));
+  const unsized: string[] = [];
+  const text = names.map((name, index) => {
     const shape = shapes[index];
     const dtype = values[index]?.dtype;
     const shown = shape ? ` [${shape.join(', ')}]${dtype && dtype !== 'default' ? ` ${dtype}` : ''}` : '';
     const times = passes(at(requested, index), at(compulsory, index));
     // Without the tensor's size its compulsory bytes are the distinct tiles it requests: re-reads across programs
-    // still show (W read by every row), but `once` would claim more than is known.
-    if (unsized.has(name) && (times === ' once' || times === '')) return `${name}${shown} (its size not known: each distinct tile it requests counted once)`;
+    // still show (W read by every row), but `once` would claim more than is known: the message says so apart.
+    if (sizeUnknown.has(name) && (times === ' once' || times === '')) {
+      unsized.push(name);
+      return `${name}${shown}`;
+    }
     return `${name}${shown}${times}`;
   }).join(', ');
+  return { text, unsized };
 }
 
 const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
@@ -113,7 +121,12 @@ function describe(ctx: RuleContext, cost: CostedOp, launches: number): string {
   const name = String(node.attrs.kernel ?? node.label);
   const reads = tensors(cost, 'read', bindings);
   const writes = tensors(cost, 'write', bindings);
-  const traffic = [reads && `reads ${reads}`, writes && `writes ${writes}`].filter(Boolean).join('; ');
+  const traffic = [reads.text && `reads ${reads.text}`, writes.text && `writes ${writes.text}`].filter(Boolean).join('; ');
+  const unsized = [...new Set([...reads.unsized, ...writes.unsized])];
+  // Only a launch knows which tensors it was given; one program nobody launches has no sizes to miss.
+  const sizes = unsized.length && figures.pricedPer === 'launch'
+    ? ` ${unsized.length > 1 ? `The sizes of ${unsized.join(', ')} are` : `The size of ${unsized[0]} is`} not known: each distinct tile requested is counted once.`
+    : '';
   const unit = cost.unit === 'tensor' ? 'tensor' : 'vector';
   const peak = choosePeak(ctx.hardware, unit, cost.dtype, usesTf32(node, ctx.graph.tf32Enabled));
   // The ridge the verdict used (η included), as MW101 quotes it, so that the bound agrees with the figures beside it.
@@ -148,6 +161,6 @@ function describe(ctx: RuleContext, cost: CostedOp, launches: number): string {
     ? ` (requests ${formatBytes(figures.requestedBytes)} with re-reads)`
     : '';
   const repeat = cost.repeat > 1 ? ` (×${cost.repeat} per call)` : '';
-  return `${name}, ${kindOf(node)} on grid ${figures.grid ?? '?'}: ${traffic}${requested}. ${where}, ` +
+  return `${name}, ${kindOf(node)} on grid ${figures.grid ?? '?'}: ${traffic}${requested}.${sizes} ${where}, ` +
     `${formatMicroseconds(time)} per launch${repeat}.${sites}`;
 }

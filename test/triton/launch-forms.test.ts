@@ -309,3 +309,23 @@ describe('a TMA matmul whose host fills a 128-byte descriptor per tensor (tl._ex
     assert.match(finding.message, /reads a_desc_ptr 32 times \(re-read across programs, mostly from L2\), b_desc_ptr 32 times .*; writes c_desc_ptr \(requests .*\)\. The size of c_desc_ptr is not known: each distinct tile requested is counted once\. /);
   });
 });
+
+describe('a grid lambda over META for an autotuned kernel, a size the block does not divide', () => {
+  const n = 1000003;
+
+  it('sizes the grid with the first config\'s BLOCK_SIZE: cdiv(1000003, 1024) = 977 programs, 2 FLOPs on every lane', async () => {
+    const [kernel] = await launches('grid_meta.py', 'scale_shift_kernel');
+    assert.ok(kernel);
+    assert.equal(kernel.cost.kernel?.grid, '(977)');
+    assert.match(kernel.cost.kernel?.blockSizes ?? '', /^BLOCK_SIZE=1024 \(first of 2 autotune configs; range BLOCK_SIZE 1024–2048\)$/);
+    assert.equal(kernel.attr('numWarps'), 4);
+    assert.equal(kernel.cost.flops, 2 * 977 * 1024); // x·scale + shift, the tail block's idle lanes included
+  });
+
+  it('trap: the bytes are the 1000003 elements that exist, not the 977·1024 lanes the grid covers', async () => {
+    const [kernel] = await launches('grid_meta.py', 'scale_shift_kernel');
+    assert.equal(kernel!.cost.bytesRead, n * 2);
+    assert.equal(kernel!.cost.bytesWritten, n * 2);
+    assert.notEqual(kernel!.cost.bytes, 977 * 1024 * 4);
+  });
+});

@@ -25,6 +25,18 @@ export interface RooflineResult {
   readonly error?: string;
   readonly gpus: readonly GpuChoice[];
   readonly notes: readonly string[];
+  /**
+   * Set for a notebook (named as a whole or by one of its cells): where each Python cell's lines are in the program
+   * its cells join into, whose lines the chart's points count.
+   */
+  readonly cells?: readonly CellLines[];
+}
+
+/** A notebook cell's lines in the program of the notebook's Python cells joined in order. */
+export interface CellLines {
+  readonly uri: string;
+  readonly startLine: number;
+  readonly lineCount: number;
 }
 
 /** `memwall/gpus`: the GPU table (built-in and custom), for the Select GPU quick pick and the panel. */

@@ -1,5 +1,5 @@
 // What the roofline panel's host accepts from its webview beyond the message checks, and what the webview may load.
-import { restoredPanelState, type WhatIf } from '../protocol';
+import { restoredPanelState, type CellLines, type WhatIf } from '../protocol';
 
 /** Where the webview's bundle and stylesheet are built (`dist/webview/`): the one folder the webview may read. */
 export const WEBVIEW_FOLDER = ['dist', 'webview'] as const;
@@ -25,4 +25,20 @@ export function hostStateFrom(saved: unknown): HostState {
 export function revealTarget(message: { readonly uri: string; readonly line: number }, panelUri: string | undefined): { uri: string; line: number } | undefined {
   if (panelUri === undefined || message.uri !== panelUri) return undefined;
   return { uri: panelUri, line: message.line };
+}
+
+/**
+ * A line of the chart (a line of the program) as a line of the document that shows it: for a notebook, the cell that
+ * holds it, at its line in the cell; a file's line stays as it is.
+ */
+export function documentLine(uri: string, line: number, cells: readonly CellLines[]): { uri: string; line: number } {
+  const cell = cells.find((candidate) => line >= candidate.startLine && line < candidate.startLine + candidate.lineCount);
+  return cell ? { uri: cell.uri, line: line - cell.startLine } : { uri, line };
+}
+
+/** A line of an editor as a line of the chart: the panel's own document as it is, a cell of its notebook shifted by where the cell starts. */
+export function chartLine(editorUri: string, line: number, panelUri: string | undefined, cells: readonly CellLines[]): number | undefined {
+  if (editorUri === panelUri) return line;
+  const cell = cells.find((candidate) => candidate.uri === editorUri);
+  return cell ? cell.startLine + line : undefined;
 }

@@ -3,33 +3,44 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   ROOFLINE_REQUEST, isWebviewToHost,
-  type AnalyzedParams, type HostToWebview, type RooflineResult, type WebviewToHost, type WhatIf,
+  type AnalyzedParams, type CellLines, type HostToWebview, type RooflineResult, type WebviewToHost, type WhatIf,
 } from '../protocol';
 import { panelHtml } from './html';
 import type { ServerLink } from './link';
-import { hostStateFrom, revealTarget, WEBVIEW_FOLDER, WEBVIEW_SCRIPT, WEBVIEW_STYLE, type HostState } from './panel-policy';
+import { chartLine, documentLine, hostStateFrom, revealTarget, WEBVIEW_FOLDER, WEBVIEW_SCRIPT, WEBVIEW_STYLE, type HostState } from './panel-policy';
 
 const VIEW_TYPE = 'memwall.roofline';
 
 const isPython = (editor: vscode.TextEditor | undefined): editor is vscode.TextEditor => editor?.document.languageId === 'python';
 
+/**
+ * The document the panel shows for a Python editor: the file, or for a notebook cell its notebook, whose cells the
+ * server analyses as one program (a cell alone would name only part of it, and its analyses are the notebook's).
+ */
+function followed(editor: vscode.TextEditor | undefined): string | undefined {
+  if (!isPython(editor)) return undefined;
+  const notebook = vscode.workspace.notebookDocuments.find((candidate) => candidate.getCells().some((cell) => cell.document === editor.document));
+  return (notebook?.uri ?? editor.document.uri).toString();
+}
+
 export class RooflinePanel implements vscode.Disposable {
   private static current: RooflinePanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private uri: string | undefined;
+  /** For a notebook, where its cells' lines are in the program the chart counts lines of (from the last answer). */
+  private cells: readonly CellLines[] = [];
   private whatIf: WhatIf = {};
   private ready = false;
   private disposed = false;
 
   static show(context: vscode.ExtensionContext, link: ServerLink): void {
-    const editor = vscode.window.activeTextEditor;
+    const uri = followed(vscode.window.activeTextEditor);
     if (RooflinePanel.current) {
-      if (isPython(editor)) RooflinePanel.current.follow(editor.document.uri.toString());
+      if (uri) RooflinePanel.current.follow(uri);
       RooflinePanel.current.panel.reveal(vscode.ViewColumn.Beside);
       return;
     }
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'MemWall Roofline', vscode.ViewColumn.Beside, {});
-    const uri = isPython(editor) ? editor.document.uri.toString() : undefined;
     RooflinePanel.current = new RooflinePanel(panel, context, link, { ...(uri ? { uri } : {}), whatIf: {} });
   }
 
@@ -76,12 +87,12 @@ export class RooflinePanel implements vscode.Disposable {
         }
       }),
       vscode.window.onDidChangeActiveTextEditor((editor) => {
-        if (isPython(editor)) this.follow(editor.document.uri.toString());
+        const uri = followed(editor);
+        if (uri) this.follow(uri);
       }),
       vscode.window.onDidChangeTextEditorSelection((event) => {
-        if (event.textEditor.document.uri.toString() === this.uri) {
-          this.post({ type: 'cursor', uri: this.uri, line: event.selections[0]?.active.line ?? 0 });
-        }
+        const line = chartLine(event.textEditor.document.uri.toString(), event.selections[0]?.active.line ?? 0, this.uri, this.cells);
+        if (this.uri && line !== undefined) this.post({ type: 'cursor', uri: this.uri, line });
       }),
       link.onDidAnalyze((params: AnalyzedParams) => {
         if (params.uri === this.uri) void this.refresh();
@@ -96,6 +107,7 @@ export class RooflinePanel implements vscode.Disposable {
   private follow(uri: string): void {
     if (uri === this.uri) return;
     this.uri = uri;
+    this.cells = [];
     this.whatIf = {};
     void this.refresh();
   }
@@ -114,7 +126,8 @@ export class RooflinePanel implements vscode.Disposable {
     try {
       const result = await this.client.sendRequest<RooflineResult>(ROOFLINE_REQUEST, { uri, whatIf: this.whatIf });
       if (uri !== this.uri) return;
-      const fileName = decodeURIComponent(uri.split('/').pop() ?? uri);
+      this.cells = result.cells ?? [];
+      const fileName = vscode.Uri.parse(uri).path.split('/').pop() || uri;
       this.post({ type: 'data', fileName, result, whatIf: this.whatIf });
     } catch (error) {
       this.post({ type: 'empty', message: `MemWall could not draw the roofline: ${error instanceof Error ? error.message : String(error)}` });
@@ -128,8 +141,10 @@ export class RooflinePanel implements vscode.Disposable {
         await this.refresh();
         return;
       case 'reveal': {
-        const target = revealTarget(message, this.uri);
-        if (!target) return;
+        const checked = revealTarget(message, this.uri);
+        if (!checked) return;
+        // A notebook's chart counts lines of its joined cells: the line is revealed in the cell that holds it.
+        const target = documentLine(checked.uri, checked.line, this.cells);
         const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri));
         // The panel only ever follows Python editors; anything else under its URI is not revealed.
         if (document.languageId !== 'python') return;
@@ -155,7 +170,7 @@ export class RooflinePanel implements vscode.Disposable {
 
   private async export(format: 'svg' | 'png', content: string): Promise<void> {
     const base = this.uri ? vscode.Uri.parse(this.uri) : undefined;
-    const suggested = base?.scheme === 'file' ? vscode.Uri.file(base.fsPath.replace(/\.py$/, '') + `.roofline.${format}`) : undefined;
+    const suggested = base?.scheme === 'file' ? vscode.Uri.file(base.fsPath.replace(/\.(py|ipynb)$/, '') + `.roofline.${format}`) : undefined;
     const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { [format.toUpperCase()]: [format] } });
     if (!target) return;
     let bytes: Uint8Array;

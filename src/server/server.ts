@@ -392,7 +392,8 @@ connection.onRequest(ROOFLINE_REQUEST, async (params: RooflineParams): Promise<R
         ? service.reprice(overriddenByWhatIf(result.graph, whatIf), result.text, [whatIfLayer(whatIf), ...(result.layers ?? [])])
         : result.analysis;
     if (!analysis) return { ...base, chart: null, error: result.error ?? 'No analysis.', notes: [] };
-    return { ...base, chart: chartDataFromAnalysis(analysis), notes: analysis.notes.map((note) => `${note.code} ${note.message}`) };
+    const cells = resolved.notebook?.cells.map(({ uri, startLine, lineCount }) => ({ uri, startLine, lineCount }));
+    return { ...base, chart: chartDataFromAnalysis(analysis), notes: analysis.notes.map((note) => `${note.code} ${note.message}`), ...(cells ? { cells } : {}) };
   } catch (error) {
     return { ...base, chart: null, error: errorMessage(error), notes: [] };
   }

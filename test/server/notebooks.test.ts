@@ -83,7 +83,31 @@ describe('notebooks have every feature files have', () => {
       const result = await server.request<RooflineResult>(ROOFLINE_REQUEST, { uri });
       assert.equal(result.error, undefined, `${uri}: ${result.error}`);
       assert.ok(result.chart && result.chart.points.length > 5, `${uri}: chart points`);
+      // The chart counts lines of the joined Python cells: the answer says where each cell's lines are, so the panel
+      // can reveal a point in its cell and follow the cursor from a cell.
+      const code = CELLS.flatMap((c, index) => (c.language === 'python' ? [index] : []));
+      assert.deepEqual(result.cells?.map((span) => span.uri), code.map(cell), `${uri}: the Python cells, in order`);
+      let next = 0;
+      for (const [position, span] of result.cells!.entries()) {
+        assert.equal(span.startLine, next, `${uri}: cell ${code[position]} starts where the one before ends`);
+        // A cell's text ending in a newline takes no line of the program after it.
+        assert.equal(span.lineCount, CELLS[code[position]!]!.text.replace(/\n$/, '').split('\n').length);
+        next += span.lineCount;
+      }
+      const mlp = result.cells!.find((span) => span.uri === cell(MLP_CELL))!;
+      const gelu = CELLS[MLP_CELL]!.text.split('\n').findIndex((text) => text.includes('x = self.gelu(x)'));
+      assert.ok(result.chart.points.some((point) => point.line === mlp.startLine + gelu && /gelu/.test(point.label)), `${uri}: the GELU's point is on its line of the MLP cell`);
     }
+    // The same program opened as a file has the same chart and no cells.
+    const file = 'file:///memwall-notebooks/gpt_block.py';
+    server.open(file, CELLS.filter((c) => c.language === 'python').map((c) => c.text.replace(/\n?$/, '\n')).join(''));
+    await server.waitForDiagnostics(file);
+    const plain = await server.request<RooflineResult>(ROOFLINE_REQUEST, { uri: file });
+    assert.equal(plain.error, undefined, plain.error);
+    assert.equal(plain.cells, undefined, 'a file has no cells');
+    const notebook = await server.request<RooflineResult>(ROOFLINE_REQUEST, { uri: NOTEBOOK });
+    assert.deepEqual(plain.chart?.points.map((point) => `${point.line} ${point.label}`), notebook.chart?.points.map((point) => `${point.line} ${point.label}`));
+    server.close(file);
   });
 
   it('reports the notebook from one of its cells (Report for Current File)', async () => {

@@ -5,7 +5,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { panelHtml } from '../../src/client/html';
-import { hostStateFrom, revealTarget, WEBVIEW_FOLDER, WEBVIEW_SCRIPT, WEBVIEW_STYLE } from '../../src/client/panel-policy';
+import { chartLine, documentLine, hostStateFrom, revealTarget, WEBVIEW_FOLDER, WEBVIEW_SCRIPT, WEBVIEW_STYLE } from '../../src/client/panel-policy';
+import { joinCells } from '../../src/server/notebook';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PANEL_DOCUMENT = 'file:///work/model.py';
@@ -18,6 +19,28 @@ describe('roofline panel host', () => {
     }
     // A panel that shows no document reveals nothing.
     assert.equal(revealTarget({ uri: PANEL_DOCUMENT, line: 0 }, undefined), undefined);
+  });
+
+  it("maps a notebook's chart lines to its cells and back, as the server joins the cells", () => {
+    const notebook = 'untitled:Untitled-1.ipynb';
+    const cell = (index: number): string => `vscode-notebook-cell:Untitled-1.ipynb#W${index}sdW50aXRsZWQ%3D`;
+    // Three Python cells of 2, 1 (empty) and 3 lines; the server's join puts them at program lines 0, 2 and 3.
+    const { cells, document } = joinCells(notebook, 1, [
+      { uri: cell(0), text: 'import torch\nx = torch.randn(8, 64)' },
+      { uri: cell(2), text: '' },
+      { uri: cell(3), text: 'y = x.relu()\nz = y * 2\nw = z + x\n' },
+    ]);
+    assert.equal(document.getText().split('\n')[4], 'z = y * 2');
+    assert.deepEqual(documentLine(notebook, 4, cells), { uri: cell(3), line: 1 }, 'program line 4 is the second line of the third cell');
+    assert.deepEqual(documentLine(notebook, 0, cells), { uri: cell(0), line: 0 });
+    assert.equal(chartLine(cell(3), 1, notebook, cells), 4);
+    assert.equal(chartLine(cell(0), 1, notebook, cells), 1);
+    // A cell of another notebook, or a file the panel does not show, has no line in the chart.
+    assert.equal(chartLine('vscode-notebook-cell:Other.ipynb#W0', 0, notebook, cells), undefined);
+    assert.equal(chartLine('file:///work/other.py', 3, PANEL_DOCUMENT, []), undefined);
+    // A file's lines are the chart's lines.
+    assert.deepEqual(documentLine(PANEL_DOCUMENT, 7, []), { uri: PANEL_DOCUMENT, line: 7 });
+    assert.equal(chartLine(PANEL_DOCUMENT, 7, PANEL_DOCUMENT, []), 7);
   });
 
   it('reads back only well-formed fields of a restored state', () => {

@@ -406,7 +406,8 @@ connection.onRequest(GPUS_REQUEST, async (): Promise<GpusResult> => {
 });
 
 /** The name a report heads a document with: its notebook's or file's name. */
-const nameOf = (uri: string): string => decodeURIComponent(path.posix.basename(uri.replace(/[?#].*$/, '')));
+/** A document's file name: the last segment of its URI's path, without the scheme (`untitled:Untitled-1.ipynb` is `Untitled-1.ipynb`). */
+const nameOf = (uri: string): string => decodeURIComponent(path.posix.basename(uri.replace(/[?#].*$/, '').replace(/^[a-zA-Z][\w+.-]*:/, '')));
 
 connection.onRequest(REPORT_REQUEST, async (params: ReportParams): Promise<ReportResult> => {
   const resolved = model.resolve(params.uri);

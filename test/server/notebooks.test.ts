@@ -116,4 +116,15 @@ describe('notebooks have every feature files have', () => {
     assert.ok(report.findings > 0, report.section.slice(0, 300));
     assert.doesNotMatch(report.section, /not open/);
   });
+
+  it('names an untitled document by its name, without the scheme', async () => {
+    const untitled = 'untitled:Untitled-1.ipynb';
+    await server.connection.sendNotification('notebookDocument/didOpen', {
+      notebookDocument: { uri: untitled, notebookType: 'jupyter-notebook', version: 1, cells: [{ kind: 2, document: `vscode-notebook-cell:Untitled-1.ipynb#W0sdW50aXRsZWQ%3D` }] },
+      cellTextDocuments: [{ uri: `vscode-notebook-cell:Untitled-1.ipynb#W0sdW50aXRsZWQ%3D`, languageId: 'python', version: 1, text: CELLS[0]!.text }],
+    });
+    const report = await server.request<ReportResult>(REPORT_REQUEST, { uri: `vscode-notebook-cell:Untitled-1.ipynb#W0sdW50aXRsZWQ%3D` });
+    assert.match(report.markdown, /^# MemWall: Untitled-1\.ipynb\n/);
+    await server.connection.sendNotification('notebookDocument/didClose', { notebookDocument: { uri: untitled }, cellTextDocuments: [{ uri: `vscode-notebook-cell:Untitled-1.ipynb#W0sdW50aXRsZWQ%3D` }] });
+  });
 });

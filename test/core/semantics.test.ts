@@ -422,3 +422,62 @@ describe('python as published: factories and computed names (functools.partial, 
     assert.deepEqual(conv.sort((x, y) => (x ?? 0) - (y ?? 0)), [4_096, 37_120]);
   });
 });
+
+describe('python as published: configs as they are written', () => {
+  /** A nanoGPT-shaped root module: `__init__(self, config)` with no annotation and nobody building it. */
+  const model = (configs: string): string => [
+    'from dataclasses import dataclass',
+    'import torch.nn as nn',
+    configs,
+    'class GPT(nn.Module):',
+    '    def __init__(self, config):',
+    '        super().__init__()',
+    '        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)',
+    '    def forward(self, x):',
+    '        return self.c_fc(x)',
+  ].join('\n');
+  const config = (name: string, width: number): string => `@dataclass\nclass ${name}:\n    n_embd: int = ${width}\n    bias: bool = False\n`;
+
+  it("builds an untyped config of a root module from the file's only config class", async () => {
+    const analysis = await analysisOf(model(config('GPTConfig', 768)));
+    const linear = analysis.costs.find((c) => c.node.op === 'torch.nn.Linear');
+    assert.equal(formatShape(linear?.node.outputs[0]?.shape ?? null), '[B, T, 4*n_embd]');
+    assert.ok(analysis.assumptions.some((a) => a.symbol === 'n_embd' && a.value === 768 && a.source === 'GPTConfig.n_embd'), JSON.stringify(analysis.assumptions));
+    // x learned as [B, T, n_embd] = [8, 1024, 768] (defaults for B and T): 2·8·1024·768·3072 FLOPs, no bias.
+    assert.equal(linear?.flops, 2 * 8 * 1024 * 768 * 3072);
+  });
+
+  it('takes no class of class-level attributes for a config unless it is named like one (transformers files)', async () => {
+    // GPTPreTrainedModel holds `config_class` and `base_model_prefix` and no __init__: no one's configuration. The
+    // root's config stays unknown, so the layer it configures keeps its own default width (768), as before.
+    const text = [
+      'import torch.nn as nn',
+      'from transformers import PreTrainedModel',
+      'class GPTPreTrainedModel(PreTrainedModel):',
+      '    config_class = None',
+      '    base_model_prefix = "gpt"',
+      'class Embeddings(nn.Module):',
+      '    def __init__(self, hidden_size=768):',
+      '        super().__init__()',
+      '        self.dense = nn.Linear(hidden_size, hidden_size)',
+      '    def forward(self, x):',
+      '        return self.dense(x)',
+      'class GPTEmbeddings(nn.Module):',
+      '    def __init__(self, config):',
+      '        super().__init__()',
+      '        self.embeddings = Embeddings(hidden_size=config.hidden_size)',
+      '    def forward(self, x):',
+      '        return self.embeddings(x)',
+    ].join('\n');
+    const analysis = await analysisOf(text);
+    // x learned as [B, T, 768] = [8, 1024, 768]: 2·8·1024·768·768 FLOPs and one add of the bias per output element.
+    assert.equal(analysis.costs.find((c) => c.node.op === 'torch.nn.Linear')?.flops, 2 * 8 * 1024 * 768 * 768 + 8 * 1024 * 768);
+  });
+
+  it('leaves the config unbound when the file has two config classes to choose from (the trap)', async () => {
+    const analysis = await analysisOf(model(`${config('SmallConfig', 256)}\n${config('LargeConfig', 1024)}`));
+    const linear = analysis.costs.find((c) => c.node.op === 'torch.nn.Linear');
+    assert.equal(linear?.flops, null);
+    assert.ok(!analysis.assumptions.some((a) => a.symbol === 'n_embd'), JSON.stringify(analysis.assumptions));
+  });
+});

@@ -186,7 +186,7 @@ function sharedKey(
   const moduleCode = segments.moduleCode();
   const reached = segments.closure(moduleCode.flatMap((segment) => [...segments.referencesOf(segment)]));
   // A root module's `config` argument is built from the file's config class when there is exactly one.
-  const configs = [...file.classes.values()].filter((cls) => interpreter.isConfigClass(cls));
+  const configs = interpreter.rootConfigClasses(file);
   const config = configs.length === 1 ? segments.closure([(configs[0] as ClassInfo).name]) : [];
   const key = [
     segmentsKey(moduleCode),

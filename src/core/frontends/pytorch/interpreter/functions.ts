@@ -12,7 +12,7 @@ import { evaluate } from './expressions';
 import { quiet, type Frame } from './frame';
 import type { Interpreter } from './index';
 import { learnFromDeclaration } from './learning';
-import { instantiateConfig, isConfigClass, symbolFor } from './modules';
+import { instantiateConfig, isConfigClass, rootConfigClasses, symbolFor } from './modules';
 import { describeParameter } from './signatures';
 import { runBlock, shapeSource } from './statements';
 
@@ -144,12 +144,13 @@ export function parameterValue(it: Interpreter, name: string, typeNode: SyntaxNo
   if (configClass && isConfigClass(it, configClass)) return instantiateConfig(it, configClass, [], new Map(), fn.node, caller);
   if (root && /config|cfg|args|params|hparams/i.test(name)) {
     // A root module's config: the class its `config_class` names (transformers' PreTrainedModel subclasses say which
-    // config they are built from), else the file's only config class, else symbols named by attribute.
+    // config they are built from), else the file's only class named and built like a config, else symbols named by
+    // attribute.
     const declared = fn.owner ? declaredConfigClass(it, fn.owner) : undefined;
     if (declared) return instantiateConfig(it, declared, [], new Map(), fn.node, caller);
     // A class that names a config MemWall cannot read is built from that one, not from another class of the file.
     if (declared === null) return { kind: 'free', name };
-    const configs = [...fn.file.classes.values()].filter((c) => isConfigClass(it, c));
+    const configs = rootConfigClasses(it, fn.file);
     if (configs.length === 1) return instantiateConfig(it, configs[0] as ClassInfo, [], new Map(), fn.node, caller);
   }
   return { kind: 'free', name };

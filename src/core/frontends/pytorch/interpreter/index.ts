@@ -18,7 +18,7 @@ import type { ClassInfo, FunctionInfo, TritonKernel, Value } from '../values';
 import { runRootClass, runRootFunction, runRootMethod, type GivenInput } from './entries';
 import type { Frame } from './frame';
 import { recordScope, type DeclaredShape } from './functions';
-import { isConfigClass } from './modules';
+import { rootConfigClasses } from './modules';
 import { InterpreterState } from './state';
 import { runBlock } from './statements';
 
@@ -105,9 +105,9 @@ export class Interpreter {
     runRootMethod(this, method);
   }
 
-  /** Dataclasses and plain classes of class-level defaults (no __init__, not a module) are configs. */
-  isConfigClass(cls: ClassInfo): boolean {
-    return isConfigClass(this, cls);
+  /** The classes of a file a root's untyped `config` may be built from (modules.ts rootConfigClasses). */
+  rootConfigClasses(file: FileContext): ClassInfo[] {
+    return rootConfigClasses(this, file);
   }
 
   /** Publishes the code bindings, explicit arguments before defaults, each symbol once. */

@@ -4,6 +4,7 @@ import { lookupEntry, type CatalogEntry } from '../../../ir/catalog';
 import { bin, sym } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
 import { simplify } from '../../../shapes/infer';
+import type { FileContext } from '../files';
 import { NONE, UNKNOWN, type ClassInfo, type LayerInstance, type ModuleInstance, type Value } from '../values';
 import { findMethod } from './attributes';
 import { apply, callMethod, callOp } from './calls';
@@ -393,6 +394,18 @@ function unresolvedBase(base: Value): boolean {
 export function isConfigClass(it: Interpreter, cls: ClassInfo): boolean {
   if (isModuleClass(it, cls)) return false;
   return cls.isDataclass || (!cls.methods.has('__init__') && cls.fields.size > 0);
+}
+
+/** Names that say a class holds a model's configuration: `GPTConfig`, `ModelArgs`, `HParams`, `Cfg`. */
+const CONFIG_CLASS_NAME = /config|args|arguments|params|cfg|settings/i;
+
+/**
+ * The classes a root's untyped `config` may be built from: the file's config classes named like one. The name keeps
+ * out the other classes of class-level attributes published files hold (transformers' `ViTPreTrainedModel`, with
+ * `config_class` and `base_model_prefix`), which are no one's configuration.
+ */
+export function rootConfigClasses(it: Interpreter, file: FileContext): ClassInfo[] {
+  return [...file.classes.values()].filter((cls) => CONFIG_CLASS_NAME.test(cls.name) && isConfigClass(it, cls));
 }
 
 /**

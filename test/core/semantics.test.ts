@@ -481,3 +481,90 @@ describe('python as published: configs as they are written', () => {
     assert.ok(!analysis.assumptions.some((a) => a.symbol === 'n_embd'), JSON.stringify(analysis.assumptions));
   });
 });
+
+describe("python as published: Meta's Llama reference code", () => {
+  /** The rotary embedding and key/value cache of Meta's Llama model.py, at 4 heads of 16 channels. */
+  const rotary = [
+    'import torch',
+    'import torch.nn as nn',
+    '# memwall: seqlen=32',
+    '',
+    'def precompute_freqs_cis(dim: int, end: int, theta: float = 10000.0):',
+    '    freqs = 1.0 / (theta ** (torch.arange(0, dim, 2)[: (dim // 2)].float() / dim))',
+    '    t = torch.arange(end, device=freqs.device)',
+    '    freqs = torch.outer(t, freqs).float()',
+    '    return torch.polar(torch.ones_like(freqs), freqs)',
+    '',
+    'def reshape_for_broadcast(freqs_cis, x):',
+    '    ndim = x.ndim',
+    '    shape = [d if i == 1 or i == ndim - 1 else 1 for i, d in enumerate(x.shape)]',
+    '    return freqs_cis.view(*shape)',
+    '',
+    'class Attention(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.wq = nn.Linear(64, 64, bias=False)',
+    '        self.cache_k = torch.zeros((8, 64, 4, 16))',
+    '        self.freqs_cis = precompute_freqs_cis(16, 64)',
+    '',
+    '    # memwall: shape x=[_bsz, seqlen, 64]',
+    '    def forward(self, x, start_pos: int):',
+    '        _bsz, seqlen, _ = x.shape',
+    '        xq = self.wq(x).view(_bsz, seqlen, 4, 16)',
+    '        freqs_cis = self.freqs_cis[start_pos : start_pos + seqlen]',
+    '        xq_ = torch.view_as_complex(xq.float().reshape(*xq.shape[:-1], -1, 2))',
+    '        freqs_cis = reshape_for_broadcast(freqs_cis, xq_)',
+    '        xq_out = torch.view_as_real(xq_ * freqs_cis).flatten(3).type_as(xq)',
+    '        self.cache_k[:_bsz, start_pos : start_pos + seqlen] = xq_out',
+    '        return self.cache_k[:_bsz, : start_pos + seqlen]',
+  ].join('\n');
+
+  it('sizes an unpacked `_bsz` as a batch and a cache position `start_pos` as the start of the cache', async () => {
+    const analysis = await analysisOf(rotary);
+    // `_bsz` is the batch (Python's underscore marks it unread), start_pos = 0 is a forward over a whole prompt.
+    assert.ok(analysis.assumptions.some((a) => a.symbol === '_bsz' && a.value === 8 && a.source === 'default'), JSON.stringify(analysis.assumptions));
+    assert.ok(analysis.assumptions.some((a) => a.symbol === 'start_pos' && a.value === 0 && a.source === 'default'), JSON.stringify(analysis.assumptions));
+    assert.deepEqual(analysis.costs.filter((c) => c.flops === null).map((c) => c.node.label), [], 'every op priced');
+    // The cache read back holds start_pos + seqlen = 32 positions.
+    assert.deepEqual(analysis.costs.at(-1)?.outputShapes, [[8, 32, 4, 16]]);
+  });
+
+  it('broadcasts freqs_cis to [1, seqlen, 1, head_dim / 2] through the comprehension over enumerate(x.shape)', async () => {
+    const analysis = await analysisOf(rotary);
+    const view = analysis.costs.find((c) => c.node.op === 'torch.Tensor.view' && c.node.scope === 'reshape_for_broadcast');
+    assert.deepEqual(view?.outputShapes, [[1, 32, 1, 8]]);
+  });
+
+  it('prices the complex multiply at 8 bytes and 6 real FLOPs per complex64 element, and view_as_real back to fp32', async () => {
+    const analysis = await analysisOf(rotary);
+    const multiply = analysis.costs.find((c) => c.node.op === 'torch.mul');
+    // xq_ is [8, 32, 4, 8] complex64 (8·32·4·8 = 8,192 elements) and freqs_cis [1, 32, 1, 8] complex64 (256).
+    // (a+bi)(c+di) = (ac-bd) + (ad+bc)i: 4 multiplies and 2 adds, 6 FLOPs per element.
+    assert.equal(multiply?.node.outputs[0]?.dtype, 'complex64');
+    assert.equal(multiply?.flops, 6 * 8192);
+    // Read 8,192 + 256 complex64 elements, write 8,192: (8,192 + 256 + 8,192) · 8 bytes.
+    assert.equal(multiply?.bytes, (8192 + 256 + 8192) * 8);
+    const real = analysis.costs.find((c) => c.node.op === 'torch.view_as_real');
+    assert.equal(real?.node.outputs[0]?.dtype, 'fp32');
+    // torch.polar built the table of rotations as complex64 from fp32 magnitudes and angles.
+    const table = analysis.costs.find((c) => c.node.op === 'torch.Tensor.view' && c.node.scope === 'reshape_for_broadcast');
+    assert.equal(table?.node.inputs[0]?.dtype, 'complex64');
+  });
+});
+
+describe('python as published: indexing with a list', () => {
+  it("reads a list index's integers as the int64 tensor PyTorch copies to the device (nanoGPT's x[:, [-1], :])", async () => {
+    const analysis = await analysisOf([
+      'import torch.nn as nn',
+      'class Head(nn.Module):',
+      '    # memwall: shape x=[2, 16, 64]',
+      '    def forward(self, x):',
+      '        return x[:, [-1], :]',
+    ].join('\n'));
+    const gather = analysis.costs.find((c) => c.node.op === 'torch.Tensor.index');
+    assert.deepEqual(gather?.outputShapes, [[2, 1, 64]]);
+    // 2·1·64 fp32 elements gathered (512 bytes) and written (512 bytes), plus the one int64 index (8 bytes).
+    assert.equal(gather?.bytesRead, 512 + 8);
+    assert.equal(gather?.bytesWritten, 512);
+  });
+});

@@ -47,6 +47,8 @@ const TENSOR_PEAKS: Readonly<Record<DType, readonly PeakKey[]>> = {
   int32: [vector('fp32')],
   uint8: [vector('fp32')],
   bool: [vector('fp32')],
+  complex64: [vector('fp32')],
+  complex128: [vector('fp64')],
 };
 
 /**
@@ -67,6 +69,9 @@ const VECTOR_PEAKS: Readonly<Record<DType, readonly PeakKey[]>> = {
   int32: [vector('fp32')],
   uint8: [vector('fp32')],
   bool: [vector('fp32')],
+  // A complex op is real arithmetic on its parts: fp32 parts for complex64, fp64 for complex128.
+  complex64: [vector('fp32')],
+  complex128: [vector('fp64')],
 };
 
 /** The peak for an op's unit and dtype on a GPU; null only when the GPU lists none of the candidates. */
@@ -81,6 +86,8 @@ export function choosePeak(hardware: Hardware, unit: Unit, dtype: DType, tf32Ena
     let note: string | undefined;
     if (unit === 'tensor' && dtype === 'fp32' && !tf32Enabled && key.table === 'vectorPeak') {
       note = 'fp32 matmul without TF32 (the PyTorch default): the fp32 vector peak; torch.backends.cuda.matmul.allow_tf32 = True would use the TF32 tensor cores';
+    } else if (dtype === 'complex64' || dtype === 'complex128') {
+      note = `${dtype} math is ${key.dtype} arithmetic on the real and imaginary parts, so the ${key.dtype} vector peak applies`;
     } else if (unit === 'vector' && dtype !== key.dtype && dtype !== 'fp64') {
       note = `${dtype} elementwise math runs in fp32 (ATen opmath_type), so the fp32 vector peak applies`;
     } else if (i > 0) {
@@ -158,7 +165,10 @@ export function gemmModel(m: number, n: number, k: number, hardware: Hardware, p
  */
 export const ATTENTION_EFFICIENCY_FACTOR = 0.6;
 
-const FLOATING: ReadonlySet<DType> = new Set<DType>(['fp64', 'fp32', 'tf32', 'bf16', 'fp16', 'fp8']);
+/** How pointwise FLOPs on complex tensors are counted (pointwise.ts COMPLEX_FLOPS). */
+const COMPLEX_FLOPS_TEXT = '; on complex tensors, the real arithmetic on the real and imaginary parts (a sum 2 per element, a product 6, a quotient 11)';
+
+const FLOATING: ReadonlySet<DType> = new Set<DType>(['fp64', 'fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'complex64', 'complex128']);
 
 /**
  * What pricing the ops of one graph shares: each tensor's evaluated shape (a value is read by the op that wrote it
@@ -289,6 +299,7 @@ export function priceOp(
     outputs: outputShapes,
     inputElementBytes: elementSizes(node.inputs, analysisDtype),
     outputElementBytes: elementSizes(node.outputs, analysisDtype),
+    outputDtypes: node.outputs.map((output) => (output.dtype === null || output.dtype === 'default' ? analysisDtype : output.dtype)),
     attrs: evaluateAttrs(node.attrs, bindings),
   };
 
@@ -338,6 +349,8 @@ export function priceOp(
   } else {
     unit = spec.unit;
     flopsFormula = spec.flopsFormula;
+    const outputDtype = context.outputDtypes?.[0];
+    if (spec.category === 'pointwise' && (outputDtype === 'complex64' || outputDtype === 'complex128')) flopsFormula += COMPLEX_FLOPS_TEXT;
     bytesFormula = spec.bytesFormula ?? 'each input read once, each output written once (compulsory DRAM traffic)';
     try {
       flops = spec.flops(context);

@@ -13,7 +13,8 @@ const DTYPE_NAMES: ReadonlyMap<string, DType> = new Map<string, DType>([
   // torch.* attribute names.
   ['float64', 'fp64'], ['double', 'fp64'], ['float32', 'fp32'], ['float', 'fp32'], ['bfloat16', 'bf16'],
   ['float16', 'fp16'], ['half', 'fp16'], ['float8_e4m3fn', 'fp8'], ['float8_e5m2', 'fp8'], ['float8_e4m3fnuz', 'fp8'],
-  ['float8_e5m2fnuz', 'fp8'], ['long', 'int64'], ['int', 'int32'],
+  ['float8_e5m2fnuz', 'fp8'], ['long', 'int64'], ['int', 'int32'], ['complex64', 'complex64'], ['cfloat', 'complex64'],
+  ['complex128', 'complex128'], ['cdouble', 'complex128'],
   // triton.language names.
   ['float8e4nv', 'fp8'], ['float8e5', 'fp8'], ['float8e4b15', 'fp8'], ['float8e4b8', 'fp8'], ['float8e5b16', 'fp8'],
   ['int1', 'bool'],

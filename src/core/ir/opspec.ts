@@ -1,6 +1,6 @@
 // The shape of one op-catalog entry: how the op is classified, how its output shapes follow, and what it costs.
 import type { Dim } from './dims';
-import type { AttrValue, Category } from './types';
+import type { AttrValue, Category, DType } from './types';
 
 /** What shape inference sees: symbolic input shapes (null where unknown) and the op's attributes. */
 export interface InferContext {
@@ -14,6 +14,8 @@ export interface CostContext {
   readonly outputs: readonly (readonly number[] | null)[];
   readonly inputElementBytes: readonly number[];
   readonly outputElementBytes: readonly number[];
+  /** Each output's dtype, the analysis dtype where the code leaves it open; absent in hand-made contexts. */
+  readonly outputDtypes?: readonly DType[];
   /** Attributes with their Dims already evaluated to numbers (undefined where unbound). */
   readonly attrs: Readonly<Record<string, number | string | boolean | readonly (number | undefined)[] | null | undefined>>;
 }

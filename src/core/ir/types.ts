@@ -28,10 +28,11 @@ export type Category =
   | 'unknown';
 
 /** Storage dtypes MemWall prices; `null` in a TensorValue means not known statically. */
-export type DType = 'fp64' | 'fp32' | 'tf32' | 'bf16' | 'fp16' | 'fp8' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
+/** complex64 and complex128 hold a real and an imaginary part of fp32 or fp64 (torch.view_as_complex, torch.polar). */
+export type DType = 'fp64' | 'fp32' | 'tf32' | 'bf16' | 'fp16' | 'fp8' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool' | 'complex64' | 'complex128';
 
 export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
-  fp64: 8, fp32: 4, tf32: 4, bf16: 2, fp16: 2, fp8: 1, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1,
+  fp64: 8, fp32: 4, tf32: 4, bf16: 2, fp16: 2, fp8: 1, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1, complex64: 8, complex128: 16,
 };
 
 /** A tensor flowing between ops. `dtype: 'default'` follows the analysis dtype (setting or magic comment). */

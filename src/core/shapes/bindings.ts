@@ -16,7 +16,19 @@ export const DEFAULT_SIZES: Readonly<Record<string, number>> = {
   height: 224, width: 224, img_size: 224, image_size: 224,
   // The clip length of common video models (torchvision's R3D and S3D read 16 frames), for a Conv3d input's depth.
   frames: 16,
+  // Where a forward's tokens start in the key/value cache (Meta's Llama `forward(tokens, start_pos)`): 0 is the
+  // forward over a whole prompt, the one a cache-less reading of the code describes.
+  start_pos: 0,
 };
+
+/**
+ * The default size of a symbol: its own entry, or that of its name without leading underscores, which Python uses
+ * for a value it unpacks but does not read (`_bsz, seqlen = tokens.shape` in Meta's Llama).
+ */
+export function defaultSize(symbol: string): number | undefined {
+  const name = symbol.replace(/^_+/, '');
+  return Object.hasOwn(DEFAULT_SIZES, name) ? DEFAULT_SIZES[name] : undefined;
+}
 
 export const DEFAULT_SOURCE = 'default';
 
@@ -88,7 +100,7 @@ export function resolveBindings(
 
   const used = graphSymbols(graph);
   for (const symbol of used) {
-    const fallback = DEFAULT_SIZES[symbol];
+    const fallback = defaultSize(symbol);
     if (fallback !== undefined) offer(symbol, fallback, DEFAULT_SOURCE);
   }
 

@@ -8,7 +8,7 @@
 import { dimSymbols, formatDim, formatShape, sym, type Dim } from '../ir/dims';
 import type { DimRole, InputTemplate } from '../ir/catalog';
 import type { DType } from '../ir/types';
-import { DEFAULT_SIZES } from './bindings';
+import { defaultSize } from './bindings';
 
 /** The symbol a dim takes when only its role is known; its default size is DEFAULT_SIZES's. `channels` has none. */
 export const ROLE_SYMBOLS: Readonly<Record<DimRole, string | undefined>> = {
@@ -175,9 +175,9 @@ export class ShapeLearner {
       const yielding = learning.slots.filter((slot) => slot.value === undefined && slot.role && YIELDING_ROLES.has(slot.role));
       const clash = yielding.some((slot) => taken(ROLE_SYMBOLS[slot.role as DimRole] as string));
       const rename = (dim: Dim, slot: Slot): Dim => {
-        if (dim.kind !== 'sym' || !slot.role || !YIELDING_ROLES.has(slot.role) || !clash || DEFAULT_SIZES[dim.name] === undefined) return dim;
+        if (dim.kind !== 'sym' || !slot.role || !YIELDING_ROLES.has(slot.role) || !clash || defaultSize(dim.name) === undefined) return dim;
         const symbol = `${learning.name}_${dim.name}`;
-        if (!renamed.some((r) => r.symbol === symbol)) renamed.push({ symbol, value: DEFAULT_SIZES[dim.name] as number });
+        if (!renamed.some((r) => r.symbol === symbol)) renamed.push({ symbol, value: defaultSize(dim.name) as number });
         return sym(symbol);
       };
       const shape = learning.slots.map((slot, position) => {
@@ -188,7 +188,7 @@ export class ShapeLearner {
       // The dims nothing fixed, which take MemWall's default sizes by their role or name.
       const defaults = shape
         .filter((_dim, position) => learning.slots?.[position]?.value === undefined && learning.slots?.[position]?.sameAs === undefined)
-        .filter((dim) => dim.kind === 'sym' && (DEFAULT_SIZES[dim.name] !== undefined || renamed.some((r) => r.symbol === dim.name)))
+        .filter((dim) => dim.kind === 'sym' && (defaultSize(dim.name) !== undefined || renamed.some((r) => r.symbol === dim.name)))
         .map((dim) => formatDim(dim));
       const parts = [`from ${learning.reasons.join(', then ')}`];
       if (defaults.length > 0) parts.push(`${[...new Set(defaults)].join(', ')} by default`);
@@ -257,7 +257,7 @@ export class ShapeLearner {
 function known(learning: Learning, slot: Slot): boolean {
   if (slot.value !== undefined || slot.sameAs !== undefined) return true;
   if (slot.role !== undefined && ROLE_SYMBOLS[slot.role] !== undefined) return true;
-  return slot.name !== undefined && DEFAULT_SIZES[slot.name] !== undefined && learning.rankCertain;
+  return slot.name !== undefined && defaultSize(slot.name) !== undefined && learning.rankCertain;
 }
 
 function complete(learning: Learning): boolean {
@@ -270,7 +270,7 @@ function finalDim(learning: Learning, slot: Slot, position: number, depth = 0): 
   const other = slot.sameAs !== undefined ? learning.slots?.[slot.sameAs] : undefined;
   if (other && depth < 4) return finalDim(learning, other, slot.sameAs as number, depth + 1);
   const roleSymbol = slot.role ? ROLE_SYMBOLS[slot.role] : undefined;
-  if (slot.name !== undefined && (DEFAULT_SIZES[slot.name] !== undefined || !roleSymbol)) return sym(slot.name);
+  if (slot.name !== undefined && (defaultSize(slot.name) !== undefined || !roleSymbol)) return sym(slot.name);
   if (roleSymbol) return sym(roleSymbol);
   return sym(`${slot.role === 'channels' ? 'C' : 'd'}_${learning.name}_${position}`);
 }

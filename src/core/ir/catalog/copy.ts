@@ -137,6 +137,23 @@ function gatherBytes(context: CostContext): ByteCount | null {
 }
 
 /**
+ * Advanced indexing reads what it gathers and its indices: each index tensor (inputs after the source), and the
+ * integers of list indices, which PyTorch copies to the device as int64 (`listIndexElements`).
+ */
+function advancedIndexBytes(context: CostContext): ByteCount | null {
+  const out = elements(context.outputs[0]);
+  if (out === null) return null;
+  let indexBytes = 8 * (typeof context.attrs.listIndexElements === 'number' ? context.attrs.listIndexElements : 0);
+  for (let i = 1; i < context.inputs.length; i++) {
+    const index = elements(context.inputs[i] ?? null);
+    if (index === null) return null;
+    indexBytes += index * (context.inputElementBytes[i] ?? 8);
+  }
+  const size = context.inputElementBytes[0] ?? 0;
+  return { read: out * size + indexBytes, written: out * (context.outputElementBytes[0] ?? size) };
+}
+
+/**
  * scatter/scatter_add/index_add touch only the destination elements the source addresses: the index and the source
  * are read, and each touched element is written (and read first when it accumulates). An out-of-place scatter also
  * copies the whole input into its fresh output. Inputs are [destination, index, source].
@@ -232,7 +249,10 @@ export const COPY_OPS: Readonly<Record<string, CatalogEntry>> = {
   'torch.index_select': copyEntry(['input', 'dim', 'index'], indexSelect, { bytes: gatherBytes, bytesFormula: 'the index and the selected elements read, the output written' }),
   'torch.Tensor.index_select': copyEntry(['input', 'dim', 'index'], indexSelect, { bytes: gatherBytes, bytesFormula: 'the index and the selected elements read, the output written' }),
   /** Advanced indexing (`x[idx]`, `x[:, [-1], :]`): a gather; the frontend passes the result shape. */
-  'torch.Tensor.index': copyEntry(['input', 'index'], ({ attrs }) => [attrDims(attrs.shape) ?? null], { bytes: gatherBytes, bytesFormula: 'the index and the gathered elements read, the output written' }),
+  'torch.Tensor.index': copyEntry(['input', 'index'], ({ attrs }) => [attrDims(attrs.shape) ?? null], {
+    bytes: advancedIndexBytes,
+    bytesFormula: 'the gathered elements and the indices (int64 for a list) read, the output written',
+  }),
   /** `x[...] = y`: writes the selected region from y. */
   'torch.Tensor.__setitem__': copyEntry(['input', 'index', 'value'], ({ inputs }) => [inputs[0] ?? null], {
     bytes: (context) => {

@@ -45,6 +45,8 @@ export type DtypeRule =
   | 'promote' // the first floating input (weights follow the analysis dtype), else the first input's
   | 'bool'
   | 'int64'
+  | 'complex' // view_as_complex: complex128 from fp64 parts, complex64 from any other
+  | 'real' // view_as_real: the dtype of a complex input's parts
   | { readonly attr: string; readonly otherwise?: DType } // a dtype attribute (`dtype=`, `.to(torch.bfloat16)`)
   | { readonly fixed: DType }
   | { readonly fromInput: number }; // type_as, where: the dtype of that input

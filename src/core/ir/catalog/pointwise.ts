@@ -27,6 +27,28 @@ const BINARY = [
   'bitwise_and', 'bitwise_or', 'bitwise_xor', 'logical_and', 'logical_or', 'logical_xor',
 ];
 
+/**
+ * Real FLOPs per element of complex arithmetic: (a+bi)(c+di) = (ac-bd) + (ad+bc)i is 4 multiplies and 2 adds, a sum
+ * adds each part, and a quotient multiplies by the conjugate (6), takes |c+di|² (3) and divides both parts (2).
+ */
+const COMPLEX_FLOPS: Readonly<Record<string, number>> = {
+  add: 2, sub: 2, subtract: 2, rsub: 2, mul: 6, multiply: 6, div: 11, divide: 11, true_divide: 11,
+};
+
+/**
+ * Binary arithmetic's FLOPs: one per output element, or the real FLOPs of complex arithmetic on complex outputs (the
+ * hover's formula says so: price.ts COMPLEX_FLOPS_TEXT).
+ */
+function binaryFlops(name: string): CatalogEntry['flops'] {
+  const complexFactor = COMPLEX_FLOPS[name] ?? 1;
+  return (context) => {
+    const n = elements(context.outputs[0]);
+    if (n === null) return null;
+    const dtype = context.outputDtypes?.[0];
+    return dtype === 'complex64' || dtype === 'complex128' ? complexFactor * n : n;
+  };
+}
+
 const COMPARISONS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'greater', 'less', 'greater_equal', 'less_equal', 'not_equal', 'isclose'];
 
 /** Activations: FLOPs per element, derived by counting the formula's operations (see the formula text). */
@@ -127,6 +149,7 @@ function build(): Record<string, CatalogEntry> {
     const logical = name.startsWith('logical_');
     const spec = pointwiseEntry(1, '1 per output element (numel of the broadcast output)', ['input', 'other', 'alpha'], {
       infer: broadcastInfer,
+      flops: binaryFlops(name),
       bytesFormula: `${COMPULSORY_TEXT}; a broadcast operand is read once`,
       ...(logical ? { dtype: 'bool' as const } : {}),
     });
@@ -212,6 +235,9 @@ function build(): Record<string, CatalogEntry> {
   for (const name of ['dropout1d', 'dropout2d', 'dropout3d', 'alpha_dropout', 'feature_alpha_dropout']) ops[`torch.nn.functional.${name}`] = dropout;
   for (const name of ['Dropout1d', 'Dropout2d', 'Dropout3d', 'AlphaDropout']) ops[`torch.nn.${name}`] = dropout;
   ops['torch.dropout'] = dropout;
+
+  // abs·(cos θ + i·sin θ): a cosine, a sine and two multiplies per element, written as one complex number.
+  ops['torch.polar'] = pointwiseEntry(4, '4 per element (cos, sin and two multiplies)', ['abs', 'angle'], { infer: broadcastInfer, dtype: 'complex' });
 
   ops['torch.Tensor.to'] = cast({ attr: 'dtype' }, ['input', 'dtype', 'non_blocking', 'copy']);
   ops['torch.Tensor.type'] = cast({ attr: 'dtype' }, ['input', 'dtype']);

@@ -180,6 +180,6 @@ export const VIEW_OPS: Readonly<Record<string, CatalogEntry>> = {
   'torch.Tensor.requires_grad_': viewEntry(['input', 'requires_grad'], same),
   'torch.Tensor.__getitem__': getitem,
   'torch.nn.Identity': { ...viewEntry(['input'], same), module: { init: [] } },
-  'torch.view_as_real': viewEntry(['input'], ({ inputs }) => [inputs[0] ? [...inputs[0], num(2)] : null]),
-  'torch.view_as_complex': viewEntry(['input'], ({ inputs }) => [inputs[0] ? inputs[0].slice(0, -1) : null]),
+  'torch.view_as_real': viewEntry(['input'], ({ inputs }) => [inputs[0] ? [...inputs[0], num(2)] : null], { dtype: 'real' }),
+  'torch.view_as_complex': viewEntry(['input'], ({ inputs }) => [inputs[0] ? inputs[0].slice(0, -1) : null], { dtype: 'complex' }),
 };

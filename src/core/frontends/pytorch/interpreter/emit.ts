@@ -13,6 +13,9 @@ import { ASSUMED_SHAPE_NOTE } from '../../../ir/types';
 import type { Interpreter } from './index';
 import { learnFromOp, learnSameShape } from './learning';
 
+/** The dtype of a complex dtype's real and imaginary parts (torch.view_as_real). */
+const COMPLEX_PARTS: Readonly<Record<string, DType>> = { complex64: 'fp32', complex128: 'fp64' };
+
 /** Categories whose outputs take the autocast dtype (PyTorch's autocast "lower precision" op list). */
 const AUTOCAST_CATEGORIES = new Set(['matmul', 'conv', 'attention']);
 
@@ -25,6 +28,8 @@ export function outputDtype(entry: CatalogEntry | undefined, inputs: readonly Te
   const rule = entry?.dtype ?? 'promote';
   if (rule === 'bool') return 'bool';
   if (rule === 'int64') return 'int64';
+  if (rule === 'complex') return inputs[0]?.dtype === 'fp64' ? 'complex128' : 'complex64';
+  if (rule === 'real') return COMPLEX_PARTS[inputs[0]?.dtype ?? ''] ?? inputs[0]?.dtype ?? null;
   if (typeof rule === 'object' && 'fixed' in rule) return rule.fixed;
   if (typeof rule === 'object' && 'attr' in rule) {
     const value = attrs[rule.attr];
@@ -40,8 +45,10 @@ export function outputDtype(entry: CatalogEntry | undefined, inputs: readonly Te
   return promote(inputs);
 }
 
-/** The first floating input's dtype (parameters follow the analysis dtype), else the first input's. */
+/** The first complex input's dtype, else the first floating input's (parameters follow the analysis dtype), else the first input's. */
 export function promote(inputs: readonly TensorValue[]): DType | 'default' | null {
+  const complex = inputs.find((i) => i.dtype === 'complex64' || i.dtype === 'complex128');
+  if (complex) return complex.dtype;
   const floating = inputs.find((i) => i.dtype === 'default' || i.dtype === 'fp32' || i.dtype === 'bf16' || i.dtype === 'fp16' || i.dtype === 'fp64' || i.dtype === 'fp8' || i.dtype === 'tf32');
   return floating?.dtype ?? inputs[0]?.dtype ?? 'default';
 }

@@ -288,7 +288,15 @@ function expand(it: Interpreter, clauses: readonly SyntaxNode[], index: number, 
   }
   const left = field(clause, 'left');
   const right = field(clause, 'right');
-  const iterable = right ? evaluate(it, right, quiet(frame)) : UNKNOWN;
+  let iterable = right ? evaluate(it, right, quiet(frame)) : UNKNOWN;
+  // `enumerate(xs)` evaluates to a list holding xs (runFor reads it so); over a known list, the (index, item) pairs.
+  const enumerated = iterable.kind === 'list' && right?.type === 'call' && field(right, 'function')?.text === 'enumerate';
+  if (enumerated) {
+    const inner = iterable.kind === 'list' ? iterable.items[0] : undefined;
+    iterable = inner?.kind === 'list' && !inner.repeated
+      ? { kind: 'list', items: inner.items.map((item, i) => ({ kind: 'list', items: [{ kind: 'dim', dim: num(i) }, item] }) as Value) }
+      : UNKNOWN;
+  }
   let elements: Value[] | undefined;
   if (iterable.kind === 'range') {
     const passes = passCount(it, iterable.count);

@@ -126,6 +126,8 @@ export function subscriptValue(it: Interpreter, object: Extract<Value, { kind: '
   const indices = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.id !== valueNode?.id && c.type !== 'comment');
   const shape = object.tensor.shape;
   const gathered: TensorValue[] = [];
+  // Integers of list indices (`x[:, [-1], :]`): PyTorch turns them into an int64 index tensor the gather reads.
+  let listIndexElements = 0;
   let advanced = false;
   const out: Dim[] = [];
   let position = 0;
@@ -164,7 +166,10 @@ export function subscriptValue(it: Interpreter, object: Extract<Value, { kind: '
           out.push(unknownDim('number of true elements in a boolean mask'));
         } else if (value.tensor.shape) out.push(...value.tensor.shape);
         else known = false;
-      } else out.push(num(value.items.length));
+      } else {
+        out.push(num(value.items.length));
+        listIndexElements += value.items.length;
+      }
       continue;
     }
     // An integer index selects: the dim disappears.
@@ -175,5 +180,6 @@ export function subscriptValue(it: Interpreter, object: Extract<Value, { kind: '
   const label = `${valueNode?.text ?? ''}[${indices.map((i) => i.text).join(', ')}]`.slice(0, 80);
   const op = advanced ? 'torch.Tensor.index' : 'torch.Tensor.__getitem__';
   const strided = !advanced && indices.some((index, k) => k > 0 && index.type !== 'ellipsis' && !(index.type === 'slice' && index.text.replace(/\s/g, '') === ':'));
-  return emit(it, op, label, node, [object.tensor, ...gathered], resultShape ? { shape: resultShape } : {}, frame, { shapes: [resultShape], strided });
+  const attrs = { ...(resultShape ? { shape: resultShape } : {}), ...(listIndexElements > 0 ? { listIndexElements } : {}) };
+  return emit(it, op, label, node, [object.tensor, ...gathered], attrs, frame, { shapes: [resultShape], strided });
 }

@@ -568,3 +568,33 @@ describe('python as published: indexing with a list', () => {
     assert.equal(gather?.bytesWritten, 512);
   });
 });
+
+describe('python as published: defaults written with `or`', () => {
+  it("keeps a computed size through `hidden_features or in_features` (timm's Mlp built with int(dim * mlp_ratio))", async () => {
+    const analysis = await analysisOf([
+      'import torch.nn as nn',
+      'class Mlp(nn.Module):',
+      '    def __init__(self, in_features, hidden_features=None, out_features=None):',
+      '        super().__init__()',
+      '        out_features = out_features or in_features',
+      '        hidden_features = hidden_features or in_features',
+      '        self.fc1 = nn.Linear(in_features, hidden_features)',
+      '        self.fc2 = nn.Linear(hidden_features, out_features)',
+      '    def forward(self, x):',
+      '        return self.fc2(self.fc1(x))',
+      'class Net(nn.Module):',
+      '    def __init__(self, dim=64, mlp_ratio=4.):',
+      '        super().__init__()',
+      '        self.mlp = Mlp(in_features=dim, hidden_features=int(dim * mlp_ratio))',
+      '    # memwall: shape x=[2, 10, 64]',
+      '    def forward(self, x):',
+      '        return self.mlp(x)',
+    ].join('\n'));
+    const [fc1, fc2] = ['mlp.fc1', 'mlp.fc2'].map((path) => analysis.costs.find((c) => c.node.modulePath === path));
+    // fc1: 64 → int(64 · 4.0) = 256 over 2·10 rows: 2·20·64·256 + 20·256 bias = 660,480 FLOPs; fc2: 256 → 64 (None or 64).
+    assert.deepEqual(fc1?.outputShapes, [[2, 10, 256]]);
+    assert.equal(fc1?.flops, 2 * 20 * 64 * 256 + 20 * 256);
+    assert.deepEqual(fc2?.outputShapes, [[2, 10, 64]]);
+    assert.equal(fc2?.flops, 2 * 20 * 256 * 64 + 20 * 64);
+  });
+});

@@ -151,6 +151,9 @@ export function evaluateExpression(it: Interpreter, node: SyntaxNode, type: stri
       const leftTruth = truthiness(leftValue);
       if (operator === 'and' && leftTruth === false) return leftValue;
       if (operator === 'or' && leftTruth === true) return leftValue;
+      // `hidden_features or in_features` over a size the code computed (`int(dim * mlp_ratio)`): a size is nonzero, as
+      // pricing takes it (a zero dim is never priced), so `or` gives the size itself.
+      if (operator === 'or' && leftTruth === undefined && leftValue.kind === 'dim') return leftValue;
       const rightValue = right ? evaluate(it, right, frame) : UNKNOWN;
       if (leftTruth === undefined) return truthiness(rightValue) === undefined || operator === 'or' ? { kind: 'bool' } : rightValue;
       return rightValue;

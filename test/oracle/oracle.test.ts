@@ -90,7 +90,10 @@ async function compare(trace: Trace): Promise<Row> {
   for (const cost of staticOps) {
     const key = `${cost.node.category}@${cost.node.span.startLine + 1}`;
     const list = staticByKey.get(key) ?? [];
-    for (let i = 0; i < cost.repeat; i++) list.push(shapeKey(cost.outputShapes));
+    // PyTorch traces `x[region] = value` as a copy_ into the region, where MemWall's output is the whole tensor written
+    // into: the region's shape is the value's.
+    const shapes = cost.node.op === 'torch.Tensor.__setitem__' ? [cost.inputShapes[1] ?? null] : cost.outputShapes;
+    for (let i = 0; i < cost.repeat; i++) list.push(shapeKey(shapes));
     staticByKey.set(key, list);
   }
   const tracedByKey = new Map<string, string[]>();

@@ -8,6 +8,7 @@ flow) torch.jit.trace is used instead. For every tensor op we print its category
 line in the fixture, its output shapes and, for matmuls and convolutions, its FLOPs (2 per multiply-add).
 """
 
+import contextlib
 import dis
 import importlib.util
 import inspect
@@ -236,6 +237,7 @@ JIT_CATEGORY = {
     "slice": "view", "select": "view", "view": "view", "reshape": "view", "transpose": "view", "permute": "view",
     "unsqueeze": "view", "squeeze": "view", "expand": "view", "flatten": "view", "split": "view", "chunk": "view",
     "unbind": "view", "t": "view", "numpy_T": "view", "detach": "view", "alias": "view", "expand_as": "view", "view_as": "view",
+    "view_as_complex": "view", "view_as_real": "view", "copy_": "copy", "triu": "copy", "tril": "copy",
     "index": "copy", "cat": "copy", "stack": "copy", "clone": "copy", "repeat": "copy", "repeat_interleave": "copy",
     "gather": "copy", "scatter": "copy", "constant_pad_nd": "copy", "pad": "copy", "upsample_nearest2d": "copy",
     "ones": "creation", "zeros": "creation", "arange": "creation", "zeros_like": "creation", "ones_like": "creation",
@@ -268,8 +270,15 @@ def trace_jit(model, inputs, path):
     ops = []
     # Values computed from sizes (`C // n_head` on x.size()) are traced as 0-d tensors; they are not tensor ops.
     size_derived = set()
+    # Parameters reach the graph through prim::GetAttr chains from the module, with no sizes on their type: follow the
+    # chains to the tensors themselves (a convolution's FLOPs need its weight's shape).
+    attributes = {next(graph.inputs()).unique(): traced}
     for node in graph.nodes():
         kind = node.kind()
+        if kind == "prim::GetAttr":
+            owner = attributes.get(next(node.inputs()).unique())
+            if owner is not None and hasattr(owner, node.s("name")):
+                attributes[node.output().unique()] = getattr(owner, node.s("name"))
         tensor_inputs = [i for i in node.inputs() if is_tensor_like(i.type())]
         scalar_only = kind.startswith("aten::") and not tensor_inputs and kind not in CREATION_KINDS
         if kind in ("aten::size", "prim::NumToTensor", "prim::Constant") or scalar_only or (tensor_inputs and all(i.unique() in size_derived for i in tensor_inputs)):
@@ -321,6 +330,8 @@ def trace_jit(model, inputs, path):
                 flops = 2 * out * int(inputs_[0].type().sizes()[-1])
             elif name in ("_convolution", "conv1d", "conv2d"):
                 weight = inputs_[1].type().sizes()
+                if weight is None and isinstance(attributes.get(inputs_[1].unique()), torch.Tensor):
+                    weight = list(attributes[inputs_[1].unique()].shape)
                 has_bias = not isinstance(inputs_[2].type(), torch._C.NoneType)
                 flops = 2 * out * numel(weight[1:]) + (out if has_bias else 0)
         ops.append({"category": category, "name": name, "line": line_in(node.sourceRange(), path, True), "shapes": shapes, "flops": flops})
@@ -334,12 +345,38 @@ def load(path):
     return module
 
 
+def tensors_only(model, inputs):
+    """fx and jit trace tensors in and out only: a Python number among the inputs (Llama's `start_pos`) is bound into
+    a wrapper that passes it on, and a None among the outputs (nanoGPT's loss without targets) is dropped."""
+    with torch.no_grad():
+        outputs = model(*inputs)
+    outputs_tensors = not isinstance(outputs, tuple) or all(isinstance(o, torch.Tensor) for o in outputs)
+    if all(isinstance(i, torch.Tensor) for i in inputs) and outputs_tensors:
+        return model, inputs
+
+    class Bound(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, *tensors):
+            given = iter(tensors)
+            out = self.model(*[next(given) if isinstance(i, torch.Tensor) else i for i in inputs])
+            return tuple(o for o in out if o is not None) if isinstance(out, tuple) else out
+
+    return Bound(), [i for i in inputs if isinstance(i, torch.Tensor)]
+
+
 def trace(path):
     path = os.path.abspath(path)
     torch.manual_seed(0)
-    fixture = load(path)
-    model, inputs = fixture.example()
+    # Published models print while they build (nanoGPT's parameter count): stdout carries the JSON, so they print to
+    # stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        fixture = load(path)
+        model, inputs = fixture.example()
     model.eval()
+    model, inputs = tensors_only(model, inputs)
     try:
         ops = trace_fx(model, inputs, path)
         method = "fx"

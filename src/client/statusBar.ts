@@ -4,8 +4,11 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { GPUS_REQUEST, ROOFLINE_REQUEST, type AnalyzedParams, type GpusResult, type RooflineResult } from '../protocol';
 import type { ServerLink } from './link';
 
-/** Symbols shown first, in this order: batch and sequence sizes are the ones users change most. */
-const MAIN_SYMBOLS = ['B', 'T', 'batch_size', 'seq_len', 'block_size', 'S', 'L', 'N'];
+/**
+ * Symbols shown first, in this order: batch and sequence sizes are the ones users change most, by the names published
+ * code unpacks them into (`B, T, C = x.size()`, nanoGPT's `b, t = idx.size()`, Meta Llama's `_bsz, seqlen`).
+ */
+const MAIN_SYMBOLS = ['B', 'T', 'b', 't', 'bsz', '_bsz', 'seqlen', 'batch_size', 'seq_len', 'block_size', 'S', 'L', 'N'];
 /** At most this many sizes in the text; the tooltip lists all of them. */
 const SHOWN_SIZES = 3;
 

@@ -130,16 +130,18 @@ describe('pytorch frontend: modules', () => {
     assert.deepEqual(
       linear.map((op) => `${op.modulePath} ${formatShape(op.inputs[0]?.shape ?? null)}→${formatShape(op.outputs[0]?.shape ?? null)} w${formatShape(op.inputs[1]?.shape ?? null)}`),
       [
-        'attn.c_attn [B, T, n_embd]→[B, T, 3*n_embd] w[3*n_embd, n_embd]',
-        'attn.c_proj [B, T, n_embd]→[B, T, n_embd] w[n_embd, n_embd]',
-        'mlp.c_fc [B, T, n_embd]→[B, T, 4*n_embd] w[4*n_embd, n_embd]',
-        'mlp.c_proj [B, T, 4*n_embd]→[B, T, n_embd] w[n_embd, 4*n_embd]',
+        'transformer.h[*].attn.c_attn [b, t, n_embd]→[b, t, 3*n_embd] w[3*n_embd, n_embd]',
+        'transformer.h[*].attn.c_proj [b, t, n_embd]→[b, t, n_embd] w[n_embd, n_embd]',
+        'transformer.h[*].mlp.c_fc [b, t, n_embd]→[b, t, 4*n_embd] w[4*n_embd, n_embd]',
+        'transformer.h[*].mlp.c_proj [b, t, 4*n_embd]→[b, t, n_embd] w[n_embd, 4*n_embd]',
+        // At inference (no targets) only the last position's logits: x[:, [-1], :] keeps the time dimension.
+        'lm_head [b, 1, n_embd]→[b, 1, vocab_size] w[vocab_size, n_embd]',
       ],
     );
     const sdpa = graph.ops.find((op) => op.op === 'torch.nn.functional.scaled_dot_product_attention') as OpNode;
     assert.equal(sdpa.category, 'attention');
     assert.equal(sdpa.fusedBy, undefined);
-    assert.equal(formatShape(sdpa.outputs[0]?.shape ?? null), '[B, n_head, T, n_embd//n_head]');
+    assert.equal(formatShape(sdpa.outputs[0]?.shape ?? null), '[b, n_head, t, n_embd//n_head]');
     const fallback = graph.ops.filter((op) => op.fusedBy === 'fallback');
     assert.deepEqual([...new Set(fallback.filter(notView).map((op) => op.op))], [
       'torch.matmul',
@@ -150,7 +152,7 @@ describe('pytorch frontend: modules', () => {
       'torch.nn.Dropout',
     ]);
     const softmax = fallback.find((op) => op.category === 'softmax') as OpNode;
-    assert.equal(formatShape(softmax.outputs[0]?.shape ?? null), '[B, n_head, T, T]');
+    assert.equal(formatShape(softmax.outputs[0]?.shape ?? null), '[b, n_head, t, t]');
     assert.equal(softmax.scope, 'CausalSelfAttention.forward');
     assert.deepEqual(
       graph.codeBindings.filter((b) => ['n_embd', 'n_head'].includes(b.symbol)),

@@ -131,11 +131,12 @@ const CHECKS: UiCheck[] = [
       await openFile(page, EXAMPLE);
       const item = page.locator('.statusbar-item:has-text("H100 SXM")');
       await item.waitFor({ timeout: 30_000 });
-      // The sizes come with the file's analysis: GPU · dtype · main sizes, e.g. `H100 SXM · bf16 · B=8 T=1024`.
-      await page.locator('.statusbar-item:has-text("H100 SXM"):has-text("B=")').waitFor({ timeout: 30_000 }).catch(() => undefined);
+      // The sizes come with the file's analysis: GPU · dtype · main sizes, e.g. `H100 SXM · bf16 · b=8 t=1024` for
+      // nanoGPT's `b, t = idx.size()`.
+      await page.locator('.statusbar-item:has-text("H100 SXM"):has-text("b=")').waitFor({ timeout: 30_000 }).catch(() => undefined);
       const text = (await item.innerText()).trim();
       assert(/bf16/.test(text), `status bar item reads "${text}"`);
-      assert(/ · B=\d+/.test(text), `status bar item shows no sizes: "${text}"`);
+      assert(/ · b=\d+ t=\d+/.test(text), `status bar item shows no batch and sequence sizes first: "${text}"`);
       return `status bar: "${text}"`;
     },
   },

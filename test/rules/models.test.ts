@@ -39,6 +39,16 @@ const REVIEWS: Readonly<Record<string, Review>> = {
     // c_attn is already one QKV GEMM; SDPA is already used; lines 41-45 only run when SDPA is missing.
     traps: [34, 39, 41, 42, 43, 44, 45],
   },
+  'gpt_block.py': {
+    expected: [
+      ['MW301', 24, 'at b=2, t=16 the block loop issues kernels shorter than their launches'],
+      ['MW202', 83, 'GELU after c_fc'],
+      ['MW203', 99, 'residual add + ln_2 (in the LayerNorm wrapper)'],
+      ['MW203', 100, 'residual add + the next ln_1 / ln_f'],
+    ],
+    // c_attn is already one QKV GEMM; SDPA is already used; lines 61-65 only run when SDPA is missing.
+    traps: [52, 59, 61, 62, 63, 64, 65],
+  },
   'gpt_full.py': {
     expected: [
       ['MW301', 30, 'at b=2, t=16 the block loop issues kernels shorter than their launches'],
@@ -50,18 +60,22 @@ const REVIEWS: Readonly<Record<string, Review>> = {
   },
   'llama_block.py': {
     expected: [
-      ['MW204', 16, 'RMSNorm written as pow, mean, rsqrt, multiplies'],
-      ['MW208', 23, 'rotate_half + cos/sin multiplies and add'],
-      ['MW210', 45, 'wq, wk, wv on the same x'],
-      ['MW102', 52, 'repeat_interleave of K for GQA'],
-      ['MW102', 53, 'repeat_interleave of V for GQA'],
-      ['MW206', 54, 'matmul, scale, fp32 softmax, matmul'],
-      ['MW207', 69, 'SwiGLU: silu(w1 x) * w3 x'],
-      ['MW202', 82, 'residual add after wo'],
-      ['MW203', 82, 'residual add + the hand-written ffn RMSNorm'],
-      ['MW202', 83, 'residual add after w2'],
+      ['MW204', 36, 'RMSNorm written as float, pow, mean, add, rsqrt, multiplies and a cast back'],
+      ['MW301', 40, 'at _bsz=2, seqlen=8 the layer loop issues kernels shorter than their launches'],
+      ['MW202', 68, 'the fp32 upcast of wq’s output (a GEMM can write fp32)'],
+      ['MW202', 69, 'the fp32 upcast of wk’s output'],
+      ['MW208', 71, 'complex rotary multiply of q between its upcast and downcast'],
+      ['MW208', 72, 'complex rotary multiply of k'],
+      ['MW102', 82, 'repeat_kv: expand then reshape copies each key/value head for GQA'],
+      ['MW210', 118, 'wq, wk, wv on the same x'],
+      ['MW206', 142, 'matmul, scale, additive mask, fp32 softmax, matmul'],
+      ['MW207', 171, 'SwiGLU: silu(w1 x) * w3 x'],
+      ['MW202', 198, 'residual add after wo'],
+      ['MW203', 198, 'residual add + the hand-written ffn RMSNorm'],
+      ['MW203', 199, 'residual add + the next attention RMSNorm / final norm'],
+      ['MW202', 242, 'the fp32 upcast of the logits after the output GEMM'],
     ],
-    traps: [48, 49],
+    traps: [],
   },
   'moe.py': {
     expected: [
@@ -101,12 +115,13 @@ const REVIEWS: Readonly<Record<string, Review>> = {
   },
   'vit.py': {
     expected: [
-      ['MW202', 25, 'GELU after fc1'],
-      ['MW301', 37, 'at B=2 and 32x32 images the two blocks issue tiny kernels'],
-      ['MW203', 38, 'residual add + norm2'],
-      ['MW203', 39, 'residual add + the next norm1 / final norm'],
-      ['MW202', 39, 'residual add after fc2'],
-      ['MW203', 59, 'position-embedding add + the first norm1'],
+      ['MW202', 55, 'GELU after fc1'],
+      ['MW206', 80, 'matmul, scale, softmax, dropout, matmul'],
+      ['MW301', 101, 'at B=2 and 32x32 images (5 tokens) the twelve blocks issue tiny kernels'],
+      ['MW203', 101, 'residual add + norm2'],
+      ['MW203', 102, 'residual add + the next norm1 / final norm'],
+      ['MW202', 102, 'residual add after fc2 (the p=0 dropout between them runs no kernel)'],
+      ['MW203', 154, 'position-embedding add + the first norm1 (p=0 dropout between)'],
     ],
     traps: [],
   },

@@ -168,12 +168,13 @@ describe('language server over stdio', () => {
     assert.ok([...codes].some((code) => /^MW2\d\d$/.test(code)), `a fusion finding (got ${[...codes].join(', ')})`);
     const chart = (await server.request<RooflineResult>(ROOFLINE_REQUEST, { uri: EXAMPLE_URI })).chart;
     assert.ok(chart && chart.points.length >= 10, 'a GPT block has a dozen priced ops or more');
-    // What-if T=2048 (twice the magic comment's 1024): q @ kᵀ costs 2·B·heads·T·T·head_dim, so four times the FLOPs.
-    const doubled = (await server.request<RooflineResult>(ROOFLINE_REQUEST, { uri: EXAMPLE_URI, whatIf: { dims: { T: 2048 } } })).chart;
+    // What-if t=2048 (twice the default 1024 of `b, t = idx.size()`): q @ kᵀ costs 2·b·heads·t·t·head_dim, so four
+    // times the FLOPs.
+    const doubled = (await server.request<RooflineResult>(ROOFLINE_REQUEST, { uri: EXAMPLE_URI, whatIf: { dims: { t: 2048 } } })).chart;
     const scores = (c: RooflineResult["chart"]) => c!.points.filter((p) => p.op === 'torch.matmul').sort((a, b) => a.line - b.line)[0]!;
     assert.equal(scores(doubled).flops, 4 * scores(chart).flops);
     assert.equal(scores(chart).flops, 2 * 8 * 12 * 1024 * 1024 * 64);
-    assert.ok(doubled!.assumptions.some((a) => a.symbol === 'T' && a.value === 2048 && /what-if/.test(a.source)));
+    assert.ok(doubled!.assumptions.some((a) => a.symbol === 't' && a.value === 2048 && /what-if/.test(a.source)));
     // Hover every op's first character: each priced op answers with its bound and figures.
     const lines = text.split('\n');
     const latencies: number[] = [];

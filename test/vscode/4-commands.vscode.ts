@@ -64,7 +64,7 @@ suite('MemWall commands', () => {
   });
 
   test('MemWall: Select Dtype sets memwall.dtype, and hovers re-price in it where the file does not fix the dtype', async () => {
-    // gpt_block.py fixes its dtype in a magic comment, which outranks the setting; this snippet does not.
+    // A snippet of its own, so that the re-priced hover is on a line this test wrote.
     const snippet = workspaceUri('snippet_dtype.py');
     await vscode.workspace.fs.writeFile(
       snippet,

@@ -9,14 +9,17 @@ import type { CodeAction, CodeLens, Diagnostic } from 'vscode-languageserver-pro
 import { REPORT_REQUEST, ROOFLINE_REQUEST, type ReportResult, type RooflineResult } from '../../src/protocol';
 import { hoverText, ROOT, startServer, type Harness } from './lsp';
 
-/** examples/gpt_block.py as a notebook: its lines cut into code cells, with a Markdown cell between. */
+/** examples/gpt_block.py as a notebook: its lines cut into code cells at its classes, with a Markdown cell between. */
 const LINES = readFileSync(path.join(ROOT, 'examples', 'gpt_block.py'), 'utf8').split('\n');
+/** The 0-based line a top-level statement of the example starts on. */
+const at = (start: string): number => LINES.findIndex((line) => line.startsWith(start));
 const CELLS = [
-  { text: LINES.slice(0, 22).join('\n'), language: 'python', kind: 2 },
+  { text: LINES.slice(0, at('class CausalSelfAttention')).join('\n'), language: 'python', kind: 2 },
   { text: '## The attention and the MLP', language: 'markdown', kind: 1 },
-  { text: LINES.slice(22, 65).join('\n'), language: 'python', kind: 2 },
-  { text: LINES.slice(65, 96).join('\n'), language: 'python', kind: 2 },
-  { text: LINES.slice(96).join('\n'), language: 'python', kind: 2 },
+  { text: LINES.slice(at('class CausalSelfAttention'), at('class MLP')).join('\n'), language: 'python', kind: 2 },
+  { text: LINES.slice(at('class MLP'), at('@dataclass')).join('\n'), language: 'python', kind: 2 },
+  { text: LINES.slice(at('@dataclass'), at('class GPT(')).join('\n'), language: 'python', kind: 2 },
+  { text: LINES.slice(at('class GPT(')).join('\n'), language: 'python', kind: 2 },
 ];
 const NOTEBOOK = 'file:///memwall-notebooks/gpt_block.ipynb';
 const cell = (index: number): string => `vscode-notebook-cell:/memwall-notebooks/gpt_block.ipynb#W${index}sZmlsZQ%3D%3D`;
@@ -59,8 +62,8 @@ describe('notebooks have every feature files have', () => {
     const forwards = CELLS[MLP_CELL]!.text.split('\n').flatMap((text, index) => (/^\s*def forward\(/.test(text) ? [index] : []));
     assert.deepEqual(lenses.map((lens) => lens.range.start.line).sort((a, b) => a - b), forwards, 'one lens per forward of the cell (MLP and Block)');
     assert.match(lenses[0]!.command!.title, /^≈ .* on NVIDIA H100 SXM · .* · Roofline$/);
-    const markdownOrScript = await server.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: cell(4) } });
-    assert.deepEqual(markdownOrScript, [], 'the __main__ cell has no forward');
+    const configCell = await server.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: cell(4) } });
+    assert.deepEqual(configCell, [], 'the GPTConfig cell has no forward');
   });
 
   it("offers code actions on a cell's diagnostics, with edits in that cell", async () => {

@@ -11,9 +11,13 @@ const GELU_CALL = /\.gelu\(\s*\w/;
 /** Positions of the call names on a line (`self.c_attn(x).split(` → on `c_attn` and on `split`). */
 function callPositions(document: vscode.TextDocument, line: number): vscode.Position[] {
   const text = document.lineAt(line).text;
-  return [...text.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)]
+  const calls = [...text.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)]
     .filter((match) => !['def', 'class', 'if', 'for', 'return', 'super'].includes(match[1]!))
     .map((match) => new vscode.Position(line, match.index! + 1));
+  // Binary operators are ops too: `self.transformer.drop(tok_emb + pos_emb)` prices the add, while the dropout at
+  // p=0 around it is free.
+  const operators = [...text.matchAll(/\s([+*@/-])\s/g)].map((match) => new vscode.Position(line, match.index! + 1));
+  return [...calls, ...operators];
 }
 
 async function hoverAt(uri: vscode.Uri, position: vscode.Position): Promise<string> {

@@ -1,7 +1,7 @@
 // MW202: bias, activation, scaling or residual add right after a GEMM, run as separate kernels over its output.
 import type { OpNode } from '../ir/types';
 import { describeSaving, formatBytes, opChain } from './format';
-import { canonicalOp, isGemm } from './ops';
+import { canonicalOp, isConfiguredActivation, isGemm } from './ops';
 import { output, sameElementCount, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
@@ -20,7 +20,7 @@ export const unfusedMatmulEpilogue: Rule = {
   },
   doc: {
     summary: 'Bias, activation, scale or residual add run as separate kernels after a GEMM',
-    finds: 'A matmul, linear or conv whose output is read only by elementwise ops (bias add, GELU/ReLU/SiLU, scaling, residual add, an inference BatchNorm) of the same size, each its own kernel.',
+    finds: 'A matmul, linear or conv whose output is read only by elementwise ops (bias add, GELU/ReLU/SiLU or an activation picked from a config that MemWall cannot resolve, scaling, residual add, an inference BatchNorm) of the same size, each its own kernel.',
     whyCosts: 'The GEMM writes its whole output to DRAM and the next kernel reads it straight back; every further elementwise op adds another round trip and a launch. As an epilogue, the same math runs on the tile while it is still in registers.',
     example: 'h = F.gelu(self.c_fc(x))  # the GEMM writes B·T·4C elements, GELU reads them back',
     useInstead: 'torch.compile(mode="max-autotune") (Triton GEMM templates with epilogue fusion), a cuBLASLt epilogue (bias + GELU/ReLU), torch.addmm(residual, x, W.t()) for a residual add (beta·C), or a Triton GEMM with the activation in its epilogue.',
@@ -34,9 +34,10 @@ export const unfusedMatmulEpilogue: Rule = {
       const result = output(gemm);
       const epilogue: OpNode[] = [];
       for (let value = result, reader = soleReader(index, value); reader; reader = soleReader(index, value)) {
-        const foldable = reader.category === 'normalization' && canonicalOp(reader) === 'batch_norm';
+        const foldable = (reader.category === 'normalization' && canonicalOp(reader) === 'batch_norm') || isConfiguredActivation(reader);
         if ((reader.category !== 'pointwise' && !foldable) || EPILOGUE_EXCLUDED.has(canonicalOp(reader))) break;
-        if (!sameElementCount(index, output(reader), result)) break;
+        // An unresolved activation's output is shaped like its input by assumption: the same count, sizes known or not.
+        if (!isConfiguredActivation(reader) && !sameElementCount(index, output(reader), result)) break;
         epilogue.push(reader);
         value = output(reader);
         if (!value) break;

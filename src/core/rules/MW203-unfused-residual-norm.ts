@@ -9,6 +9,19 @@ import type { Rule, RuleContext, RuleFinding } from './types';
 
 const NORMS = ['layer_norm', 'rms_norm'];
 
+/**
+ * The attribute names published blocks give their norms (litgpt's norm_1 and norm_2, GPT-2's ln_1 and ln_f,
+ * transformers' input_layernorm): a call of that name MemWall could not resolve (`config.norm_class(...)`, a norm
+ * class from another file) is taken as the norm it is named for.
+ */
+const NORM_ATTRIBUTE = /(^|_)(norm|ln|layernorm|layer_norm|rmsnorm|rms_norm)(_?\d+|_f)?$/;
+
+/** A norm op: a LayerNorm or RMSNorm, or an unresolved call named as a norm. */
+function isNorm(op: OpNode): boolean {
+  if (NORMS.includes(canonicalOp(op))) return true;
+  return op.assumed !== undefined && NORM_ATTRIBUTE.test(op.label.split('.').pop() ?? '');
+}
+
 export const unfusedResidualNorm: Rule = {
   code: 'MW203',
   name: 'unfused-residual-norm',
@@ -21,7 +34,7 @@ export const unfusedResidualNorm: Rule = {
   },
   doc: {
     summary: 'Residual add and the LayerNorm/RMSNorm that reads its sum run as two kernels',
-    finds: 'An add (usually the residual `x = x + f(x)`) whose result is read by a LayerNorm or RMSNorm, including across block boundaries (the last add of one block and the first norm of the next, or the final norm).',
+    finds: 'An add (usually the residual `x = x + f(x)`) whose result is read by a LayerNorm or RMSNorm (or a norm picked from a config that MemWall cannot resolve, named as one: norm_1, ln_f, input_layernorm), including across block boundaries (the last add of one block and the first norm of the next, or the final norm).',
     whyCosts: 'The add writes the sum to DRAM and the norm reads it straight back: one extra read (and, when nothing else needs the sum, one extra write) of the whole activation, plus a launch, for every layer.',
     example: 'x = x + self.attn(self.ln_1(x))\nh = self.ln_2(x)',
     useInstead: 'torch.compile (Inductor fuses the add into the norm), or a fused add+norm kernel that writes both the sum and the normalised output (vLLM\'s fused_add_rms_norm, TransformerEngine, a Triton kernel).',
@@ -29,7 +42,8 @@ export const unfusedResidualNorm: Rule = {
   check(ctx: RuleContext): RuleFinding[] {
     const { index } = ctx;
     const findings: RuleFinding[] = [];
-    for (const norm of index.opsNamed(...NORMS)) {
+    const norms = [...index.opsNamed(...NORMS), ...index.ops.filter((op) => op.assumed !== undefined && isNorm(op))];
+    for (const norm of norms) {
       const input = norm.inputs[0];
       const add = input ? index.realProducer(input) : undefined;
       if (!add || !isOp(add, 'add') || add.category !== 'pointwise') continue;
@@ -90,7 +104,7 @@ function stackedBlocks(ctx: RuleContext): RuleFinding[] {
     const sum = add.outputs[0];
     if (add.category !== 'pointwise' || !sum || !index.escapesOnlyByReturn(sum)) continue;
     // Read by a norm already (the final norm of a model): the finding above says it.
-    if (index.realConsumers(sum).some(({ op }) => NORMS.includes(canonicalOp(op)))) continue;
+    if (index.realConsumers(sum).some(({ op }) => isNorm(op))) continue;
     const input = blockInput(index, add);
     // Same size as the input (a sum of the input and a branch of its shape); unknown sizes do not rule it out.
     const inputSize = input ? sizeKey(index, input) : null;
@@ -134,7 +148,7 @@ function blockInput(index: GraphIndex, add: OpNode, depth = 0): TensorValue | un
 
 /** The norm that reads a block's input first: a LayerNorm/RMSNorm op, or the first op of a hand-written norm over it. */
 function inputNorm(index: GraphIndex, input: TensorValue): { norm: OpNode; name: string; layerNorm: boolean } | undefined {
-  const direct = index.realConsumers(input).map(({ op }) => op).find((op) => NORMS.includes(canonicalOp(op)));
+  const direct = index.realConsumers(input).map(({ op }) => op).find(isNorm);
   if (direct) return { norm: direct, name: direct.label, layerNorm: canonicalOp(direct) === 'layer_norm' };
   const region = handWrittenNorms(index).find((candidate) => index.throughViews(candidate.input).id === input.id);
   const first = region ? [...region.ops].sort((a, b) => a.id - b.id)[0] : undefined;

@@ -1,26 +1,18 @@
 // MW207: a gated MLP, act(gate(x)) * up(x) (SwiGLU, GeGLU), run as two GEMMs, an activation and a multiply.
 import type { OpNode } from '../ir/types';
 import { describeSaving, opChain } from './format';
-import { canonicalOp, isGemm } from './ops';
+import { canonicalOp, isConfiguredActivation, isGemm } from './ops';
 import { byDataflow, bySource, lineRange, output, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 const GATES = ['silu', 'gelu', 'relu', 'sigmoid'];
 const NAMES: Readonly<Record<string, string>> = { silu: 'SwiGLU', gelu: 'GeGLU', relu: 'ReGLU', sigmoid: 'GLU' };
 
-/**
- * The attribute names published MLPs give the activation they pick from a config (transformers' `self.act_fn =
- * ACT2FN[config.hidden_act]`): a call of that name MemWall could not resolve, between a GEMM and the multiply by
- * another GEMM of the same input, is the gate's activation, whichever one the config names.
- */
-const ACTIVATION_ATTRIBUTE = /^(act|act_fn|activation|activation_fn|act_layer|hidden_act)$/;
-
 /** The activation a gate op is: its canonical name, or `configured` for an unresolved call named as an activation. */
 function gateOf(op: OpNode): string | undefined {
   const canonical = canonicalOp(op);
   if (GATES.includes(canonical)) return canonical;
-  const attribute = op.label.split('.').pop() ?? '';
-  return op.assumed !== undefined && ACTIVATION_ATTRIBUTE.test(attribute) ? 'configured' : undefined;
+  return isConfiguredActivation(op) ? 'configured' : undefined;
 }
 
 export const unfusedGatedMlp: Rule = {

@@ -86,6 +86,20 @@ export const ACTIVATIONS: readonly string[] = ['gelu', 'relu', 'silu', 'sigmoid'
 /** Contractions that run as cuBLAS/cuDNN extern kernels in eager and (without max-autotune) under Inductor. */
 export const GEMMS: readonly string[] = ['linear', 'matmul', 'einsum', 'conv', 'addmm', 'baddbmm'];
 
+/**
+ * The attribute names published layers give the activation they pick from a config (transformers' `self.act_fn =
+ * ACT2FN[config.hidden_act]`, `self.act`, timm's `act_layer`).
+ */
+const ACTIVATION_ATTRIBUTE = /^(act|act_fn|activation|activation_fn|act_layer|hidden_act|intermediate_act_fn)$/;
+
+/**
+ * A call MemWall could not resolve that is named as an activation: the activation a config names, whichever it is.
+ * Rules take it as one elementwise kernel over its input (its output is assumed shaped like that input).
+ */
+export function isConfiguredActivation(op: OpNode): boolean {
+  return op.assumed !== undefined && ACTIVATION_ATTRIBUTE.test(op.label.split('.').pop() ?? '');
+}
+
 /** The op is a GEMM-like contraction, by category or by name. */
 export function isGemm(op: OpNode | undefined): boolean {
   return op !== undefined && (op.category === 'matmul' || op.category === 'conv' || GEMMS.includes(canonicalOp(op)));

@@ -124,7 +124,7 @@ export class GraphIndex {
         if (producer && !isExampleInput(producer)) this.union(op.id, producer.id);
       }
     }
-    this.markActivations(input);
+    this.markActivations();
     for (const op of this.ops) {
       if (op.fusedBy === 'fallback' || isExampleInput(op)) continue;
       const root = this.find(op.id);
@@ -139,7 +139,7 @@ export class GraphIndex {
   }
 
   /**
-   * Whether a value carries the model's activations: it comes from the first tensor input of a root (x, input_ids),
+   * Whether a value carries the model's activations: it comes from a tensor input of a root that is not a side input,
    * an example input, or an embedding, convolution, norm or attention, through any ops. Set-up data does not: masks
    * built with torch.ones, rotary tables from positions and buffers, a timestep's or a label's own processing, a
    * parameter repeated (a class token). A value of unknown origin counts as activations.
@@ -149,21 +149,12 @@ export class GraphIndex {
   }
 
   /** Marks the values that carry activations, in graph order: an op's inputs are marked before its outputs. */
-  private markActivations(input: RunRulesInput): void {
-    // A root's later tensor inputs (t, y, position_ids, attention_mask) are side inputs; one that is also some root's
-    // first input, or that no root lists, counts as activations.
-    const first = new Set<string>();
-    const side = new Set<string>();
-    const seen = new Set<string>();
-    for (const root of input.graph.inputs) {
-      (seen.has(root.scope) ? side : first).add(root.name);
-      seen.add(root.scope);
-    }
+  private markActivations(): void {
     const fromOutside = (value: TensorValue): boolean => {
       const origin = value.origin;
       if (origin === undefined) return true;
       const param = /^param (\w+)$/.exec(origin);
-      if (param) return first.has(param[1] as string) || !side.has(param[1] as string);
+      if (param) return !SIDE_INPUT.test(param[1] as string);
       if (origin.startsWith(ASSUMED_ORIGIN)) return true;
       // A name is a parameter or a buffer (weight, bias, self.inv_freq, self.cls_token): not activations.
       return !/^[\w.[\]]+$/.test(origin);
@@ -512,6 +503,13 @@ const METADATA_INPUTS: Readonly<Record<string, readonly number[]>> = {
   type_as: [1], expand_as: [1], view_as: [1], reshape_as: [1], zeros_like: [0], ones_like: [0], empty_like: [0],
   new_zeros: [0], new_ones: [0], new_empty: [0], new_full: [0],
 };
+
+/**
+ * The names published forwards give their side inputs (DiT's t and y, transformers' position_ids and attention_mask,
+ * litgpt's input_pos): tensors that steer the computation rather than carry the activations. Any other tensor
+ * parameter of a root (x, hidden_states, input_ids, both operands of mm(a, b)) carries them.
+ */
+const SIDE_INPUT = /^(t|timesteps?|y|labels?|class_labels|targets?|position_ids|positions?|pos|input_pos|cache_position|attention_mask|attn_mask|mask|padding_mask|key_padding_mask)$/;
 
 /** How the origin of an unresolved call's further outputs begins (`assumed like param x`). */
 const ASSUMED_ORIGIN = 'assumed like ';

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Analysis } from '../core/ir/types';
 import type { PythonParser } from '../core/parse/parser';
-import { applyFixes, fixesOf, type OfferedFix } from '../core/rules/fixes';
+import { applyFixes, fixKey, fixesOf, type OfferedFix } from '../core/rules/fixes';
 import { UsageError, type Sizing } from './args';
 import { openSession } from './run-analyze';
 
@@ -28,10 +28,9 @@ function wanted(request: FixRequest, text: string, analysis: Analysis): { safe: 
   const offered = analysis.findings
     .filter((finding) => request.codes.length === 0 || request.codes.includes(finding.code))
     .flatMap((finding) => fixesOf(text, analysis, finding).map((fix) => ({ code: finding.code, fix })));
-  // One fix offered by several findings (Wrap in torch.compile for one function) is one fix.
   const seen = new Set<string>();
   const unique = offered.filter(({ fix }) => {
-    const key = JSON.stringify(fix.edits.map((edit) => [edit.span.start, edit.span.end, edit.newText]));
+    const key = fixKey(fix);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

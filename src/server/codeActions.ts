@@ -3,7 +3,7 @@
 import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis, Finding, Fix } from '../core/ir/types';
-import { fixesOf, suppressionFix } from '../core/rules/fixes';
+import { fixKey, fixesOf, suppressionFix } from '../core/rules/fixes';
 import { spanToRange } from './convert';
 
 const sameRange = (a: Diagnostic['range'], b: Diagnostic['range']): boolean =>
@@ -21,9 +21,8 @@ function quickFix(document: TextDocument, diagnostic: Diagnostic, fix: Fix, isPr
 
 export function codeActions(document: TextDocument, analysis: Analysis, diagnostics: readonly Diagnostic[]): CodeAction[] {
   const actions: CodeAction[] = [];
-  // One Wrap in torch.compile per function, however many of its findings offer it: a fix is known by its edits.
+  // One Wrap in torch.compile per function, however many of its findings offer it.
   const offered = new Set<string>();
-  const editsKey = (fix: Fix): string => JSON.stringify(fix.edits.map((edit) => [edit.span.start, edit.span.end, edit.newText]));
   const text = document.getText();
   for (const diagnostic of diagnostics) {
     if (diagnostic.source !== 'memwall' || typeof diagnostic.code !== 'string') continue;
@@ -32,8 +31,8 @@ export function codeActions(document: TextDocument, analysis: Analysis, diagnost
       (candidate) => candidate.code === code && sameRange(spanToRange(document, candidate.span), diagnostic.range),
     );
     for (const fix of finding ? fixesOf(text, analysis, finding) : []) {
-      if (offered.has(editsKey(fix))) continue;
-      offered.add(editsKey(fix));
+      if (offered.has(fixKey(fix))) continue;
+      offered.add(fixKey(fix));
       actions.push(quickFix(document, diagnostic, fix, fix.safe));
     }
     actions.push(quickFix(document, diagnostic, suppressionFix(text, diagnostic.range.start.line, code), false));

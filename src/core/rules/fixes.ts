@@ -91,6 +91,9 @@ export function fixesOf(text: string, analysis: Analysis, finding: Finding): Off
 
 type Edit = Fix['edits'][number];
 
+/** A fix known by its edits: one fix several findings offer (Wrap in torch.compile for one function) is one fix. */
+export const fixKey = (fix: Fix): string => JSON.stringify(fix.edits.map((edit) => [edit.span.start, edit.span.end, edit.newText]));
+
 /** True when two edits touch the same text (two insertions at one offset count: their order would be a guess). */
 function overlaps(a: Edit, b: Edit): boolean {
   if (a.span.start === b.span.start && a.span.end === b.span.end) return true;

@@ -58,7 +58,8 @@ describe('published code: untyped configs and zipped layers', () => {
     assert.equal(assumed(analysis, 'hidden_size'), '768 (ViTConfig.hidden_size)');
     assert.equal(assumed(analysis, 'num_hidden_layers'), '12 (ViTConfig.num_hidden_layers)');
     const lines = rows(analysis);
-    // input_ids (the first input, default None) is learned as [B, T] = [8, 1024]: 8192 rows. qkv: 2·8192·768·2304 +
+    // input_ids (the first input, default None, seen through input_ids.view(-1, input_shape[-1])) is learned as
+    // [B, T] = [8, 1024]: 8192 rows. qkv: 2·8192·768·2304 +
     // 8192·2304 (bias) = 29,009,903,616; scores: 2·8·12·1024·1024·64 = 12,884,901,888; each ×12 layers.
     assert.ok(lines.includes('encoder.layers[*].qkv Linear ×12 29009903616'), lines.join('\n'));
     assert.ok(lines.includes('encoder.layers[*] torch.matmul ×12 12884901888'), lines.join('\n'));

@@ -273,7 +273,7 @@ export function emit(
   if (assumed) for (const value of values) it.assumedValues.set(value.id, inputs);
   if (assumedVia) for (const value of values) it.assumedShapeOf.set(value.id, assumedVia);
   trackLayout(it, qualifiedOp, entry, inputs, attrs, values, options.strided === true);
-  if (learner && !options.shapes) learnSameShape(learner, entry, inputs, attrs, values);
+  if (learner && !options.shapes) learnSameShape(learner, entry, inputs, attrs, values, node);
   // `x.max()` without a dim is one tensor; with one, (values, indices). Splits with one piece inferred stand for many.
   if (entry?.multiOutput && !(entry.category === 'reduction' && values.length === 1)) {
     const tensors: Value[] = values.map((tensor) => ({ kind: 'tensor', tensor }));

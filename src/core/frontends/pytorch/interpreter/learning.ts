@@ -4,6 +4,7 @@ import type { CatalogEntry } from '../../../ir/catalog';
 import { sameDim, sym, type Dim } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
 import type { ShapeLearner } from '../../../shapes/learn';
+import { field } from '../syntax';
 import { sourceSpan } from './emit';
 import type { Frame } from './frame';
 import type { DeclaredShape } from './functions';
@@ -62,11 +63,17 @@ export function learnFromOp(
 }
 
 /** After an op: a shape-preserving op's output (dropout, an activation, `.to`) teaches the same input as its input. */
-export function learnSameShape(learner: ShapeLearner, entry: CatalogEntry | undefined, inputs: readonly TensorValue[], attrs: Record<string, AttrValue>, outputs: readonly TensorValue[]): void {
+export function learnSameShape(learner: ShapeLearner, entry: CatalogEntry | undefined, inputs: readonly TensorValue[], attrs: Record<string, AttrValue>, outputs: readonly TensorValue[], node?: SyntaxNode): void {
   const output = outputs[0];
   if (!entry || !output || outputs.length !== 1) return;
   const index = inputs.findIndex((input) => learner.tracks(input.id));
   if (index < 0) return;
+  if (index === 0 && node && isFlattenToLast(entry, node)) {
+    // `input_ids.view(-1, input_shape[-1])`, as Hugging Face models open their forward: flattening the leading dims
+    // and keeping the last leaves a 2-D input as it is, so the input is learned as the 2-D tensor its view becomes.
+    learner.same(output.id, (inputs[0] as TensorValue).id);
+    return;
+  }
   if (!entry.infer) {
     if (index === 0) learner.same(output.id, (inputs[0] as TensorValue).id);
     return;
@@ -114,4 +121,14 @@ export function learnFromDeclaration(it: Interpreter, tensor: TensorValue, shape
 /** `torch._assert(h == self.image_size, ...)`, `assert h == w`: an equality on a dim of a tracked input. */
 export function learnFromEquality(learner: ShapeLearner, left: Dim, right: Dim, node: SyntaxNode, frame: Frame): void {
   learner.equal(left, right, `\`${node.text.slice(0, 60)}\` at line ${lineOf(node, frame)}`);
+}
+
+/**
+ * A view or reshape to `(-1, n)`: the leading dims flattened, the last kept. Read from the call's arguments, since n
+ * (`input_shape[-1]` of an input whose rank is being learned) has no value yet.
+ */
+function isFlattenToLast(entry: CatalogEntry, node: SyntaxNode): boolean {
+  if (entry.category !== 'view' || entry.signature?.[1] !== '*shape' || node.type !== 'call') return false;
+  const args = field(node, 'arguments')?.namedChildren.filter((child) => child !== null && child.type !== 'comment') ?? [];
+  return args.length === 2 && args[0]?.text.replace(/\s/g, '') === '-1' && args[1]?.type !== 'keyword_argument';
 }

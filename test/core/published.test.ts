@@ -106,4 +106,29 @@ describe('published code: untyped configs and zipped layers', () => {
     // Python clamps `[:seq_len]` to the dim of 1: the cache read is [1, 1, T, dim], not [T, 1, T, dim].
     assert.equal(formatShape(multiply?.inputs[1]?.shape ?? null), '[1, 1, T, dim]');
   });
+
+  it('walks `for i in range(len(self.layers))` layer by layer, so `self.layers[i]` is that layer (as Gemma writes it)', async () => {
+    const text = [
+      'from torch import nn',
+      '',
+      '',
+      'class Stack(nn.Module):',
+      '    def __init__(self, width=64, depth=4):',
+      '        super().__init__()',
+      '        self.layers = nn.ModuleList()',
+      '        for i in range(depth):',
+      '            self.layers.append(nn.Linear(width, width, bias=i % 2 == 0))',
+      '',
+      '    def forward(self, x):',
+      '        for i in range(len(self.layers)):',
+      '            layer = self.layers[i]',
+      '            x = layer(x)',
+      '        return x',
+    ].join('\n');
+    const analysis = analyze(text, { parser: await testParser(), dtype: 'fp32' });
+    // Layers 0 and 2 have a bias, 1 and 3 do not: two rows of two. x is learned as [B, T, 64] = 8192 rows:
+    // 2·8192·64·64 = 67,108,864 FLOPs, + 8192·64 = 67,633,152 with the bias.
+    const linears = analysis.costs.filter((c) => c.node.op === 'torch.nn.Linear').map((c) => `${c.node.modulePath} ×${c.repeat} ${c.flops}`);
+    assert.deepEqual(linears.sort(), ['layers[0:3:2] ×2 67633152', 'layers[1:4:2] ×2 67108864'], linears.join('\n'));
+  });
 });

@@ -420,6 +420,15 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
       for (const items of filling) if (items.length === 1) it.state.listLengths.set(items, iterable.count);
       return;
     }
+    // `for i in range(len(self.layers)): layer = self.layers[i]`: one pass per layer of a list built layer by layer,
+    // as iterating the list itself would, so that `self.layers[i]` is that layer; alike passes fold.
+    const indexed = indexedList(it, right, frame);
+    if (indexed) {
+      return runPasses(it, frame, indexed.items.length, (i) => {
+        bindTarget({ kind: 'dim', dim: num(i) }, num(i));
+        runBlock(it, body, frame);
+      }, { length: it.state.listLengths.get(indexed.items) });
+    }
     return loop({ kind: 'dim', dim: sym(indexName ?? '_loop') }, iterable.count, sym(indexName ?? '_loop'));
   }
   if (iterable.kind === 'modlist') {
@@ -515,4 +524,19 @@ export function runWith(it: Interpreter, node: SyntaxNode, frame: Frame): void {
   const body = field(node, 'body');
   if (body) runBlock(it, body, inner);
   if (inner !== frame && inner.returned) frame.returned = inner.returned;
+}
+
+/** The list of layers `range(len(x))` walks, when x is a module list built item by item (not a repeated one). */
+function indexedList(it: Interpreter, right: SyntaxNode, frame: Frame): Extract<Value, { kind: 'list' }> | undefined {
+  if (right.type !== 'call' || field(right, 'function')?.text !== 'range') return undefined;
+  const args = field(right, 'arguments')?.namedChildren.filter((node): node is SyntaxNode => node !== null && node.type !== 'comment') ?? [];
+  const inner = args.length === 1 && args[0]?.type === 'call' && field(args[0], 'function')?.text === 'len' ? field(args[0], 'arguments')?.namedChildren[0] : undefined;
+  if (!inner) return undefined;
+  let value = evaluate(it, inner, quiet(frame));
+  if (value.kind === 'module') {
+    const kind = containerKind(value.instance.cls);
+    if (kind) value = containerList(value, kind);
+  }
+  const list = value.kind === 'modlist' ? value.list : undefined;
+  return list && !list.repeated && list.items.length > 0 && list.items.length <= MAX_UNROLLED_PASSES ? list : undefined;
 }

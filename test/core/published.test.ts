@@ -131,4 +131,27 @@ describe('published code: untyped configs and zipped layers', () => {
     const linears = analysis.costs.filter((c) => c.node.op === 'torch.nn.Linear').map((c) => `${c.node.modulePath} ×${c.repeat} ${c.flops}`);
     assert.deepEqual(linears.sort(), ['layers[0:3:2] ×2 67633152', 'layers[1:4:2] ×2 67108864'], linears.join('\n'));
   });
+
+  it('indexes with a slice object as a slice (HF\'s logits_to_keep), and never drops a dim for an index it cannot read', async () => {
+    const text = (index: string): string => [
+      'from torch import nn',
+      '',
+      '',
+      'class Head(nn.Module):',
+      '    def __init__(self, d=64, v=100):',
+      '        super().__init__()',
+      '        self.lm_head = nn.Linear(d, v, bias=False)',
+      '',
+      '    def forward(self, hidden_states, logits_to_keep: int = 0, positions=None):',
+      '        # memwall: shape hidden_states=[B, T, 64]',
+      '        slice_indices = slice(-logits_to_keep, None)',
+      `        return self.lm_head(hidden_states[:, ${index}, :])`,
+    ].join('\n');
+    const sliced = analyze(text('slice_indices'), { parser: await testParser(), dtype: 'fp32' });
+    // slice(-0, None) keeps every position: [8, 1024, 64] @ [64, 100]: 2·8192·64·100 = 104,857,600 FLOPs.
+    assert.equal(sliced.costs.find((c) => c.node.modulePath === 'lm_head')?.flops, 104_857_600);
+    // The trap: an index of unknown kind may be a tensor or a slice; the shape is unknown rather than one dim less.
+    const unread = analyze(text('positions.unknown_attribute'), { parser: await testParser(), dtype: 'fp32' });
+    assert.equal(unread.costs.find((c) => c.node.modulePath === 'lm_head')?.flops, null);
+  });
 });

@@ -489,6 +489,13 @@ const matmulPrecision: Builtin = (it, call) => {
 
 const hostOnly: Builtin = () => UNKNOWN;
 
+/** `slice(stop)`, `slice(start, stop[, step])`: Python's slice object, with the attributes indexing reads. */
+const sliceObject: Builtin = (_it, call) => {
+  const { positional } = call;
+  const [start, stop, step] = positional.length === 1 ? [NONE, positional[0] as Value, NONE] : [positional[0] ?? NONE, positional[1] ?? NONE, positional[2] ?? NONE];
+  return { kind: 'object', attrs: new Map<string, Value>([['start', start], ['stop', stop], ['step', step]]) };
+};
+
 /**
  * `torch.finfo(dtype)` / `torch.iinfo(dtype)`: the type's limits, read on the host (`torch.finfo(x.dtype).min` as a
  * mask value). Numbers whose value does not change a shape or a cost: scalars without a value.
@@ -582,6 +589,7 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['torch.set_float32_matmul_precision', matmulPrecision],
   ['torch.no_grad', hostOnly],
   ['torch.finfo', typeInfo],
+  ['builtins.slice', sliceObject],
   ['torch.iinfo', typeInfo],
   ['torch.inference_mode', hostOnly],
   ['torch.enable_grad', hostOnly],

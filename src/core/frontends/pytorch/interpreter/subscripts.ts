@@ -172,7 +172,21 @@ export function subscriptValue(it: Interpreter, object: Extract<Value, { kind: '
       }
       continue;
     }
-    // An integer index selects: the dim disappears.
+    // A slice object (`slice_indices = slice(-logits_to_keep, None)`, then `h[:, slice_indices, :]`) slices.
+    if (value.kind === 'object' && !value.cls && value.attrs.has('start') && value.attrs.has('stop') && value.attrs.has('step')) {
+      if (!dim) known = false;
+      else out.push(sliceLength(dim, { start: value.attrs.get('start'), stop: value.attrs.get('stop'), step: value.attrs.get('step') }));
+      continue;
+    }
+    // A name holding None adds a dim, as the literal does.
+    if (value.kind === 'none') {
+      position--;
+      out.push(num(1));
+      continue;
+    }
+    // An integer index selects: the dim disappears. An index MemWall cannot read leaves the shape unknown, never a
+    // dim dropped that may be kept.
+    if (value.kind !== 'dim' && value.kind !== 'scalar' && value.kind !== 'bool' && value.kind !== 'free') known = false;
   }
   if (ellipsisAt < 0 && shape) for (; position < shape.length; position++) out.push(shape[position] as Dim);
   const resultShape = known && shape ? out : null;

@@ -138,4 +138,29 @@ describe('transformers as torchvision writes them', () => {
     const paths = analysis.costs.filter((c) => c.node.category === 'conv').map((c) => `${c.node.modulePath} ×${c.repeat}`);
     assert.deepEqual(paths, ['odd[conv1:4:2] ×2', 'mixed[a1,b2] ×2']);
   });
+
+  it('keeps an item assigned into a list: a window as large as the feature map turns the shift off (Swin), a smaller one keeps it', async () => {
+    const source = (side: number): string =>
+      [
+        'import torch',
+        'from typing import List',
+        'def shifted_window(input, window_size: List[int], shift_size: List[int]):',
+        '    B, H, W, C = input.shape',
+        '    shift_size = shift_size.copy()',
+        '    if window_size[0] >= H:',
+        '        shift_size[0] = 0',
+        '    if window_size[1] >= W:',
+        '        shift_size[-1] = 0',
+        '    if sum(shift_size) > 0:',
+        '        input = torch.roll(input, shifts=(-shift_size[0], -shift_size[1]), dims=(1, 2))',
+        '    return input * 2',
+        'def stage(x):',
+        `    # memwall: shape x=[1, ${side}, ${side}, 8]`,
+        '    return shifted_window(x, [7, 7], [3, 3])',
+      ].join('\n');
+    const ops = async (side: number): Promise<string[]> => (await analysisOf(source(side))).costs.map((c) => c.node.op);
+    // 7×7 features, 7×7 windows: both shifts become 0 and PyTorch never rolls; 14×14 features roll by 3.
+    assert.deepEqual(await ops(7), ['torch.mul']);
+    assert.deepEqual(await ops(14), ['torch.roll', 'torch.mul']);
+  });
 });

@@ -7,7 +7,7 @@ import type { TensorValue } from '../../../ir/types';
 import { classInfo, functionInfo } from '../files';
 import { field } from '../syntax';
 import { NONE, UNKNOWN, type Value } from '../values';
-import { truthiness, withPath } from './conversions';
+import { numericDim, truthiness, withPath } from './conversions';
 import { emit, recordHostSync, recordUse, runLoop, sourceSpan } from './emit';
 import { MAX_EXPRESSION_DEPTH, evaluate, lookup } from './expressions';
 import { quiet, type Frame } from './frame';
@@ -217,6 +217,13 @@ export function assign(it: Interpreter, target: SyntaxNode, value: Value, frame:
       } else if (object.kind === 'dict') {
         const key = keyOf(it, target, frame);
         if (key !== undefined) object.entries.set(key, value);
+      } else if (object.kind === 'list' && !object.repeated) {
+        // `shift_size[0] = 0`: the list holds the new item, so later reads (sum(shift_size) > 0) see it.
+        const indexNode = field(target, 'subscript');
+        const index = indexNode ? numericDim(evaluate(it, indexNode, frame)) : undefined;
+        const items = object.items as Value[];
+        const position = index?.kind === 'num' && Number.isInteger(index.value) ? (index.value < 0 ? items.length + index.value : index.value) : -1;
+        if (position >= 0 && position < items.length) items[position] = value;
       }
       return;
     }

@@ -133,7 +133,7 @@ function runEntries(interpreter: Interpreter, targets: readonly { readonly targe
 /** Every root: functions nobody calls (builders among them), then outermost modules whose forward nothing ran. */
 function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: RunRootOf): void {
   // Definitions that name this one in their code (`Block(config)` in GPT), not only in a docstring, comment or URL.
-  const code = new Map<string, string>();
+  const code = new Map<string, OwnerCode>();
   const referencedBy = (name: string): string[] =>
     [...(file.calledFrom.get(name) ?? [])].filter((owner) => owner !== '' && namedInCode(file, code, owner, name));
   // Functions first: a harness like `def main(): model(x)` runs the model with its real inputs, which then need
@@ -168,15 +168,26 @@ function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: Ru
 /** Strings and comments: a class named only in a docstring (`also known as ResNet V1.5`) is not used there. */
 const STRINGS_AND_COMMENTS = /"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*/g;
 
+/** An ASCII identifier: its whole-word occurrences are the words of the text equal to it. */
+const ASCII_NAME = /^[A-Za-z0-9_]+$/;
+
+/** The words (maximal runs of ASCII letters, digits and underscores) of an owner's code, and the code itself. */
+interface OwnerCode {
+  readonly text: string;
+  readonly words: ReadonlySet<string>;
+}
+
 /** Whether the owner's definition names `name` in its code, not only in its strings and comments (`code` caches each owner's code). */
-function namedInCode(file: FileContext, code: Map<string, string>, owner: string, name: string): boolean {
-  let text = code.get(owner);
-  if (text === undefined) {
+function namedInCode(file: FileContext, code: Map<string, OwnerCode>, owner: string, name: string): boolean {
+  let known = code.get(owner);
+  if (known === undefined) {
     // A function's statement includes its decorators (`@triton.autotune(configs=get_autotune_config())`).
     const definition = file.functions.get(owner)?.statement ?? file.classes.get(owner)?.node;
     if (!definition) return true;
-    text = file.text.slice(definition.startIndex, definition.endIndex).replace(STRINGS_AND_COMMENTS, '');
-    code.set(owner, text);
+    const text = file.text.slice(definition.startIndex, definition.endIndex).replace(STRINGS_AND_COMMENTS, '');
+    known = { text, words: new Set(text.match(/[A-Za-z0-9_]+/g)) };
+    code.set(owner, known);
   }
-  return new RegExp(`\\b${name}\\b`).test(text);
+  // `\bname\b` for an ASCII name matches exactly a word equal to it: a set lookup, not a regex compiled per call.
+  return ASCII_NAME.test(name) ? known.words.has(name) : new RegExp(`\\b${name}\\b`).test(known.text);
 }

@@ -107,7 +107,7 @@ export function callFunction(
     autocast: caller.autocast,
     callSite: caller.callSite ?? (inOtherFile && caller.file === it.main ? sourceSpan(node, caller) : undefined),
     depth: caller.depth + 1,
-    harness: harnessReason(fn.qualifiedName, fn.decorators),
+    harness: harnessOf(fn),
   };
   // `B, T, C = x.size()` declares x's shape before the body runs, so ops above the unpacking see it too.
   it.callStack.push(fn);
@@ -121,6 +121,18 @@ export function callFunction(
   const toOutside = root || caller.harness !== undefined || caller.scope === '<module>';
   if (toOutside && frame.emit && frame.returned) recordUse(it, frame.returned, 'returned', field(fn.node, 'name') ?? fn.node, frame);
   return frame.returned ?? NONE;
+}
+
+/** Why a function is harness code (harness.ts), found once per function: its name and decorators never change. */
+const harnessReasons = new WeakMap<FunctionInfo, { readonly reason: string | undefined }>();
+
+function harnessOf(fn: FunctionInfo): string | undefined {
+  let known = harnessReasons.get(fn);
+  if (!known) {
+    known = { reason: harnessReason(fn.qualifiedName, fn.decorators) };
+    harnessReasons.set(fn, known);
+  }
+  return known.reason;
 }
 
 /**

@@ -144,7 +144,7 @@ function callsOf(ops: readonly OpNode[]): string {
 function mergeNames(names: readonly string[], count: number): string {
   const firstName = names[0] ?? '';
   if (names.every((name) => name === firstName)) return firstName;
-  const split = names.map((name) => name.split(/(?=[.[])/));
+  const split = names.map(nameParts);
   const length = (split[0] as string[]).length;
   if (split.some((parts) => parts.length !== length)) return firstName;
   const merged: string[] = [];
@@ -154,7 +154,7 @@ function mergeNames(names: readonly string[], count: number): string {
       merged.push(parts[0] as string);
       continue;
     }
-    const keys = parts.map((part) => part.replace(/^\.|^\[|\]$/g, ''));
+    const keys = parts.map(partKey);
     // Names a loop gave by number (`encoder_layer_0` ... `encoder_layer_11`, torchvision's OrderedDict keys) read as
     // their prefix and the numbers, like plain indices: `[encoder_layer_*]`, `[denselayer1:7]`.
     const numbered = keys.map((key) => /^(.*?)(\d+)$/.exec(key));
@@ -169,6 +169,29 @@ function mergeNames(names: readonly string[], count: number): string {
     merged.push(`[${prefix}${everyItem ? '*' : indexLabel(sorted).slice(1, -1)}]`);
   }
   return merged.join('');
+}
+
+/** `h[3].attn` → `h`, `[3]`, `.attn`: the name cut before each `.` and `[` (but the first character). */
+function nameParts(name: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 1; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code === 46 || code === 91) {
+      parts.push(name.slice(start, i));
+      start = i;
+    }
+  }
+  parts.push(name.slice(start));
+  return parts;
+}
+
+/** `[3]` → `3`, `.attn` → `attn`: a part without its leading `.` or `[` and its closing `]`. */
+function partKey(part: string): string {
+  const first = part.charCodeAt(0);
+  const start = first === 46 || first === 91 ? 1 : 0;
+  const end = part.length > start && part.charCodeAt(part.length - 1) === 93 ? part.length - 1 : part.length;
+  return part.slice(start, end);
 }
 
 /** `[0]`, `[1:4]` for a run, `[1:8:2]` for a step, else the indices listed. */

@@ -47,17 +47,23 @@ function unsizedTensor(it: Interpreter, objectNode: SyntaxNode, frame: Frame): E
 export function namedSize(it: Interpreter, node: SyntaxNode, frame: Frame, hint?: string): Value | undefined {
   let objectNode: SyntaxNode | null = null;
   let key: string | undefined;
-  if (node.type === 'call') {
+  // Every assignment of a call or subscript asks: the method's or attribute's name is read first, from the text
+  // where that is certain, so that the others cost no more.
+  const type = node.type;
+  if (type === 'call') {
     const callee = field(node, 'function');
-    const method = callee?.type === 'attribute' ? field(callee, 'attribute')?.text : undefined;
+    if (callee?.type !== 'attribute') return undefined;
+    const method = it.names.trailing(callee) ?? field(callee, 'attribute')?.text;
+    if (method !== 'numel' && method !== 'size') return undefined;
     const args = field(node, 'arguments')?.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'comment') ?? [];
     if (method === 'numel' && args.length === 0) key = 'numel';
     else if (method === 'size' && args.length === 1 && args[0]?.type !== 'keyword_argument') key = sizeKey(it, args[0] as SyntaxNode, frame);
-    objectNode = callee ? field(callee, 'object') : null;
-  } else if (node.type === 'subscript') {
+    objectNode = field(callee, 'object');
+  } else if (type === 'subscript') {
     const value = field(node, 'value');
-    const index = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.id !== value?.id && c.type !== 'comment');
-    if (value?.type === 'attribute' && field(value, 'attribute')?.text === 'shape' && index.length === 1) {
+    if (value?.type !== 'attribute' || (it.names.trailing(value) ?? field(value, 'attribute')?.text) !== 'shape') return undefined;
+    const index = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.id !== value.id && c.type !== 'comment');
+    if (index.length === 1) {
       key = sizeKey(it, index[0] as SyntaxNode, frame);
       objectNode = field(value, 'object');
     }

@@ -598,3 +598,59 @@ describe('python as published: defaults written with `or`', () => {
     assert.equal(fc2?.flops, 2 * 20 * 256 * 64 + 20 * 64);
   });
 });
+
+describe('python as published: numbers computed with torch while the model is built (RegNet-style width schedules)', () => {
+  const flopsOf = (analysis: Analysis, category: string): number =>
+    analysis.costs.filter((c) => c.node.category === category).reduce((sum, c) => sum + (c.flops ?? 0) * c.repeat, 0);
+  const entry = { entries: [{ name: 'quantized_net', source: '--entry' as const }] };
+
+  it('folds torch arithmetic on known numbers into the widths and depths it computes (quantized_widths.py)', async () => {
+    const analysis = await analysisOf(fixture('quantized_widths.py'), entry);
+    // widths_cont = 8 + 6·[0..5] = 8, 14, 20, 26, 32, 38; log2(w / 8) = 0, 0.81, 1.32, 1.70, 2, 2.25 rounds to 0, 1, 1,
+    // 2, 2, 2; 8·2^c = 8, 16, 16, 32, 32, 32: stages of widths 8, 16, 32 starting at blocks 0, 1, 3 (and 6 at the end),
+    // so depths diff([0, 1, 3, 6]) = 1, 2, 3. The host arithmetic is configuration: no op of the model.
+    assert.deepEqual(rows(analysis), [
+      'trunk_output.block1.block1-0 Conv2d ×1 [2,8,16,16]',
+      'trunk_output.block2.block2-0 Conv2d ×1 [2,16,8,8]',
+      'trunk_output.block2.block2-1 Conv2d ×1 [2,16,8,8]',
+      'trunk_output.block3.block3-0 Conv2d ×1 [2,32,4,4]',
+      'trunk_output.block3[block3-1:3] Conv2d ×2 [2,32,4,4]',
+      ' torch.Tensor.mean ×1 [2,32]',
+      'fc Linear ×1 [2,10]',
+    ]);
+    // 3×3 convs without bias, 2·N·Cout·Hout·Wout·Cin·9: 3→8 at 16×16 221,184; 8→16 at 8×8 294,912; 16→16 at 8×8
+    // 589,824; 16→32 at 4×4 294,912; 32→32 at 4×4 589,824 (×2): 2,580,480.
+    assert.equal(flopsOf(analysis, 'conv'), 2_580_480);
+  });
+
+  it('rounds halves to even as torch.round does (quantized_widths_twin.py, the trap twin)', async () => {
+    const analysis = await analysisOf(fixture('quantized_widths_twin.py'), entry);
+    // widths_cont = 8, 16, 24, 32, 40; log4(w / 8) = 0, 0.5, 0.79, 1, 1.16 rounds to 0, 0, 1, 1, 1 (0.5 to even):
+    // widths 8, 8, 32, 32, 32, depths 2 and 3 (rounding 0.5 up would give depths 1 and 4).
+    assert.deepEqual(rows(analysis).filter((line) => line.includes('Conv2d')), [
+      'trunk_output.block1.block1-0 Conv2d ×1 [2,8,16,16]',
+      'trunk_output.block1.block1-1 Conv2d ×1 [2,8,16,16]',
+      'trunk_output.block2.block2-0 Conv2d ×1 [2,32,8,8]',
+      'trunk_output.block2[block2-1:3] Conv2d ×2 [2,32,8,8]',
+    ]);
+    // 221,184 + 8→8 at 16×16 589,824 + 8→32 at 8×8 589,824 + 32→32 at 8×8 2,359,296 (×2) = 6,119,424.
+    assert.equal(flopsOf(analysis, 'conv'), 6_119_424);
+  });
+
+  it('keeps torch arithmetic in a forward as ops, and prices torch.diff', async () => {
+    const text = [
+      'import torch',
+      'import torch.nn as nn',
+      'class Net(nn.Module):',
+      '    # memwall: shape x=[2, 5]',
+      '    def forward(self, x):',
+      '        steps = torch.arange(5) * 2',
+      '        return torch.diff(x + steps, dim=1), torch.diff(x, n=2, dim=1)',
+    ].join('\n');
+    const analysis = await analysisOf(text);
+    assert.ok(analysis.costs.some((c) => c.node.op === 'torch.arange'), 'arange in a forward is an op');
+    const diffs = analysis.costs.filter((c) => c.node.op === 'torch.diff');
+    // n = 1 on [2, 5]: [2, 4], 2·4 = 8 subtractions; n = 2: [2, 3], 2·(4 + 3) = 14.
+    assert.deepEqual(diffs.map((c) => [c.outputShapes[0], c.flops]), [[[2, 4], 8], [[2, 3], 14]]);
+  });
+});

@@ -5,7 +5,7 @@ import type { SyntaxNode, Tree } from '../../parse/parser';
 /** The Python grammar's fields that the frontend reads. */
 export type FieldName =
   | 'alias' | 'argument' | 'arguments' | 'attribute' | 'body' | 'condition' | 'consequence' | 'definition' | 'function'
-  | 'key' | 'left' | 'module_name' | 'name' | 'object' | 'operator' | 'parameters' | 'right' | 'superclasses' | 'type'
+  | 'key' | 'left' | 'module_name' | 'name' | 'object' | 'operator' | 'parameters' | 'right' | 'subscript' | 'superclasses' | 'type'
   | 'value';
 
 let language: Language | undefined;

@@ -1,5 +1,5 @@
 // Reductions (sum, mean, max, norms), scans (cumsum) and selections (topk, sort): read everything, write little.
-import { num, type Dim } from '../dims';
+import { bin, num, type Dim } from '../dims';
 import type { InferContext } from '../opspec';
 import { attrDim, attrDims, normalizeIndex, reduce } from '../../shapes/infer';
 import { COMPULSORY_TEXT, perInputElement, type CatalogEntry } from './entry';
@@ -83,6 +83,40 @@ const sort: CatalogEntry = {
 /** Scans keep the shape: one add (or multiply) per element. */
 const scan: CatalogEntry = reduction(1, '1 per element', { infer: ({ inputs }) => [inputs[0] ?? null], signature: ['input', 'dim', 'dtype'] });
 
+/**
+ * diff(input, n=1, dim=-1): the n-th forward difference along dim, which is n shorter. Pass k subtracts L − k pairs,
+ * so the FLOPs are (elements ÷ L)·Σₖ₌₁ⁿ (L − k).
+ */
+const diff: CatalogEntry = {
+  category: 'reduction',
+  unit: 'vector',
+  signature: ['input', 'n', 'dim', 'prepend', 'append'],
+  infer: ({ inputs, attrs }) => {
+    const x = inputs[0];
+    if (!x) return [null];
+    const index = normalizeIndex(attrDim(attrs.dim) ?? num(-1), x.length);
+    if (index === undefined) return [null];
+    const out = [...x];
+    out[index] = bin('-', x[index] as Dim, attrDim(attrs.n) ?? num(1));
+    return [out];
+  },
+  flops: ({ inputs, attrs }) => {
+    const x = inputs[0];
+    const n = elements(x);
+    const order = typeof attrs.n === 'number' ? attrs.n : 1;
+    if (!x || n === null || x.length === 0) return null;
+    const index = typeof attrs.dim === 'number' ? (attrs.dim < 0 ? x.length + attrs.dim : attrs.dim) : x.length - 1;
+    const length = x[index];
+    if (length === undefined || length === 0) return null;
+    let subtractions = 0;
+    for (let k = 1; k <= Math.min(order, length); k++) subtractions += length - k;
+    return (n / length) * subtractions;
+  },
+  flopsFormula: '(elements ÷ L)·Σₖ₌₁ⁿ (L − k) subtractions, L the differenced dim',
+  bytes: compulsoryBytes,
+  bytesFormula: COMPULSORY_TEXT,
+};
+
 function build(): Record<string, CatalogEntry> {
   const ops: Record<string, CatalogEntry> = {};
   const simple: Record<string, CatalogEntry> = {
@@ -112,6 +146,7 @@ function build(): Record<string, CatalogEntry> {
     cumprod: scan,
     cummax: scan,
     logcumsumexp: scan,
+    diff,
   };
   for (const [name, spec] of Object.entries(simple)) {
     ops[`torch.${name}`] = spec;

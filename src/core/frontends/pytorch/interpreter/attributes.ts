@@ -43,7 +43,7 @@ export function attribute(it: Interpreter, object: Value, name: string, frame: F
       if (value) return withPath(value, joinPath(object.path, name));
       if (name === 'training') return { kind: 'bool', value: true };
       const method = findMethod(object.instance.cls, name);
-      if (method) return { kind: 'function', fn: method, self: object };
+      if (method) return { kind: 'function', fn: method, self: boundTo(method, object, object.instance.cls) };
       const field = classField(it, object.instance.cls, name, frame);
       if (field) return field;
       return { kind: 'method', receiver: object, name };
@@ -68,7 +68,7 @@ export function attribute(it: Interpreter, object: Value, name: string, frame: F
       if (value) return value;
       if (object.cls) {
         const method = findMethod(object.cls, name);
-        if (method) return { kind: 'function', fn: method, self: object };
+        if (method) return { kind: 'function', fn: method, self: boundTo(method, object, object.cls) };
         const field = classField(it, object.cls, name, frame);
         if (field) return field;
       }
@@ -87,7 +87,7 @@ export function attribute(it: Interpreter, object: Value, name: string, frame: F
     case 'class': {
       if (name === 'apply' && isAutogradFunction(object.cls)) return { kind: 'method', receiver: object, name };
       const method = findMethod(object.cls, name);
-      if (method) return { kind: 'function', fn: method };
+      if (method) return { kind: 'function', fn: method, self: boundTo(method, undefined, object.cls) };
       return classField(it, object.cls, name, frame) ?? UNKNOWN;
     }
     case 'super': {
@@ -143,4 +143,12 @@ export function tensorAttribute(it: Interpreter, object: Extract<Value, { kind: 
     default:
       return { kind: 'method', receiver: object, name };
   }
+}
+
+/**
+ * What a method's first parameter receives: a @classmethod gets the class (`cls(...)` in `from_init_params` builds
+ * it), through the class or an instance; other methods get the instance (none when called on the class itself).
+ */
+function boundTo(method: FunctionInfo, instance: Value | undefined, cls: ClassInfo): Value | undefined {
+  return method.decorators.includes('classmethod') ? { kind: 'class', cls } : instance;
 }

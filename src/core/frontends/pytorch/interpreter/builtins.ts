@@ -6,7 +6,8 @@ import { simplify } from '../../../shapes/infer';
 import { NONE, UNKNOWN, type ClassInfo, type Value } from '../values';
 import { attribute } from './attributes';
 import { callLibrary } from './calls';
-import { baseClass, canonicalName, floorDim, formulaOf, literalShape, numeric, numericDim, textOf, truthiness } from './conversions';
+import { baseClass, canonicalName, floorDim, formulaOf, literalShape, numeric, numericDim, printedText, truthiness } from './conversions';
+import { buildsConfiguration, literalElements } from './constants';
 import { emit, recordHostSync } from './emit';
 import { evaluate } from './expressions';
 import { quiet } from './frame';
@@ -112,9 +113,9 @@ const absolute: Builtin = (it, call) => {
 };
 
 /** str(): whole numbers and strings as Python prints them, so that `f"layer{i}"` and `str(i)` key dicts. */
-const toStr: Builtin = (_it, call) => {
+const toStr: Builtin = (it, call) => {
   const { first } = call;
-  const text = first ? textOf(first) : '';
+  const text = first ? printedText(it, first) : '';
   return text === undefined ? UNKNOWN : { kind: 'str', value: text };
 };
 
@@ -314,6 +315,23 @@ const toDict: Builtin = (_it, call) => {
   const { keywords } = call;
   const entries = new Map<string, Value>(keywords);
   return { kind: 'dict', entries };
+};
+
+/**
+ * `set(widths)` of known numbers or strings: each value once, in first-seen order (only its length and membership
+ * matter to sizes); anything else is unknown.
+ */
+const setOf: Builtin = (_it, call) => {
+  const { first } = call;
+  if (!first) return { kind: 'list', items: [] };
+  if (first.kind !== 'list' || first.repeated) return UNKNOWN;
+  const seen = new Map<string, Value>();
+  for (const item of first.items) {
+    const key = item.kind === 'dim' && item.dim.kind === 'num' ? `n${item.dim.value}` : item.kind === 'scalar' && item.value !== undefined ? `n${item.value}` : item.kind === 'str' ? `s${item.value}` : undefined;
+    if (key === undefined) return UNKNOWN;
+    if (!seen.has(key)) seen.set(key, item);
+  }
+  return { kind: 'list', items: [...seen.values()] };
 };
 
 const enumerateOf: Builtin = (_it, call) => {
@@ -541,7 +559,11 @@ const tensorLiteral: Builtin = (it, call) => {
   const { keywords, node, frame, first } = call;
   const shape = first ? literalShape(first) : null;
   const dtype = keywords.get('dtype');
-  return emit(it, 'torch.tensor', 'torch.tensor', node, [], {}, frame, { shapes: [shape], dtype: dtype?.kind === 'dtype' ? dtype.dtype : 'default', createOnly: true });
+  const known = literalElements(first);
+  // A tensor of known numbers made while the model is built is configuration (constants.ts), not an op.
+  const made = emit(it, 'torch.tensor', 'torch.tensor', node, [], {}, known && buildsConfiguration(it, frame) ? quiet(frame) : frame, { shapes: [shape], dtype: dtype?.kind === 'dtype' ? dtype.dtype : 'default', createOnly: true });
+  if (known && made.kind === 'tensor') it.state.elements.set(made.tensor.id, known);
+  return made;
 };
 
 const maxOfTensors: Builtin = (it, call) => {
@@ -576,6 +598,7 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['builtins.enumerate', enumerateOf],
   ['builtins.zip', zipOf],
   ['numpy.linspace', linspaceOf],
+  ['builtins.set', setOf],
   ['builtins.sum', sumOf],
   ['builtins.Ellipsis', unknownValue],
   ['typing.cast', castValue],

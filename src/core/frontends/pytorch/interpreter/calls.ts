@@ -11,6 +11,7 @@ import { field } from '../syntax';
 import { NONE, UNKNOWN, type Value } from '../values';
 import { findMethod } from './attributes';
 import { applyAutograd, contextMethod } from './autograd';
+import { knownElementsValue } from './constants';
 import { libraryBuiltin } from './builtins';
 import { canonicalName, numericDim, tensorsOf, valueToAttr } from './conversions';
 import { emit, recordHostSync, recordUse } from './emit';
@@ -334,9 +335,14 @@ export function callTensorMethod(
     case 'numel':
       return shape ? { kind: 'dim', dim: product(shape) } : namedSize(it, node, frame) ?? UNKNOWN;
     case 'item':
-    case 'tolist':
+    case 'tolist': {
+      const known = it.state.elements.get(tensor.id);
+      // A host tensor of known numbers (a config helper's torch arithmetic) lives on the CPU: no copy to wait for.
+      const value = known ? knownElementsValue(known, name) : undefined;
+      if (value) return value;
       recordHostSync(it, `.${name}()`, node, frame, tensor);
       return { kind: 'scalar' };
+    }
     case 'numpy':
       recordHostSync(it, '.numpy()', node, frame, tensor);
       return UNKNOWN;

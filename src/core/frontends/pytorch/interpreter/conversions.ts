@@ -3,6 +3,7 @@ import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { bin, isIntegral, num, sym, type Dim } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
 import { NONE, type ClassInfo, type Value } from '../values';
+import type { Interpreter } from './index';
 
 export function truthiness(value: Value): boolean | undefined {
   switch (value.kind) {
@@ -85,6 +86,17 @@ export function textOf(value: Value): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * What str() prints, where a size is a symbol the code binds to a whole number (a constructor argument,
+ * `stage_index=2`): the number, so that `f"block{stage_index}-{i}"` names the layer PyTorch registers.
+ */
+export function printedText(it: Interpreter, value: Value): string | undefined {
+  const text = textOf(value);
+  if (text !== undefined || value.kind !== 'dim') return text;
+  const bound = it.state.currentValue(value.dim);
+  return bound !== undefined && Number.isInteger(bound) ? String(bound) : undefined;
 }
 
 export function tensorsOf(values: readonly Value[]): TensorValue[] {

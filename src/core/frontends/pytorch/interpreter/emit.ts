@@ -10,6 +10,7 @@ import { field } from '../syntax';
 import { UNKNOWN, type Value } from '../values';
 import type { Frame } from './frame';
 import { ASSUMED_SHAPE_NOTE } from '../../../ir/types';
+import { buildsConfiguration, foldElements } from './constants';
 import type { Interpreter } from './index';
 import { learnFromOp, learnSameShape } from './learning';
 
@@ -247,7 +248,9 @@ export function emit(
   for (const shape of inferred) outputs.push({ shape: shape ? shape.map(simplify) : shape, dtype });
   if (outputs.length === 0) outputs.push({ shape: null, dtype });
   let values: readonly TensorValue[];
-  if (frame.emit) {
+  // Numbers computed with torch while the model is built (constants.ts): folded, not listed as ops.
+  const folded = foldElements(it, qualifiedOp, inputs, attrs);
+  if (frame.emit && !(folded && buildsConfiguration(it, frame))) {
     const span = sourceSpan(node, frame);
     const modulePath = options.modulePath ?? frame.path;
     // Two plain literals rather than a conditional spread: ops then share two hidden classes in V8, not one each.
@@ -273,6 +276,7 @@ export function emit(
   if (assumed) for (const value of values) it.assumedValues.set(value.id, inputs);
   if (assumedVia) for (const value of values) it.assumedShapeOf.set(value.id, assumedVia);
   trackLayout(it, qualifiedOp, entry, inputs, attrs, values, options.strided === true);
+  if (folded && values.length === 1) it.state.elements.set((values[0] as TensorValue).id, folded);
   if (learner && !options.shapes) learnSameShape(learner, entry, inputs, attrs, values, node);
   // `x.max()` without a dim is one tensor; with one, (values, indices). Splits with one piece inferred stand for many.
   if (entry?.multiOutput && !(entry.category === 'reduction' && values.length === 1)) {

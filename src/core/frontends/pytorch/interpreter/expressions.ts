@@ -7,7 +7,7 @@ import { BUILTINS } from '../tables';
 import { NONE, UNKNOWN, type Value } from '../values';
 import { attribute } from './attributes';
 import { call } from './calls';
-import { stringValue, textOf, truthiness } from './conversions';
+import { printedText, stringValue, textOf, truthiness } from './conversions';
 import { emit, sourceSpan } from './emit';
 import { quiet, type Frame } from './frame';
 import type { Interpreter } from './index';
@@ -192,7 +192,7 @@ function formattedString(it: Interpreter, node: SyntaxNode, frame: Frame): Value
     else if (child.type === 'interpolation') {
       const expression = child.namedChildren[0];
       if (!expression || child.namedChildren.some((c) => c?.type === 'format_specifier' || c?.type === 'type_conversion')) return UNKNOWN;
-      const part = textOf(evaluate(it, expression, frame));
+      const part = printedText(it, evaluate(it, expression, frame));
       if (part === undefined) return UNKNOWN;
       text += part;
     }
@@ -276,6 +276,11 @@ export function dictionaryComprehension(it: Interpreter, node: SyntaxNode, frame
   return items && keysKnown ? { kind: 'dict', entries } : UNKNOWN;
 }
 
+/** `enumerate(...)` as the code calls it. */
+function isEnumerate(node: SyntaxNode | null): boolean {
+  return node?.type === 'call' && /^enumerate$/.test(field(node, 'function')?.text ?? '');
+}
+
 /**
  * Runs a comprehension's clauses in order (nested `for`s, `if` filters) and collects what `produce` gives for each
  * pass; undefined when an iterable cannot be walked item by item (unknown or too long). An `if` MemWall cannot
@@ -291,20 +296,17 @@ function expand(it: Interpreter, clauses: readonly SyntaxNode[], index: number, 
   }
   const left = field(clause, 'left');
   const right = field(clause, 'right');
-  let iterable = right ? evaluate(it, right, quiet(frame)) : UNKNOWN;
-  // `enumerate(xs)` evaluates to a list holding xs (runFor reads it so); over a known list, the (index, item) pairs.
-  const enumerated = iterable.kind === 'list' && right?.type === 'call' && field(right, 'function')?.text === 'enumerate';
-  if (enumerated) {
-    const inner = iterable.kind === 'list' ? iterable.items[0] : undefined;
-    iterable = inner?.kind === 'list' && !inner.repeated
-      ? { kind: 'list', items: inner.items.map((item, i) => ({ kind: 'list', items: [{ kind: 'dim', dim: num(i) }, item] }) as Value) }
-      : UNKNOWN;
-  }
+  const iterable = right ? evaluate(it, right, quiet(frame)) : UNKNOWN;
   let elements: Value[] | undefined;
   if (iterable.kind === 'range') {
     const passes = passCount(it, iterable.count);
     const range = iterable;
     if (passes !== undefined) elements = Array.from({ length: passes }, (_, i) => ({ kind: 'dim', dim: rangeItem(range, i) }) as Value);
+  } else if (iterable.kind === 'list' && !iterable.repeated && isEnumerate(right)) {
+    // enumerate(xs) stands for xs (runFor reads the index itself); a comprehension walks its (index, item) pairs.
+    const inner = iterable.items[0];
+    const items = inner?.kind === 'list' && !inner.repeated ? inner.items : inner?.kind === 'modlist' && !inner.list.repeated ? inner.list.items : undefined;
+    if (items) elements = items.map((item, i) => ({ kind: 'list', items: [{ kind: 'dim', dim: num(i) }, item] }) as Value);
   } else if (iterable.kind === 'list' && !iterable.repeated) elements = [...iterable.items];
   else if (iterable.kind === 'modlist' && !iterable.list.repeated) elements = [...iterable.list.items];
   else if (iterable.kind === 'dict') elements = [...iterable.entries.keys()].map((key) => ({ kind: 'str', value: key }) as Value);

@@ -3,6 +3,12 @@ import { evalDim, type Dim } from '../../../ir/dims';
 import type { Layout } from '../layout';
 import type { ClassInfo, FunctionInfo, Value } from '../values';
 
+/** A host tensor's numbers: whole numbers for an integer dtype, float32 values (as PyTorch computes them) otherwise. */
+export interface KnownElements {
+  readonly values: readonly number[];
+  readonly integral: boolean;
+}
+
 /** A binding found in the code, with a priority: explicit arguments (1) outrank defaults (2). */
 export interface CodeBinding {
   readonly symbol: string;
@@ -35,6 +41,11 @@ export class InterpreterState {
   readonly codeBindings: CodeBinding[] = [];
   /** Layouts of tensors that are not contiguous (absent means contiguous), by value id. */
   readonly layouts = new Map<number, Layout>();
+  /**
+   * Tensors of known numbers by value id (`torch.arange(depth) * w_a + w_0` in a config helper): their elements, so
+   * that `.tolist()` gives numbers the code sizes layers with. One-dimensional, and only where every input is known.
+   */
+  readonly elements = new Map<number, KnownElements>();
   /** The first instance of each module class built by plain code (a script, `main()`), with its real arguments. */
   readonly instances = new Map<ClassInfo, Value>();
   /** Classes whose forward ran and functions that ran: they are not analysed again as roots. */
@@ -86,6 +97,7 @@ export class InterpreterState {
     replaceSet(this.scopesSeen, snapshot.scopesSeen);
     this.expressionTooDeepNoted = snapshot.expressionTooDeepNoted;
     for (const id of this.layouts.keys()) if (id >= snapshot.values) this.layouts.delete(id);
+    for (const id of this.elements.keys()) if (id >= snapshot.values) this.elements.delete(id);
   }
 
   /** Adds what a run added elsewhere (a root replayed by roots.ts), as changesSince() described it. */

@@ -37,10 +37,15 @@ export async function kernelsOf(text: string, dtype: DType = 'bf16'): Promise<Ke
     }));
 }
 
+/** The one kernel op of a file; throws when there is none or more than one. */
+export async function onlyKernel(text: string, dtype: DType = 'bf16', name = 'text'): Promise<KernelResult> {
+  const [kernel, ...rest] = await kernelsOf(text, dtype);
+  if (!kernel || rest.length) throw new Error(`${name}: expected one kernel op, found ${rest.length + (kernel ? 1 : 0)}`);
+  return kernel;
+}
+
 export async function fixtureKernel(file: string, dtype: DType): Promise<KernelResult> {
-  const kernels = await kernelsOf(readFileSync(path.join(FIXTURES, file), 'utf8'), dtype);
-  if (kernels.length !== 1) throw new Error(`${file}: expected one kernel op, found ${kernels.length}`);
-  return kernels[0];
+  return onlyKernel(readFileSync(path.join(FIXTURES, file), 'utf8'), dtype, file);
 }
 
 export async function extractText(text: string) {

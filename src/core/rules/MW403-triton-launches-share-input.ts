@@ -19,9 +19,9 @@ export const tritonLaunchesShareInput: Rule = {
   check(ctx: RuleContext): RuleFinding[] {
     const findings: RuleFinding[] = [];
     const kernels = kernelOps(ctx);
-    for (let i = 1; i < kernels.length; i++) {
+    for (const [i, second] of kernels.entries()) {
       const first = kernels[i - 1];
-      const second = kernels[i];
+      if (!first) continue;
       if (first.op.scope !== second.op.scope) continue;
       if (first.cost?.bound !== 'memory' || second.cost?.bound !== 'memory') continue;
       if (second.op.inputs.some((v) => v.producer === first.op.id)) continue;

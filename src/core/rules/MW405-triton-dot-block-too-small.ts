@@ -21,13 +21,14 @@ export const tritonDotBlockTooSmall: Rule = {
   check(ctx: RuleContext): RuleFinding[] {
     const findings: RuleFinding[] = [];
     for (const kernel of kernelOps(ctx)) {
-      const dims = ['dotM', 'dotN', 'dotK'].map((name) => kernel.value(name));
-      if (dims.some((d) => d === undefined)) continue;
-      const [m, n, k] = dims as number[];
+      const m = kernel.value('dotM');
+      const n = kernel.value('dotN');
+      const k = kernel.value('dotK');
+      if (m === undefined || n === undefined || k === undefined) continue;
       const bad = [m, n, k].filter((d) => d < TILE || d % TILE !== 0);
       if (!bad.length) continue;
       const padded = [m, n, k].map((d) => Math.ceil(d / TILE) * TILE);
-      const useful = (m * n * k) / (padded[0] * padded[1] * padded[2]);
+      const useful = (m * n * k) / padded.reduce((a, b) => a * b, 1);
       const requested = kernel.value('requestedBytes');
       const compulsory = kernel.cost?.bytes ?? null;
       const rereads = requested !== undefined && compulsory !== null && requested > compulsory

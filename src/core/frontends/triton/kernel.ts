@@ -276,7 +276,7 @@ class Interpreter {
     if (callee && ['range', 'tl.range', 'tl.static_range', 'triton.language.range', 'triton.language.static_range'].includes(callee)) {
       const args = callArguments(right).positional.map((a) => this.dimOf(this.evaluate(a, environment, depth)));
       let stop: Dim;
-      if (args.length === 1) stop = args[0];
+      if (args.length === 1) stop = args[0] ?? unknownDim('range');
       else {
         start = args[0] ?? num(0);
         stop = args[1] ?? unknownDim('range');
@@ -531,8 +531,9 @@ class Interpreter {
       case 'comparison_operator': {
         const operands = namedChildren(node);
         const operator = node.children.find((c) => c && !c.isNamed)?.text ?? '<';
-        if (operands.length !== 2) return UNKNOWN('chained comparison');
-        return this.compare(operator, this.evaluate(operands[0], environment, depth), this.evaluate(operands[1], environment, depth));
+        const [left, right] = operands;
+        if (operands.length !== 2 || !left || !right) return UNKNOWN('chained comparison');
+        return this.compare(operator, this.evaluate(left, environment, depth), this.evaluate(right, environment, depth));
       }
       case 'conditional_expression': {
         const [whenTrue, condition, whenFalse] = namedChildren(node);
@@ -591,8 +592,9 @@ class Interpreter {
         shape.push(num(1));
         axes.push(null);
       } else if (index.type === 'slice' || index.type === 'ellipsis') {
-        if (position < sourceShape.length) {
-          shape.push(sourceShape[position]);
+        const dim = sourceShape[position];
+        if (dim !== undefined) {
+          shape.push(dim);
           axes.push(sourceAxes[position] ?? null);
         }
         position++;
@@ -600,10 +602,10 @@ class Interpreter {
         position++; // an integer index drops the axis
       }
     }
-    for (; position < sourceShape.length; position++) {
-      shape.push(sourceShape[position]);
-      axes.push(sourceAxes[position] ?? null);
-    }
+    sourceShape.slice(position).forEach((dim, i) => {
+      shape.push(dim);
+      axes.push(sourceAxes[position + i] ?? null);
+    });
     const sig = `${value.kind === 'scalar' ? value.sig : value.sig}[${indices.map((i) => i.text).join(',')}]`;
     if (value.kind === 'pointer') return { ...value, shape, sig };
     if (value.kind === 'scalar') return { kind: 'block', shape, axes, data: value.data, sig, dtype: value.dtype };
@@ -675,8 +677,9 @@ class Interpreter {
       if (a.dim.kind === 'num' && b.dim.kind === 'num') {
         const x = a.dim.value;
         const y = b.dim.value;
-        const table: Record<string, boolean> = { '<': x < y, '<=': x <= y, '>': x > y, '>=': x >= y, '==': x === y, '!=': x !== y };
-        if (operator in table) return { kind: 'const', value: table[operator] };
+        const table: Readonly<Record<string, boolean | undefined>> = { '<': x < y, '<=': x <= y, '>': x > y, '>=': x >= y, '==': x === y, '!=': x !== y };
+        const truth = table[operator];
+        if (truth !== undefined) return { kind: 'const', value: truth };
       }
       if (a.data || b.data) this.count(num(1));
       const result = scalar(unknownDim('comparison'), a.data || b.data, `(${a.sig}${operator}${b.sig})`, 'bool');
@@ -985,7 +988,7 @@ class Interpreter {
           const value: KernelValue = { kind: 'scalar', dim: loopVariableSymbol(`cycle${this.cycles}`), data: false, sig: `cycle${this.cycles}`, dtype: 'int32', cycle: counter };
           return value;
         }
-        return this.elementwise(condition ? [condition, ...values] : values, ELEMENTWISE_FLOPS.where);
+        return this.elementwise(condition ? [condition, ...values] : values, ELEMENTWISE_FLOPS.where ?? 1);
       }
       case 'static_range': case 'range': return UNKNOWN('range outside a loop');
       default: break;
@@ -1000,9 +1003,10 @@ class Interpreter {
       return value;
     }
     if (SHAPE_OPS.has(name)) return this.reshape(name, args, environment, depth);
-    if (name in ELEMENTWISE_FLOPS) {
+    const flopsPerElement = ELEMENTWISE_FLOPS[name];
+    if (flopsPerElement !== undefined) {
       const values = args.positional.map((a) => this.evaluate(a, environment, depth));
-      return this.elementwise(values, ELEMENTWISE_FLOPS[name]);
+      return this.elementwise(values, flopsPerElement);
     }
     this.notes.add(`tl.${name} is not in MemWall's table: counted as 1 FLOP per element`);
     return this.elementwise(args.positional.map((a) => this.evaluate(a, environment, depth)), 1);
@@ -1013,9 +1017,13 @@ class Interpreter {
     if (value.kind !== 'block') return value;
     if (name === 'trans' || name === 'permute') {
       const order = args.positional.slice(1).map((a) => this.dimOf(this.evaluate(a, environment, depth)));
-      const flatOrder = order.length === 1 ? (this.shapeOf(this.evaluate(args.positional[1], environment, depth)) ?? []) : order;
+      const orderNode = args.positional[1];
+      const flatOrder = order.length === 1 && orderNode ? (this.shapeOf(this.evaluate(orderNode, environment, depth)) ?? []) : order;
       const indices = flatOrder.length ? flatOrder.map((d) => (d.kind === 'num' ? d.value : 0)) : value.shape.map((_, i) => value.shape.length - 1 - i);
-      return { ...value, shape: indices.map((i) => value.shape[i]), axes: indices.map((i) => value.axes[i]) };
+      const shape = indices.map((i) => value.shape[i]).filter((d): d is Dim => d !== undefined);
+      // An order that names a dimension the block lacks is not Triton code; keep the block as it is.
+      if (shape.length !== indices.length) return value;
+      return { ...value, shape, axes: indices.map((i) => value.axes[i] ?? null) };
     }
     if (name === 'expand_dims') {
       const axis = this.dimOf(this.evaluate(argument(args, 1, 'axis')!, environment, depth));
@@ -1065,14 +1073,13 @@ class Interpreter {
       const value = this.evaluate(allowTf32Node, environment, depth);
       if (value.kind === 'const' && value.value === false) inputPrecision = 'ieee';
     }
-    if (a.kind !== 'block' || b.kind !== 'block' || a.shape.length < 2 || b.shape.length < 2) {
+    const [m, k] = a.kind === 'block' && a.shape.length >= 2 ? a.shape.slice(-2) : [];
+    const n = b.kind === 'block' && b.shape.length >= 2 ? b.shape.at(-1) : undefined;
+    if (a.kind !== 'block' || b.kind !== 'block' || !m || !k || !n) {
       this.notes.add(`tl.dot at line ${node.startPosition.row + 1}: operand shapes unknown, FLOPs not counted`);
       this.flops = add(this.flops, unknownDim('tl.dot operand shapes'));
       return UNKNOWN('dot');
     }
-    const m = a.shape[a.shape.length - 2];
-    const k = a.shape[a.shape.length - 1];
-    const n = b.shape[b.shape.length - 1];
     const batch = product(a.shape.slice(0, -2));
     this.count(mul(batch, mul(num(2), mul(m, mul(n, k)))));
     this.dots.push({ m, n, k, operandTypes: [a.dtype, b.dtype], inputPrecision, node });
@@ -1189,9 +1196,11 @@ export function broadcast(a: readonly Dim[], b: readonly Dim[]): Dim[] {
   for (let i = 0; i < length; i++) {
     const x = a[a.length - length + i];
     const y = b[b.length - length + i];
-    if (!x) out.push(y);
-    else if (!y) out.push(x);
-    else out.push(isOne(x) ? y : x);
+    if (x && y) out.push(isOne(x) ? y : x);
+    else {
+      const only = x ?? y;
+      if (only) out.push(only);
+    }
   }
   return out;
 }

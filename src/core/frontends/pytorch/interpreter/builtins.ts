@@ -7,7 +7,7 @@ import { NONE, UNKNOWN, type ClassInfo, type Value } from '../values';
 import { attribute } from './attributes';
 import { callLibrary } from './calls';
 import { baseClass, canonicalName, floorDim, formulaOf, literalShape, numeric, numericDim, printedText, truthiness } from './conversions';
-import { buildsConfiguration, literalElements } from './constants';
+import { buildsConfiguration, literalElements, roundHalfEven } from './constants';
 import { emit, recordHostSync } from './emit';
 import { evaluate } from './expressions';
 import { quiet } from './frame';
@@ -92,14 +92,6 @@ const roundOf: Builtin = (it, call) => {
   // A symbolic float rounds as floor(x + 0.5), which differs from Python only on exact halves.
   return { kind: 'dim', dim: isIntegral(formula) ? formula : bin('//', bin('+', formula, num(0.5)), num(1)) };
 };
-
-function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  const fraction = x - floor;
-  if (fraction > 0.5) return floor + 1;
-  if (fraction < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
 
 const absolute: Builtin = (it, call) => {
   const { first, positional, keywords, node, frame } = call;

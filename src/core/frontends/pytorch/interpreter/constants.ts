@@ -76,8 +76,8 @@ function unaryFold(apply: (x: number) => number, keepsIntegers = false): Fold {
   };
 }
 
-/** torch.round and Tensor.round: halves go to the even neighbour. */
-function roundHalfEven(x: number): number {
+/** Python's round() and torch.round: halves go to the even neighbour. */
+export function roundHalfEven(x: number): number {
   const floor = Math.floor(x);
   const fraction = x - floor;
   if (fraction > 0.5) return floor + 1;

@@ -30,6 +30,35 @@ describe('op catalog: hand-computed figures', () => {
     assert.deepEqual(price('torch.Tensor.__setitem__', [[1000, 64], [10, 64]], {}, 4).bytes, { read: 640 * 4, written: 640 * 4 });
   });
 
+  it('index_copy_ writes the source rows into a KV cache: the index and source read, the source elements written', () => {
+    // Cache [1, 2048, 16, 256] bf16, 10 positions (int64), source [1, 10, 16, 256]: 40,960 elements copied.
+    const copy = price('torch.Tensor.index_copy_', [[1, 2048, 16, 256], [10], [1, 10, 16, 256]], { dim: 1 }, [2, 8, 2]);
+    assert.deepEqual(copy.shapes, [[1, 2048, 16, 256]]);
+    assert.equal(copy.flops, 0);
+    assert.deepEqual(copy.bytes, { read: 10 * 8 + 40960 * 2, written: 40960 * 2 });
+    // Out of place, the whole cache is copied into the new tensor as well.
+    const fresh = price('torch.index_copy', [[1, 2048, 16, 256], [10], [1, 10, 16, 256]], { dim: 1 }, [2, 8, 2]);
+    assert.deepEqual(fresh.bytes, { read: 10 * 8 + 40960 * 2 + 8388608 * 2, written: 40960 * 2 + 8388608 * 2 });
+  });
+
+  it('multinomial: Exp(1) draws, a divide and an argmax (one sample) or topk per row; several samples with replacement unpriced', () => {
+    // 8 rows of 256,000 fp32 probabilities (Gemma's sampler), one sample each: n = 2,048,000.
+    const n = 8 * 256000;
+    const one = price('torch.multinomial', [[8, 256000]], { num_samples: 1, replacement: true }, 4);
+    assert.deepEqual(one.shapes, [[8, 1]]);
+    assert.equal(one.flops, (2 + 1 + 1) * n);
+    assert.deepEqual(one.bytes, { read: 3 * n * 4, written: 2 * n * 4 + 8 * 8 });
+    // Four samples without replacement: topk(4) compares ⌈log2 5⌉ = 3 per weight and writes values beside indices.
+    const four = price('torch.multinomial', [[8, 256000]], { num_samples: 4 }, 4);
+    assert.deepEqual(four.shapes, [[8, 4]]);
+    assert.equal(four.flops, (2 + 1 + 3) * n);
+    assert.deepEqual(four.bytes, { read: 3 * n * 4, written: 2 * n * 4 + 32 * 8 + 32 * 4 });
+    const replaced = price('torch.multinomial', [[8, 256000]], { num_samples: 4, replacement: true }, 4);
+    assert.equal(replaced.flops, null);
+    assert.equal(replaced.bytes, null);
+    assert.equal(lookupEntry('torch.multinomial')?.dtype, 'int64');
+  });
+
   it('Linear counts 2·M·N·K + M·N and reads its weight and bias', () => {
     const linear = price('torch.nn.Linear', [[8, 1024, 768], [3072, 768], [3072]]);
     assert.deepEqual(linear.shapes, [[8, 1024, 3072]]);

@@ -61,6 +61,45 @@ const topk: CatalogEntry = {
   bytesFormula: COMPULSORY_TEXT,
 };
 
+/**
+ * multinomial(input, num_samples, replacement=False) → int64 [..., num_samples] from rows of K weights. Without
+ * replacement, or for one sample, ATen draws q ~ Exp(1) (`exponential_`), divides the weights by it and takes the
+ * argmax (one sample) or topk (several) of each row: three eager kernels, each priced at its own traffic. With
+ * replacement and several samples it runs another kernel (a cumulative distribution searched per sample), which is
+ * not priced.
+ */
+const multinomial: CatalogEntry = {
+  category: 'reduction',
+  unit: 'vector',
+  signature: ['input', 'num_samples', 'replacement', 'generator'],
+  dtype: 'int64',
+  infer: ({ inputs, attrs }) => {
+    const x = inputs[0];
+    const samples = attrDim(attrs.num_samples);
+    if (!x || x.length === 0 || !samples) return [null];
+    return [[...x.slice(0, -1), samples]];
+  },
+  flops: (context) => {
+    const n = elements(context.inputs[0]);
+    const k = typeof context.attrs.num_samples === 'number' ? context.attrs.num_samples : null;
+    if (n === null || k === null || (context.attrs.replacement === true && k > 1)) return null;
+    return n * (3 + Math.max(1, Math.ceil(Math.log2(k + 1))));
+  },
+  flopsFormula: 'n·(2 + 1 + ⌈log2(k+1)⌉): an Exp(1) draw (2), a divide (1), then argmax or topk compares per weight',
+  bytes: (context) => {
+    const x = context.inputs[0];
+    const n = elements(x);
+    const out = elements(context.outputs[0]);
+    const k = typeof context.attrs.num_samples === 'number' ? context.attrs.num_samples : null;
+    if (!x || n === null || out === null || k === null || (context.attrs.replacement === true && k > 1)) return null;
+    const s = context.inputElementBytes[0] ?? 0;
+    // topk (k > 1) also writes the selected values beside the indices.
+    const values = k > 1 ? out * s : 0;
+    return { read: 3 * n * s, written: 2 * n * s + out * 8 + values };
+  },
+  bytesFormula: 'the draws written (n·s); weights and draws read, quotients written (2n·s read, n·s written); quotients read, int64 samples written (n·s read, 8 B per sample)',
+};
+
 const sort: CatalogEntry = {
   category: 'reduction',
   unit: 'vector',
@@ -155,6 +194,8 @@ function build(): Record<string, CatalogEntry> {
   ops['torch.argsort'] = { ...sort, multiOutput: false, infer: ({ inputs }) => [inputs[0] ?? null], dtype: 'int64' };
   ops['torch.Tensor.argsort'] = ops['torch.argsort'] as CatalogEntry;
   ops['torch.Tensor.cumsum_'] = scan;
+  ops['torch.multinomial'] = multinomial;
+  ops['torch.Tensor.multinomial'] = multinomial;
   return ops;
 }
 

@@ -146,7 +146,13 @@ function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: Ru
   // another module class, or whose forward already ran, is reached through that and not analysed again.
   const moduleClasses = [...file.classes.values()].filter((cls) => isModuleClass(interpreter, cls));
   const moduleNames = new Set(moduleClasses.map((cls) => cls.name));
-  for (const cls of [...moduleClasses].reverse()) {
+  // Models that build other modules of the file, by name or through a class their config names (litgpt's
+  // `config.mlp_class(config)`), run before the modules that build none: a layer a model reaches only through its
+  // config is then covered by the model, not priced twice.
+  const composite = (cls: ClassInfo): boolean =>
+    CONFIG_CLASS_CALL.test(cls.node.text) || [...moduleNames].some((name) => name !== cls.name && namedInCode(file, code, cls.name, name));
+  const reversed = [...moduleClasses].reverse();
+  for (const cls of [...reversed.filter(composite), ...reversed.filter((cls) => !composite(cls))]) {
     if (interpreter.state.covered.has(cls)) continue;
     if (referencedBy(cls.name).some((owner) => moduleNames.has(owner))) continue;
     // The model as the code builds it (`model = GPT(GPTConfig(n_layer=2))`), else one with symbolic arguments.
@@ -164,6 +170,9 @@ function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: Ru
     runRootOf(fn, 'function', () => interpreter.runRootFunction(fn));
   }
 }
+
+/** A layer built from a class the config names: `config.mlp_class(config)`, `config.norm_class(config.n_embd)`. */
+const CONFIG_CLASS_CALL = /\.\w+_class\s*\(/;
 
 /** Strings and comments: a class named only in a docstring (`also known as ResNet V1.5`) is not used there. */
 const STRINGS_AND_COMMENTS = /"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*/g;

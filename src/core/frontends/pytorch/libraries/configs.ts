@@ -151,11 +151,13 @@ const TRANSFORMERS_CONFIG_MODULES = ['gpt_neox', 'qwen2', 'vit', 'gpt_bigcode', 
 /**
  * litgpt.config.Config (2024-2025): the fields model.py reads, at their defaults, and what `__post_init__` derives
  * from them (head size, the vocabulary padded to a multiple of 512, one query group per head, a 4× MLP, the rotary
- * share of the head). `norm_class` is torch.nn.LayerNorm, as the library's property gives for the default `norm_class_name`.
+ * share of the head). `norm_class` is torch.nn.LayerNorm, as the library's property gives for the default `norm_class_name`;
+ * `mlp_class` is the class of litgpt.model named by `mlp_class_name`, as the library's property finds it.
  */
 const LITGPT_CONFIG = `
 from dataclasses import dataclass
 
+import litgpt.model
 import torch
 
 
@@ -220,6 +222,7 @@ class Config:
         self.rope_n_elem = int(self.rotary_percentage * self.head_size)
         self.sliding_window_indices = None
         self.norm_class = torch.nn.LayerNorm
+        self.mlp_class = getattr(litgpt.model, self.mlp_class_name)
 `;
 
 /**

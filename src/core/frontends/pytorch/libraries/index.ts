@@ -38,10 +38,20 @@ function modelFile(it: Interpreter, model: LibraryModel): FileContext {
   return file;
 }
 
+/**
+ * Library modules that a config model reads classes from by name (litgpt's Config answers `mlp_class` with
+ * `getattr(litgpt.model, self.mlp_class_name)`). Fetched alone, litgpt's model.py is that module: when the workspace
+ * does not hold it, a class of that name in the analysed file is the one the library would find.
+ */
+const ANALYSED_FILE_MODULES: ReadonlySet<string> = new Set(['litgpt.model']);
+
 /** `module.name` from a library model (`timm.layers`, `Mlp`), or undefined when no model defines it. */
 export function libraryMember(it: Interpreter, module: string, name: string): Value | undefined {
   const model = BY_MODULE.get(module);
-  if (!model) return undefined;
+  if (!model) {
+    const cls = ANALYSED_FILE_MODULES.has(module) ? it.main.classes.get(name) : undefined;
+    return cls ? { kind: 'class', cls } : undefined;
+  }
   const file = modelFile(it, model);
   const value = file.globals.get(name);
   if (value) return value;

@@ -13,6 +13,7 @@ import type { Frame } from './frame';
 import { importModule } from './imports';
 import { libraryMember } from '../libraries';
 import type { Interpreter } from './index';
+import { isScriptObject } from './scripts';
 
 /** Attributes only tensors have: reading them marks a free parameter as a tensor. */
 const TENSOR_ONLY_ATTRIBUTES = new Set(['shape', 'size', 'dtype', 'device', 'ndim', 'dim', 'T', 'mT', 'numel', 'contiguous']);
@@ -64,6 +65,7 @@ export function attribute(it: Interpreter, object: Value, name: string, frame: F
       return { kind: 'method', receiver: object, name };
     }
     case 'object': {
+      if (isScriptObject(object)) return { kind: 'method', receiver: object, name };
       const value = object.attrs.get(name);
       if (value) return value;
       if (object.cls) {

@@ -16,6 +16,7 @@ import type { Frame } from './frame';
 import type { Interpreter } from './index';
 import { containerKind, isConfigClass, moduleChildren } from './modules';
 import { binary } from './operators';
+import { SCRIPT_CALLS } from './scripts';
 import { setAttribute } from './statements';
 import { TRITON_BUILTINS } from './triton';
 
@@ -641,6 +642,8 @@ export function libraryBuiltin(it: Interpreter, name: string, positional: Value[
   const first = positional[0];
   const builtin = BUILTIN_CALLS.get(name);
   if (builtin) return builtin(it, { name, positional, keywords, node, frame, first });
+  const script = SCRIPT_CALLS.get(name);
+  if (script) return script(it, positional, keywords, node, frame);
   const triton = TRITON_BUILTINS.get(name);
   if (triton) return triton(it, positional, keywords);
   // `torch.nn.init.*_` fill a parameter in place: no op of the forward pass.

@@ -20,6 +20,7 @@ import type { Frame } from './frame';
 import { callFunction } from './functions';
 import type { Interpreter } from './index';
 import { callLayer, callModule, callSequential, constructLayer, dictMethod, initBase, instantiate, listMethod, modlistMethod, moduleMethod } from './modules';
+import { scriptMethod } from './scripts';
 import { bindSignature, describeParameter } from './signatures';
 import { namedSize } from './sizes';
 import { adoptParameter } from './statements';
@@ -253,6 +254,8 @@ export function callMethod(
   if (receiver.kind === 'object') {
     const recorded = contextMethod(receiver, name, positional);
     if (recorded) return recorded;
+    const script = scriptMethod(it, receiver, name, positional, keywords, node, frame);
+    if (script) return script;
   }
   if (receiver.kind === 'module') {
     const containerResult = moduleMethod(receiver, name, positional);

@@ -15,6 +15,7 @@ import { annotationValue } from './functions';
 import { containerKind, containerList, listMethod, modlistMethod } from './modules';
 import { runImport } from './imports';
 import { learnFromUnpack } from './learning';
+import { loaderBatches } from './scripts';
 import type { Interpreter } from './index';
 import { binary } from './operators';
 import { MAX_UNROLLED_PASSES, passCount, rangeItem, runPasses } from './repeats';
@@ -483,6 +484,9 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
     }
     return;
   }
+  // A DataLoader yields batches of its dataset's items, as many per epoch as its length gives (scripts.ts).
+  const batches = loaderBatches(it, iterable, frame);
+  if (batches) return loop(batches.batch, batches.count, unknownDim('batch index'));
   if (iterable.kind === 'tensor') {
     const shape = iterable.tensor.shape;
     const first = shape?.[0] ?? unknownDim('iterations');

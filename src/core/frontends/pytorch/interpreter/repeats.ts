@@ -28,7 +28,7 @@ export function rangeItem(range: Extract<Value, { kind: 'range' }>, index: numbe
 interface PassGroup {
   /** The calls made, in order (cheap to compare); the full signature is computed only when another pass matches it. */
   readonly calls: string;
-  signature?: string;
+  signature?: readonly PassToken[];
   readonly ops: readonly OpNode[];
   readonly passes: number[];
   /** Per pass, per op: its module path and label (`h[3].attn`, `features.3`). */
@@ -73,12 +73,12 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     const names = ops.map((op) => [op.modulePath, op.label] as const);
     // A list of one item, or a pass whose calls no earlier pass made, starts a group without a full signature.
     const calls = count > 1 ? callsOf(ops) : '';
-    let signature: string | undefined;
+    let signature: PassToken[] | undefined;
     const same = groups.find((group) => {
       if (group.calls !== calls) return false;
       group.signature ??= signatureOf(it, group.ops);
       signature ??= signatureOf(it, ops);
-      return group.signature === signature;
+      return sameSignature(group.signature, signature);
     });
     if (!same) {
       previous = { calls, signature, ops, passes: [index], names: [names] };
@@ -205,36 +205,80 @@ function indexLabel(passes: readonly number[]): string {
 }
 
 /**
- * What a pass did, as text: each op's call site, scope, shapes, dtypes, attributes, repeat and notes, and for each
- * input whether an op of the same pass made it (and which). Module paths and labels are left out: they name the
- * layer, not what it does. Dims compare by the values the code gives them: the first block's input
- * `[B, 64, 56, 56]` is the next one's `[B, planes, 56, 56]` when `planes` is 64.
+ * One item of a pass's signature: a number (a dim's value, a count, which op made an input) or a text (a dim without
+ * a value, a call, a scope, an attribute). Two signatures match when their items read the same one by one.
  */
-function signatureOf(it: Interpreter, ops: readonly OpNode[]): string {
-  const dimText = (dim: Dim): string => {
-    if (dim.kind === 'unknown') return `?(${dim.why})`;
-    const value = it.state.currentValue(dim);
-    return value === undefined ? formatDim(dim) : String(value);
+type PassToken = number | string;
+
+/**
+ * What a pass did, item by item: each op's call site, scope, shapes, dtypes, attributes, repeat and notes, and for
+ * each input whether an op of the same pass made it (and which). Module paths and labels are left out: they name the
+ * layer, not what it does. Dims compare by the values the code gives them: the first block's input `[B, 64, 56, 56]`
+ * is the next one's `[B, planes, 56, 56]` when `planes` is 64. Every list is preceded by its length, so that equal
+ * items mean equal passes; numbers stay numbers, so that comparing passes builds no text.
+ */
+function signatureOf(it: Interpreter, ops: readonly OpNode[]): PassToken[] {
+  const tokens: PassToken[] = [];
+  const dimText = (value: Dim): string => {
+    if (value.kind === 'unknown') return `?(${value.why})`;
+    const known = it.state.currentValue(value);
+    return known === undefined ? formatDim(value) : String(known);
   };
-  const tensorText = (tensor: TensorValue): string => `${tensor.shape ? tensor.shape.map(dimText).join('x') : '?'}:${tensor.dtype ?? ''}`;
-  const attrText = (value: AttrValue): string => {
+  const dim = (value: Dim): void => {
+    if (value.kind === 'unknown') tokens.push(`?(${value.why})`);
+    else tokens.push(it.state.currentValue(value) ?? formatDim(value));
+  };
+  const tensor = (value: TensorValue): void => {
+    if (value.shape) {
+      tokens.push(value.shape.length);
+      for (const size of value.shape) dim(size);
+    } else tokens.push('?');
+    tokens.push(value.dtype ?? '');
+  };
+  const attribute = (value: AttrValue): void => {
     // Fractions (a drop probability growing with depth, eps, momentum) compare by sign: the formulas and rules ask
     // only whether one is zero, so blocks whose stochastic-depth rate differs still fold.
-    if (typeof value === 'number' && !Number.isInteger(value)) return value > 0 ? 'fraction>0' : 'fraction<0';
-    if (value === null || typeof value !== 'object') return String(value);
-    if (Array.isArray(value)) return `[${(value as readonly Dim[]).map(dimText).join(',')}]`;
-    return dimText(value as Dim);
+    if (typeof value === 'number' && !Number.isInteger(value)) tokens.push(value > 0 ? 'fraction>0' : 'fraction<0');
+    else if (value === null || typeof value !== 'object') tokens.push(String(value));
+    else if (Array.isArray(value)) tokens.push(`[${(value as readonly Dim[]).map(dimText).join(',')}]`);
+    else dim(value as Dim);
   };
-  const made = new Map<number, string>();
-  ops.forEach((op, i) => op.outputs.forEach((output, j) => made.set(output.id, `${i}.${j}`)));
-  const parts: string[] = [];
+  // Which op of the pass made a tensor: the op's index and the output's, as one number.
+  const made = new Map<number, number>();
+  ops.forEach((op, i) => op.outputs.forEach((output, j) => made.set(output.id, i * MAX_OUTPUTS + j)));
   for (const op of ops) {
-    const inputs = op.inputs.map((input) => `${made.get(input.id) ?? 'in'}:${tensorText(input)}`).join(',');
-    const outputs = op.outputs.map(tensorText).join(',');
-    const attrs = Object.keys(op.attrs).map((key) => `${key}=${attrText(op.attrs[key] as AttrValue)}`).join(',');
-    parts.push(`${op.op}@${op.span.start}-${op.span.end}|${op.scope}|${op.fusedBy ?? ''}|${inputs}|${outputs}|${attrs}|${dimText(op.repeat)}|${op.notes.join(';')}`);
+    tokens.push(op.op, op.span.start, op.span.end, op.scope, op.fusedBy ?? '', op.inputs.length);
+    for (const input of op.inputs) {
+      tokens.push(made.get(input.id) ?? -1);
+      tensor(input);
+    }
+    tokens.push(op.outputs.length);
+    for (const output of op.outputs) tensor(output);
+    const keys = Object.keys(op.attrs);
+    tokens.push(keys.length);
+    for (const key of keys) {
+      tokens.push(key);
+      attribute(op.attrs[key] as AttrValue);
+    }
+    dim(op.repeat);
+    tokens.push(op.notes.length, ...op.notes);
   }
-  return parts.join('\n');
+  return tokens;
+}
+
+/** Bounds the outputs of one op, for the number that names an op's output within a pass. */
+const MAX_OUTPUTS = 1 << 16;
+
+/** Whether two signatures read the same, item by item (a number and a text match when the number reads as the text). */
+function sameSignature(a: readonly PassToken[], b: readonly PassToken[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as PassToken;
+    const y = b[i] as PassToken;
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number' ? !(Number.isNaN(x) && Number.isNaN(y)) : String(x) !== String(y)) return false;
+  }
+  return true;
 }
 
 /** A value with the tensors a dropped pass made replaced by the kept pass's. */

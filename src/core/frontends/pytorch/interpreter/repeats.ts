@@ -92,9 +92,11 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     if (repeating && options.sameItem) {
       // The same item on the same values did the same thing twice: the passes left would too.
       const { itemPath } = options.sameItem;
+      const from = itemPath(index);
       for (let later = index + 1; later < count; later++) {
+        const to = itemPath(later);
         same.passes.push(later);
-        same.names.push(names.map(([path, label]) => [renamePath(path, itemPath(index), itemPath(later)), renamePath(label, itemPath(index), itemPath(later))] as const));
+        same.names.push(names.map(([path, label]) => [renamePath(path, from, to), renamePath(label, from, to)] as const));
       }
       index = count;
     }
@@ -115,14 +117,42 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     if (group.passes.length === 1 && options.length === undefined) continue;
     const all = group.passes.length === count;
     const times = all && options.length !== undefined ? options.length : num(group.passes.length);
+    // The ops of one module share their names pass by pass, and the ops of one frame their repeat: each is merged once.
+    const merger = new NameMerger(count);
+    const repeats = new Map<Dim, Dim>();
     group.ops.forEach((op, j) => {
       const position = positions.get(op);
       if (position === undefined) return;
-      const modulePath = mergeNames(group.names.map((names) => (names[j] as readonly [string, string])[0]), count);
-      const label = mergeNames(group.names.map((names) => (names[j] as readonly [string, string])[1]), count);
-      builder.ops[position] = { ...op, label, modulePath, repeat: simplify(bin('*', op.repeat, times)) };
+      const modulePath = merger.merge(group.names.map((names) => (names[j] as readonly [string, string])[0]));
+      const label = merger.merge(group.names.map((names) => (names[j] as readonly [string, string])[1]));
+      let repeat = repeats.get(op.repeat);
+      if (!repeat) repeats.set(op.repeat, (repeat = simplify(bin('*', op.repeat, times))));
+      builder.ops[position] = { ...op, label, modulePath, repeat };
     });
   }
+}
+
+/** mergeNames over the passes of one group, remembering the lists it merged (compared name by name). */
+class NameMerger {
+  private readonly merged = new Map<string, { readonly names: readonly string[]; readonly name: string }[]>();
+
+  constructor(private readonly count: number) {}
+
+  merge(names: readonly string[]): string {
+    const first = names[0] ?? '';
+    let seen = this.merged.get(first);
+    if (!seen) this.merged.set(first, (seen = []));
+    for (const entry of seen) if (sameNames(entry.names, names)) return entry.name;
+    const name = mergeNames(names, this.count);
+    seen.push({ names, name });
+    return name;
+  }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** `h[2].attn` → `h[3].attn`: a name under one item moved under another. */

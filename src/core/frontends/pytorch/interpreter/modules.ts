@@ -48,9 +48,7 @@ export function callLayer(
     return emit(it, layer.op, label, node, tensorsOf([...positional, ...keywords.values()]), {}, frame, { argumentNodes, modulePath: callee.path });
   }
   const spec = layer.entry.module;
-  const forward = spec?.forward ?? ['input'];
-  // Forward arguments go by the forward signature, then the parameters follow as inputs.
-  const forwardEntry: CatalogEntry = { ...layer.entry, signature: forward };
+  const forwardEntry = forwardEntryOf(layer.entry);
   const handling = spec?.bias;
   if (!handling) {
     return callOp(it, layer.op, forwardEntry, label, positional, keywords, node, frame, argumentNodes, [...layer.params.values()], { ...layer.args }, callee.path);
@@ -334,6 +332,18 @@ export function callSequential(it: Interpreter, callee: Extract<Value, { kind: '
     holder.env.set('x', apply(it, withPath(item, path), [holder.env.get('x') ?? UNKNOWN], new Map(), node, frame, path));
   }, repeated ? { length: repeated.count, sameItem: { itemPath: (i) => joinPath(callee.path, String(i)) } } : { length: it.state.listLengths.get(items) });
   return holder.env.get('x') ?? UNKNOWN;
+}
+
+/** Forward arguments go by the forward signature, then the parameters follow as inputs: one entry per catalog entry. */
+const forwardEntries = new WeakMap<CatalogEntry, CatalogEntry>();
+
+function forwardEntryOf(entry: CatalogEntry): CatalogEntry {
+  let forwardEntry = forwardEntries.get(entry);
+  if (!forwardEntry) {
+    forwardEntry = { ...entry, signature: entry.module?.forward ?? ['input'] };
+    forwardEntries.set(entry, forwardEntry);
+  }
+  return forwardEntry;
 }
 
 export function callModule(it: Interpreter, callee: Extract<Value, { kind: 'module' }>, positional: Value[], keywords: ReadonlyMap<string, Value>, node: SyntaxNode, frame: Frame): Value {

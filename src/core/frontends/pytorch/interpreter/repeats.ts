@@ -175,30 +175,60 @@ function mergeNames(names: readonly string[], count: number): string {
   const firstName = names[0] ?? '';
   if (names.every((name) => name === firstName)) return firstName;
   const split = names.map(nameParts);
-  const length = (split[0] as string[]).length;
+  const firstParts = split[0] as string[];
+  const length = firstParts.length;
   if (split.some((parts) => parts.length !== length)) return firstName;
-  const merged: string[] = [];
+  let merged = '';
   for (let i = 0; i < length; i++) {
-    const parts = split.map((p) => p[i] as string);
-    if (parts.every((part) => part === parts[0])) {
-      merged.push(parts[0] as string);
-      continue;
-    }
-    const keys = parts.map(partKey);
-    // Names a loop gave by number (`encoder_layer_0` ... `encoder_layer_11`, torchvision's OrderedDict keys) read as
-    // their prefix and the numbers, like plain indices: `[encoder_layer_*]`, `[denselayer1:7]`.
-    const numbered = keys.map((key) => /^(.*?)(\d+)$/.exec(key));
-    const prefix = numbered[0]?.[1] ?? '';
-    const indices = numbered.every((match) => match && match[1] === prefix) ? numbered.map((match) => Number(match?.[2])) : [Number.NaN];
-    if (!indices.every((n) => Number.isInteger(n))) {
-      merged.push(`[${[...new Set(keys)].join(',')}]`);
-      continue;
-    }
-    const sorted = [...new Set(indices)].sort((a, b) => a - b);
-    const everyItem = sorted.length === count && sorted.every((n, k) => n === k);
-    merged.push(`[${prefix}${everyItem ? '*' : indexLabel(sorted).slice(1, -1)}]`);
+    const part = firstParts[i] as string;
+    if (split.every((parts) => parts[i] === part)) merged += part;
+    else merged += mergeParts(split.map((parts) => partKey(parts[i] as string)), count);
   }
-  return merged.join('');
+  return merged;
+}
+
+/**
+ * One part that differs between the passes, from its keys (`3`, `encoder_layer_3`): `[*]` for every item of the list,
+ * `[1:4]`, `[prefix*]`, else the keys listed.
+ */
+function mergeParts(keys: readonly string[], count: number): string {
+  // Names a loop gave by number (`encoder_layer_0` ... `encoder_layer_11`, torchvision's OrderedDict keys) read as
+  // their prefix and the numbers, like plain indices: `[encoder_layer_*]`, `[denselayer1:7]`.
+  const prefix = numberedPrefix(keys[0] as string) ?? '';
+  const indices: number[] = [];
+  for (const key of keys) {
+    const own = numberedPrefix(key);
+    if (own !== prefix) {
+      indices.length = 0;
+      break;
+    }
+    indices.push(Number(key.slice(prefix.length)));
+  }
+  if (indices.length === 0 || !indices.every((n) => Number.isInteger(n))) return `[${[...new Set(keys)].join(',')}]`;
+  const sorted = [...new Set(indices)].sort((a, b) => a - b);
+  const everyItem = sorted.length === count && sorted.every((n, k) => n === k);
+  return `[${prefix}${everyItem ? '*' : indexLabel(sorted).slice(1, -1)}]`;
+}
+
+/**
+ * What a key ending in digits has before them (`encoder_layer_` of `encoder_layer_11`, '' of `3`), as
+ * `/^(.*?)(\d+)$/` reads it; undefined for a key without trailing digits or with a line break before them.
+ */
+function numberedPrefix(key: string): string | undefined {
+  let start = key.length;
+  while (start > 0 && isDigit(key.charCodeAt(start - 1))) start--;
+  if (start === key.length) return undefined;
+  for (let i = 0; i < start; i++) if (isLineBreak(key.charCodeAt(i))) return undefined;
+  return key.slice(0, start);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** The characters `.` does not match in a regex without the s flag. */
+function isLineBreak(code: number): boolean {
+  return code === 10 || code === 13 || code === 0x2028 || code === 0x2029;
 }
 
 /** `h[3].attn` → `h`, `[3]`, `.attn`: the name cut before each `.` and `[` (but the first character). */

@@ -178,7 +178,24 @@ describe('learned input shapes', () => {
       '        B, T, C = x.size()',
       '        return self.c_attn(x)',
     ]);
-    assert.deepEqual(analysis.inputs.map((input) => `${input.name}=${formatShape(input.shape)} ${input.source}`), ['x=[B, T, C] `B, T, C = x.size()` at line 7']);
+    // C has no size of its own: the unpacking names the dims and the Linear it meets says C is n_embd (768), so
+    // c_attn is priced: 2·8·1024·768·2304 + 8·1024·2304 (bias). Before, x stayed [B, T, C] with C unbound.
+    assert.deepEqual(analysis.inputs.map((input) => `${input.name}=${formatShape(input.shape)} ${input.source}`), [
+      'x=[B, T, n_embd] from `B, T, C = x.size()` at line 7, then self.c_attn (Linear, in_features=n_embd) at line 8; B, T by default',
+    ]);
+    assert.equal(analysis.costs.find((cost) => cost.node.op === 'torch.nn.Linear')?.flops, 2 * 8 * 1024 * 768 * 2304 + 8 * 1024 * 2304);
+    // Every name sized by its role: the unpacking is the declaration, with its line.
+    const tokens = await analysisOf([
+      'import torch.nn as nn',
+      'class Embed(nn.Module):',
+      '    def __init__(self, vocab=100, n_embd=768):',
+      '        super().__init__()',
+      '        self.wte = nn.Embedding(vocab, n_embd)',
+      '    def forward(self, idx):',
+      '        B, T = idx.size()',
+      '        return self.wte(idx)',
+    ]);
+    assert.deepEqual(tokens.inputs.map((input) => `${input.name}=${formatShape(input.shape)} ${input.source}`), ['idx=[B, T] `B, T = idx.size()` at line 7']);
   });
 });
 

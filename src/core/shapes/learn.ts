@@ -61,15 +61,27 @@ export interface LearnedShape {
   readonly dtype?: DType;
   /** Where it came from: `from self.conv1 (Conv2d, in_channels=3) at line 12; B, height, width by default`. */
   readonly source: string;
-  /** Role symbols renamed because the code uses their name for something else (`x_width`), with their default size. */
-  readonly renamed: readonly { readonly symbol: string; readonly value: number }[];
+  /**
+   * Role symbols renamed because the code uses their name for something else (`x_width`), with their default size,
+   * and names whose usual role is not the one the layers give them (`N` of `B, N, C = x.shape` before a Linear is the
+   * sequence, not the batch), with their role's size and the source that says so.
+   */
+  readonly renamed: readonly { readonly symbol: string; readonly value: number; readonly source?: string }[];
 }
 
 /** Roles whose symbol gives way to the code's own symbol of that name: `width` is as often a layer's width. */
 const YIELDING_ROLES: ReadonlySet<DimRole> = new Set(['height', 'width', 'depth', 'length']);
 
+/**
+ * How a fact about an op's output maps back to its input: `rearrange(img, 'b c (h p1) (w p2) -> b (h w) (p1 p2 c)')`
+ * then `LayerNorm(patch_dim)` says the last output group, p1·p2·c, is patch_dim, so c is patch_dim / (p1·p2).
+ */
+export type TemplateBack = (template: InputTemplate) => InputTemplate | null;
+
 export class ShapeLearner {
   private readonly parent = new Map<number, number>();
+  /** Outputs of ops whose input a later fact about the output teaches (einops patterns), by output id. */
+  private readonly derived = new Map<number, { readonly input: number; readonly back: TemplateBack }>();
   private readonly learnings = new Map<number, Learning>();
   private readonly order: Learning[] = [];
 
@@ -82,7 +94,12 @@ export class ShapeLearner {
 
   /** Whether the value is an input the learner tracks (or shares a shape with one) and still has something to learn. */
   tracks(id: number): boolean {
-    return this.learningOf(id) !== undefined;
+    return this.learningOf(id) !== undefined || this.derivedOf(id) !== undefined;
+  }
+
+  /** An op's output whose later facts teach its tracked input, through `back`. */
+  derive(output: number, input: number, back: TemplateBack): void {
+    if (this.tracks(input)) this.derived.set(output, { input, back });
   }
 
   /** The output of a shape-preserving op has its input's shape: facts about either teach the input. */
@@ -106,9 +123,18 @@ export class ShapeLearner {
   /** A layer's template for its input: the dims it fixes and the roles of the others; `where` says which layer. */
   template(id: number, template: InputTemplate, where: string): void {
     const learning = this.learningOf(id);
-    if (!learning) return;
+    if (!learning) {
+      const derived = this.derivedOf(id);
+      const back = derived?.back(template);
+      if (derived && back) this.template(derived.input, back, where);
+      return;
+    }
     const before = describe(learning);
-    this.merge(learning, template.dims.map((d) => (typeof d === 'string' ? { role: d } : { value: d })), !template.leading);
+    // A size written with the input's own unpacked dims (`x.view(B * T, C)` after `B, T, C = x.size()`) says nothing
+    // new about them, and would define a dim by itself.
+    const own = `${LEARNER_PREFIX}${this.order.indexOf(learning)}.`;
+    const circular = (d: Dim): boolean => [...dimSymbols(d)].some((symbol) => symbol.startsWith(own));
+    this.merge(learning, template.dims.map((d) => (typeof d === 'string' ? { role: d } : circular(d) ? {} : { value: d })), !template.leading);
     if (template.dtype && !learning.dtype) learning.dtype = template.dtype;
     if (describe(learning) !== before) learning.reasons.push(where);
     this.stopIfDone();
@@ -170,7 +196,7 @@ export class ShapeLearner {
         if (learning.read && !learning.object) learned.push({ name: learning.name, shape: null, source: 'nothing in the code says its shape', renamed: [] });
         continue;
       }
-      const renamed: { symbol: string; value: number }[] = [];
+      const renamed: { symbol: string; value: number; source?: string }[] = [];
       // When the code uses one role's name (`width`), the input's height and width both take its name (`x_height`).
       const yielding = learning.slots.filter((slot) => slot.value === undefined && slot.role && YIELDING_ROLES.has(slot.role));
       const clash = yielding.some((slot) => taken(ROLE_SYMBOLS[slot.role as DimRole] as string));
@@ -182,8 +208,19 @@ export class ShapeLearner {
       };
       const shape = learning.slots.map((slot, position) => {
         const target = slot.sameAs !== undefined ? learning.slots?.[slot.sameAs] ?? slot : slot;
-        const dim = finalDim(learning, slot, position);
+        const dim = this.resolve(finalDim(learning, slot, position));
         return target.value === undefined ? rename(dim, target) : dim;
+      });
+      // A name whose default is another role's (`N`: a batch in `N, C, H, W`, the tokens in `B, N, C`) takes the size
+      // of the role the layers give its dim.
+      learning.slots.forEach((slot, position) => {
+        const dim = shape[position];
+        const roleSymbol = slot.role ? ROLE_SYMBOLS[slot.role] : undefined;
+        if (slot.value !== undefined || slot.sameAs !== undefined || !slot.name || !roleSymbol || dim?.kind !== 'sym' || dim.name !== slot.name) return;
+        const byName = defaultSize(slot.name);
+        const byRole = defaultSize(roleSymbol);
+        if (byName === undefined || byRole === undefined || byName === byRole || renamed.some((r) => r.symbol === slot.name)) return;
+        renamed.push({ symbol: slot.name, value: byRole, source: `default: the ${slot.role} dim of ${learning.name}, as the layers read it` });
       });
       // The dims nothing fixed, which take MemWall's default sizes by their role or name.
       const defaults = shape
@@ -197,9 +234,34 @@ export class ShapeLearner {
     return learned;
   }
 
+  /**
+   * A dim with the learner's own symbols, which stand for another input's dims during the trial run (a mask broadcast
+   * against `B, T, _ = x.shape`), replaced by the dims those became.
+   */
+  private resolve(dim: Dim, depth = 0): Dim {
+    if (depth > 4) return dim;
+    switch (dim.kind) {
+      case 'sym': {
+        const found = this.slotOf(dim);
+        return found ? this.resolve(finalDim(found.learning, found.slot, found.position), depth + 1) : dim;
+      }
+      case 'bin':
+        return { ...dim, left: this.resolve(dim.left, depth), right: this.resolve(dim.right, depth) };
+      case 'fn':
+        return { ...dim, args: dim.args.map((arg) => this.resolve(arg, depth)) };
+      default:
+        return dim;
+    }
+  }
+
   /** Throws LearningComplete when every tracked input is fully known. */
   private stopIfDone(): void {
     if (this.order.every((learning) => complete(learning))) throw new LearningComplete('every input is known');
+  }
+
+  private derivedOf(id: number): { readonly input: number; readonly back: TemplateBack } | undefined {
+    const derived = this.derived.get(id);
+    return derived && this.learningOf(derived.input) ? derived : undefined;
   }
 
   private learningOf(id: number): Learning | undefined {

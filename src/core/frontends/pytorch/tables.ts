@@ -28,6 +28,6 @@ export const COMPARISON_OPERATORS: Readonly<Record<string, string>> = {
 export const BUILTINS: ReadonlySet<string> = new Set([
   'range', 'len', 'int', 'float', 'bool', 'min', 'max', 'isinstance', 'callable', 'hasattr', 'getattr', 'setattr',
   'super', 'print', 'list', 'tuple', 'dict', 'enumerate', 'zip', 'sum', 'round', 'abs', 'str', 'type', 'any', 'all', 'divmod',
-  'slice', 'set',
+  'slice', 'set', 'map',
 ]);
 

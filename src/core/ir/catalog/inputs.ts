@@ -1,5 +1,6 @@
 // What a layer says about the tensor it is called on: the input templates the shape learner reads (shapes/learn.ts).
-import { bin, formatDim, num, type Dim } from '../dims';
+import { bin, formatDim, num, product, sameDim, type Dim } from '../dims';
+import { parsePattern } from './einops';
 import type { InferContext } from '../opspec';
 import type { AttrValue, DType } from '../types';
 import { attrDim, attrDims, simplify } from '../../shapes/infer';
@@ -128,6 +129,91 @@ const viewedAs: InputShape = ({ attrs }) => {
   return { dims: dims.map(simplify), leading: true, why: `viewed as (${dims.map((dim) => formatDim(dim)).join(', ')})` };
 };
 
+/** What an einops axis name stands for, where the name says: `b c (h p1) (w p2)` is an image batch. */
+const EINOPS_AXIS_ROLES: Readonly<Record<string, DimRole>> = {
+  b: 'batch',
+  batch: 'batch',
+  c: 'channels',
+  ch: 'channels',
+  channels: 'channels',
+  h: 'height',
+  w: 'width',
+  f: 'depth',
+  frames: 'depth',
+  t: 'sequence',
+  seq: 'sequence',
+};
+
+/**
+ * `rearrange(img, 'b c (h p1) (w p2) -> ...', p1=16, p2=16)` on an input nothing else describes: the pattern's left
+ * side is its shape, read group by group: a group of sizes given (numbers, keywords) is their product, and a group
+ * with one axis of unknown length takes that axis's role by its name (`b` batch, `c` channels, `h` height, `w` width).
+ * A pattern with `...`, or with an axis whose name says nothing, teaches nothing.
+ */
+const einopsPattern: InputShape = ({ attrs }) => {
+  const pattern = typeof attrs.pattern === 'string' ? parsePattern(attrs.pattern) : undefined;
+  if (!pattern || pattern.left.some((group) => group.includes('...') || group.includes('(...)'))) return null;
+  const dims: (Dim | DimRole)[] = [];
+  for (const group of pattern.left) {
+    const unknown = group.filter((axis) => !/^\d+$/.test(axis) && attrDim(attrs[axis]) === undefined);
+    if (unknown.length === 0) {
+      dims.push(simplify(product(group.map((axis) => (/^\d+$/.test(axis) ? num(Number(axis)) : (attrDim(attrs[axis]) as Dim))))));
+      continue;
+    }
+    const role = unknown.length === 1 ? EINOPS_AXIS_ROLES[unknown[0] as string] : undefined;
+    if (!role) return null;
+    dims.push(role);
+  }
+  return { dims, why: `pattern '${(attrs.pattern as string).split('->')[0]?.trim()}'` };
+};
+
+/** The factors of a product: `channels*patch*patch` → channels, patch, patch. */
+function factors(dim: Dim): Dim[] {
+  return dim.kind === 'bin' && dim.op === '*' ? [...factors(dim.left), ...factors(dim.right)] : [dim];
+}
+
+/** `dim // product(divisors)`, cancelling the divisors that are factors of dim (`channels*p*p // (p*p)` → channels). */
+function quotient(dim: Dim, divisors: readonly Dim[]): Dim {
+  const remaining = factors(simplify(dim));
+  const left: Dim[] = [];
+  for (const divisor of divisors) {
+    const index = remaining.findIndex((factor) => sameDim(factor, simplify(divisor)));
+    if (index >= 0) remaining.splice(index, 1);
+    else left.push(divisor);
+  }
+  const kept = remaining.length > 0 ? simplify(product(remaining)) : num(1);
+  return left.length > 0 ? simplify(bin('//', kept, product(left))) : kept;
+}
+
+/**
+ * A fact about an einops op's output, read back as a template of its input: `b c (h p1) (w p2) -> b (h w) (p1 p2 c)`
+ * then `LayerNorm(patch_dim)` on the output says p1·p2·c = patch_dim, so the input's c is patch_dim // (p1·p2). Each
+ * output group with one axis of unknown length that the fact sizes gives that axis; nothing else is inferred.
+ */
+export function einopsInputFromOutput(attrs: Record<string, AttrValue>): (template: InputTemplate) => InputTemplate | null {
+  return (template) => {
+    const pattern = typeof attrs.pattern === 'string' ? parsePattern(attrs.pattern) : undefined;
+    if (!pattern || pattern.right.some((group) => group.includes('...') || group.includes('(...)'))) return null;
+    if (!template.leading && template.dims.length !== pattern.right.length) return null;
+    const sized: Record<string, AttrValue> = { ...attrs };
+    const taught: string[] = [];
+    for (let k = 1; k <= Math.min(pattern.right.length, template.dims.length); k++) {
+      const group = pattern.right[pattern.right.length - k] as string[];
+      const dim = template.dims[template.dims.length - k];
+      if (dim === undefined || typeof dim === 'string') continue;
+      const unknown = group.filter((axis) => !/^\d+$/.test(axis) && attrDim(sized[axis]) === undefined);
+      if (unknown.length !== 1) continue;
+      const known = group.filter((axis) => axis !== unknown[0]).map((axis) => (/^\d+$/.test(axis) ? num(Number(axis)) : (attrDim(sized[axis]) as Dim)));
+      const axis = unknown[0] as string;
+      sized[axis] = known.length > 0 ? quotient(dim, known) : dim;
+      taught.push(`${axis}=${formatDim(sized[axis] as Dim)}`);
+    }
+    if (taught.length === 0) return null;
+    const input = einopsPattern({ inputs: [], attrs: sized });
+    return input ? { ...input, why: `${template.why}, through pattern '${attrs.pattern as string}': ${taught.join(', ')}` } : null;
+  };
+}
+
 const convChannels = either(argument('in_channels'), ({ inputs, attrs }) => weightDim(1, 1, 'in_channels', attrs.groups ?? num(1))({ inputs, attrs }));
 const transposedChannels = either(argument('in_channels'), weightDim(1, 0, 'in_channels'));
 const numFeatures = argument('num_features');
@@ -183,6 +269,9 @@ export const INPUT_SHAPES: Readonly<Record<string, InputShape>> = {
   'torch.nn.functional.max_pool2d': spatialOnly(2),
   'torch.nn.functional.avg_pool2d': spatialOnly(2),
   'torch.nn.functional.adaptive_avg_pool2d': spatialOnly(2),
+  'einops.rearrange': einopsPattern,
+  'einops.reduce': einopsPattern,
+  'einops.repeat': einopsPattern,
   'torch.Tensor.view': viewedAs,
   'torch.Tensor.reshape': viewedAs,
   'torch.reshape': viewedAs,

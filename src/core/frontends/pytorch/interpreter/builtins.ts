@@ -5,7 +5,7 @@ import { SM_COUNT_SYMBOL } from '../../../ir/symbols';
 import { simplify } from '../../../shapes/infer';
 import { NONE, UNKNOWN, type ClassInfo, type Value } from '../values';
 import { attribute } from './attributes';
-import { callLibrary } from './calls';
+import { apply, callLibrary } from './calls';
 import { baseClass, canonicalName, floorDim, formulaOf, literalShape, numeric, numericDim, printedText, truthiness } from './conversions';
 import { buildsConfiguration, literalElements, roundHalfEven } from './constants';
 import { emit, recordHostSync } from './emit';
@@ -565,6 +565,20 @@ const maxOfTensors: Builtin = (it, call) => {
   return undefined;
 };
 
+/**
+ * `map(lambda t: rearrange(t, 'b n (h d) -> b h n d', h=h), qkv)` over lists the code knows: the function applied to
+ * each item (or each tuple of items, for several lists) in order, as Python does; anything else is left unknown.
+ */
+const mapOf: Builtin = (it, call) => {
+  const [fn, ...iterables] = call.positional;
+  if (!fn || iterables.length === 0) return undefined;
+  const lists = iterables.map((iterable) => (iterable.kind === 'list' && !iterable.repeated ? iterable.items : undefined));
+  if (lists.some((items) => items === undefined)) return undefined;
+  const length = Math.min(...lists.map((items) => (items as readonly Value[]).length));
+  const items = Array.from({ length }, (_, index) => apply(it, fn, lists.map((list) => (list as readonly Value[])[index] as Value), new Map(), call.node, call.frame, 'map'));
+  return { kind: 'list', items };
+};
+
 /** Built-in Python and torch helpers that are not ops, by qualified name. */
 const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['builtins.range', rangeOf],
@@ -590,6 +604,7 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['builtins.dict', toDict],
   ['builtins.enumerate', enumerateOf],
   ['builtins.zip', zipOf],
+  ['builtins.map', mapOf],
   ['numpy.linspace', linspaceOf],
   ['builtins.set', setOf],
   ['builtins.sum', sumOf],

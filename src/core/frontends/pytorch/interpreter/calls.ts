@@ -18,6 +18,7 @@ import { emit, recordHostSync, recordUse } from './emit';
 import { comprehension, evaluate } from './expressions';
 import type { Frame } from './frame';
 import { callFunction } from './functions';
+import { learnFromOp } from './learning';
 import type { Interpreter } from './index';
 import { callLayer, callModule, callSequential, constructLayer, dictMethod, initBase, instantiate, listMethod, modlistMethod, moduleMethod } from './modules';
 import { scriptMethod } from './scripts';
@@ -457,7 +458,9 @@ export function callOp(
   inputs.push(...extraInputs);
   const first = inputs[0];
   if (qualified === 'einops.rearrange' && typeof attrs.pattern === 'string' && rearrangeCopies(attrs.pattern)) {
-    // A rearrange that transposes and then merges axes is a copy, like reshape of a permuted tensor.
+    // A rearrange that transposes and then merges axes is a copy, like reshape of a permuted tensor. Its pattern
+    // still says what the input is (a trial run learns an image from `b c (h p1) (w p2) -> ...`).
+    if (it.learner) learnFromOp(it.learner, qualified, entry, label, inputs, attrs, node, frame);
     let shape: readonly Dim[] | null;
     try {
       shape = entry.infer?.({ inputs: inputs.map((i) => i.shape), attrs })[0] ?? null;

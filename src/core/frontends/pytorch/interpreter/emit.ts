@@ -12,7 +12,7 @@ import type { Frame } from './frame';
 import { ASSUMED_SHAPE_NOTE } from '../../../ir/types';
 import { buildsConfiguration, foldElements } from './constants';
 import type { Interpreter } from './index';
-import { learnFromOp, learnSameShape } from './learning';
+import { learnFromOp, learnSameShape, learnThroughPattern } from './learning';
 
 /** The dtype of a complex dtype's real and imaginary parts (torch.view_as_real). */
 const COMPLEX_PARTS: Readonly<Record<string, DType>> = { complex64: 'fp32', complex128: 'fp64' };
@@ -278,6 +278,7 @@ export function emit(
   trackLayout(it, qualifiedOp, entry, inputs, attrs, values, options.strided === true);
   if (folded && values.length === 1) it.state.elements.set((values[0] as TensorValue).id, folded);
   if (learner && !options.shapes) learnSameShape(learner, entry, inputs, attrs, values, node);
+  if (learner) learnThroughPattern(learner, inputs, attrs, values);
   // `x.max()` without a dim is one tensor; with one, (values, indices). Splits with one piece inferred stand for many.
   if (entry?.multiOutput && !(entry.category === 'reduction' && values.length === 1)) {
     const tensors: Value[] = values.map((tensor) => ({ kind: 'tensor', tensor }));

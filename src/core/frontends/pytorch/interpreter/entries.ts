@@ -6,14 +6,15 @@
 // comment, a jaxtyping annotation, `B, T, C = x.size()` at the top of the body), or a shape learned from a trial run
 // of the root (shapes/learn.ts): the trial run is thrown away (ops, notes, scopes, bindings, ids) and the root runs
 // again with the learned shapes, so an undeclared input no longer unprices every op downstream of it.
-import type { Dim } from '../../../ir/dims';
+import { sym, type Dim } from '../../../ir/dims';
 import type { DType, RootInput } from '../../../ir/types';
 import type { InputDeclaration } from '../../../shapes/inputs';
+import { defaultSize } from '../../../shapes/bindings';
 import { LearningComplete, ShapeLearner, type LearnedShape } from '../../../shapes/learn';
 import type { ClassInfo, FunctionInfo, Value } from '../values';
 import { findMethod } from './attributes';
 import type { Frame } from './frame';
-import { annotationValue, callFunction, declaredShapesOf, partsOf } from './functions';
+import { annotationValue, callFunction, declaredShapesOf, partsOf, type DeclaredShape } from './functions';
 import type { Interpreter } from './index';
 import { instantiate } from './modules';
 import { describeParameter } from './signatures';
@@ -57,8 +58,14 @@ export function runRootCall(it: Interpreter, fn: FunctionInfo, self: Value | und
       continue;
     }
     const declaration = declared.get(name);
-    if (declaration) {
+    if (declaration && !unpackingLeavesSizes(it, declaration)) {
       record(declaration.shape, declaration.dtype ?? 'default', declaration.source);
+      continue;
+    }
+    if (declaration) {
+      // `B, N, C = x.shape` names the dims but leaves C's size to the layers x meets (`nn.Linear(dim, ...)`): the
+      // trial run starts from the unpacking and learns the rest.
+      undeclared.push(name);
       continue;
     }
     if (typeNode) {
@@ -85,6 +92,16 @@ export function runRootCall(it: Interpreter, fn: FunctionInfo, self: Value | und
   }
   it.builder.inputs.push(...inputs);
   return callFunction(it, fn, [], keywords, frame, self, fn.node, true);
+}
+
+/**
+ * Whether an unpacking at the top of a root (`B, N, C = x.shape`) leaves a dim without a size: a name that no magic
+ * comment, `--dims`, binding of the code or default by role sizes (`C`), or one left unnamed (`_`). Such an input is
+ * learned, starting from the names the unpacking gives.
+ */
+function unpackingLeavesSizes(it: Interpreter, declaration: DeclaredShape): boolean {
+  const sized = (name: string): boolean => defaultSize(name) !== undefined || it.boundSymbols.has(name) || it.state.currentValue(sym(name)) !== undefined;
+  return declaration.unpacked !== undefined && declaration.unpacked.some((name) => name === '_' || !sized(name));
 }
 
 /**
@@ -116,7 +133,7 @@ function learnInputs(it: Interpreter, fn: FunctionInfo, self: Value | undefined,
   }
   const learned = names.flatMap((name) => known.get(name) ?? []);
   for (const { renamed } of learned) {
-    for (const { symbol, value } of renamed) it.state.codeBindings.push({ symbol, value, source: 'default', priority: 3 });
+    for (const { symbol, value, source } of renamed) it.state.codeBindings.push({ symbol, value, source: source ?? 'default', priority: 3 });
   }
   return learned;
 }
@@ -143,6 +160,13 @@ function trialRun(
     learner.track(tensor.id, name);
     trial.set(name, { kind: 'tensor', tensor });
   }
+  // `t: (N,) tensor of diffusion timesteps` in the docstring names the dims, as an unpacking would.
+  const documented = documentedShapes(it, fn);
+  for (const name of names) {
+    const tensor = trial.get(name);
+    const doc = documented.get(name);
+    if (doc && tensor?.kind === 'tensor') learner.unpack(tensor.tensor.id, doc.names, doc.source);
+  }
   const outer = it.learner;
   it.learner = learner;
   try {
@@ -156,6 +180,31 @@ function trialRun(
     it.forgetValuesFrom(checkpoint.values);
   }
   return learner.solve(taken);
+}
+
+/**
+ * A parameter's shape as the function's docstring states it, one parameter a line: `x: (N, C, H, W) tensor of
+ * spatial inputs`, `t: (N,) tensor of diffusion timesteps` (DiT), `x: (batch, seqlen, hidden_dim) ...` (Mamba). Only
+ * a tuple right after the name's colon counts, and only of names (a number stays a dim to learn); the first such
+ * line of a name wins.
+ */
+function documentedShapes(it: Interpreter, fn: FunctionInfo): Map<string, { names: string[]; source: string }> {
+  const shapes = new Map<string, { names: string[]; source: string }>();
+  const first = partsOf(it, fn).body?.namedChildren[0];
+  const docstring = first?.type === 'expression_statement' && first.namedChildren[0]?.type === 'string' ? first.namedChildren[0] : undefined;
+  if (!docstring) return shapes;
+  const lines = docstring.text.split('\n');
+  lines.forEach((line, index) => {
+    const match = /^\s*(?:"""|''')?\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*[([]([^()[\]]*)[)\]]/.exec(line);
+    if (!match || shapes.has(match[1] as string)) return;
+    const parts = (match[2] as string).split(',').map((part) => part.trim());
+    if (parts[parts.length - 1] === '') parts.pop();
+    if (parts.length === 0 || parts.some((part) => !/^([A-Za-z_][A-Za-z0-9_]*|\d+)$/.test(part))) return;
+    const names = parts.map((part) => (/^\d+$/.test(part) ? '_' : part));
+    const text = line.trim().replace(/^("""|''')/, '').slice(0, 60);
+    shapes.set(match[1] as string, { names, source: `the docstring of ${fn.qualifiedName}, \`${text}\` at line ${docstring.startPosition.row + index + 1}` });
+  });
+  return shapes;
 }
 
 /** A function nobody calls; when it builds and returns a module (a builder), that module's forward is analysed too. */

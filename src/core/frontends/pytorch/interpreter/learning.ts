@@ -1,6 +1,7 @@
 // Learning mode's hooks: what the trial run of a root tells the shape learner (shapes/learn.ts) about its inputs.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
 import type { CatalogEntry } from '../../../ir/catalog';
+import { einopsInputFromOutput } from '../../../ir/catalog/inputs';
 import { sameDim, sym, type Dim } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
 import type { ShapeLearner } from '../../../shapes/learn';
@@ -87,6 +88,17 @@ export function learnSameShape(learner: ShapeLearner, entry: CatalogEntry | unde
   if (shape && shape.length === PROBE.length && shape.every((dim, k) => sameDim(dim, PROBE[k] as Dim))) {
     learner.same(output.id, (inputs[index] as TensorValue).id);
   }
+}
+
+/**
+ * After an einops op on a tracked input (`rearrange(img, 'b c (h p1) (w p2) -> b (h w) (p1 p2 c)', ...)`): a later
+ * layer's template for the output (`LayerNorm(patch_dim)`) teaches the input through the pattern.
+ */
+export function learnThroughPattern(learner: ShapeLearner, inputs: readonly TensorValue[], attrs: Record<string, AttrValue>, outputs: readonly TensorValue[]): void {
+  const input = inputs[0];
+  const output = outputs[0];
+  if (typeof attrs.pattern !== 'string' || !input || !output || outputs.length !== 1) return;
+  learner.derive(output.id, input.id, einopsInputFromOutput(attrs));
 }
 
 /** `n, c, h, w = x.shape` on a tracked input: the dims the names stand for during the trial run, or undefined. */

@@ -270,6 +270,10 @@ export function unpack(it: Interpreter, value: Value, count: number): Value[] {
     }
     return value.items.slice(0, count);
   }
+  if (value.kind === 'modlist' && !value.list.repeated) {
+    // `for attn, ff in self.layers:` over a ModuleList of ModuleLists (lucidrains' ViT): each name is that layer.
+    return value.list.items.slice(0, count).map((item, index) => withPath(item, `${value.path}[${index}]`));
+  }
   const assumedInputs = value.kind === 'tensor' ? it.assumedValues.get(value.tensor.id) : undefined;
   if (assumedInputs) return unpackAssumed(it, value as Extract<Value, { kind: 'tensor' }>, assumedInputs, count);
   if (value.kind === 'tensor') {

@@ -10,6 +10,7 @@ import { collectFile, type FileContext } from '../files';
 import type { Interpreter } from '../interpreter';
 import type { Value } from '../values';
 import { CONFIG_MODELS } from './configs';
+import { EINOPS_MODEL } from './einops';
 import { TIMM_MODEL } from './timm';
 import { TRANSFORMERS_MODELS } from './transformers';
 
@@ -22,7 +23,7 @@ export interface LibraryModel {
   readonly text: string;
 }
 
-const MODELS: readonly LibraryModel[] = [TIMM_MODEL, ...TRANSFORMERS_MODELS, ...CONFIG_MODELS];
+const MODELS: readonly LibraryModel[] = [TIMM_MODEL, EINOPS_MODEL, ...TRANSFORMERS_MODELS, ...CONFIG_MODELS];
 
 const BY_MODULE: ReadonlyMap<string, LibraryModel> = new Map(MODELS.flatMap((model) => model.modules.map((module) => [module, model] as const)));
 

@@ -5,8 +5,9 @@ import type { LibraryModel } from './index';
 /**
  * Written for MemWall's interpreter from timm's documented behaviour (timm 0.9-1.0): the same layers, parameters and
  * forward ops, without what does not change the kernels (initialisation, TorchScript and FX hooks, checkpoint
- * loading). timm's Attention picks F.scaled_dot_product_attention when PyTorch has it (`use_fused_attn()`, the default
- * since timm 0.9 on PyTorch 2), so the model follows that path. DropPath is one op in the catalog (ir/catalog/timm.ts).
+ * loading). PatchEmbed checks the input's height and width against img_size (strict_img_size, the default), as timm
+ * does, so an input is learned at the model's image size. timm's Attention picks F.scaled_dot_product_attention when
+ * PyTorch has it (`use_fused_attn()`, the default since timm 0.9 on PyTorch 2), so the model follows that path. DropPath is one op in the catalog (ir/catalog/timm.ts).
  * `to_2tuple` tests for a scalar first: a condition the interpreter cannot decide follows its first branch.
  */
 const TEXT = `
@@ -143,10 +144,15 @@ class PatchEmbed(nn.Module):
         self.grid_size = (self.img_size[0] // self.patch_size[0], self.img_size[1] // self.patch_size[1])
         self.num_patches = self.grid_size[0] * self.grid_size[1]
         self.flatten = flatten if output_fmt is None else False
+        self.strict_img_size = strict_img_size
         self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size, bias=bias)
         self.norm = norm_layer(embed_dim) if norm_layer else nn.Identity()
 
     def forward(self, x):
+        B, C, H, W = x.shape
+        if self.strict_img_size:
+            torch._assert(H == self.img_size[0], "Input height doesn't match model.")
+            torch._assert(W == self.img_size[1], "Input width doesn't match model.")
         x = self.proj(x)
         if self.flatten:
             x = x.flatten(2).transpose(1, 2)

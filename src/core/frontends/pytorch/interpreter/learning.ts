@@ -1,6 +1,6 @@
 // Learning mode's hooks: what the trial run of a root tells the shape learner (shapes/learn.ts) about its inputs.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
-import type { CatalogEntry } from '../../../ir/catalog';
+import type { CatalogEntry, DimRole } from '../../../ir/catalog';
 import { einopsInputFromOutput } from '../../../ir/catalog/inputs';
 import { sameDim, sym, type Dim } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
@@ -13,6 +13,9 @@ import type { Interpreter } from './index';
 
 /** A shape of free symbols: an op preserves its input's shape when it gives this back unchanged. */
 const PROBE: readonly Dim[] = [sym('\u00a7probe0'), sym('\u00a7probe1'), sym('\u00a7probe2')];
+
+/** Layers whose template for their input fixes the dims they read (features, channels, a table's indices). */
+const LAYER_CATEGORIES: ReadonlySet<string> = new Set(['matmul', 'conv', 'normalization', 'embedding']);
 
 /** `torch.nn.Conv2d` → `Conv2d`, `torch.Tensor.matmul` → `matmul`: the name a user recognises. */
 function shortName(op: string): string {
@@ -49,6 +52,23 @@ export function learnFromOp(
     }
     if (template) learner.template(first.id, template, where(`${shortName(op)}, ${template.why}`));
     return;
+  }
+  if (entry.inputShape && first.shape && LAYER_CATEGORIES.has(entry.category)) {
+    // `B, T, C = x.size(); x = x.view(-1, C); self.gate(x)`: the layer meets a tensor made from the input's unpacked
+    // dims, not the input; the dims the layer fixes are what those unpacked dims equal. A reshape's template is the
+    // shape it makes, not dims it reads, and is left out.
+    let template;
+    try {
+      template = entry.inputShape({ inputs: inputs.map((input) => input.shape), attrs });
+    } catch {
+      template = null;
+    }
+    if (template && (template.leading || template.dims.length === first.shape.length)) {
+      for (let k = 1; k <= Math.min(template.dims.length, first.shape.length); k++) {
+        const fixed = template.dims[template.dims.length - k] as Dim | DimRole;
+        if (typeof fixed !== 'string') learner.equal(first.shape[first.shape.length - k] as Dim, fixed, where(`${shortName(op)}, ${template.why}`));
+      }
+    }
   }
   const second = inputs[1];
   if (!second) return;

@@ -236,6 +236,14 @@ function finalise({ rule, finding }: Raw, input: RunRulesInput, index: GraphInde
     severity = 'hint';
     message = `${message} (A hint: it works on set-up data built beside the activations, from positions, masks, buffers or side inputs such as a timestep, not on the model's input or its layers' outputs.)`;
   }
+  // A generic chain is worth a warning for the bytes it moves: with no tensor of known size it may be a chain of
+  // scalars or of one [B, vocab] row (a sampler's top-p), while one large tensor among them (the activation a
+  // modulation scales) makes it worth saying. The idioms of higher levels (attention, norms, RoPE) work on the
+  // activations by what they are, a chain only by its sizes.
+  if (rule.specificity === 0 && finding.timeSavedUs === null && largestKnownTensor(finding, index) === null && severity !== 'hint') {
+    severity = 'hint';
+    message = `${message} (A hint until its sizes are known: a pointwise chain is worth fusing only over large tensors.)`;
+  }
   const largest = largestTensor(finding, index);
   if (/^MW[12]/.test(rule.code) && largest !== null && largest < SIZE_FLOOR_BYTES && severity !== 'hint') {
     severity = 'hint';
@@ -288,6 +296,18 @@ function largestTensor(finding: RuleFinding, index: GraphIndex): number | null {
     }
   }
   return finding.opIds.length > 0 ? largest : null;
+}
+
+/** Bytes of the largest tensor of known size that the finding's ops read or write, or null when none has one. */
+function largestKnownTensor(finding: RuleFinding, index: GraphIndex): number | null {
+  let largest: number | null = null;
+  for (const id of finding.opIds) {
+    for (const value of [...(index.op(id)?.inputs ?? []), ...(index.op(id)?.outputs ?? [])]) {
+      const bytes = index.bytes(value);
+      if (bytes !== null) largest = Math.max(largest ?? 0, bytes);
+    }
+  }
+  return largest;
 }
 
 /** The finding's harness reason: its own, or the one all its ops share. */

@@ -81,7 +81,9 @@ export function hoverMarkdown(analysis: Analysis, cost: CostedOp): string {
     const share =
       node.fusedBy === 'fallback'
         ? ' · on a fallback path that does not run when the fused kernel does: not in the totals'
-        : scopeTime > 0
+        : node.onlyWhenGiven !== undefined
+          ? ` · runs only when \`${node.onlyWhenGiven}\` is given (the forward was analysed without it): not in the totals`
+          : scopeTime > 0
           ? ` · ${formatPercent((cost.timeUs * cost.repeat) / scopeTime)} of ${node.scope}`
           : '';
     const repeat = cost.repeat > 1 ? ` · ×${cost.repeat} per call = ${formatTime(cost.timeUs * cost.repeat)}` : '';

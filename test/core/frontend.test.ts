@@ -126,7 +126,7 @@ describe('pytorch frontend: modules', () => {
 
   it('follows Block → attention and MLP with module paths, config symbols and the flash fallback', async () => {
     const graph = await graphOf(example);
-    const linear = graph.ops.filter((op) => op.op === 'torch.nn.Linear');
+    const linear = graph.ops.filter((op) => op.op === 'torch.nn.Linear' && op.onlyWhenGiven === undefined);
     assert.deepEqual(
       linear.map((op) => `${op.modulePath} ${formatShape(op.inputs[0]?.shape ?? null)}→${formatShape(op.outputs[0]?.shape ?? null)} w${formatShape(op.inputs[1]?.shape ?? null)}`),
       [
@@ -137,6 +137,12 @@ describe('pytorch frontend: modules', () => {
         // At inference (no targets) only the last position's logits: x[:, [-1], :] keeps the time dimension.
         'lm_head [b, 1, n_embd]→[b, 1, vocab_size] w[vocab_size, n_embd]',
       ],
+    );
+    // The training branch (`if targets is not None:`) runs beside it, marked: logits at every position, then the loss.
+    const training = graph.ops.filter((op) => op.onlyWhenGiven === 'targets' && op.category !== 'view');
+    assert.deepEqual(
+      training.map((op) => `${op.op} ${formatShape(op.inputs[0]?.shape ?? null)}`),
+      ['torch.nn.Linear [b, t, n_embd]', 'torch.nn.functional.cross_entropy [b*t, vocab_size]'],
     );
     const sdpa = graph.ops.find((op) => op.op === 'torch.nn.functional.scaled_dot_product_attention') as OpNode;
     assert.equal(sdpa.category, 'attention');

@@ -65,10 +65,15 @@ function torchAvailable(): boolean {
   return probe.status === 0;
 }
 
-/** A static op as the trace sees it: `torch 1.13` has no fused SDPA (the fallback runs), and same-dtype casts are no-ops. */
+/**
+ * A static op as the trace sees it: `torch 1.13` has no fused SDPA (the fallback runs), same-dtype casts are no-ops,
+ * and a branch that needs an input the trace does not give (the loss with targets) does not run.
+ */
 function comparable(cost: CostedOp): boolean {
   const node = cost.node;
   if (EXCLUDED.has(node.category) || node.scope === 'example') return false;
+  // The loss under `if targets is not None:` runs only with targets; the trace runs the forward without them.
+  if (node.onlyWhenGiven !== undefined) return false;
   if (node.op === 'torch.nn.functional.scaled_dot_product_attention') return false;
   if (/^torch\.Tensor\.(float|half|bfloat16|double|to|type_as)$/.test(node.op) && node.inputs[0]) {
     const resolve = (d: string | null | undefined): string => (d === 'default' || d === undefined || d === null ? cost.dtype : d);

@@ -36,6 +36,8 @@ export interface JsonOp {
   readonly unit: 'tensor' | 'vector' | 'none';
   /** `fallback`: on a code path that runs only when a fused one is missing (left out of totals); `torch.compile`: compiled. */
   readonly fusedBy: 'torch.compile' | 'fallback' | null;
+  /** The optional input whose branch the op is on (`labels`: the loss under `if labels is not None:`), left out of totals. */
+  readonly onlyWhenGiven: string | null;
   /** Set on a call MemWall could not resolve: what it assumed about the output (its first tensor input's shape). */
   readonly assumed: string | null;
   /** A Triton kernel's launch: grid, block sizes, requested bytes, and whether the figures are one program's. */
@@ -137,6 +139,7 @@ export function toJsonReport(reports: readonly FileReport[]): JsonReport {
         bound: cost.bound,
         unit: cost.unit,
         fusedBy: cost.node.fusedBy ?? null,
+        onlyWhenGiven: cost.node.onlyWhenGiven ?? null,
         assumed: cost.node.assumed ?? null,
         kernel: cost.kernel ?? null,
         dtype: cost.dtype,

@@ -18,9 +18,12 @@ export interface Coverage {
   readonly causes: readonly UnpricedCause[];
 }
 
-/** What the totals count: views move nothing, and a fallback path does not run beside its fused kernel. */
+/**
+ * What the totals count: views move nothing, a fallback path does not run beside its fused kernel, and a loss under
+ * `if labels is not None:` runs only when labels are given.
+ */
 function counted(cost: CostedOp): boolean {
-  return cost.node.category !== 'view' && cost.node.fusedBy !== 'fallback';
+  return cost.node.category !== 'view' && cost.node.fusedBy !== 'fallback' && cost.node.onlyWhenGiven === undefined;
 }
 
 const EXAMPLES = 3;

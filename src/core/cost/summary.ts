@@ -33,7 +33,8 @@ export const TOTAL_SCOPE = '<total>';
  * regions stay in, priced as eager kernels: an upper bound.
  */
 function counted(cost: CostedOp): boolean {
-  return cost.node.fusedBy !== 'fallback';
+  // A loss under `if labels is not None:` runs only when labels are given, not in the forward analysed.
+  return cost.node.fusedBy !== 'fallback' && cost.node.onlyWhenGiven === undefined;
 }
 
 export function summarize(graph: OpGraph, costs: readonly CostedOp[]): Summary {

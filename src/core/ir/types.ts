@@ -82,6 +82,12 @@ export interface OpNode {
    * `reference_*`), a `__main__` block or a script's module-level code. Rules give such code hints at most.
    */
   readonly harness?: string;
+  /**
+   * Set on an op of a branch that runs only when an optional input is given, with the input's name: the loss under
+   * `if labels is not None:` of a forward MemWall runs without labels. Left out of the totals, as a fallback path is;
+   * rules see it (the logits an LM head writes for the loss, MW209).
+   */
+  readonly onlyWhenGiven?: string;
 }
 
 /**

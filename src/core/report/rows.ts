@@ -44,11 +44,16 @@ const FUSED_BY_NOTE: Readonly<Record<string, string>> = {
 };
 
 /**
- * The bound column: `memory`, or `memory (fallback path, not counted)` for an op the totals leave out, or
- * `memory (per program)` for a Triton kernel whose launch could not be sized.
+ * The bound column: `memory`, or `memory (fallback path, not counted)` for an op the totals leave out (`memory (with
+ * labels only, not counted)` for the loss under `if labels is not None:`), or `memory (per program)` for a Triton kernel whose launch could not be sized.
  */
 export function boundCell(cost: CostedOp): string {
-  const note = cost.node.fusedBy ? FUSED_BY_NOTE[cost.node.fusedBy] : cost.kernel?.pricedPer === 'program' ? 'per program' : undefined;
+  const given = cost.node.onlyWhenGiven;
+  const note = cost.node.fusedBy
+    ? FUSED_BY_NOTE[cost.node.fusedBy]
+    : given !== undefined
+      ? `with ${given} only, not counted`
+      : cost.kernel?.pricedPer === 'program' ? 'per program' : undefined;
   return note ? `${cost.bound} (${note})` : cost.bound;
 }
 

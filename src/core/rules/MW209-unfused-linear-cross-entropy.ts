@@ -1,6 +1,6 @@
 // MW209: an LM head whose B·T·V logits are materialised only for cross-entropy to reduce them to one number.
 import type { OpNode, TensorValue } from '../ir/types';
-import { describeSaving, formatBytes } from './format';
+import { describeSaving, formatBytes, SIZE_FLOOR_BYTES } from './format';
 import { canonicalOp, isGemm } from './ops';
 import { lineRange, output, soleReader } from './patterns';
 import type { Rule, RuleContext, RuleFinding } from './types';
@@ -53,15 +53,20 @@ export const unfusedLinearCrossEntropy: Rule = {
       const passes = between.filter((op) => op.category !== 'view' && canonicalOp(op) !== 'log_softmax');
       const logits = output(head);
       const size = logits ? index.bytes(logits) : null;
+      // A classifier's few logits per sample (`[B, num_labels]`) are no LM head: nothing a fused kernel would save.
+      if (size !== null && size < SIZE_FLOOR_BYTES) continue;
       const shape = logits ? index.shape(logits) : null;
       // When the logits are also returned or read elsewhere they are written anyway; the saving then is smaller.
       const alsoUsed = soleReader(index, logits) === undefined;
       const opIds = [head.id, ...between.map((op) => op.id), loss.id];
       const saving = index.fusionSaving(opIds);
+      // The loss under `if labels is not None:` of a forward run without labels: the finding is about training.
+      const given = index.givenInput(opIds);
       findings.push({
         span: head.span,
         opIds,
         message:
+          (given === undefined ? '' : `When \`${given}\` are given (training): `) +
           `${head.label} (line ${head.span.startLine + 1}) materialises the logits${shape ? ` [${shape.join(', ')}]` : ''}` +
           `${size === null ? '' : ` (${formatBytes(size)})`} only for ${loss.label} (line ${loss.span.startLine + 1}) to reduce them to a loss` +
           `${alsoUsed ? ' (they are also read elsewhere, so part of the traffic stays)' : ''}` +
@@ -70,7 +75,7 @@ export const unfusedLinearCrossEntropy: Rule = {
               `${upcast ? `, in fp32 after ${upcast.label} (twice the bytes)` : ''}`
             : '') +
           '. ' +
-          `A fused linear cross-entropy ${describeSaving(index, saving, head.id)}, and frees that memory for the backward pass. ` +
+          `A fused linear cross-entropy ${describeSaving(index, saving, head.id, given)}, and frees that memory for the backward pass. ` +
           'Use Liger-Kernel\'s LigerFusedLinearCrossEntropyLoss or Cut Cross-Entropy (cut_cross_entropy.linear_cross_entropy).',
         bytesSaved: saving.bytesSaved,
         timeSavedUs: saving.timeSavedUs,

@@ -31,6 +31,8 @@ export class GraphIndex {
   /** Union-find parents over op ids: a forward is a connected piece of the dataflow. */
   private readonly parent: ById<number>;
   private readonly forwardTime: ById<number>;
+  /** Time of the ops that run only when an optional input is given (OpNode.onlyWhenGiven), per forward, µs. */
+  private readonly givenTime: ById<number>;
   /** Ops of each forward that could not be priced (views aside): its time is then that of its priced part. */
   private readonly forwardUnpriced: ById<number>;
   private readonly hardware: Hardware;
@@ -69,6 +71,7 @@ export class GraphIndex {
     this.costById = new ById(opIds);
     this.parent = new ById(opIds);
     this.forwardTime = new ById(opIds);
+    this.givenTime = new ById(opIds);
     this.forwardUnpriced = new ById(opIds);
     this.consumersByValue = new ById(valueIds);
     this.valueById = new ById(valueIds);
@@ -129,6 +132,10 @@ export class GraphIndex {
       if (op.fusedBy === 'fallback' || isExampleInput(op)) continue;
       const root = this.find(op.id);
       const time = this.totalTimeUs(op.id);
+      if (op.onlyWhenGiven !== undefined) {
+        this.givenTime.set(root, (this.givenTime.get(root) ?? 0) + (time ?? 0));
+        continue;
+      }
       this.forwardTime.set(root, (this.forwardTime.get(root) ?? 0) + (time ?? 0));
       if (time === null && op.category !== 'view') this.forwardUnpriced.set(root, (this.forwardUnpriced.get(root) ?? 0) + 1);
     }
@@ -339,9 +346,22 @@ export class GraphIndex {
     return cost?.timeUs == null ? null : cost.timeUs * cost.repeat;
   }
 
-  /** Estimated time of the forward (the connected piece of dataflow) that holds an op, repeats included, µs. */
-  forwardTimeUs(id: number): number {
-    return this.forwardTime.get(this.find(id)) ?? 0;
+  /**
+   * Estimated time of the forward (the connected piece of dataflow) that holds an op, repeats included, µs; with
+   * `withGiven`, of the forward with its optional inputs given (the loss under `if labels is not None:` included).
+   */
+  forwardTimeUs(id: number, withGiven = false): number {
+    const root = this.find(id);
+    return (this.forwardTime.get(root) ?? 0) + (withGiven ? (this.givenTime.get(root) ?? 0) : 0);
+  }
+
+  /** The optional input (`labels`) that some of these ops run only with, or undefined when they all always run. */
+  givenInput(opIds: readonly number[]): string | undefined {
+    for (const id of opIds) {
+      const name = this.opById.get(id)?.onlyWhenGiven;
+      if (name !== undefined) return name;
+    }
+    return undefined;
   }
 
   /** How many ops of the forward that holds an op could not be priced (views aside). */

@@ -1,6 +1,6 @@
 // The list of all rules, and runRules: run them, then apply fallbacks, torch.compile, suppression, severities, ranking.
 import type { Finding, Severity, TensorValue } from '../ir/types';
-import { formatBytes, formatMicroseconds } from './format';
+import { formatBytes, formatMicroseconds, SIZE_FLOOR_BYTES } from './format';
 import { GraphIndex } from './graph-index';
 import type { Rule, RuleContext, RuleFinding, RunRulesInput } from './types';
 import { memoryBoundHotspot } from './MW101-memory-bound-hotspot';
@@ -57,11 +57,7 @@ const RULES: readonly Rule[] = [
 /** A finding saving less than this share of its forward's time is only a hint. */
 export const LOW_VALUE_SHARE = 0.01;
 
-/**
- * A fusion or copy finding whose largest tensor is smaller than this is a hint: at a few hundred kB a kernel's time is
- * its launch, and the advice rarely pays (a `[B, 512]` chain, scalars).
- */
-export const SIZE_FLOOR_BYTES = 250_000;
+export { SIZE_FLOOR_BYTES } from './format';
 
 /** Savings below this many microseconds per forward are noise: no finding. */
 const MIN_SAVING_US = 0.01;
@@ -122,7 +118,10 @@ export function runRules(input: RunRulesInput): Finding[] {
     // Instances of one module (two RMSNorms) claim different values and are merged below.
     worth.sort((a, b) => (b.finding.timeSavedUs ?? -1) - (a.finding.timeSavedUs ?? -1) || a.finding.span.start - b.finding.span.start);
     for (const raw of worth) {
-      const claims = claimsOf(raw.finding, index);
+      // A finding that needs a branch run only with an optional input (the loss with labels) is about that other
+      // forward: its traffic is counted apart from the forward analysed, where the same ops may make another finding.
+      const given = index.givenInput(raw.finding.opIds);
+      const claims = claimsOf(raw.finding, index).map((key) => (given === undefined ? key : `${given}:${key}`));
       if (claims.some((id) => claimed.has(id))) continue;
       kept.push(raw);
       for (const id of claims) claimed.add(id);
@@ -229,7 +228,7 @@ function finalise({ rule, finding }: Raw, input: RunRulesInput, index: GraphInde
   }
   const anchor = finding.opIds[0];
   if (finding.timeSavedUs !== null && anchor !== undefined) {
-    const forward = index.forwardTimeUs(anchor);
+    const forward = index.forwardTimeUs(anchor, index.givenInput(finding.opIds) !== undefined);
     if (forward > 0 && finding.timeSavedUs / forward < LOW_VALUE_SHARE) severity = 'hint';
   }
   if (/^MW[12]/.test(rule.code) && severity !== 'hint' && onSetUpData(finding, index)) {

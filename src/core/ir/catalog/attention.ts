@@ -192,22 +192,25 @@ function recurrent(gates: number, name: string): CatalogEntry {
   };
 }
 
+/** A loss module's forward takes the prediction and the target: the target is read too (and sizes the cost). */
+const LOSS_FORWARD = ['input', 'target'];
+
 export const COMPOSITE_OPS: Readonly<Record<string, CatalogEntry>> = {
   'torch.nn.functional.scaled_dot_product_attention': sdpa,
   'torch.nn.MultiheadAttention': multiheadAttention,
   'torch.nn.functional.cross_entropy': crossEntropy,
-  'torch.nn.CrossEntropyLoss': { ...crossEntropy, signature: ['input', 'target'], module: { init: ['weight', 'size_average', 'ignore_index', 'reduce', 'reduction', 'label_smoothing'] } },
+  'torch.nn.CrossEntropyLoss': { ...crossEntropy, signature: ['input', 'target'], module: { forward: LOSS_FORWARD, init: ['weight', 'size_average', 'ignore_index', 'reduce', 'reduction', 'label_smoothing'] } },
   'torch.nn.functional.nll_loss': loss(1, '1 per input element (gather, mean)'),
-  'torch.nn.NLLLoss': { ...loss(1, '1 per input element (gather, mean)'), signature: ['input', 'target'], module: { init: ['weight', 'size_average', 'ignore_index', 'reduce', 'reduction'] } },
+  'torch.nn.NLLLoss': { ...loss(1, '1 per input element (gather, mean)'), signature: ['input', 'target'], module: { forward: LOSS_FORWARD, init: ['weight', 'size_average', 'ignore_index', 'reduce', 'reduction'] } },
   'torch.nn.functional.mse_loss': loss(3, '3 per element (subtract, square, mean)'),
-  'torch.nn.MSELoss': { ...loss(3, '3 per element (subtract, square, mean)'), signature: ['input', 'target'], module: { init: ['size_average', 'reduce', 'reduction'] } },
+  'torch.nn.MSELoss': { ...loss(3, '3 per element (subtract, square, mean)'), signature: ['input', 'target'], module: { forward: LOSS_FORWARD, init: ['size_average', 'reduce', 'reduction'] } },
   'torch.nn.functional.l1_loss': loss(3, '3 per element (subtract, abs, mean)'),
-  'torch.nn.L1Loss': { ...loss(3, '3 per element (subtract, abs, mean)'), signature: ['input', 'target'], module: { init: ['size_average', 'reduce', 'reduction'] } },
+  'torch.nn.L1Loss': { ...loss(3, '3 per element (subtract, abs, mean)'), signature: ['input', 'target'], module: { forward: LOSS_FORWARD, init: ['size_average', 'reduce', 'reduction'] } },
   'torch.nn.functional.smooth_l1_loss': loss(4, '4 per element'),
   'torch.nn.functional.huber_loss': loss(4, '4 per element'),
   'torch.nn.functional.binary_cross_entropy': loss(5, '5 per element (two logs, multiplies, mean)'),
   'torch.nn.functional.binary_cross_entropy_with_logits': loss(7, '7 per element (sigmoid folded into the log terms)'),
-  'torch.nn.BCEWithLogitsLoss': { ...loss(7, '7 per element'), signature: ['input', 'target'], module: { init: ['weight', 'size_average', 'reduce', 'reduction', 'pos_weight'] } },
+  'torch.nn.BCEWithLogitsLoss': { ...loss(7, '7 per element'), signature: ['input', 'target'], module: { forward: LOSS_FORWARD, init: ['weight', 'size_average', 'reduce', 'reduction', 'pos_weight'] } },
   'torch.nn.functional.kl_div': loss(4, '4 per element (log, subtract, multiply, sum)'),
   'torch.nn.functional.cosine_similarity': {
     category: 'reduction',

@@ -24,6 +24,8 @@ export interface Frame {
   readonly depth: number;
   /** Set in code that exercises the model (tests, benchmarks, references, `__main__`): copied onto its ops. */
   readonly harness?: string;
+  /** Set in a branch that runs only when an optional input is given (`if labels is not None:`): copied onto its ops. */
+  readonly onlyWhenGiven?: string;
   returned?: Value;
 }
 

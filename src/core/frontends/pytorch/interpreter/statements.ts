@@ -343,6 +343,8 @@ export function runIf(it: Interpreter, node: SyntaxNode, frame: Frame): void {
     }
     return;
   }
+  const given = lossTargetBranch(condition, frame);
+  if (given && consequence) runLossBranch(it, consequence, frame, given);
   const truth = truthiness(value);
   if (truth !== false) {
     // An unknown condition follows the first branch: the usual path, and never both (that would double-count).
@@ -364,6 +366,51 @@ export function runIf(it: Interpreter, node: SyntaxNode, frame: Frame): void {
       return;
     }
   }
+}
+
+/** The names a forward gives the targets of its loss: with them given, it computes the loss (training). */
+const LOSS_TARGET = /^(labels?|targets?)$/;
+
+/**
+ * `if labels is not None:` where labels is None (a forward called without them, as MemWall runs a root): the name,
+ * else undefined. The branch is the training loss, which a forward computes whenever labels are given.
+ */
+function lossTargetBranch(condition: SyntaxNode | null, frame: Frame): string | undefined {
+  if (!condition || condition.type !== 'comparison_operator') return undefined;
+  const match = /^([A-Za-z_]\w*)\s+is\s+not\s+None$/.exec(condition.text);
+  const name = match?.[1];
+  if (!name || !LOSS_TARGET.test(name) || frame.env.get(name)?.kind !== 'none') return undefined;
+  return name;
+}
+
+/**
+ * Runs the loss branch that labels would take, beside the path taken: its ops are marked as running only when the
+ * labels are given (OpNode.onlyWhenGiven), so the totals leave them out as they leave out a fallback path, while the
+ * rules see the logits reach the loss (MW209). The branch runs on a copy of the frame, with the labels a tensor of
+ * unknown shape: what it binds or returns does not flow on into the path taken.
+ */
+function runLossBranch(it: Interpreter, consequence: SyntaxNode, frame: Frame, name: string): void {
+  if (!frame.emit) return;
+  const env = new Map(frame.env);
+  env.set(name, { kind: 'tensor', tensor: it.builder.value(tokenIdsShape(frame), 'int64', `param ${name}`) });
+  const branch: Frame = { ...frame, env, returned: undefined, onlyWhenGiven: name };
+  runBlock(it, consequence, branch);
+}
+
+/**
+ * The shape labels take: a language model's labels are its token ids (`labels = input_ids`, shifted inside), so they
+ * have the shape of the token ids the forward takes: its int64 tensor parameter (input_ids), else its one [B, T]
+ * tensor parameter (nanoGPT's idx, declared by `B, T = idx.size()`); null (unpriced, never guessed) otherwise.
+ */
+function tokenIdsShape(frame: Frame): readonly Dim[] | null {
+  const parameters: TensorValue[] = [];
+  for (const value of frame.env.values()) {
+    if (value.kind === 'tensor' && value.tensor.shape && value.tensor.origin?.startsWith('param ')) parameters.push(value.tensor);
+  }
+  const ids = parameters.find((tensor) => tensor.dtype === 'int64');
+  if (ids) return ids.shape;
+  const pairs = parameters.filter((tensor) => tensor.shape?.length === 2);
+  return pairs.length === 1 ? (pairs[0] as TensorValue).shape : null;
 }
 
 /** `if tensor:`, `while tensor:`, `assert tensor`: Python asks the tensor for its truth, which copies it to the host. */

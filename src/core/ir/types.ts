@@ -88,6 +88,12 @@ export interface OpNode {
    * rules see it (the logits an LM head writes for the loss, MW209).
    */
   readonly onlyWhenGiven?: string;
+  /**
+   * Set on an op of a folded loop of layers (repeats.ts): for each input, the value that the later passes read in
+   * its place, where that is the previous pass's output (the residual stream one layer hands the next), else
+   * undefined. The edges a folded loop keeps no op for: layer i's last add → layer i+1's first norm, repeat − 1 times.
+   */
+  readonly carried?: readonly (TensorValue | undefined)[];
 }
 
 /**

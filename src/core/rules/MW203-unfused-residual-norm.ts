@@ -43,10 +43,12 @@ export const unfusedResidualNorm: Rule = {
     const { index } = ctx;
     const findings: RuleFinding[] = [];
     const norms = [...index.opsNamed(...NORMS), ...index.ops.filter((op) => op.assumed !== undefined && isNorm(op))];
+    const nextLayer = nextLayerNorms(ctx);
+    findings.push(...nextLayer.findings);
     for (const norm of norms) {
       const input = norm.inputs[0];
       const add = input ? index.realProducer(input) : undefined;
-      if (!add || !isOp(add, 'add') || add.category !== 'pointwise') continue;
+      if (!add || !isOp(add, 'add') || add.category !== 'pointwise' || nextLayer.adds.has(add.id)) continue;
       const opIds = [add.id, norm.id];
       const saving = index.fusionSaving(opIds);
       const sum = add.outputs[0];
@@ -91,6 +93,61 @@ export const unfusedResidualNorm: Rule = {
     return findings;
   },
 };
+
+/**
+ * A residual sum that a folded loop of layers hands to the next layer, whose first norm reads it straight back: the
+ * edge runs once per layer but the last (repeats.ts keeps one pass of ops, with OpNode.carried). The norm after the
+ * last layer (a final norm reading the sum directly) is counted in the same finding.
+ */
+function nextLayerNorms(ctx: RuleContext): { findings: RuleFinding[]; adds: Set<number> } {
+  const { index } = ctx;
+  const findings: RuleFinding[] = [];
+  const adds = new Set<number>();
+  for (const add of index.opsNamed('add')) {
+    const sum = add.outputs[0];
+    if (add.category !== 'pointwise' || !sum) continue;
+    const repeat = index.repeat(add.id);
+    if (repeat < 2) continue;
+    // What the next layer's ops read in the first pass is the loop's input: its first norm is the one over it.
+    let found: ReturnType<typeof inputNorm>;
+    for (const { op, input } of index.carriedReaders(sum)) {
+      const first = op.inputs[input];
+      found = first ? inputNorm(index, index.throughViews(first)) : undefined;
+      if (found) break;
+    }
+    if (!found) continue;
+    const { norm, name } = found;
+    adds.add(add.id);
+    const bytes = index.bytes(sum);
+    // Fused, the next layer's norm reads the sum from registers: one read of it and one launch, repeat − 1 times.
+    const perLayer = index.saving(bytes, 1, [add.id, norm.id]);
+    const layers = repeat - 1;
+    const scale = (value: number | null) => (value === null ? null : (value * layers) / repeat);
+    let saving = { bytesSaved: scale(perLayer.bytesSaved), timeSavedUs: scale(perLayer.timeSavedUs) };
+    const opIds = [add.id, norm.id];
+    // After the last layer the sum goes to a final norm directly.
+    const last = index.realConsumers(sum).map(({ op }) => op).find(isNorm);
+    if (last) {
+      const final = index.fusionSaving([add.id, last.id]);
+      const sum2 = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
+      saving = { bytesSaved: sum2(saving.bytesSaved, final.bytesSaved), timeSavedUs: sum2(saving.timeSavedUs, final.timeSavedUs) };
+      opIds.push(last.id);
+    }
+    findings.push({
+      span: add.span,
+      opIds,
+      claims: [sum.id],
+      message:
+        `${add.label} (line ${add.span.startLine + 1}) writes the residual sum${bytes === null ? '' : ` (${formatBytes(bytes)})`} that the next layer's ` +
+        `${name} (line ${norm.span.startLine + 1}) reads straight back, ${layers} time${layers > 1 ? 's' : ''} in the loop over layers` +
+        `${last ? `, and ${last.label} (line ${last.span.startLine + 1}) after the last` : ''}. One fused add+norm kernel ` +
+        `${describeSaving(index, saving, add.id, undefined, layers)}. ${remedy(found.layerNorm ? 'layer_norm' : 'rms_norm')}`,
+      bytesSaved: saving.bytesSaved,
+      timeSavedUs: saving.timeSavedUs,
+    });
+  }
+  return { findings, adds };
+}
 
 /**
  * A residual block analysed on its own (`GPTNeoXLayer`, `Qwen2DecoderLayer` with no model around it): it normalises

@@ -49,12 +49,13 @@ export function shareOfForward(index: GraphIndex, share: number, anchorId: numbe
  * The share is of the estimated time of the forward that holds the anchor op; `given` names the optional input its
  * ops need (`labels`), and the share is then of the forward with it (`of the forward with labels`).
  */
-export function describeSaving(index: GraphIndex, saving: Saving, anchorId: number, given?: string): string {
+export function describeSaving(index: GraphIndex, saving: Saving, anchorId: number, given?: string, times?: number): string {
   if (saving.bytesSaved === null || saving.timeSavedUs === null) {
     return 'saves traffic that cannot be priced until every shape is known';
   }
   const parts: string[] = [];
-  const repeat = index.repeat(anchorId);
+  // `times` when the saving is counted fewer times than the anchor runs (one layer's sum read by the next: n − 1).
+  const repeat = times ?? index.repeat(anchorId);
   if (repeat > 1) parts.push(`×${repeat}`);
   // A saving on a branch that runs only with an optional input (the loss with labels) is a share of that forward.
   const forward = index.forwardTimeUs(anchorId, given !== undefined);

@@ -51,6 +51,8 @@ export class GraphIndex {
   private readonly idsAscending: boolean;
   /** Ops by canonical name, in graph order, built on first use. */
   private opsByName: Map<string, OpNode[]> | undefined;
+  /** Per value: the ops of a folded loop that read it in their later passes, and at which input (OpNode.carried). */
+  private readonly carriedReadersByValue = new Map<number, { op: OpNode; input: number }[]>();
   /** Values that carry the model's activations (see carriesActivation); absent means they do not. */
   private readonly activation: ById<true>;
 
@@ -92,6 +94,12 @@ export class GraphIndex {
     for (const op of this.ops) {
       this.opById.set(op.id, op);
       this.parent.set(op.id, op.id);
+      op.carried?.forEach((value, input) => {
+        if (!value) return;
+        const readers = this.carriedReadersByValue.get(value.id);
+        if (readers) readers.push({ op, input });
+        else this.carriedReadersByValue.set(value.id, [{ op, input }]);
+      });
     }
     for (const op of this.ops) {
       const cost = this.costById.get(op.id);
@@ -304,6 +312,14 @@ export class GraphIndex {
     let op = this.producer(value);
     while (op && op.category === 'view' && op.inputs[0]) op = this.producer(op.inputs[0]);
     return op;
+  }
+
+  /**
+   * The ops of a folded loop of layers that read a value in their later passes (layer i + 1 reading layer i's output),
+   * with the input they read it at; what they read in the first pass is `op.inputs[input]`.
+   */
+  carriedReaders(value: TensorValue): readonly { op: OpNode; input: number }[] {
+    return this.carriedReadersByValue.get(value.id) ?? [];
   }
 
   /** The value before any views: what `x.view(...).transpose(...)` reads. */

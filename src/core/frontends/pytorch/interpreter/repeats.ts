@@ -33,6 +33,8 @@ interface PassGroup {
   readonly passes: number[];
   /** Per pass, per op: its module path and label (`h[3].attn`, `features.3`). */
   readonly names: (readonly (readonly [string, string])[])[];
+  /** Per op, per input: what a later pass read there that an earlier pass of the group wrote (OpNode.carried). */
+  carried?: Map<number, (TensorValue | undefined)[]>;
 }
 
 export interface PassOptions {
@@ -87,6 +89,7 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     }
     same.passes.push(index);
     same.names.push(names);
+    same.carried ??= carriedInputs(same.ops, ops);
     const repeating = same === previous && options.sameItem !== undefined;
     previous = same;
     if (repeating && options.sameItem) {
@@ -127,7 +130,8 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
       const label = merger.merge(group.names.map((names) => (names[j] as readonly [string, string])[1]));
       let repeat = repeats.get(op.repeat);
       if (!repeat) repeats.set(op.repeat, (repeat = simplify(bin('*', op.repeat, times))));
-      builder.ops[position] = { ...op, label, modulePath, repeat };
+      const carried = group.carried?.get(j);
+      builder.ops[position] = carried ? { ...op, label, modulePath, repeat, carried } : { ...op, label, modulePath, repeat };
     });
   }
 }
@@ -153,6 +157,20 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * The inputs a folded pass read from the ops of the group it folds into (the pass before it: the residual stream it
+ * hands on), by op and input position of the group's first pass; undefined when it read none.
+ */
+function carriedInputs(kept: readonly OpNode[], folded: readonly OpNode[]): Map<number, (TensorValue | undefined)[]> | undefined {
+  const keptIds = new Set(kept.map((op) => op.id));
+  const carried = new Map<number, (TensorValue | undefined)[]>();
+  folded.forEach((op, j) => {
+    const inputs = op.inputs.map((input) => (input.producer !== undefined && keptIds.has(input.producer) ? input : undefined));
+    if (inputs.some((input) => input !== undefined)) carried.set(j, inputs);
+  });
+  return carried.size > 0 ? carried : undefined;
 }
 
 /** `h[2].attn` → `h[3].attn`: a name under one item moved under another. */

@@ -197,8 +197,8 @@ function renderTable(host: HTMLElement, chart: ChartData, current: ReadonlySet<n
   const rows: Row[] = [
     ...chart.points.map((p) => ({
       id: p.id, line: p.line, label: p.label, scope: p.scope, repeat: p.repeat, time: p.timeUs, bytes: p.bytes,
-      // An op on a fallback path does not run when the fused path does: it has no share of the time.
-      flops: p.flops, intensity: p.intensity, share: p.fusedBy === 'fallback' ? null : p.share, bound: p.bound, fallback: p.fusedBy === 'fallback',
+      // An op on a fallback path does not run when the fused path does, nor the loss without labels: no share of the time.
+      flops: p.flops, intensity: p.intensity, share: p.fusedBy === 'fallback' || p.onlyWhenGiven !== undefined ? null : p.share, bound: p.bound, fallback: p.fusedBy === 'fallback',
     })),
     // Views move no bytes and do no arithmetic: the notes count them instead of filling the table.
     ...chart.unplotted.filter((u) => !isFreeView(u)).map((u) => ({

@@ -107,6 +107,7 @@ export function chartDataFromAnalysis(analysis: Analysis): ChartData {
       outputs: tensorLabels(cost, 'outputs', analysis.dtype),
       sizes: sizesOf(cost, analysis),
       ...(node.fusedBy ? { fusedBy: node.fusedBy } : {}),
+      ...(node.onlyWhenGiven ? { onlyWhenGiven: node.onlyWhenGiven } : {}),
     });
   }
   const fusions: ChartFusion[] = [];

@@ -84,6 +84,7 @@ export function pointTitle(point: ChartPoint): string {
     `${formatTime(point.timeUs)} per run (${formatRate(point.performance)}) · ${formatPercent(point.share)} of the file's time`,
     ...(point.sizes.length ? [`sizes: ${point.sizes.join(', ')}`] : []),
     ...(point.fusedBy === 'fallback' ? ['on a fallback path that does not run when the fused kernel does: left out of totals'] : []),
+    ...(point.onlyWhenGiven ? [`runs only when \`${point.onlyWhenGiven}\` is given (the loss in training): left out of totals`] : []),
   ].join('\n');
 }
 

@@ -53,6 +53,8 @@ export interface ChartPoint {
    * totals leave it out; `torch.compile`: inside a compiled region, priced as eager (an upper bound).
    */
   readonly fusedBy?: 'torch.compile' | 'fallback';
+  /** The optional input the op needs (`labels`: the loss under `if labels is not None:`); totals leave it out. */
+  readonly onlyWhenGiven?: string;
 }
 
 /** An op the chart cannot place on log axes (no FLOPs, unpriced), listed beside it so nothing is hidden. */

@@ -4,6 +4,7 @@ import { lookupOp } from '../ir/catalog';
 import { compulsoryBytes } from '../ir/catalog/helpers';
 import type { ByteCount, CostContext, OpSpec } from '../ir/opspec';
 import { kernelFigures, kernelLines } from './kernel';
+import { BACKWARD_OPS, priceBackward } from './training';
 import { DTYPE_BYTES, type AttrValue, type KernelFigures, type Bound, type CostedOp, type DType, type Hardware, type OpGraph, type OpNode, type SourcedNumber, type TensorValue } from '../ir/types';
 import { formatBandwidth, formatBinaryBytes, formatBytes, formatRate as formatFlopRate, formatFlops, formatPercent, formatTime as formatTimeUs } from '../format';
 
@@ -196,10 +197,15 @@ export function priceGraph(graph: OpGraph, hardware: Hardware, dtype: DType, bin
   const cache = pricingCache();
   const costs: CostedOp[] = [];
   let previous: OpNode | undefined;
+  let backwards: number[] | undefined;
   for (const node of graph.ops) {
     costs.push(priceOp(node, hardware, dtype, bindings, graph.tf32Enabled, previous, cache));
+    if (BACKWARD_OPS.has(node.op)) (backwards ??= []).push(costs.length - 1);
     previous = node;
   }
+  // A backward is priced from the forward it differentiates, once every other op has its price (ops are listed in
+  // source order, so the forward may come after it: a model class defined below its training loop).
+  for (const index of backwards ?? []) costs[index] = priceBackward(graph, graph.ops[index] as OpNode, costs, costs[index] as CostedOp, dtype);
   return costs;
 }
 

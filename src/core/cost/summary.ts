@@ -19,11 +19,13 @@ export const OP_CLASS_OF: Readonly<Record<Category, string | null>> = {
   creation: 'other',
   collective: 'other',
   triton_kernel: 'other',
+  // A backward pass and an optimizer step gather many kernels of several classes: their own row, not contraction's.
+  training: 'training',
   unknown: 'other',
 };
 
 /** The order rows appear in: the expensive-in-FLOPs classes first, as in Ivanov et al.'s table. */
-export const OP_CLASSES = ['contraction', 'attention', 'normalization', 'softmax', 'elementwise', 'embedding', 'copy', 'other'] as const;
+export const OP_CLASSES = ['contraction', 'attention', 'normalization', 'softmax', 'elementwise', 'embedding', 'copy', 'training', 'other'] as const;
 
 export const TOTAL_SCOPE = '<total>';
 

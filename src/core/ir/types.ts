@@ -25,6 +25,7 @@ export type Category =
   | 'creation'
   | 'collective'
   | 'triton_kernel'
+  | 'training'
   | 'unknown';
 
 /** Storage dtypes MemWall prices; `null` in a TensorValue means not known statically. */
@@ -44,6 +45,11 @@ export interface TensorValue {
   readonly producer?: number;
   /** Where it came from when it is not produced by an op: `param x`, `self.weight`, `torch.randn`. */
   readonly origin?: string;
+  /**
+   * Set on parameters (a layer's weight, an nn.Parameter): true when it requires its gradient, so a backward computes
+   * one and an optimizer updates it; false when frozen (`requires_grad_(False)`). Unset for buffers, inputs, activations.
+   */
+  readonly trainable?: boolean;
 }
 
 /** An attribute an op carries for its cost formula (kernel size, approximate='tanh', causal, dim...). */
@@ -94,6 +100,8 @@ export interface OpNode {
    * undefined. The edges a folded loop keeps no op for: layer i's last add → layer i+1's first norm, repeat − 1 times.
    */
   readonly carried?: readonly (TensorValue | undefined)[];
+  /** Set on ops run under `torch.no_grad()` or `torch.inference_mode()`: autograd records nothing, no backward differentiates them. */
+  readonly noGrad?: boolean;
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { Category, CostedOp, OpNode } from '../ir/types';
 import { formatBytes, formatMicroseconds, opName, shareOfForward } from './format';
 import { ridgePoint } from '../cost/price';
+import { BACKWARD_OPS } from '../cost/training';
 import type { Rule, RuleContext, RuleFinding } from './types';
 
 /** An op is a hotspot when it takes at least this share of its forward's estimated time... */
@@ -20,6 +21,7 @@ const REMEDY: Readonly<Partial<Record<Category, string>>> = {
   matmul: 'its operands are large for the work it does (a skinny or small batched GEMM): give it more rows per call (larger B·T, batched requests), fuse it into its neighbours (F.scaled_dot_product_attention for attention scores), or use lower-precision operands',
   conv: 'batch more images per call, use channels_last, or lower precision',
   embedding: 'its gathers are memory-bound by nature; fuse what follows it (position add, dropout, norm)',
+  training: 'update the parameters in one fused pass (torch.optim.AdamW(..., fused=True) or apex FusedAdam instead of a kernel per statement), and keep the optimizer states in lower precision (bitsandbytes 8-bit Adam) to cut the bytes',
   triton_kernel: 'check the kernel\'s loads and stores for reuse: a larger tile or fewer passes over the data (see MW4xx)',
 };
 
@@ -45,7 +47,8 @@ export const memoryBoundHotspot: Rule = {
     const byForward = new Map<number, { op: OpNode; cost: CostedOp; time: number }[]>();
     for (const cost of ctx.costs) {
       const op = cost.node;
-      if (cost.bound !== 'memory' || ['view', 'creation'].includes(op.category) || op.fusedBy === 'fallback') continue;
+      // A backward is a sum of gradient products whose forward ops get their own findings: it is not one op to fix.
+      if (cost.bound !== 'memory' || ['view', 'creation'].includes(op.category) || op.fusedBy === 'fallback' || BACKWARD_OPS.has(op.op)) continue;
       const time = ctx.index.totalTimeUs(op.id);
       if (time === null || time <= 0) continue;
       const key = ctx.index.forwardKey(op.id);

@@ -38,6 +38,8 @@ export interface BiasHandling {
 export interface ModuleParam {
   readonly name: string;
   readonly shape: readonly Dim[] | null;
+  /** A buffer (BatchNorm's running statistics): an input of the op, never given a gradient or updated by an optimizer. */
+  readonly buffer?: boolean;
 }
 
 /** How an op's output dtype follows from its inputs and attributes. */

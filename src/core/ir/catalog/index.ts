@@ -22,6 +22,7 @@ import { PARALLEL_OPS, PARALLEL_STATE } from './parallel';
 import { POINTWISE_OPS } from './pointwise';
 import { REDUCTION_OPS } from './reduction';
 import { TIMM_OPS } from './timm';
+import { TRAINING_OPS } from './training';
 import { VIEW_OPS } from './view';
 
 export type { CatalogEntry, ModuleSpec } from './entry';
@@ -41,6 +42,7 @@ const FAMILIES: readonly Readonly<Record<string, CatalogEntry>>[] = [
   PARALLEL_OPS,
   FUSED_LAYER_OPS,
   TIMM_OPS,
+  TRAINING_OPS,
 ];
 
 /** Library functions that are a torch op under another name: they share its entry. */

@@ -70,8 +70,8 @@ const batchNorm = norm(2, '2 per element (scale and shift with the running stati
         { name: 'weight', shape: [dimOf(args.num_features)] },
         { name: 'bias', shape: [dimOf(args.num_features)] },
       ]),
-      { name: 'running_mean', shape: [dimOf(args.num_features)] },
-      { name: 'running_var', shape: [dimOf(args.num_features)] },
+      { name: 'running_mean', shape: [dimOf(args.num_features)], buffer: true },
+      { name: 'running_var', shape: [dimOf(args.num_features)], buffer: true },
     ],
   },
 });

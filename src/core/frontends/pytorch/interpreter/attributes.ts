@@ -14,6 +14,7 @@ import { importModule } from './imports';
 import { libraryMember } from '../libraries';
 import type { Interpreter } from './index';
 import { isScriptObject } from './scripts';
+import { isTrainingObject } from './training';
 
 /** Attributes only tensors have: reading them marks a free parameter as a tensor. */
 const TENSOR_ONLY_ATTRIBUTES = new Set(['shape', 'size', 'dtype', 'device', 'ndim', 'dim', 'T', 'mT', 'numel', 'contiguous']);
@@ -68,6 +69,8 @@ export function attribute(it: Interpreter, object: Value, name: string, frame: F
       if (isScriptObject(object)) return { kind: 'method', receiver: object, name };
       const value = object.attrs.get(name);
       if (value) return value;
+      // An optimizer's or a GradScaler's methods (`optimizer.step`): training.ts gives them their meaning.
+      if (isTrainingObject(object)) return { kind: 'method', receiver: object, name };
       if (object.cls) {
         const method = findMethod(object.cls, name);
         if (method) return { kind: 'function', fn: method, self: boundTo(method, object, object.cls) };

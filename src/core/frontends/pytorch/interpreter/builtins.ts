@@ -14,6 +14,7 @@ import { quiet } from './frame';
 import { field } from '../syntax';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
+import { clipGradients, constructTrainingObject } from './training';
 import { containerKind, isConfigClass, moduleChildren } from './modules';
 import { binary } from './operators';
 import { SCRIPT_CALLS } from './scripts';
@@ -500,6 +501,13 @@ const matmulPrecision: Builtin = (it, call) => {
 
 const hostOnly: Builtin = () => UNKNOWN;
 
+/** torch functions that do host work only: saving and loading checkpoints, global settings, seeds, queries. */
+const HOST_TORCH_CALLS = [
+  'torch.save', 'torch.load', 'torch.set_grad_enabled', 'torch.is_grad_enabled', 'torch.set_num_threads', 'torch.get_num_threads',
+  'torch.set_printoptions', 'torch.use_deterministic_algorithms', 'torch.set_default_dtype', 'torch.get_default_dtype',
+  'torch.set_default_device', 'torch.seed', 'torch.initial_seed', 'torch.is_tensor',
+];
+
 /** `slice(stop)`, `slice(start, stop[, step])`: Python's slice object, with the attributes indexing reads. */
 const sliceObject: Builtin = (_it, call) => {
   const { positional } = call;
@@ -514,9 +522,13 @@ const sliceObject: Builtin = (_it, call) => {
 const typeInfo: Builtin = () => ({ kind: 'object', attrs: new Map<string, Value>(['min', 'max', 'eps', 'tiny', 'resolution', 'bits'].map((name) => [name, { kind: 'scalar' }])) });
 
 const parameter: Builtin = (_it, call) => {
-  const { first } = call;
-  if (first?.kind === 'tensor') return { kind: 'tensor', tensor: { ...first.tensor, producer: undefined, origin: 'parameter' } };
-  return first ?? UNKNOWN;
+  const { first, name, keywords, positional } = call;
+  if (first?.kind !== 'tensor') return first ?? UNKNOWN;
+  if (name === 'torch.nn.Buffer') return { kind: 'tensor', tensor: { ...first.tensor, producer: undefined, origin: 'parameter' } };
+  // nn.Parameter(data, requires_grad=True): a backward computes its gradient unless requires_grad is False.
+  const requiresGrad = keywords.get('requires_grad') ?? positional[1];
+  const trainable = !(requiresGrad?.kind === 'bool' && requiresGrad.value === false);
+  return { kind: 'tensor', tensor: { ...first.tensor, producer: undefined, origin: 'parameter', trainable } };
 };
 
 const moduleList: Builtin = (_it, call) => {
@@ -647,10 +659,13 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['torch.as_tensor', tensorLiteral],
   ['torch.max', maxOfTensors],
   ['torch.min', maxOfTensors],
+  ...['torch.nn.utils.clip_grad_norm_', 'torch.nn.utils.clip_grad.clip_grad_norm_'].map((name): [string, Builtin] => [name, (it, call) => clipGradients(it, call.positional, call.keywords, call.node, call.frame, field(call.node, 'function')?.text ?? call.name)]),
+  // A script's host work: checkpoints, settings, seeds. No GPU kernel, so never an op (torch.save was listed as unknown).
+  ...HOST_TORCH_CALLS.map((name): [string, Builtin] => [name, hostOnly]),
 ]);
 
 /** Library namespaces whose calls compute plain numbers or do host work: never tensor ops. */
-const HOST_LIBRARIES = /^(math|random|numpy|np|os|sys|time|logging|warnings|inspect|dataclasses|typing|functools|itertools)\./;
+const HOST_LIBRARIES = /^(math|random|numpy|np|os|sys|time|logging|warnings|inspect|dataclasses|typing|functools|itertools|matplotlib|wandb|json|pickle|shutil)\./;
 
 /** Built-in Python and torch helpers that are not ops: sizes, ranges, config plumbing, compile wrappers. */
 export function libraryBuiltin(it: Interpreter, name: string, positional: Value[], keywords: ReadonlyMap<string, Value>, node: SyntaxNode, frame: Frame): Value | undefined {
@@ -661,6 +676,9 @@ export function libraryBuiltin(it: Interpreter, name: string, positional: Value[
   if (script) return script(it, positional, keywords, node, frame);
   const triton = TRITON_BUILTINS.get(name);
   if (triton) return triton(it, positional, keywords);
+  // Optimizers and GradScaler: objects whose methods are a training step's ops (training.ts).
+  const training = name.startsWith('torch.') ? constructTrainingObject(name, positional, keywords) : undefined;
+  if (training) return training;
   // `torch.nn.init.*_` fill a parameter in place: no op of the forward pass.
   if (name.startsWith('torch.nn.init.')) return first ?? NONE;
   if (HOST_LIBRARIES.test(name)) return { kind: 'scalar' };

@@ -25,6 +25,7 @@ import { scriptMethod } from './scripts';
 import { bindSignature, describeParameter } from './signatures';
 import { namedSize } from './sizes';
 import { adoptParameter } from './statements';
+import { emitBackward, parameterSet, setRequiresGrad, trainingMethod } from './training';
 import { launchKernel, tritonKernelOf } from './triton';
 
 /** The keywords of a call that passes none. */
@@ -257,6 +258,13 @@ export function callMethod(
     if (recorded) return recorded;
     const script = scriptMethod(it, receiver, name, positional, keywords, node, frame);
     if (script) return script;
+    const training = trainingMethod(it, receiver, name, positional, keywords, node, frame, label);
+    if (training) return training;
+  }
+  if (name === 'parameters' && (receiver.kind === 'module' || receiver.kind === 'layer' || receiver.kind === 'modlist')) return parameterSet(receiver);
+  if (name === 'requires_grad_' && (receiver.kind === 'module' || receiver.kind === 'layer' || receiver.kind === 'modlist')) {
+    setRequiresGrad(receiver, positional, keywords);
+    return receiver;
   }
   if (receiver.kind === 'module') {
     const containerResult = moduleMethod(receiver, name, positional);
@@ -352,6 +360,8 @@ export function callTensorMethod(
       return UNKNOWN;
     case 'data_ptr':
       return { kind: 'scalar' };
+    case 'backward':
+      return emitBackward(it, tensor, node, frame, label);
     case 'stride':
       return strideOf(it, receiver, positional[0] ?? keywords.get('dim'));
     case 'element_size': {

@@ -265,6 +265,7 @@ export function emit(
     // Set after the node is made, so that the few harness ops alone take another shape in V8.
     if (frame.harness) (opNode as { harness?: string }).harness = frame.harness;
     if (frame.onlyWhenGiven) (opNode as { onlyWhenGiven?: string }).onlyWhenGiven = frame.onlyWhenGiven;
+    if (frame.noGrad) (opNode as { noGrad?: boolean }).noGrad = true;
   } else {
     // An op evaluated but not listed (in a condition) still reads the graph's tensors it is given.
     for (const input of inputs) {

@@ -19,6 +19,8 @@ export interface Frame {
   readonly emit: boolean;
   /** `torch.autocast(dtype=...)` in force. */
   readonly autocast?: DType;
+  /** `torch.no_grad()` or `torch.inference_mode()` in force: its ops are marked noGrad, no backward differentiates them. */
+  readonly noGrad?: boolean;
   /** Ops of code in another file are reported at the call site in the analysed file. */
   readonly callSite?: Span;
   readonly depth: number;

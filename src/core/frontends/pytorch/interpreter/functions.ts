@@ -15,7 +15,7 @@ import type { Interpreter } from './index';
 import { learnFromDeclaration } from './learning';
 import { instantiateConfig, isConfigClass, rootConfigClasses, symbolFor } from './modules';
 import { describeParameter } from './signatures';
-import { runBlock, shapeSource } from './statements';
+import { NO_GRAD, runBlock, shapeSource } from './statements';
 
 const MAX_DEPTH = 24;
 
@@ -106,6 +106,7 @@ export function callFunction(
     compileMode: caller.fusedBy ? caller.compileMode : fn.compiled ? fn.compileMode : undefined,
     emit: caller.emit && !constructing,
     autocast: caller.autocast,
+    noGrad: caller.noGrad === true || fn.decorators.some((decorator) => NO_GRAD.test(decorator)),
     callSite: caller.callSite ?? (inOtherFile && caller.file === it.main ? sourceSpan(node, caller) : undefined),
     depth: caller.depth + 1,
     harness: harnessOf(fn),

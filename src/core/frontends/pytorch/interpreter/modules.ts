@@ -24,7 +24,11 @@ export function constructLayer(it: Interpreter, qualified: string, entry: Catalo
   for (const [parameter, value] of bindSignature(init, positional, keywords, [])) args[parameter] = valueToAttr(value);
   const params = new Map<string, TensorValue>();
   try {
-    for (const param of entry?.module?.params?.(args) ?? []) params.set(param.name, it.builder.value(param.shape, 'default', param.name));
+    for (const param of entry?.module?.params?.(args) ?? []) {
+      // Parameters require their gradient (a backward computes it, an optimizer updates it); buffers do not.
+      const value = it.builder.value(param.shape, 'default', param.name);
+      params.set(param.name, param.buffer ? value : { ...value, trainable: true });
+    }
   } catch {
     // A constructor argument MemWall could not read leaves the parameters unknown; the op still appears.
   }

@@ -566,6 +566,9 @@ function emptyLists(frame: Frame): (readonly Value[])[] {
   return found;
 }
 
+/** Context managers and decorators under which autograd records nothing. */
+export const NO_GRAD = /\bno_grad\b|\binference_mode\b|\bset_grad_enabled\(\s*False\b/;
+
 export function runWith(it: Interpreter, node: SyntaxNode, frame: Frame): void {
   let inner: Frame = frame;
   for (const item of node.descendantsOfType('with_item')) {
@@ -578,6 +581,8 @@ export function runWith(it: Interpreter, node: SyntaxNode, frame: Frame): void {
       const dtype = dtypeMatch ? dtypeNamed(dtypeMatch[1] as string) : /cuda|amp/.test(text) ? 'fp16' : 'bf16';
       if (!/enabled\s*=\s*False/.test(text)) inner = { ...inner, autocast: dtype ?? 'bf16' };
     }
+    if (NO_GRAD.test(text)) inner = { ...inner, noGrad: true };
+    else if (/\benable_grad\b|\bset_grad_enabled\(\s*True\b/.test(text)) inner = { ...inner, noGrad: false };
     if (value.type === 'as_pattern') {
       const alias = value.namedChildren[1];
       if (alias && call) assign(it, alias.type === 'as_pattern_target' ? (alias.namedChildren[0] ?? alias) : alias, evaluate(it, call, frame), frame, node);

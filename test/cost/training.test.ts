@@ -125,6 +125,23 @@ describe('the backward against PyTorch (test/oracle/backward-oracle.py: matmul-l
   }
 });
 
+describe('pytorch/examples\' MNIST recipe (test/fixtures/scripts/train_mlp.py): Adadelta', () => {
+  it('prices Adadelta\'s step at 16 FLOPs per element: param, grad and both accumulators read, param and accumulators written', async () => {
+    const analysis = await analyzeText(readFileSync(path.join(__dirname, '..', 'fixtures', 'scripts', 'train_mlp.py'), 'utf8'));
+    const step = only(analysis, 'torch.optim.Adadelta.step');
+    // fc1 784→512 and fc2 512→10 with biases.
+    const n = 784 * 512 + 512 + 512 * 10 + 10;
+    assert.deepEqual(step.inputShapes, [[n]]);
+    // square_avg 4, std 2, delta 4, acc_delta 4, param.add_ 2 (torch/optim/adadelta.py); no weight decay by default.
+    assert.equal(step.flops, 16 * n);
+    assert.equal(step.bytesRead, 4 * n * 2);
+    assert.equal(step.bytesWritten, 3 * n * 2);
+    // The backward: fc1 on data 1× (its weight gradient), fc2 2×, ReLU, log_softmax and nll_loss 1×.
+    const cost = (label: string): number => analysis.costs.find((c) => c.node.label === label)?.flops as number;
+    assert.equal(only(analysis, 'torch.Tensor.backward').flops, cost('self.fc1') + 2 * cost('self.fc2') + cost('F.relu') + cost('F.log_softmax') + cost('F.nll_loss'));
+  });
+});
+
 describe('backward forms and limits', () => {
   const model = `
 import torch
@@ -181,6 +198,24 @@ def main():
     assert.equal(clip.flops, 3 * n);
     assert.equal(clip.bytesRead, 2 * n * 2);
     assert.equal(clip.bytesWritten, n * 2);
+  });
+
+  it('differentiates a leaf made with requires_grad=True, and nothing when no parameter or such leaf is upstream (trap)', async () => {
+    const analysis = await analyzeText(`
+import torch
+
+def main():
+    x = torch.randn(8, 64, device="cuda", requires_grad=True)
+    mask = torch.ones(8, 64, device="cuda")
+    loss = (x * mask).sum()
+    loss.backward()
+    other = (mask * mask).sum()
+    other.backward()
+`);
+    const [first, second] = analysis.costs.filter((cost) => cost.node.op === 'torch.Tensor.backward');
+    assert.equal(first?.flops, 8 * 64 + 8 * 64);
+    assert.equal(second?.flops, null);
+    assert.match(second?.explain[0] as string, /^not priced: no op upstream of the loss reads a trainable parameter/);
   });
 
   it('leaves the backward unpriced, and says why, when an op it differentiates is not priced', async () => {

@@ -77,8 +77,10 @@ export function priceBackward(graph: OpGraph, node: OpNode, costs: readonly (Cos
     if (known !== undefined) return known;
     let result = false;
     const output = op.outputs[0];
-    const stops = op.noGrad === true || GRADIENT_STOPS.has(op.op) || op.category === 'creation' || (output !== undefined && NOT_DIFFERENTIABLE.has(String(output.dtype)));
-    if (!stops && depth < 10_000) result = op.inputs.some((input) => inputNeedsGradient(input, depth));
+    const stops = op.noGrad === true || GRADIENT_STOPS.has(op.op) || (output !== undefined && NOT_DIFFERENTIABLE.has(String(output.dtype)));
+    // A creation is a leaf: it needs a gradient only when made with requires_grad=True (`torch.randn(..., requires_grad=True)`).
+    if (op.category === 'creation') result = !stops && op.attrs.requires_grad === true;
+    else if (!stops && depth < 10_000) result = op.inputs.some((input) => inputNeedsGradient(input, depth));
     needs.set(op.id, result);
     return result;
   };

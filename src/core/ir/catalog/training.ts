@@ -74,6 +74,16 @@ const SGD_TERMS: readonly UpdateTerm[] = [
   { code: 'param.add_(d_p, alpha=-lr)', flops: 2, reads: ['param', 'grad'], writes: ['param'] },
 ];
 
+/** Adadelta as `_single_tensor_adadelta` of torch/optim/adadelta.py writes it (pytorch/examples' MNIST trains with it). */
+const ADADELTA_TERMS: readonly UpdateTerm[] = [
+  { code: 'grad = grad.add(param, alpha=weight_decay)', flops: 2, reads: ['param', 'grad'], writes: [], when: on('weight_decay') },
+  { code: 'square_avg.mul_(rho).addcmul_(grad, grad, value=1-rho)', flops: 4, reads: ['grad', 'square_avg'], writes: ['square_avg'] },
+  { code: 'std = square_avg.add(eps).sqrt_()', flops: 2, reads: [], writes: [] },
+  { code: 'delta = acc_delta.add(eps).sqrt_().div_(std).mul_(grad)', flops: 4, reads: ['acc_delta'], writes: [] },
+  { code: 'acc_delta.mul_(rho).addcmul_(delta, delta, value=1-rho)', flops: 4, reads: [], writes: ['acc_delta'] },
+  { code: 'param.add_(delta, alpha=-lr)', flops: 2, reads: ['param'], writes: ['param'] },
+];
+
 /** What one parameter element's update costs with these hyper-parameters: FLOPs, and the distinct tensors read and written. */
 export function updatePerElement(terms: readonly UpdateTerm[], attrs: CostContext['attrs']): { flops: number; reads: number; writes: number } {
   let flops = 0;
@@ -160,6 +170,7 @@ export const TRAINING_OPS: Readonly<Record<string, CatalogEntry>> = {
   'torch.optim.AdamW.step': optimizerStep(ADAMW_TERMS, 'torch/optim/adamw.py _single_tensor_adamw'),
   'torch.optim.Adam.step': optimizerStep(ADAM_TERMS, 'torch/optim/adam.py _single_tensor_adam'),
   'torch.optim.SGD.step': optimizerStep(SGD_TERMS, 'torch/optim/sgd.py _single_tensor_sgd'),
+  'torch.optim.Adadelta.step': optimizerStep(ADADELTA_TERMS, 'torch/optim/adadelta.py _single_tensor_adadelta'),
   'torch.cuda.amp.GradScaler.unscale_': unscale,
   'torch.nn.utils.clip_grad_norm_': clipGradNorm,
 };
@@ -169,4 +180,5 @@ export const OPTIMIZER_DEFAULTS: Readonly<Record<string, Readonly<Record<string,
   'torch.optim.AdamW': { weight_decay: 1e-2, amsgrad: false },
   'torch.optim.Adam': { weight_decay: 0, amsgrad: false },
   'torch.optim.SGD': { weight_decay: 0, momentum: 0, nesterov: false },
+  'torch.optim.Adadelta': { weight_decay: 0 },
 };

@@ -22,6 +22,14 @@ interface RoleDefault {
   readonly model?: boolean;
   /** A root's parameter of this name that nothing gives is this size (implied by `model`): `ViT(image_size)`. */
   readonly parameter?: boolean;
+  /** Only a layer's constructor parameter takes it (a root function's `size` is as often a benchmark's length). */
+  readonly layerOnly?: boolean;
+  /**
+   * What a default of 0 leaves the layer that reads this size, for a size only meaningful above 0: a config's
+   * `n_expert: int = 0` (a dense model) builds a mixture-of-experts layer with no experts and routes each token to
+   * none, which prices nothing. Such a default takes the role's size instead, and the assumption says so.
+   */
+  readonly zero?: string;
 }
 
 /**
@@ -74,14 +82,42 @@ const ROLE_DEFAULTS: readonly RoleDefault[] = [
     why: 'MLP width of ViT-B/16, BERT-base and GPT-2 small (4 × 768)',
     model: true,
   },
+  // A layer's own `size` is the width it normalises or projects: litgpt's RMSNorm(size), the Annotated Transformer's
+  // EncoderLayer(size, ...) and SublayerConnection(size, dropout).
+  {
+    role: 'layer width',
+    names: ['size'],
+    size: 768,
+    why: 'model width of ViT-B/16, BERT-base and GPT-2 small',
+    model: true,
+    layerOnly: true,
+  },
   { role: 'patch', names: ['patch_size'], size: 16, why: 'patch size of ViT-B/16', model: true },
   { role: 'classes', names: ['num_classes'], size: 1000, why: 'ImageNet-1k classes, as torchvision and timm classifiers', model: true },
+  // A mixture-of-experts layer's router and expert list (litgpt's LLaMAMoE, Mixtral's sparse MoE block) at
+  // Mixtral-8x7B's sizes: 8 experts, each token routed to 2 (Jiang et al. 2024, "Mixtral of Experts", section 2).
+  {
+    role: 'experts',
+    names: ['n_expert', 'n_experts', 'num_experts', 'num_local_experts', 'n_routed_experts'],
+    size: 8,
+    why: 'the experts of Mixtral-8x7B',
+    model: true,
+    zero: 'which leaves this layer without experts',
+  },
+  {
+    role: 'experts per token',
+    names: ['n_expert_per_token', 'num_experts_per_tok', 'num_experts_per_token'],
+    size: 2,
+    why: 'the experts each token is routed to in Mixtral-8x7B',
+    model: true,
+    zero: 'which routes each token to no expert',
+  },
 ];
 
 const ROLE_OF_NAME: ReadonlyMap<string, RoleDefault> = new Map(ROLE_DEFAULTS.flatMap((entry) => entry.names.map((name) => [name, entry] as const)));
 
 /** The default size of each name, by the role it usually has. */
-export const DEFAULT_SIZES: Readonly<Record<string, number>> = Object.fromEntries([...ROLE_OF_NAME].map(([name, entry]) => [name, entry.size]));
+export const DEFAULT_SIZES: Readonly<Record<string, number>> = Object.fromEntries([...ROLE_OF_NAME].filter(([, entry]) => !entry.layerOnly).map(([name, entry]) => [name, entry.size]));
 
 /** The role default a symbol takes: its own name's, or that of its name without leading underscores. */
 function roleDefault(symbol: string): RoleDefault | undefined {
@@ -93,7 +129,9 @@ function roleDefault(symbol: string): RoleDefault | undefined {
  * for a value it unpacks but does not read (`_bsz, seqlen = tokens.shape` in Meta's Llama).
  */
 export function defaultSize(symbol: string): number | undefined {
-  return roleDefault(symbol)?.size;
+  const entry = roleDefault(symbol);
+  // A layer's `size` is a width only as its constructor's parameter (parameterDefault), not wherever the name appears.
+  return entry?.layerOnly ? undefined : entry?.size;
 }
 
 /**
@@ -101,9 +139,21 @@ export function defaultSize(symbol: string): number | undefined {
  * its own, `ViT(*, image_size, patch_size, ...)`): the size and the assumption's source, or undefined for a name of
  * no such role.
  */
-export function parameterDefault(name: string): { readonly size: number; readonly source: string } | undefined {
+export function parameterDefault(name: string, layer = false): { readonly size: number; readonly source: string } | undefined {
   const entry = ROLE_OF_NAME.get(name);
+  if (entry?.layerOnly && !layer) return undefined;
   return entry?.model || entry?.parameter ? { size: entry.size, source: defaultSource(name) } : undefined;
+}
+
+/**
+ * The size for a default of 0 (or below) that a size only meaningful above 0 takes (`Config.n_expert = 0` read by a
+ * mixture-of-experts layer), with the assumption's source naming where the 0 came from, why it cannot be priced and how
+ * to give the real size; undefined for a name of no such role.
+ */
+export function zeroDefault(name: string, value: number, from: string): { readonly size: number; readonly source: string } | undefined {
+  const entry = ROLE_OF_NAME.get(name);
+  if (!entry?.zero || value > 0) return undefined;
+  return { size: entry.size, source: `${DEFAULT_SOURCE}: ${from} defaults to ${value}, ${entry.zero}; priced at ${entry.size} (${entry.why}); set --dims ${name}=N` };
 }
 
 /** The assumption's source for a symbol bound to its role's default: `default`, or `default: <why>` where one is said. */

@@ -35,6 +35,27 @@ const valuesAndIndices: CatalogEntry = reduction(1, '1 compare per input element
   },
 });
 
+/**
+ * nonzero: the indices of the input's nonzero elements, [count, rank] int64 (argwhere too), or with as_tuple=True (and
+ * `torch.where(mask)` with one argument) one [count] int64 tensor per dim. The count depends on the data: the frontend
+ * gives it where the code makes it known (a one-hot mask), else the output's size stays unknown. One compare per input
+ * element; the input read once and the indices written once (CUDA's nonzero also copies the count to the host: a sync).
+ */
+export const nonzero: CatalogEntry = {
+  category: 'reduction',
+  unit: 'vector',
+  signature: ['input', 'as_tuple'],
+  infer: () => [null],
+  dtype: 'int64',
+  flops: perInputElement(1),
+  flopsFormula: '1 compare with zero per input element',
+  bytes: compulsoryBytes,
+  bytesFormula: `${COMPULSORY_TEXT}: the input once, the indices (int64) once`,
+};
+
+/** `nonzero(as_tuple=True)` and `torch.where(mask)`: one [count] int64 index tensor per dim of the input. */
+export const nonzeroTuple: CatalogEntry = { ...nonzero, multiOutput: true };
+
 /** topk(k, dim=-1) → (values, indices) with `dim` replaced by k. */
 const topk: CatalogEntry = {
   category: 'reduction',
@@ -194,6 +215,10 @@ function build(): Record<string, CatalogEntry> {
   ops['torch.argsort'] = { ...sort, multiOutput: false, infer: ({ inputs }) => [inputs[0] ?? null], dtype: 'int64' };
   ops['torch.Tensor.argsort'] = ops['torch.argsort'] as CatalogEntry;
   ops['torch.Tensor.cumsum_'] = scan;
+  ops['torch.nonzero'] = nonzero;
+  ops['torch.Tensor.nonzero'] = nonzero;
+  ops['torch.argwhere'] = nonzero;
+  ops['torch.Tensor.argwhere'] = nonzero;
   ops['torch.multinomial'] = multinomial;
   ops['torch.Tensor.multinomial'] = multinomial;
   return ops;

@@ -12,6 +12,7 @@ import type { Frame } from './frame';
 import { ASSUMED_SHAPE_NOTE } from '../../../ir/types';
 import { buildsConfiguration, foldElements } from './constants';
 import type { Interpreter } from './index';
+import { nonzeroForm, trackOnes } from './nonzero';
 import { learnFromOp, learnSameShape, learnThroughPattern } from './learning';
 
 /** The dtype of a complex dtype's real and imaginary parts (torch.view_as_real). */
@@ -197,12 +198,17 @@ export function emit(
   } = {},
 ): Value {
   const unresolved = op.startsWith('unresolved:');
-  const entry = options.entry ?? (unresolved ? undefined : lookupEntry(op));
-  const notes: string[] = options.notes ? [...options.notes] : [];
-  const qualifiedOp = unresolved ? op.slice('unresolved:'.length) : op;
-  if (!options.createOnly && isDataDependent(qualifiedOp, inputs, node)) {
+  const called = unresolved ? op.slice('unresolved:'.length) : op;
+  const dataDependent = !options.createOnly && isDataDependent(called, inputs, node);
+  if (dataDependent) {
     recordHostSync(it, `${label}(...) (its output size depends on the data, so PyTorch reads the count back)`, node, frame, inputs[0]);
   }
+  // `torch.where(mask)` and `nonzero`: the indices of the mask's nonzero elements, as many as a one-hot mask holds.
+  // `torch.where(mask)` is `torch.nonzero(mask, as_tuple=True)` (PyTorch's docs say so), and is priced as that op.
+  const selection = dataDependent ? nonzeroForm(it, called, inputs, attrs, node) : undefined;
+  const qualifiedOp = selection ? 'torch.nonzero' : called;
+  const entry = selection?.entry ?? options.entry ?? (unresolved ? undefined : lookupEntry(op));
+  const notes: string[] = options.notes ? [...options.notes] : [];
   // The declared fallback never replaces what the catalog knows: an op it prices keeps its own shapes.
   const assumed = options.assumed === true && !entry && inputs.length > 0 ? assumedOutput(options.argumentNodes?.[0]) : undefined;
   const learner = it.learner;
@@ -213,6 +219,7 @@ export function emit(
   }
   let inferred: readonly (readonly Dim[] | null)[];
   if (options.shapes) inferred = options.shapes;
+  else if (selection) inferred = selection.shapes;
   else if (assumed) inferred = [(inputs[0] as TensorValue).shape];
   else if (!entry) inferred = [null];
   else {
@@ -278,6 +285,7 @@ export function emit(
   if (assumed) for (const value of values) it.assumedValues.set(value.id, inputs);
   if (assumedVia) for (const value of values) it.assumedShapeOf.set(value.id, assumedVia);
   trackLayout(it, qualifiedOp, entry, inputs, attrs, values, options.strided === true);
+  trackOnes(it, qualifiedOp, inputs, values);
   if (folded && values.length === 1) it.state.elements.set((values[0] as TensorValue).id, folded);
   if (learner && !options.shapes) learnSameShape(learner, entry, inputs, attrs, values, node);
   if (learner) learnThroughPattern(learner, inputs, attrs, values);

@@ -170,7 +170,7 @@ export function parameterValue(it: Interpreter, name: string, typeNode: SyntaxNo
   // A root's size that no code gives (`def __init__(self, dim, num_heads=8)` built by no one in the file) takes its
   // role's default, the lowest binding: a call site or a setting still wins, and the assumption says why.
   // It is a size, not some other object: `pair(image_size)` tests it for a tuple.
-  const fallback = root ? parameterDefault(name) : undefined;
+  const fallback = root ? parameterDefault(name, fn.name === '__init__' && fn.owner !== undefined) : undefined;
   if (fallback) {
     if (!it.state.codeBindings.some((binding) => binding.symbol === name)) {
       it.state.codeBindings.push({ symbol: name, value: fallback.size, source: fallback.source, priority: MODEL_DEFAULT_PRIORITY });
@@ -181,7 +181,7 @@ export function parameterValue(it: Interpreter, name: string, typeNode: SyntaxNo
 }
 
 /** Below every binding the code makes (1: a call site's argument, 2: a parameter's default, 3: a learned role). */
-const MODEL_DEFAULT_PRIORITY = 4;
+export const MODEL_DEFAULT_PRIORITY = 4;
 
 /**
  * The class a parameter's annotation names: a class of the caller's or the function's file, or one imported into the

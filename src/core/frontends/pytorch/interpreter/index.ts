@@ -47,6 +47,10 @@ export class Interpreter {
   readonly assumedValues = new Map<number, readonly TensorValue[]>();
   /** Values whose shape follows from an assumed output (emit.ts), by id: the call it was assumed at, for the notes. */
   readonly assumedShapeOf = new Map<number, string>();
+  /** One-hot masks (nonzero.ts), by value id: how many ones each holds, for the indices `torch.where(mask)` returns. */
+  readonly onesOf = new Map<number, Dim>();
+  /** Values made by `torch.arange` (1-D), which `indices.unsqueeze(-1) == torch.arange(E)` compares into a one-hot mask. */
+  readonly ranges = new Set<number>();
   /** Each file's @triton.jit kernels as the Triton frontend reads them, found on the first launch. */
   readonly tritonFiles = new Map<FileContext, FileKernels>();
   /** Sizes read from tensors of unknown shape, by value id and index (`numel` for the element count): see sizes.ts. */
@@ -124,9 +128,10 @@ export class Interpreter {
 
   /** Forgets what is kept by value id for ids from `first` on: a trial run's ids are handed out again (entries.ts). */
   forgetValuesFrom(first: number): void {
-    for (const map of [this.assumedValues, this.assumedShapeOf, this.learnedSizes] as Map<number, unknown>[]) {
+    for (const map of [this.assumedValues, this.assumedShapeOf, this.learnedSizes, this.onesOf] as Map<number, unknown>[]) {
       for (const id of map.keys()) if (id >= first) map.delete(id);
     }
+    for (const id of this.ranges) if (id >= first) this.ranges.delete(id);
   }
 
   deleteTrees(): void {

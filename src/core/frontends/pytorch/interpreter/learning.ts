@@ -2,7 +2,7 @@
 import type { Node as SyntaxNode } from 'web-tree-sitter';
 import type { CatalogEntry, DimRole } from '../../../ir/catalog';
 import { einopsInputFromOutput } from '../../../ir/catalog/inputs';
-import { sameDim, sym, type Dim } from '../../../ir/dims';
+import { formatDim, sameDim, sym, type Dim } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
 import type { ShapeLearner } from '../../../shapes/learn';
 import { field } from '../syntax';
@@ -80,6 +80,12 @@ export function learnFromOp(
   const [tracked, other] = learner.tracks(first.id) ? [first, second] : learner.tracks(second.id) ? [second, first] : [undefined, undefined];
   if (tracked && other && !learner.tracks(other.id) && other.shape && other.shape.length >= 2) {
     learner.broadcast(tracked.id, other.shape, where(`${shortName(op)} with a known tensor`));
+  } else if (tracked && other && !learner.tracks(other.id) && other.shape?.length === 1) {
+    // `x_normed * self.weight` with a weight of [size]: a per-feature vector broadcasts along the last dim, which is
+    // its size; the leading dims are a batch and a sequence by default, as for a contraction. A [1] says nothing.
+    const size = other.shape[0] as Dim;
+    if (size.kind === 'num' && size.value === 1) return;
+    learner.template(tracked.id, { dims: ['batch', 'sequence', size], leading: true, why: `broadcast against a vector of ${formatDim(size)}` }, where(`${shortName(op)} with a per-feature vector`));
   }
 }
 
@@ -97,6 +103,12 @@ export function learnSameShape(learner: ShapeLearner, entry: CatalogEntry | unde
   }
   if (!entry.infer) {
     if (index === 0) learner.same(output.id, (inputs[0] as TensorValue).id);
+    return;
+  }
+  if (entry.category === 'pointwise' && inputs.every((input) => learner.tracks(input.id) || input.shape === null || input.shape.length === 0)) {
+    // `x * torch.rsqrt(norm_x + self.eps)`: in the trial run an operand of unknown shape comes from the tracked input
+    // (a statistic of it, `mean(x * x, dim=-1, keepdim=True)`) and broadcasts against it, so the result keeps its shape.
+    learner.same(output.id, (inputs[index] as TensorValue).id);
     return;
   }
   let shape: readonly Dim[] | null | undefined;

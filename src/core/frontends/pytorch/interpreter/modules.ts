@@ -3,6 +3,7 @@ import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { lookupEntry, type CatalogEntry } from '../../../ir/catalog';
 import { bin, sym } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
+import { zeroDefault } from '../../../shapes/bindings';
 import { simplify } from '../../../shapes/infer';
 import type { FileContext } from '../files';
 import { NONE, UNKNOWN, type ClassInfo, type LayerInstance, type ModuleInstance, type Value } from '../values';
@@ -12,7 +13,7 @@ import { attrToValue, baseClass, canonicalName, joinPath, tensorsOf, textOf, val
 import { emit } from './emit';
 import { evaluate } from './expressions';
 import { quiet, type Frame } from './frame';
-import { callFunction } from './functions';
+import { callFunction, MODEL_DEFAULT_PRIORITY } from './functions';
 import type { Interpreter } from './index';
 import { passCount, runPasses } from './repeats';
 import { bindSignature } from './signatures';
@@ -464,6 +465,16 @@ export function symbolFor(it: Interpreter, name: string, given: Value | undefine
       it.state.codeBindings.push({ symbol: name, value: value.dim.value, source, priority });
     }
     return { kind: 'dim', dim: sym(name) };
+  }
+  // A size only meaningful above 0 that defaults to 0 (`n_expert: int = 0`, a dense model's config read by its
+  // mixture-of-experts layer): its role's size, said as an assumption, so the layer has experts to price. A 0 the code
+  // passes on purpose (given) stays.
+  if (!given && value.kind === 'dim' && value.dim.kind === 'num') {
+    const zero = zeroDefault(name, value.dim.value, source);
+    if (zero) {
+      if (!it.state.codeBindings.some((b) => b.symbol === name)) it.state.codeBindings.push({ symbol: name, value: zero.size, source: zero.source, priority: MODEL_DEFAULT_PRIORITY });
+      return { kind: 'dim', dim: sym(name) };
+    }
   }
   // `n_kv_heads: Optional[int] = None` or `= -1`, filled in later by the code: a size the user gives
   // (`--dims n_kv_heads=8`) is the value meant, so the field is that symbol and the code's fallback is not taken.

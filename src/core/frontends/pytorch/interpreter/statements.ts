@@ -22,6 +22,7 @@ import { MAX_UNROLLED_PASSES, passCount, rangeItem, runPasses } from './repeats'
 import { namedSize } from './sizes';
 import { keyOf, subscriptValue } from './subscripts';
 import { companionsVary, zipElement, zipOperands } from './zip';
+import { trackItemOnes } from './nonzero';
 
 /** `i` in `for i, block in enumerate(...)`: the loop index stands for itself as a symbol. */
 export function enumerateIndexName(left: SyntaxNode): string | undefined {
@@ -541,7 +542,9 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
   if (iterable.kind === 'tensor') {
     const shape = iterable.tensor.shape;
     const first = shape?.[0] ?? unknownDim('iterations');
-    return loop({ kind: 'tensor', tensor: it.builder.value(shape ? shape.slice(1) : null, iterable.tensor.dtype) }, first, unknownDim('loop index'));
+    const item = it.builder.value(shape ? shape.slice(1) : null, iterable.tensor.dtype);
+    trackItemOnes(it, iterable.tensor, item);
+    return loop({ kind: 'tensor', tensor: item }, first, unknownDim('loop index'));
   }
   // An iterable MemWall cannot size: run the body once so its ops are still listed, and say so (only where ops are
   // counted: a loop over `self.modules()` in `__init__` costs nothing at run time).

@@ -2,7 +2,7 @@
 import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { bin, num, unknownDim, type Dim } from '../../../ir/dims';
 import type { TensorValue } from '../../../ir/types';
-import { simplify } from '../../../shapes/infer';
+import { broadcast, simplify } from '../../../shapes/infer';
 import { field } from '../syntax';
 import { UNKNOWN, type Value } from '../values';
 import { findMethod } from './attributes';
@@ -15,6 +15,7 @@ import { callFunction } from './functions';
 import type { Interpreter } from './index';
 import { containerKind, containerList } from './modules';
 import { tritonKernelOf } from './triton';
+import { trackItemOnes } from './nonzero';
 
 /** A slice's length: `:T` → T, `a:b` → b−a, `::2` → ⌈n/2⌉, negative literals count from the end. */
 export function sliceLength(dim: Dim, parts: { start?: Value; stop?: Value; step?: Value }): Dim {
@@ -129,6 +130,9 @@ export function subscriptValue(it: Interpreter, object: Extract<Value, { kind: '
   // Integers of list indices (`x[:, [-1], :]`): PyTorch turns them into an int64 index tensor the gather reads.
   let listIndexElements = 0;
   let advanced = false;
+  // Where the index tensors' broadcast shape sits in the result, and that shape.
+  let advancedAt = 0;
+  let advancedShape: readonly Dim[] | undefined;
   const out: Dim[] = [];
   let position = 0;
   let known = shape !== null;
@@ -162,10 +166,25 @@ export function subscriptValue(it: Interpreter, object: Extract<Value, { kind: '
       advanced = true;
       if (value.kind === 'tensor') {
         gathered.push(value.tensor);
-        if (value.tensor.dtype === 'bool') {
-          out.push(unknownDim('number of true elements in a boolean mask'));
-        } else if (value.tensor.shape) out.push(...value.tensor.shape);
-        else known = false;
+        const indexShape = value.tensor.dtype === 'bool' ? [unknownDim('number of true elements in a boolean mask')] : value.tensor.shape;
+        if (!indexShape) known = false;
+        else if (!advancedShape) {
+          advancedAt = out.length;
+          advancedShape = indexShape;
+          out.push(...indexShape);
+        } else {
+          // Index tensors broadcast together into one shape, PyTorch's rule: `probs[token_idx, expert_idx]` with two
+          // [n] indices is [n], not [n, n]. Side by side it stays where the first was; apart, it goes first.
+          const merged = broadcast([advancedShape, indexShape]);
+          const adjacent = out.length === advancedAt + advancedShape.length;
+          if (!merged) known = false;
+          else {
+            out.splice(advancedAt, advancedShape.length);
+            if (!adjacent) advancedAt = 0;
+            out.splice(advancedAt, 0, ...merged);
+            advancedShape = merged;
+          }
+        }
       } else {
         out.push(num(value.items.length));
         listIndexElements += value.items.length;
@@ -195,5 +214,8 @@ export function subscriptValue(it: Interpreter, object: Extract<Value, { kind: '
   const op = advanced ? 'torch.Tensor.index' : 'torch.Tensor.__getitem__';
   const strided = !advanced && indices.some((index, k) => k > 0 && index.type !== 'ellipsis' && !(index.type === 'slice' && index.text.replace(/\s/g, '') === ':'));
   const attrs = { ...(resultShape ? { shape: resultShape } : {}), ...(listIndexElements > 0 ? { listIndexElements } : {}) };
-  return emit(it, op, label, node, [object.tensor, ...gathered], attrs, frame, { shapes: [resultShape], strided });
+  const result = emit(it, op, label, node, [object.tensor, ...gathered], attrs, frame, { shapes: [resultShape], strided });
+  // `expert_mask[expert_idx]`: one item of a one-hot mask along its first dim (nonzero.ts).
+  if (result.kind === 'tensor' && indices.length === 1 && !advanced && shape && resultShape?.length === shape.length - 1) trackItemOnes(it, object.tensor, result.tensor);
+  return result;
 }

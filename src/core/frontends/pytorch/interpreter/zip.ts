@@ -8,6 +8,7 @@ import { evaluate } from './expressions';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
 import { containerKind, containerList } from './modules';
+import { trackItemOnes } from './nonzero';
 import { passCount, rangeItem } from './repeats';
 
 /** The operands of a `zip(...)` a loop iterates, and which of them the loop walks. */
@@ -80,7 +81,9 @@ function itemAt(it: Interpreter, operand: Value, index: Dim): Value {
   if (operand.kind === 'tensor') {
     // Iterating a tensor yields views along its first dim: no op, the item's shape is the rest.
     const shape = operand.tensor.shape;
-    return { kind: 'tensor', tensor: it.builder.value(shape ? shape.slice(1) : null, operand.tensor.dtype) };
+    const item = it.builder.value(shape ? shape.slice(1) : null, operand.tensor.dtype);
+    trackItemOnes(it, operand.tensor, item);
+    return { kind: 'tensor', tensor: item };
   }
   return UNKNOWN;
 }

@@ -1,6 +1,6 @@
 // MW102: copies that move data for nothing: needless clones and contiguous(), dtype round trips, materialised repeats.
 import type { OpNode, TensorValue } from '../ir/types';
-import { describeSaving, formatBytes, opChain } from './format';
+import { describeSaving, formatBytes, formatMicroseconds, opChain } from './format';
 import type { GraphIndex } from './graph-index';
 import { canonicalOp, isGemm } from './ops';
 import { byDataflow, bySource, lineRange, output, soleReader } from './patterns';
@@ -30,6 +30,8 @@ export const avoidableCopy: Rule = {
   check(ctx: RuleContext): RuleFinding[] {
     const { index } = ctx;
     const findings: RuleFinding[] = [];
+    // Repeat copies by the attention op that reads them: the K and the V of one grouped-query attention.
+    const repeatsByAttention = new Map<number, { readonly finding: number; readonly op: OpNode }[]>();
     const add = (ops: OpNode[], what: string, remedy: string, bytes: number | null | 'fusion'): void => {
       const sorted = bySource(ops);
       const anchor = ops[0] as OpNode;
@@ -67,6 +69,8 @@ export const avoidableCopy: Rule = {
               : 'Use expand (a view that moves nothing) where the consumer broadcasts, or index the original.';
         add([op], `${op.label} (line ${op.span.startLine + 1}) materialises repeated data${outBytes === null ? '' : ` (${formatBytes(outBytes)} written from ${formatBytes(inBytes ?? 0)})`}.`,
           remedy, bytes);
+        const attentionOp = attentionReading(index, op);
+        if (attentionOp) repeatsByAttention.set(attentionOp.id, [...(repeatsByAttention.get(attentionOp.id) ?? []), { finding: findings.length - 1, op }]);
       } else if (name === 'clone' || name === 'contiguous') {
         const input = op.inputs[0];
         if (!input) continue;
@@ -96,9 +100,53 @@ export const avoidableCopy: Rule = {
         }
       }
     }
+    // One attention's repeated K and V go with one change (enable_gqa=True, or broadcasting both): each finding says
+    // so, and the floor weighs the pair's saving, not half of it.
+    for (const repeats of repeatsByAttention.values()) {
+      if (repeats.length < 2) continue;
+      const savings = repeats.map(({ finding }) => findings[finding]?.timeSavedUs ?? null);
+      const together = savings.every((saving) => saving !== null) ? (savings as number[]).reduce((a, b) => a + b, 0) : null;
+      for (const { finding, op } of repeats) {
+        const current = findings[finding] as RuleFinding;
+        const others = repeats.filter((other) => other.op !== op).map((other) => `${other.op.label} (line ${other.op.span.startLine + 1})`);
+        const total = together === null ? '' : `: together ≈ ${formatMicroseconds(together)} per forward`;
+        findings[finding] = {
+          ...current,
+          message: `${current.message} The same attention reads ${others.join(' and ')}, repeated too; one change removes both${total}.`,
+          remedyTimeSavedUs: together,
+        };
+      }
+    }
     return findings;
   },
 };
+
+/** How far a repeat copy's output is followed to the attention that reads it (RoPE and a cat sit between in litgpt). */
+const ATTENTION_SEARCH_DEPTH = 8;
+
+/**
+ * The attention op that reads a repeat copy's output, directly or through a few ops (`k.reshape(...)`, then RoPE's
+ * slices, multiplies and cat, then scaled_dot_product_attention), or undefined.
+ */
+function attentionReading(index: GraphIndex, op: OpNode): OpNode | undefined {
+  let frontier: OpNode[] = [op];
+  const seen = new Set<number>([op.id]);
+  for (let depth = 0; depth < ATTENTION_SEARCH_DEPTH && frontier.length > 0; depth++) {
+    const next: OpNode[] = [];
+    for (const current of frontier) {
+      for (const value of current.outputs) {
+        for (const reader of index.consumers(value)) {
+          if (seen.has(reader.id)) continue;
+          seen.add(reader.id);
+          if (reader.category === 'attention' || canonicalOp(reader) === 'sdpa') return reader;
+          next.push(reader);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
+}
 
 function sizeText(bytes: number | null): string {
   return bytes === null ? '' : ` (${formatBytes(bytes)} read and written)`;

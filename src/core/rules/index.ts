@@ -183,6 +183,10 @@ function merge(first: Raw, second: Raw): Raw {
   const base = a.message.replace(/ \(this code runs at \d+ places[^)]*\)$/, '');
   const bytesSaved = sum(a.bytesSaved, b.bytesSaved);
   const timeSavedUs = sum(a.timeSavedUs, b.timeSavedUs);
+  // The remedy's saving of each place, or both places' savings: never counted twice when both stand for one remedy
+  // (the K and V repeats of one attention, merged as one place when one helper makes both).
+  const remedies = [a.remedyTimeSavedUs, b.remedyTimeSavedUs, timeSavedUs].filter((value): value is number => typeof value === 'number');
+  const remedy = a.remedyTimeSavedUs === undefined && b.remedyTimeSavedUs === undefined ? {} : { remedyTimeSavedUs: remedies.length > 0 ? Math.max(...remedies) : null };
   const total = bytesSaved === null || timeSavedUs === null ? '' : `; all together ${formatBytes(bytesSaved)} and ≈ ${formatMicroseconds(timeSavedUs)}`;
   return {
     rule: first.rule,
@@ -191,6 +195,7 @@ function merge(first: Raw, second: Raw): Raw {
       opIds: [...a.opIds, ...b.opIds.filter((id) => !a.opIds.includes(id))],
       bytesSaved,
       timeSavedUs,
+      ...remedy,
       message: `${base} (this code runs at ${count} places in the forward, such as instances of one module${total})`,
     },
   };
@@ -227,9 +232,12 @@ function finalise({ rule, finding }: Raw, input: RunRulesInput, index: GraphInde
     message = `In ${harness}, code that exercises the model rather than being it: ${message}`;
   }
   const anchor = finding.opIds[0];
-  if (finding.timeSavedUs !== null && anchor !== undefined) {
+  // The floor weighs what the remedy saves: one that also removes the rule's other findings (both repeated K and V
+  // heads) is worth its whole saving.
+  const weighed = finding.remedyTimeSavedUs ?? finding.timeSavedUs;
+  if (weighed !== null && weighed !== undefined && anchor !== undefined) {
     const forward = index.forwardTimeUs(anchor, index.givenInput(finding.opIds) !== undefined);
-    if (forward > 0 && finding.timeSavedUs / forward < LOW_VALUE_SHARE) severity = 'hint';
+    if (forward > 0 && weighed / forward < LOW_VALUE_SHARE) severity = 'hint';
   }
   if (/^MW[12]/.test(rule.code) && severity !== 'hint' && onSetUpData(finding, index)) {
     severity = 'hint';

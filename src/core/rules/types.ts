@@ -87,6 +87,11 @@ export interface RuleFinding {
   readonly bytesSaved: number | null;
   /** Time saved per call of the outermost scope, µs, or null when it cannot be priced. */
   readonly timeSavedUs: number | null;
+  /**
+   * What the one remedy saves when it also removes other findings of the rule (`enable_gqa=True` drops the repeated K
+   * and the repeated V at once): the share the 1% floor weighs instead of this finding's own saving.
+   */
+  readonly remedyTimeSavedUs?: number | null;
   readonly fix?: Fix;
   /** A rule may state a severity for a weaker variant of its pattern; otherwise the rule's default applies. */
   readonly severity?: Severity;

@@ -1,4 +1,5 @@
 // `memwall roofline`: the same roofline chart as the editor's panel, as a standalone SVG or an HTML page of charts.
+import { separateRoots } from '../core/cost/summary';
 import { chartDataFromAnalysis, CHART_CSS, formatBytes, formatFlops, formatIntensity, formatPercent, formatTime, renderRoofline } from '../core/chart';
 import type { Analysis } from '../core/ir/types';
 import type { FileReport } from './report';
@@ -40,7 +41,11 @@ export function rooflineHtml(reports: readonly FileReport[]): string {
   const sections = reports.map((report) => {
     const { analysis } = report;
     const total = analysis.summary.total;
-    const summary = `≈ ${formatTime(total.timeUs)} per call on ${analysis.hardware.name}, ${analysis.dtype} · ` +
+    // Several roots are several forwards: each one's call, then what they add up to.
+    const roots = separateRoots(analysis.summary);
+    const perRoot = roots.map((root) => `${root.scope} ≈ ${formatTime(root.timeUs)}`).join(', ');
+    const summary = (roots.length ? `${roots.length} roots, each a forward of its own, one call of each: ${perRoot}; all together ` : '') +
+      `≈ ${formatTime(total.timeUs)}${roots.length ? '' : ' per call'} on ${analysis.hardware.name}, ${analysis.dtype} · ` +
       `${formatPercent(total.memoryBoundShare)} of the time memory-bound, ${formatPercent(total.computeBoundShare)} compute-bound, ` +
       `${formatPercent(total.overheadBoundShare)} overhead-bound`;
     const chart = renderRoofline(chartDataFromAnalysis(analysis), { title: `${report.path}: ${analysis.hardware.name}, ${analysis.dtype}` });

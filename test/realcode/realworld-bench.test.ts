@@ -55,7 +55,7 @@ describe('bench/realworld.ts: kernels read from the source', () => {
 
 function op(notes: string[], category = 'matmul', label = 'self.proj'): JsonOp {
   return {
-    op: 'torch.nn.Linear', label, category, line: 1, endLine: 1, column: 1, scope: 'M.forward', modulePath: 'M', repeat: 1,
+    op: 'torch.nn.Linear', label, category, line: 1, endLine: 1, column: 1, scope: 'M.forward', modulePath: 'M', root: 'M', repeat: 1,
     flops: null, bytes: null, bytesRead: null, bytesWritten: null, intensity: null, timeUs: null, bound: 'unknown',
     unit: 'tensor', fusedBy: null, onlyWhenGiven: null, assumed: null, kernel: null, dtype: 'bf16', inputShapes: [null], outputShapes: [null], notes,
   } as JsonOp;

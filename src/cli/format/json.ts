@@ -1,4 +1,5 @@
 // The JSON report, version 1: a public interface that later versions extend with new fields but never break.
+import { rootIndexOf } from '../../core/cost/summary';
 import { formatShape } from '../../core/ir/dims';
 import type { Bound, ClassShare, KernelFigures, ScopeSummary, Severity } from '../../core/ir/types';
 import { type FileReport, findingsInOrder, lineOf, opsInSourceOrder } from '../report';
@@ -24,6 +25,8 @@ export interface JsonOp {
   readonly column: number;
   readonly scope: string;
   readonly modulePath: string;
+  /** The root whose run the op belongs to (`GPT`, `resnet50`, `<module>`), as `summary.roots[].scope` names it; null for none. */
+  readonly root: string | null;
   /** Executions per call of the outermost scope; the figures below are for ONE execution. */
   readonly repeat: number;
   readonly flops: number | null;
@@ -94,6 +97,8 @@ export interface JsonFile {
   readonly summary: {
     readonly total: ScopeSummary;
     readonly scopes: readonly ScopeSummary[];
+    /** One call of each root analysed (each a forward of its own); `total` adds them up. */
+    readonly roots: readonly ScopeSummary[];
     readonly classes: readonly ClassShare[];
   };
 }
@@ -106,70 +111,76 @@ export interface JsonReport {
 export function toJsonReport(reports: readonly FileReport[]): JsonReport {
   return {
     version: JSON_REPORT_VERSION,
-    files: reports.map(({ path, analysis }): JsonFile => ({
-      path,
-      gpu: analysis.hardware.id,
-      gpuName: analysis.hardware.name,
-      dtype: analysis.dtype,
-      assumptions: analysis.assumptions.map(({ symbol, value, source }) => ({ symbol, value, source })),
-      inputs: analysis.inputs.map((input) => ({
-        scope: input.scope,
-        name: input.name,
-        shape: input.shape ? formatShape(input.shape) : null,
-        sizes: input.sizes,
-        dtype: input.dtype,
-        source: input.source,
-      })),
-      ops: opsInSourceOrder(analysis.costs).map((cost) => ({
-        op: cost.node.op,
-        label: cost.node.label,
-        category: cost.node.category,
-        line: lineOf(cost.node.span.startLine),
-        endLine: lineOf(cost.node.span.endLine),
-        column: cost.node.span.startColumn + 1,
-        scope: cost.node.scope,
-        modulePath: cost.node.modulePath,
-        repeat: cost.repeat,
-        flops: cost.flops,
-        bytes: cost.bytes,
-        bytesRead: cost.bytesRead,
-        bytesWritten: cost.bytesWritten,
-        intensity: cost.intensity,
-        timeUs: cost.timeUs,
-        bound: cost.bound,
-        unit: cost.unit,
-        fusedBy: cost.node.fusedBy ?? null,
-        onlyWhenGiven: cost.node.onlyWhenGiven ?? null,
-        assumed: cost.node.assumed ?? null,
-        kernel: cost.kernel ?? null,
-        dtype: cost.dtype,
-        inputShapes: cost.inputShapes,
-        outputShapes: cost.outputShapes,
-        notes: cost.node.notes,
-      })),
-      findings: findingsInOrder(analysis.findings).map((finding) => ({
-        code: finding.code,
-        kind: finding.kind,
-        severity: finding.severity,
-        line: lineOf(finding.span.startLine),
-        endLine: lineOf(finding.span.endLine),
-        column: finding.span.startColumn + 1,
-        endColumn: finding.span.endColumn + 1,
-        message: finding.message,
-        bytesSaved: finding.bytesSaved,
-        timeSavedUs: finding.timeSavedUs,
-      })),
-      notes: analysis.notes.map((note) => ({
-        code: note.code,
-        message: note.message,
-        line: note.span ? lineOf(note.span.startLine) : null,
-      })),
-      summary: {
-        total: analysis.summary.total,
-        scopes: analysis.summary.scopes,
-        classes: analysis.summary.classes,
-      },
-    })),
+    files: reports.map(({ path, analysis }): JsonFile => {
+      const roots = analysis.graph.roots ?? [];
+      const rootOf = (id: number): string | null => roots[rootIndexOf(roots, id)]?.name ?? null;
+      return {
+        path,
+        gpu: analysis.hardware.id,
+        gpuName: analysis.hardware.name,
+        dtype: analysis.dtype,
+        assumptions: analysis.assumptions.map(({ symbol, value, source }) => ({ symbol, value, source })),
+        inputs: analysis.inputs.map((input) => ({
+          scope: input.scope,
+          name: input.name,
+          shape: input.shape ? formatShape(input.shape) : null,
+          sizes: input.sizes,
+          dtype: input.dtype,
+          source: input.source,
+        })),
+        ops: opsInSourceOrder(analysis.costs).map((cost) => ({
+          op: cost.node.op,
+          label: cost.node.label,
+          category: cost.node.category,
+          line: lineOf(cost.node.span.startLine),
+          endLine: lineOf(cost.node.span.endLine),
+          column: cost.node.span.startColumn + 1,
+          scope: cost.node.scope,
+          modulePath: cost.node.modulePath,
+          root: rootOf(cost.node.id),
+          repeat: cost.repeat,
+          flops: cost.flops,
+          bytes: cost.bytes,
+          bytesRead: cost.bytesRead,
+          bytesWritten: cost.bytesWritten,
+          intensity: cost.intensity,
+          timeUs: cost.timeUs,
+          bound: cost.bound,
+          unit: cost.unit,
+          fusedBy: cost.node.fusedBy ?? null,
+          onlyWhenGiven: cost.node.onlyWhenGiven ?? null,
+          assumed: cost.node.assumed ?? null,
+          kernel: cost.kernel ?? null,
+          dtype: cost.dtype,
+          inputShapes: cost.inputShapes,
+          outputShapes: cost.outputShapes,
+          notes: cost.node.notes,
+        })),
+        findings: findingsInOrder(analysis.findings).map((finding) => ({
+          code: finding.code,
+          kind: finding.kind,
+          severity: finding.severity,
+          line: lineOf(finding.span.startLine),
+          endLine: lineOf(finding.span.endLine),
+          column: finding.span.startColumn + 1,
+          endColumn: finding.span.endColumn + 1,
+          message: finding.message,
+          bytesSaved: finding.bytesSaved,
+          timeSavedUs: finding.timeSavedUs,
+        })),
+        notes: analysis.notes.map((note) => ({
+          code: note.code,
+          message: note.message,
+          line: note.span ? lineOf(note.span.startLine) : null,
+        })),
+        summary: {
+          total: analysis.summary.total,
+          scopes: analysis.summary.scopes,
+          roots: analysis.summary.roots ?? [],
+          classes: analysis.summary.classes,
+        },
+      };
+    }),
   };
 }
 

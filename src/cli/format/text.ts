@@ -1,7 +1,8 @@
 // The human report: per-op table, where the time goes, the assumptions behind the figures, and the findings.
 import { coverage, coverageSentence } from '../../core/cost/coverage';
 import { formatShape } from '../../core/ir/dims';
-import type { Analysis } from '../../core/ir/types';
+import { rootIndexOf, separateRoots } from '../../core/cost/summary';
+import type { Analysis, ScopeSummary } from '../../core/ir/types';
 import { boundCell, figureCell, type FileReport, findingsInOrder, freeOpList, isFree, lineOf, opName, opsInSourceOrder, peaksFor } from '../report';
 import {
   formatBandwidth, formatBytes, formatFlops, formatIntensity, formatPercent, formatRate, formatShare, formatTime,
@@ -18,6 +19,9 @@ const OP_COLUMNS: readonly Column[] = [
   { header: 'bound', align: 'left' },
   { header: 'repeat', align: 'right' },
 ];
+
+/** The op table's last column when a file has several roots. */
+const ROOT_COLUMN: Column = { header: 'root', align: 'left', maxWidth: 32 };
 
 const CLASS_COLUMNS: readonly Column[] = [
   { header: 'class', align: 'left' },
@@ -39,20 +43,59 @@ function hardwareLines(analysis: Analysis): string[] {
   return [`  GPU ${hardware.name}: ${parts.join(' · ')}`];
 }
 
-function summaryLine(analysis: Analysis): string {
-  const total = analysis.summary.total;
+/** Time, FLOPs, bytes and bound shares of one summary, as the headline's parts. */
+function figureParts(summary: ScopeSummary, per: string): string[] {
   const parts = [
-    `≈ ${formatTime(total.timeUs)} per call`,
-    `${formatFlops(total.flops)}`,
-    `${formatBytes(total.bytes)} moved`,
-    `time memory-bound ${formatPercent(total.memoryBoundShare)}`,
-    `compute-bound ${formatPercent(total.computeBoundShare)}`,
-    `overhead-bound ${formatPercent(total.overheadBoundShare)}`,
+    `≈ ${formatTime(summary.timeUs)}${per}`,
+    `${formatFlops(summary.flops)}`,
+    `${formatBytes(summary.bytes)} moved`,
+    `time memory-bound ${formatPercent(summary.memoryBoundShare)}`,
+    `compute-bound ${formatPercent(summary.computeBoundShare)}`,
+    `overhead-bound ${formatPercent(summary.overheadBoundShare)}`,
   ];
-  if (total.unpricedOps > 0) parts.push(`${total.unpricedOps} op${total.unpricedOps === 1 ? '' : 's'} not priced`);
+  if (summary.unpricedOps > 0) parts.push(`${summary.unpricedOps} op${summary.unpricedOps === 1 ? '' : 's'} not priced`);
+  return parts;
+}
+
+const ROOT_COLUMNS: readonly Column[] = [
+  { header: 'root', align: 'left', maxWidth: 40 },
+  { header: 'time', align: 'right' },
+  { header: 'FLOPs', align: 'right' },
+  { header: 'bytes', align: 'right' },
+  { header: 'memory-bound', align: 'right' },
+  { header: 'compute-bound', align: 'right' },
+  { header: 'overhead-bound', align: 'right' },
+  { header: 'not priced', align: 'right' },
+];
+
+function rootRow(root: ScopeSummary): string[] {
+  return [
+    root.scope,
+    formatTime(root.timeUs),
+    formatFlops(root.flops),
+    formatBytes(root.bytes),
+    formatPercent(root.memoryBoundShare),
+    formatPercent(root.computeBoundShare),
+    formatPercent(root.overheadBoundShare),
+    root.unpricedOps > 0 ? `${root.unpricedOps} op${root.unpricedOps === 1 ? '' : 's'}` : '',
+  ];
+}
+
+function summaryLines(analysis: Analysis): string[] {
+  const total = analysis.summary.total;
+  // Several roots are several forwards (a causal-LM head and a classification head): each has its own figure per
+  // call, and their sum is no call's.
+  const roots = separateRoots(analysis.summary);
+  const lines = roots.length
+    ? [
+        `  ${roots.length} roots, each a forward of its own (\`--entry NAME\` analyses one); one call of each:`,
+        ...renderTable(ROOT_COLUMNS, roots.map(rootRow), '    '),
+        `  all ${roots.length} together: ${figureParts(total, '').join(' · ')}`,
+      ]
+    : [`  ${figureParts(total, ' per call').join(' · ')}`];
   // Totals over a part of the graph must say so, and why the rest is missing.
   const covered = coverageSentence(coverage(analysis.costs));
-  return covered ? `  ${parts.join(' · ')}\n  ${covered}` : `  ${parts.join(' · ')}`;
+  return covered ? [...lines, `  ${covered}`] : lines;
 }
 
 function opLines(analysis: Analysis): string[] {
@@ -71,7 +114,11 @@ function opLines(analysis: Analysis): string[] {
     boundCell(cost),
     cost.repeat === 1 ? '' : `×${cost.repeat}`,
   ]);
-  const lines = costs.length ? renderTable(OP_COLUMNS, rows) : ['  No op does arithmetic or moves data.'];
+  // With several roots, code they share appears once per root: the last column says whose each row is.
+  const roots = analysis.graph.roots ?? [];
+  const byRoot = separateRoots(analysis.summary).length > 0;
+  if (byRoot) costs.forEach((cost, index) => rows[index]?.push(roots[rootIndexOf(roots, cost.node.id)]?.name ?? ''));
+  const lines = costs.length ? renderTable(byRoot ? [...OP_COLUMNS, ROOT_COLUMN] : OP_COLUMNS, rows) : ['  No op does arithmetic or moves data.'];
   if (free.length) lines.push(`  Free (no FLOPs, no DRAM traffic): ${freeOpList(free)}`);
   return lines;
 }
@@ -161,7 +208,7 @@ export function formatText(reports: readonly FileReport[]): string {
     [
       `${path} — ${analysis.hardware.name} (${analysis.hardware.id}), ${analysis.dtype}`,
       ...hardwareLines(analysis),
-      summaryLine(analysis),
+      ...summaryLines(analysis),
       '',
       ...opLines(analysis),
       ...classLines(analysis),

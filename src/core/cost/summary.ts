@@ -1,5 +1,5 @@
 // Aggregates of a priced graph: total and per-scope time with bound shares, and FLOP share against time share per op class.
-import type { Category, ClassShare, CostedOp, OpGraph, ScopeSummary, Summary } from '../ir/types';
+import type { Category, ClassShare, CostedOp, OpGraph, RootRun, ScopeSummary, Summary } from '../ir/types';
 
 /**
  * The classes of "Data Movement Is All You Need" (Ivanov et al.): tensor contractions, normalizations, element-wise,
@@ -54,8 +54,35 @@ export function summarize(graph: OpGraph, costs: readonly CostedOp[]): Summary {
   return {
     total: summarizeScope(TOTAL_SCOPE, costs),
     scopes,
+    roots: summarizeRoots(graph, costs),
     classes: classTable(costs),
   };
+}
+
+/** One call of each root: the ops whose ids its run handed out (costs are in id order within a root's run). */
+function summarizeRoots(graph: OpGraph, costs: readonly CostedOp[]): ScopeSummary[] {
+  const roots = graph.roots ?? [];
+  if (roots.length === 0) return [];
+  const byRoot = roots.map((): CostedOp[] => []);
+  for (const cost of costs) {
+    const index = rootIndexOf(roots, cost.node.id);
+    if (index >= 0) byRoot[index]?.push(cost);
+  }
+  return roots.map((root, index) => summarizeScope(root.name, byRoot[index] ?? []));
+}
+
+/** The index of the root whose run handed out an op id, or -1 (ops no root ran, such as kernels nothing launched). */
+export function rootIndexOf(roots: readonly RootRun[], opId: number): number {
+  let low = 0;
+  let high = roots.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const root = roots[middle] as RootRun;
+    if (opId < root.firstOp) high = middle - 1;
+    else if (opId >= root.endOp) low = middle + 1;
+    else return middle;
+  }
+  return -1;
 }
 
 /** Time, FLOPs and bytes of one call of the scope (each op × its repeat), and the shares of time by bound. */
@@ -129,4 +156,13 @@ export function classTable(costs: readonly CostedOp[]): ClassShare[] {
       timeShare: allTime > 0 ? entry.timeUs / allTime : 0,
     };
   });
+}
+
+/**
+ * The roots a report lists one by one: those that do work (priced or not), when there are at least two. A file with one
+ * model says its figures per call; a file with a causal-LM head and a classification head says each head's.
+ */
+export function separateRoots(summary: Summary): readonly ScopeSummary[] {
+  const working = (summary.roots ?? []).filter((root) => root.timeUs > 0 || root.unpricedOps > 0 || (root.perProgramOps ?? 0) > 0);
+  return working.length > 1 ? working : [];
 }

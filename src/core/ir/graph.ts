@@ -1,6 +1,6 @@
 // Builds an OpGraph: hands out ids for values and ops so that several frontends can add to one graph.
 import type { Dim } from './dims';
-import type { AnalysisNote, Assumption, DType, HostSync, OpGraph, OpNode, RootInput, ScopeInfo, TensorValue, ValueUse } from './types';
+import type { AnalysisNote, Assumption, DType, HostSync, OpGraph, OpNode, RootInput, RootRun, ScopeInfo, TensorValue, ValueUse } from './types';
 
 /** What the builder held at one moment: enough to throw away everything added since (a trial run, see rollback). */
 export interface BuilderCheckpoint {
@@ -26,6 +26,7 @@ export class GraphBuilder {
   readonly valueUses: ValueUse[] = [];
   readonly hostSyncs: HostSync[] = [];
   readonly inputs: RootInput[] = [];
+  readonly roots: RootRun[] = [];
   tf32Enabled = false;
 
   /** How many values and ops were handed out so far. */
@@ -108,7 +109,15 @@ export class GraphBuilder {
       magic,
       valueUses: this.valueUses,
       hostSyncs: this.hostSyncs,
+      roots: this.roots,
     };
+  }
+
+  /** Runs a root and records the op ids its run handed out, when it added any. */
+  runRoot(name: string, run: () => void): void {
+    const firstOp = this.nextOpId;
+    run();
+    if (this.nextOpId > firstOp) this.roots.push({ name, firstOp, endOp: this.nextOpId });
   }
 }
 

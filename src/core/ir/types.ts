@@ -177,6 +177,20 @@ export interface OpGraph {
   readonly valueUses: readonly ValueUse[];
   /** Host syncs in the order the code ran them; one place may appear more than once (a loop unrolled). */
   readonly hostSyncs: readonly HostSync[];
+  /**
+   * The roots the frontend ran, in run order, with the ops each added: each is a forward of its own, so a file with
+   * a causal-LM head and a classification head has two figures per call, not one. Absent for graphs made by hand.
+   */
+  readonly roots?: readonly RootRun[];
+}
+
+/** A root the frontend ran (an outermost module's forward, a function nobody calls, an entry) and the ops it added. */
+export interface RootRun {
+  /** As `--entry` names it: `GPT`, `resnet50`, `Block.forward`; `<module>` for the file's module-level code. */
+  readonly name: string;
+  /** The op ids its run handed out: from `firstOp` up to, not including, `endOp`. */
+  readonly firstOp: number;
+  readonly endOp: number;
 }
 
 /** The file's own `# memwall: B=8 T=1024 dtype=bf16 gpu=a100-80gb-sxm` comments and `ignore[...]` lines. */
@@ -351,6 +365,11 @@ export interface ScopeSummary {
 export interface Summary {
   readonly total: ScopeSummary;
   readonly scopes: readonly ScopeSummary[];
+  /**
+   * One call of each root that added priced or unpriced ops (`scope` names the root, as RootRun does), in run order:
+   * the total adds separate forwards up when there are several. summarize() always sets it.
+   */
+  readonly roots?: readonly ScopeSummary[];
   readonly classes: readonly ClassShare[];
 }
 

@@ -1,6 +1,7 @@
 // The Markdown report, written once for the editor's report command and `memwall analyze --format markdown`.
 import { formatBandwidth, formatBytes, formatIntensity, formatPercent, formatRate, formatTime } from '../format';
 import { coverage, coverageSentence } from '../cost/coverage';
+import { separateRoots } from '../cost/summary';
 import type { Analysis } from '../ir/types';
 import { boundCell, figureCell, findingsByTimeSaved, freeOpList, isFree, lineOf, opName, opsInSourceOrder } from './rows';
 import { formatFlops, formatShare } from './units';
@@ -37,8 +38,23 @@ function summarySection(analysis: Analysis): string[] {
   const unpriced = total.unpricedOps ? ` · ${total.unpricedOps} op${total.unpricedOps === 1 ? '' : 's'} not priced` : '';
   const saved = analysis.findings.reduce((sum, finding) => sum + (finding.timeSavedUs ?? 0), 0);
   const covered = coverageSentence(coverage(analysis.costs));
+  // Several roots are several forwards: each has its own figure per call, and their sum is no call's.
+  const roots = separateRoots(analysis.summary);
+  const headline = roots.length
+    ? [
+        `**${roots.length} roots**, each a forward of its own (\`--entry NAME\` analyses one), on ${analysis.hardware.name}, ${analysis.dtype}: one call of each`,
+        '',
+        ...table(['root', 'time', 'FLOPs', 'bytes', 'memory-bound', 'compute-bound', 'overhead-bound', 'not priced'], ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+          roots.map((root) => [
+            code(root.scope), formatTime(root.timeUs), formatFlops(root.flops), formatBytes(root.bytes), formatPercent(root.memoryBoundShare),
+            formatPercent(root.computeBoundShare), formatPercent(root.overheadBoundShare), root.unpricedOps ? String(root.unpricedOps) : '',
+          ])),
+        '',
+        `All ${roots.length} together: ≈ ${formatTime(total.timeUs)} · ${formatFlops(total.flops)} · ${formatBytes(total.bytes)} moved`,
+      ]
+    : [`**≈ ${formatTime(total.timeUs)} per call** on ${analysis.hardware.name}, ${analysis.dtype} · ${formatFlops(total.flops)} · ${formatBytes(total.bytes)} moved`];
   return [
-    `**≈ ${formatTime(total.timeUs)} per call** on ${analysis.hardware.name}, ${analysis.dtype} · ${formatFlops(total.flops)} · ${formatBytes(total.bytes)} moved`,
+    ...headline,
     ...(covered ? ['', `${covered}.`] : []),
     '',
     `Time: ${formatPercent(total.memoryBoundShare)} memory-bound · ${formatPercent(total.computeBoundShare)} compute-bound · ` +

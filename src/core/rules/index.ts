@@ -1,5 +1,6 @@
 // The list of all rules, and runRules: run them, then apply fallbacks, torch.compile, suppression, severities, ranking.
-import type { Finding, Severity, TensorValue } from '../ir/types';
+import { rootIndexOf } from '../cost/summary';
+import type { Finding, RootRun, Severity, TensorValue } from '../ir/types';
 import { formatBytes, formatMicroseconds, SIZE_FLOOR_BYTES } from './format';
 import { GraphIndex } from './graph-index';
 import type { Rule, RuleContext, RuleFinding, RunRulesInput } from './types';
@@ -129,15 +130,16 @@ export function runRules(input: RunRulesInput): Finding[] {
     }
   }
   // One finding per code and place: a module used twice (two RMSNorm instances, RoPE on q and on k) reports once.
-  const unique = new Map<string, Raw>();
+  const atPlace = new Map<string, Raw[]>();
   for (const raw of kept) {
     if (isSuppressed(raw, input)) continue;
     const key = `${raw.rule.code}:${raw.finding.span.start}:${raw.finding.span.end}:${raw.finding.variant ?? ''}`;
-    const previous = unique.get(key);
-    unique.set(key, previous ? merge(previous, raw) : raw);
+    const same = atPlace.get(key);
+    if (same) same.push(raw);
+    else atPlace.set(key, [raw]);
   }
-
-  const findings = [...unique.values()].map((raw) => finalise(raw, input, index));
+  const roots = input.graph.roots ?? [];
+  const findings = [...atPlace.values()].map((raws) => finalise(mergeAcrossRoots(raws, roots), input, index));
   findings.sort(
     (a, b) => (b.timeSavedUs ?? -1) - (a.timeSavedUs ?? -1) || a.span.start - b.span.start || a.code.localeCompare(b.code),
   );
@@ -173,30 +175,56 @@ function claimsOf(finding: RuleFinding, index: GraphIndex): readonly string[] {
   return claims;
 }
 
-/** Two findings of one rule at one place: the ops of both, the savings added up, said once. */
-function merge(first: Raw, second: Raw): Raw {
-  const a = first.finding;
-  const b = second.finding;
-  const sum = (x: number | null, y: number | null) => (x === null || y === null ? null : x + y);
-  const sites = (a.message.match(/ \(this code runs at (\d+) places/)?.[1] ?? '1');
-  const count = Number(sites) + 1;
-  const base = a.message.replace(/ \(this code runs at \d+ places[^)]*\)$/, '');
-  const bytesSaved = sum(a.bytesSaved, b.bytesSaved);
-  const timeSavedUs = sum(a.timeSavedUs, b.timeSavedUs);
-  // The remedy's saving of each place, or both places' savings: never counted twice when both stand for one remedy
-  // (the K and V repeats of one attention, merged as one place when one helper makes both).
-  const remedies = [a.remedyTimeSavedUs, b.remedyTimeSavedUs, timeSavedUs].filter((value): value is number => typeof value === 'number');
-  const remedy = a.remedyTimeSavedUs === undefined && b.remedyTimeSavedUs === undefined ? {} : { remedyTimeSavedUs: remedies.length > 0 ? Math.max(...remedies) : null };
+/**
+ * The findings of one rule at one place, said once. Within one root (instances of one module in a forward) the savings
+ * add up; roots are separate forwards (a causal-LM head and a classification head over one trunk), so across them
+ * the saving is per call of each, the largest one's.
+ */
+function mergeAcrossRoots(raws: readonly Raw[], roots: readonly RootRun[]): Raw {
+  const byRoot = new Map<number, Raw[]>();
+  for (const raw of raws) {
+    const root = raw.finding.opIds.length ? rootIndexOf(roots, raw.finding.opIds[0] as number) : -1;
+    const same = byRoot.get(root);
+    if (same) same.push(raw);
+    else byRoot.set(root, [raw]);
+  }
+  const perRoot = [...byRoot.values()].map(mergeInForward);
+  if (perRoot.length === 1) return perRoot[0] as Raw;
+  const widest = perRoot.reduce((best, raw) => ((raw.finding.timeSavedUs ?? -1) > (best.finding.timeSavedUs ?? -1) ? raw : best));
+  const names = [...byRoot.keys()].map((index) => roots[index]?.name).filter((name): name is string => name !== undefined);
+  const listed = names.length ? `: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}` : '';
+  return {
+    rule: widest.rule,
+    finding: {
+      ...widest.finding,
+      opIds: [...new Set(perRoot.flatMap((raw) => raw.finding.opIds))],
+      message: `${widest.finding.message} (the same code runs in ${perRoot.length} roots, each a forward of its own${listed}; the saving is per call of one)`,
+    },
+  };
+}
+
+/** The findings of one rule at one place in one forward: the ops of all, the savings added up, said once. */
+function mergeInForward(raws: readonly Raw[]): Raw {
+  const first = raws[0] as Raw;
+  if (raws.length === 1) return first;
+  const sum = (values: readonly (number | null)[]): number | null =>
+    values.reduce<number | null>((total, value) => (total === null || value === null ? null : total + value), 0);
+  const bytesSaved = sum(raws.map((raw) => raw.finding.bytesSaved));
+  const timeSavedUs = sum(raws.map((raw) => raw.finding.timeSavedUs));
+  // The remedy's saving of each place, or all places' savings: never counted twice when the places stand for one
+  // remedy (the K and V repeats of one attention, merged as one place when one helper makes both).
+  const remedies = [...raws.map((raw) => raw.finding.remedyTimeSavedUs), timeSavedUs].filter((value): value is number => typeof value === 'number');
+  const remedy = raws.every((raw) => raw.finding.remedyTimeSavedUs === undefined) ? {} : { remedyTimeSavedUs: remedies.length > 0 ? Math.max(...remedies) : null };
   const total = bytesSaved === null || timeSavedUs === null ? '' : `; all together ${formatBytes(bytesSaved)} and ≈ ${formatMicroseconds(timeSavedUs)}`;
   return {
     rule: first.rule,
     finding: {
-      ...a,
-      opIds: [...a.opIds, ...b.opIds.filter((id) => !a.opIds.includes(id))],
+      ...first.finding,
+      opIds: [...new Set(raws.flatMap((raw) => raw.finding.opIds))],
       bytesSaved,
       timeSavedUs,
       ...remedy,
-      message: `${base} (this code runs at ${count} places in the forward, such as instances of one module${total})`,
+      message: `${first.finding.message} (this code runs at ${raws.length} places in the forward, such as instances of one module${total})`,
     },
   };
 }

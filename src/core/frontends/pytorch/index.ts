@@ -61,6 +61,7 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
   interpreter.boundSymbols = new Set(options.boundSymbols ?? []);
   try {
     const moduleOps = builder.ops.length;
+    const moduleOpIds = builder.opCount;
     interpreter.runModule(file);
     const targets = entries.map((entry) => ({ entry, target: findEntry(interpreter, entry.name) }));
     const entryNamed = targets.some(({ target }) => target);
@@ -68,6 +69,7 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
     if (entryNamed) builder.ops.length = moduleOps;
     else if (builder.ops.length > moduleOps) {
       builder.scopes.push({ name: '<module>', kind: 'module', span: { start: 0, end: 0, startLine: 0, startColumn: 0, endLine: 0, endColumn: 0 } });
+      builder.roots.push({ name: '<module>', firstOp: moduleOpIds, endOp: builder.opCount });
     }
     const overrides = JSON.stringify([
       entries.map((entry) => entry.name),
@@ -76,7 +78,9 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
     ]);
     const roots = options.roots ? startRoots(options.roots, file, interpreter, builder, options.modules, overrides) : undefined;
     const runRootOf = (root: ClassInfo | FunctionInfo, kind: RootKind, run: () => void): void =>
-      roots ? runRoot(roots, interpreter, builder, root, kind, run) : run();
+      builder.runRoot(kind === 'method' && 'qualifiedName' in root ? root.qualifiedName : root.name, () =>
+        roots ? runRoot(roots, interpreter, builder, root, kind, run) : run(),
+      );
     // Entries not defined in this file are named in a note; when none is, every root runs (a project-wide entry
     // setting names one model among many files).
     for (const { entry, target } of targets) {

@@ -8,6 +8,7 @@ import { before, describe, it } from 'node:test';
 import { toJsonReport } from '../../src/cli/format/json';
 import { formatText } from '../../src/cli/format/text';
 import { analyze } from '../../src/core/analyze';
+import { chartDataFromAnalysis } from '../../src/core/chart';
 import { separateRoots } from '../../src/core/cost/summary';
 import type { Analysis } from '../../src/core/ir/types';
 import { reportSection } from '../../src/core/report/markdown';
@@ -70,6 +71,15 @@ describe('task heads: one figure per root', () => {
     assert.match(text, /all 2 together: ≈ /);
     assert.doesNotMatch(text, / per call · /);
     assert.match(reportSection('task_heads.py', heads), /\*\*2 roots\*\*, each a forward of its own/);
+  });
+
+  it('gives each point of the roofline its share of its own head\'s time', () => {
+    const lmHead = heads.costs.find((cost) => cost.node.label === 'self.lm_head');
+    const point = chartDataFromAnalysis(heads).points.find((p) => p.label === 'self.lm_head');
+    const lm = heads.summary.roots?.find((root) => root.scope === 'TinyForCausalLM');
+    assert.ok(lmHead?.timeUs && point && lm);
+    assert.ok(Math.abs(point.share - lmHead.timeUs / lm.timeUs) < 1e-12);
+    assert.ok(point.share > lmHead.timeUs / heads.summary.total.timeUs);
   });
 
   it('keeps one root\'s report per call (the trap twin)', () => {

@@ -1,6 +1,7 @@
 // Turns an Analysis into ChartData: the roofs of the GPU for the dtype, one point per priced op, and fusion arrows.
 import type { Analysis, CostedOp, DType, Hardware } from '../ir/types';
 import { choosePeak, usesTf32 } from '../cost/price';
+import { rootIndexOf, separateRoots } from '../cost/summary';
 import type { ChartData, ChartFusion, ChartPoint, ChartRoof, UnplottedOp } from './types';
 import { formatAssumption, formatBandwidth, formatRate, formatTensor } from '../format';
 import { dimSymbols } from '../ir/dims';
@@ -68,6 +69,10 @@ export function chartDataFromAnalysis(analysis: Analysis): ChartData {
     analysis.summary.total.timeUs > 0
       ? analysis.summary.total.timeUs
       : analysis.costs.reduce((sum, cost) => sum + (cost.timeUs ?? 0) * cost.repeat, 0);
+  // With several roots (task heads over one trunk), an op's share is of the forward it runs in, its root's.
+  const roots = analysis.graph.roots ?? [];
+  const rootTimes = separateRoots(analysis.summary).length ? (analysis.summary.roots ?? []).map((root) => root.timeUs) : [];
+  const shareBase = (id: number): number => rootTimes[rootIndexOf(roots, id)] || totalTimeUs;
   const points: ChartPoint[] = [];
   const unplotted: UnplottedOp[] = [];
   const byId = new Map<number, CostedOp>();
@@ -100,7 +105,7 @@ export function chartDataFromAnalysis(analysis: Analysis): ChartData {
       intensity: flops / bytes,
       timeUs,
       performance: flops / (timeUs * 1e-6),
-      share: totalTimeUs > 0 ? (timeUs * cost.repeat) / totalTimeUs : 0,
+      share: shareBase(node.id) > 0 ? (timeUs * cost.repeat) / shareBase(node.id) : 0,
       bound: cost.bound,
       unit: cost.unit,
       inputs: tensorLabels(cost, 'inputs', analysis.dtype),

@@ -39,7 +39,7 @@ export interface ChartPoint {
   readonly timeUs: number;
   /** Attained FLOP/s: flops / time (time includes launch overhead, so points sit on or below the roofs). */
   readonly performance: number;
-  /** Fraction of the analysed file's estimated time spent in this op (time × repeat / total). */
+  /** Fraction of the estimated time spent in this op (time × repeat): of the file's total, or of its root's when several roots each run a forward of their own. */
   readonly share: number;
   readonly bound: Bound;
   readonly unit: 'tensor' | 'vector' | 'none';

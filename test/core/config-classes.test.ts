@@ -49,3 +49,33 @@ describe('layers built from the class a library config names', () => {
     assert.equal(llama[0]?.flops, FC_FLOPS);
   });
 });
+
+describe("a config as transformers writes it: sizes as __init__'s parameters with defaults", () => {
+  const PUBLISHED = path.join(__dirname, '..', 'fixtures', 'published');
+  const analyzePublished = async (name: string) => analyze(readFileSync(path.join(PUBLISHED, name), 'utf8'), { parser: await testParser() });
+  const flopsOf = (analysis: Analysis, label: string) => analysis.costs.find((c) => c.node.label === label)?.flops;
+  const assumption = (analysis: Analysis, symbol: string) => {
+    const found = analysis.assumptions.find((a) => a.symbol === symbol);
+    return found && `${found.value} (${found.source})`;
+  };
+
+  it('sizes the model `config_class` names from the defaults, the None sentinel filled and head_dim derived as __init__ does', async () => {
+    const analysis = await analyzePublished('hf_init_config.py');
+    assert.equal(assumption(analysis, 'hidden_size'), '512 (DecoderConfig.__init__(hidden_size=512))');
+    assert.equal(assumption(analysis, 'num_hidden_layers'), '4 (DecoderConfig.__init__(num_hidden_layers=4))');
+    // q_proj and k_proj: 2·8192·512·(8·64); num_key_value_heads = num_attention_heads = 8. Each in 4 layers.
+    assert.equal(flopsOf(analysis, 'self.q_proj'), 2 * 8192 * 512 * 512);
+    assert.equal(flopsOf(analysis, 'self.k_proj'), 2 * 8192 * 512 * 512);
+    assert.deepEqual(analysis.costs.filter((c) => c.node.category === 'matmul').map((c) => c.repeat), [4, 4]);
+    assert.deepEqual(analysis.costs.filter((c) => c.node.category !== 'view' && c.flops === null).map((c) => c.node.label), []);
+  });
+
+  it("takes the file's own call over the defaults, and no other class of __init__ defaults (trap twin)", async () => {
+    const analysis = await analyzePublished('hf_init_config_trap.py');
+    assert.equal(assumption(analysis, 'num_key_value_heads'), '2 (DecoderConfig(num_key_value_heads=2) (line 73))');
+    assert.equal(assumption(analysis, 'hidden_size'), '512 (DecoderConfig.__init__(hidden_size=512))');
+    // k_proj: 2·8192·512·(2·64); two layers.
+    assert.equal(flopsOf(analysis, 'self.k_proj'), 2 * 8192 * 512 * 128);
+    assert.deepEqual(analysis.costs.filter((c) => c.node.category === 'matmul').map((c) => c.repeat), [2, 2]);
+  });
+});

@@ -13,7 +13,7 @@ import { evaluate } from './expressions';
 import { quiet, type Frame } from './frame';
 import type { Interpreter } from './index';
 import { learnFromDeclaration } from './learning';
-import { instantiateConfig, isConfigClass, rootConfigClasses, symbolFor } from './modules';
+import { instantiate, isConfigLike, rootConfigClasses, symbolFor } from './modules';
 import { describeParameter } from './signatures';
 import { NO_GRAD, runBlock, shapeSource } from './statements';
 
@@ -155,17 +155,17 @@ export function parameterValue(it: Interpreter, name: string, typeNode: SyntaxNo
   const annotation = typeNode?.text ?? '';
   if (/Tensor/.test(annotation)) return { kind: 'tensor', tensor: it.builder.value(null, 'default', `param ${name}`) };
   const configClass = typeNode ? annotatedClass(it, typeNode, fn, caller) : undefined;
-  if (configClass && isConfigClass(it, configClass)) return instantiateConfig(it, configClass, [], new Map(), fn.node, caller);
+  if (configClass && isConfigLike(it, configClass)) return instantiate(it, configClass, [], new Map(), caller, fn.node);
   if (root && /config|cfg|args|params|hparams/i.test(name)) {
     // A root module's config: the class its `config_class` names (transformers' PreTrainedModel subclasses say which
     // config they are built from), else the file's only class named and built like a config, else symbols named by
     // attribute.
     const declared = fn.owner ? declaredConfigClass(it, fn.owner) : undefined;
-    if (declared) return instantiateConfig(it, declared, [], new Map(), fn.node, caller);
+    if (declared) return instantiate(it, declared, [], new Map(), caller, fn.node);
     // A class that names a config MemWall cannot read is built from that one, not from another class of the file.
     if (declared === null) return { kind: 'free', name };
     const configs = rootConfigClasses(it, fn.file);
-    if (configs.length === 1) return instantiateConfig(it, configs[0] as ClassInfo, [], new Map(), fn.node, caller);
+    if (configs.length === 1) return instantiate(it, configs[0] as ClassInfo, [], new Map(), caller, fn.node);
   }
   // A root's size that no code gives (`def __init__(self, dim, num_heads=8)` built by no one in the file) takes its
   // role's default, the lowest binding: a call site or a setting still wins, and the assumption says why.
@@ -207,7 +207,7 @@ function declaredConfigClass(it: Interpreter, cls: ClassInfo): ClassInfo | null 
     const node = current.fields.get('config_class') ?? classAnnotation(current, 'config');
     if (!node) continue;
     const value = evaluate(it, node, quiet(it.moduleFrame(current.file)));
-    return value.kind === 'class' && isConfigClass(it, value.cls) ? value.cls : null;
+    return value.kind === 'class' && isConfigLike(it, value.cls) ? value.cls : null;
   }
   return undefined;
 }

@@ -6,6 +6,7 @@ import type { AttrValue, TensorValue } from '../../../ir/types';
 import { zeroDefault } from '../../../shapes/bindings';
 import { simplify } from '../../../shapes/infer';
 import type { FileContext } from '../files';
+import { field } from '../syntax';
 import { NONE, UNKNOWN, type ClassInfo, type LayerInstance, type ModuleInstance, type Value } from '../values';
 import { findMethod } from './attributes';
 import { apply, callMethod, callOp } from './calls';
@@ -415,12 +416,31 @@ export function isConfigClass(it: Interpreter, cls: ClassInfo): boolean {
 const CONFIG_CLASS_NAME = /config|args|arguments|params|cfg|settings/i;
 
 /**
+ * A config class as transformers writes them (configuration_*.py): named like a config, not a module, and its
+ * `__init__` takes the sizes as parameters with defaults (`def __init__(self, vocab_size=32000, hidden_size=4096,
+ * ...)`) and keeps them on self. Built by running that `__init__`: each size is the symbol of its parameter's name,
+ * bound to the default (or the argument given), and what it derives or fills in (`if num_key_value_heads is None`)
+ * runs as written.
+ */
+function isInitConfigClass(it: Interpreter, cls: ClassInfo): boolean {
+  if (!CONFIG_CLASS_NAME.test(cls.name) || isModuleClass(it, cls)) return false;
+  const init = cls.methods.get('__init__');
+  const parameters = (init && field(init.node, 'parameters')?.namedChildren) || [];
+  return parameters.some((parameter) => parameter?.type === 'default_parameter' || parameter?.type === 'typed_default_parameter');
+}
+
+/** A class a model's config is built from: fields with defaults (isConfigClass) or an `__init__` of sizes with defaults. */
+export function isConfigLike(it: Interpreter, cls: ClassInfo): boolean {
+  return isConfigClass(it, cls) || isInitConfigClass(it, cls);
+}
+
+/**
  * The classes a root's untyped `config` may be built from: the file's config classes named like one. The name keeps
  * out the other classes of class-level attributes published files hold (transformers' `ViTPreTrainedModel`, with
  * `config_class` and `base_model_prefix`), which are no one's configuration.
  */
 export function rootConfigClasses(it: Interpreter, file: FileContext): ClassInfo[] {
-  return [...file.classes.values()].filter((cls) => CONFIG_CLASS_NAME.test(cls.name) && isConfigClass(it, cls));
+  return [...file.classes.values()].filter((cls) => CONFIG_CLASS_NAME.test(cls.name) && isConfigLike(it, cls));
 }
 
 /**

@@ -191,7 +191,10 @@ function mergeAcrossRoots(raws: readonly Raw[], roots: readonly RootRun[]): Raw 
   const perRoot = [...byRoot.values()].map(mergeInForward);
   if (perRoot.length === 1) return perRoot[0] as Raw;
   const widest = perRoot.reduce((best, raw) => ((raw.finding.timeSavedUs ?? -1) > (best.finding.timeSavedUs ?? -1) ? raw : best));
-  const names = [...byRoot.keys()].map((index) => roots[index]?.name).filter((name): name is string => name !== undefined);
+  const names = [...byRoot.keys()]
+    .map((index) => roots[index]?.name)
+    .filter((name): name is string => name !== undefined)
+    .map((name) => (name === '<module>' ? 'the module-level code' : name));
   const listed = names.length ? `: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}` : '';
   return {
     rule: widest.rule,

@@ -63,7 +63,7 @@ export type Value =
   /** `number`: the comparison as 0 or 1 when code adds it to a size (`div + (mod != 0)`), when known as a formula. */
   | { readonly kind: 'bool'; readonly value?: boolean; readonly flash?: boolean; readonly number?: Dim }
   | { readonly kind: 'none' }
-  | { readonly kind: 'dtype'; readonly dtype: DType }
+  | { readonly kind: 'dtype'; readonly dtype: DType | 'default' }
   /** A tuple or list; `repeated` stands for `count` copies of one item (a comprehension over range(n_layer)). */
   | { readonly kind: 'list'; readonly items: readonly Value[]; readonly repeated?: { readonly item: Value; readonly count: Dim } }
   | { readonly kind: 'dict'; readonly entries: Map<string, Value>; readonly path?: string }

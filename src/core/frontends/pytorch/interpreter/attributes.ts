@@ -134,7 +134,8 @@ export function tensorAttribute(it: Interpreter, object: Extract<Value, { kind: 
     case 'shape':
       return shape ? { kind: 'list', items: shape.map((d) => ({ kind: 'dim', dim: d })) } : UNKNOWN;
     case 'dtype':
-      return object.tensor.dtype && object.tensor.dtype !== 'default' ? { kind: 'dtype', dtype: object.tensor.dtype } : UNKNOWN;
+      // A tensor of the analysis dtype has that dtype: `input_dtype = x.dtype` then `.to(input_dtype)` casts back to it.
+      return object.tensor.dtype ? { kind: 'dtype', dtype: object.tensor.dtype } : UNKNOWN;
     case 'ndim':
       return shape ? { kind: 'dim', dim: num(shape.length) } : UNKNOWN;
     case 'T':

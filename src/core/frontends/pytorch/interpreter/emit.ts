@@ -35,7 +35,8 @@ export function outputDtype(entry: CatalogEntry | undefined, inputs: readonly Te
   if (typeof rule === 'object' && 'fixed' in rule) return rule.fixed;
   if (typeof rule === 'object' && 'attr' in rule) {
     const value = attrs[rule.attr];
-    if (typeof value === 'string' && isDType(value)) return value;
+    // `dtype=x.dtype` of a tensor of the analysis dtype names that dtype.
+    if (typeof value === 'string' && (isDType(value) || value === 'default')) return value;
     if (rule.otherwise) {
       const floatArgument = Object.values(attrs).some((v) => typeof v === 'number' && !Number.isInteger(v));
       return floatArgument ? 'default' : rule.otherwise;

@@ -239,7 +239,7 @@ function launchArgument(value: Value | undefined): LaunchArgument {
     case 'bool': return value.value === undefined ? { kind: 'unknown' } : { kind: 'const', value: value.value };
     case 'str': return { kind: 'const', value: value.value };
     case 'none': return { kind: 'const', value: null };
-    case 'dtype': return { kind: 'dtype', dtype: value.dtype };
+    case 'dtype': return value.dtype === 'default' ? { kind: 'unknown' } : { kind: 'dtype', dtype: value.dtype };
     case 'list': return value.repeated ? { kind: 'unknown' } : { kind: 'tuple', items: value.items.map(launchArgument) };
     default: return { kind: 'unknown' };
   }
@@ -356,7 +356,7 @@ function kernelGlobal(value: Value | undefined): KernelValue | undefined {
     case 'bool': return value.value === undefined ? undefined : { kind: 'const', value: value.value };
     case 'str': return { kind: 'const', value: value.value };
     case 'none': return { kind: 'const', value: null };
-    case 'dtype': return { kind: 'dtype', dtype: value.dtype };
+    case 'dtype': return value.dtype === 'default' ? undefined : { kind: 'dtype', dtype: value.dtype };
     default: return undefined;
   }
 }

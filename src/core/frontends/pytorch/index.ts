@@ -153,10 +153,19 @@ function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: Ru
   // Models that build other modules of the file, by name or through a class their config names (litgpt's
   // `config.mlp_class(config)`), run before the modules that build none: a layer a model reaches only through its
   // config is then covered by the model, not priced twice.
-  const composite = (cls: ClassInfo): boolean =>
-    CONFIG_CLASS_CALL.test(cls.node.text) || [...moduleNames].some((name) => name !== cls.name && namedInCode(file, code, cls.name, name));
+  // Each class is asked once, through its set of words: asking namedInCode of every pair of classes is quadratic in
+  // the classes of the file.
+  const otherNames = [...moduleNames].filter((name) => !ASCII_NAME.test(name));
+  const composite = (cls: ClassInfo): boolean => {
+    if (CONFIG_CLASS_CALL.test(file.text.slice(cls.node.startIndex, cls.node.endIndex))) return true;
+    const known = ownerCode(file, code, cls.name);
+    if (known === undefined) return moduleNames.size > 1;
+    for (const word of known.words) if (word !== cls.name && moduleNames.has(word)) return true;
+    return otherNames.some((name) => name !== cls.name && namedInCode(file, code, cls.name, name));
+  };
   const reversed = [...moduleClasses].reverse();
-  for (const cls of [...reversed.filter(composite), ...reversed.filter((cls) => !composite(cls))]) {
+  const composites = new Set(reversed.filter(composite));
+  for (const cls of [...reversed.filter((cls) => composites.has(cls)), ...reversed.filter((cls) => !composites.has(cls))]) {
     if (interpreter.state.covered.has(cls)) continue;
     if (referencedBy(cls.name).some((owner) => moduleNames.has(owner))) continue;
     // The model as the code builds it (`model = GPT(GPTConfig(n_layer=2))`), else one with symbolic arguments.
@@ -192,15 +201,22 @@ interface OwnerCode {
 
 /** Whether the owner's definition names `name` in its code, not only in its strings and comments (`code` caches each owner's code). */
 function namedInCode(file: FileContext, code: Map<string, OwnerCode>, owner: string, name: string): boolean {
+  const known = ownerCode(file, code, owner);
+  if (known === undefined) return true;
+  // `\bname\b` for an ASCII name matches exactly a word equal to it: a set lookup, not a regex compiled per call.
+  return ASCII_NAME.test(name) ? known.words.has(name) : new RegExp(`\\b${name}\\b`).test(known.text);
+}
+
+/** An owner's code and words, read once (`code` caches them); undefined when the file defines no such owner. */
+function ownerCode(file: FileContext, code: Map<string, OwnerCode>, owner: string): OwnerCode | undefined {
   let known = code.get(owner);
   if (known === undefined) {
     // A function's statement includes its decorators (`@triton.autotune(configs=get_autotune_config())`).
     const definition = file.functions.get(owner)?.statement ?? file.classes.get(owner)?.node;
-    if (!definition) return true;
+    if (!definition) return undefined;
     const text = file.text.slice(definition.startIndex, definition.endIndex).replace(STRINGS_AND_COMMENTS, '');
     known = { text, words: new Set(text.match(/[A-Za-z0-9_]+/g)) };
     code.set(owner, known);
   }
-  // `\bname\b` for an ASCII name matches exactly a word equal to it: a set lookup, not a regex compiled per call.
-  return ASCII_NAME.test(name) ? known.words.has(name) : new RegExp(`\\b${name}\\b`).test(known.text);
+  return known;
 }

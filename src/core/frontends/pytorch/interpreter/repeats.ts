@@ -26,8 +26,7 @@ export function rangeItem(range: Extract<Value, { kind: 'range' }>, index: numbe
 
 /** One kind of pass: the ops its first run emitted, which passes did the same, and the names each gave its ops. */
 interface PassGroup {
-  /** The calls made, in order (cheap to compare); the full signature is computed only when another pass matches it. */
-  readonly calls: string;
+  /** The full signature, computed when a later pass first makes the same calls (sameCalls), then kept. */
   signature?: readonly PassToken[];
   readonly ops: readonly OpNode[];
   readonly passes: number[];
@@ -73,17 +72,18 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     }
     const ops = builder.ops.slice(start);
     const names = ops.map((op) => [op.modulePath, op.label] as const);
-    // A list of one item, or a pass whose calls no earlier pass made, starts a group without a full signature.
-    const calls = count > 1 ? callsOf(ops) : '';
-    let signature: PassToken[] | undefined;
+    // A pass whose calls no earlier pass made starts a group without a full signature; the pass is compared with a
+    // group's signature as it is read, and no signature of its own is built.
+    let made: Map<number, number> | undefined;
     const same = groups.find((group) => {
-      if (group.calls !== calls) return false;
+      if (!sameCalls(group.ops, ops)) return false;
       group.signature ??= signatureOf(it, group.ops);
-      signature ??= signatureOf(it, ops);
-      return sameSignature(group.signature, signature);
+      made ??= madeBy(ops);
+      return matchesSignature(it, group.signature, ops, made);
     });
     if (!same) {
-      previous = { calls, signature, ops, passes: [index], names: [names] };
+      // A pass compared with a group and found different keeps the signature it had then, as the group's.
+      previous = { signature: made ? signatureOf(it, ops) : undefined, ops, passes: [index], names: [names] };
       groups.push(previous);
       continue;
     }
@@ -178,11 +178,15 @@ function renamePath(path: string, from: string, to: string): string {
   return path === from || path.startsWith(`${from}.`) || path.startsWith(`${from}[`) ? to + path.slice(from.length) : path;
 }
 
-/** The calls a pass made, in order: passes that differ here are never the same. */
-function callsOf(ops: readonly OpNode[]): string {
-  let text = '';
-  for (const op of ops) text += `${op.op}@${op.span.start};`;
-  return text;
+/** Whether two passes made the same calls at the same places, in order: passes that differ here are never the same. */
+function sameCalls(a: readonly OpNode[], b: readonly OpNode[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as OpNode;
+    const y = b[i] as OpNode;
+    if (x.op !== y.op || x.span.start !== y.span.start) return false;
+  }
+  return true;
 }
 
 /**
@@ -297,66 +301,74 @@ type PassToken = number | string;
  */
 function signatureOf(it: Interpreter, ops: readonly OpNode[]): PassToken[] {
   const tokens: PassToken[] = [];
+  readSignature(it, ops, madeBy(ops), (token) => {
+    tokens.push(token);
+    return true;
+  });
+  return tokens;
+}
+
+/** Whether a pass's signature, read item by item with no list made, is `tokens`: it stops at the first item that differs. */
+function matchesSignature(it: Interpreter, tokens: readonly PassToken[], ops: readonly OpNode[], made: ReadonlyMap<number, number>): boolean {
+  let next = 0;
+  const read = readSignature(it, ops, made, (token) => next < tokens.length && sameToken(tokens[next++] as PassToken, token));
+  return read && next === tokens.length;
+}
+
+/** Which op of a pass made a tensor: the op's index and the output's, as one number, by value id. */
+function madeBy(ops: readonly OpNode[]): Map<number, number> {
+  const made = new Map<number, number>();
+  ops.forEach((op, i) => op.outputs.forEach((output, j) => made.set(output.id, i * MAX_OUTPUTS + j)));
+  return made;
+}
+
+/** Hands the items of a pass's signature (see signatureOf) to `take` in order, until it returns false; false then. */
+function readSignature(it: Interpreter, ops: readonly OpNode[], made: ReadonlyMap<number, number>, take: (token: PassToken) => boolean): boolean {
   const dimText = (value: Dim): string => {
     if (value.kind === 'unknown') return `?(${value.why})`;
     const known = it.state.currentValue(value);
     return known === undefined ? formatDim(value) : String(known);
   };
-  const dim = (value: Dim): void => {
-    if (value.kind === 'unknown') tokens.push(`?(${value.why})`);
-    else tokens.push(it.state.currentValue(value) ?? formatDim(value));
+  const dim = (value: Dim): boolean => {
+    if (value.kind === 'unknown') return take(`?(${value.why})`);
+    return take(it.state.currentValue(value) ?? formatDim(value));
   };
-  const tensor = (value: TensorValue): void => {
+  const tensor = (value: TensorValue): boolean => {
     if (value.shape) {
-      tokens.push(value.shape.length);
-      for (const size of value.shape) dim(size);
-    } else tokens.push('?');
-    tokens.push(value.dtype ?? '');
+      if (!take(value.shape.length)) return false;
+      for (const size of value.shape) if (!dim(size)) return false;
+    } else if (!take('?')) return false;
+    return take(value.dtype ?? '');
   };
-  const attribute = (value: AttrValue): void => {
+  const attribute = (value: AttrValue): boolean => {
     // Fractions (a drop probability growing with depth, eps, momentum) compare by sign: the formulas and rules ask
     // only whether one is zero, so blocks whose stochastic-depth rate differs still fold.
-    if (typeof value === 'number' && !Number.isInteger(value)) tokens.push(value > 0 ? 'fraction>0' : 'fraction<0');
-    else if (value === null || typeof value !== 'object') tokens.push(String(value));
-    else if (Array.isArray(value)) tokens.push(`[${(value as readonly Dim[]).map(dimText).join(',')}]`);
-    else dim(value as Dim);
+    if (typeof value === 'number' && !Number.isInteger(value)) return take(value > 0 ? 'fraction>0' : 'fraction<0');
+    if (value === null || typeof value !== 'object') return take(String(value));
+    if (Array.isArray(value)) return take(`[${(value as readonly Dim[]).map(dimText).join(',')}]`);
+    return dim(value as Dim);
   };
-  // Which op of the pass made a tensor: the op's index and the output's, as one number.
-  const made = new Map<number, number>();
-  ops.forEach((op, i) => op.outputs.forEach((output, j) => made.set(output.id, i * MAX_OUTPUTS + j)));
   for (const op of ops) {
-    tokens.push(op.op, op.span.start, op.span.end, op.scope, op.fusedBy ?? '', op.inputs.length);
-    for (const input of op.inputs) {
-      tokens.push(made.get(input.id) ?? -1);
-      tensor(input);
-    }
-    tokens.push(op.outputs.length);
-    for (const output of op.outputs) tensor(output);
+    if (!take(op.op) || !take(op.span.start) || !take(op.span.end) || !take(op.scope) || !take(op.fusedBy ?? '') || !take(op.inputs.length)) return false;
+    for (const input of op.inputs) if (!take(made.get(input.id) ?? -1) || !tensor(input)) return false;
+    if (!take(op.outputs.length)) return false;
+    for (const output of op.outputs) if (!tensor(output)) return false;
     const keys = Object.keys(op.attrs);
-    tokens.push(keys.length);
-    for (const key of keys) {
-      tokens.push(key);
-      attribute(op.attrs[key] as AttrValue);
-    }
-    dim(op.repeat);
-    tokens.push(op.notes.length, ...op.notes);
+    if (!take(keys.length)) return false;
+    for (const key of keys) if (!take(key) || !attribute(op.attrs[key] as AttrValue)) return false;
+    if (!dim(op.repeat) || !take(op.notes.length)) return false;
+    for (const note of op.notes) if (!take(note)) return false;
   }
-  return tokens;
+  return true;
 }
 
 /** Bounds the outputs of one op, for the number that names an op's output within a pass. */
 const MAX_OUTPUTS = 1 << 16;
 
-/** Whether two signatures read the same, item by item (a number and a text match when the number reads as the text). */
-function sameSignature(a: readonly PassToken[], b: readonly PassToken[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as PassToken;
-    const y = b[i] as PassToken;
-    if (x === y) continue;
-    if (typeof x === 'number' && typeof y === 'number' ? !(Number.isNaN(x) && Number.isNaN(y)) : String(x) !== String(y)) return false;
-  }
-  return true;
+/** Whether two items of signatures read the same (a number and a text match when the number reads as the text). */
+function sameToken(x: PassToken, y: PassToken): boolean {
+  if (x === y) return true;
+  return typeof x === 'number' && typeof y === 'number' ? Number.isNaN(x) && Number.isNaN(y) : String(x) === String(y);
 }
 
 /** A value with the tensors a dropped pass made replaced by the kept pass's. */

@@ -137,9 +137,9 @@ function runEntries(interpreter: Interpreter, targets: readonly { readonly targe
 /** Every root: functions nobody calls (builders among them), then outermost modules whose forward nothing ran. */
 function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: RunRootOf): void {
   // Definitions that name this one in their code (`Block(config)` in GPT), not only in a docstring, comment or URL.
-  const code = new Map<string, OwnerCode>();
+  const code = new CodeNames(file);
   const referencedBy = (name: string): string[] =>
-    [...(file.calledFrom.get(name) ?? [])].filter((owner) => owner !== '' && namedInCode(file, code, owner, name));
+    [...(file.calledFrom.get(name) ?? [])].filter((owner) => owner !== '' && code.names(owner, name));
   // Functions first: a harness like `def main(): model(x)` runs the model with its real inputs, which then need
   // no symbolic run of their own; a builder (`def resnet50(): return ResNet(...)`) runs its model's forward.
   for (const fn of file.functions.values()) {
@@ -153,15 +153,15 @@ function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: Ru
   // Models that build other modules of the file, by name or through a class their config names (litgpt's
   // `config.mlp_class(config)`), run before the modules that build none: a layer a model reaches only through its
   // config is then covered by the model, not priced twice.
-  // Each class is asked once, through its set of words: asking namedInCode of every pair of classes is quadratic in
+  // Each class is asked once, through its set of words: asking whether each class names each other is quadratic in
   // the classes of the file.
   const otherNames = [...moduleNames].filter((name) => !ASCII_NAME.test(name));
   const composite = (cls: ClassInfo): boolean => {
     if (CONFIG_CLASS_CALL.test(file.text.slice(cls.node.startIndex, cls.node.endIndex))) return true;
-    const known = ownerCode(file, code, cls.name);
+    const known = code.of(cls.name);
     if (known === undefined) return moduleNames.size > 1;
     for (const word of known.words) if (word !== cls.name && moduleNames.has(word)) return true;
-    return otherNames.some((name) => name !== cls.name && namedInCode(file, code, cls.name, name));
+    return otherNames.some((name) => name !== cls.name && code.names(cls.name, name));
   };
   const reversed = [...moduleClasses].reverse();
   const composites = new Set(reversed.filter(composite));
@@ -193,30 +193,80 @@ const STRINGS_AND_COMMENTS = /"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|
 /** An ASCII identifier: its whole-word occurrences are the words of the text equal to it. */
 const ASCII_NAME = /^[A-Za-z0-9_]+$/;
 
-/** The words (maximal runs of ASCII letters, digits and underscores) of an owner's code, and the code itself. */
+/** An owner's code without its strings and comments, and the file's definition names that are words of it. */
 interface OwnerCode {
   readonly text: string;
   readonly words: ReadonlySet<string>;
 }
 
-/** Whether the owner's definition names `name` in its code, not only in its strings and comments (`code` caches each owner's code). */
-function namedInCode(file: FileContext, code: Map<string, OwnerCode>, owner: string, name: string): boolean {
-  const known = ownerCode(file, code, owner);
-  if (known === undefined) return true;
-  // `\bname\b` for an ASCII name matches exactly a word equal to it: a set lookup, not a regex compiled per call.
-  return ASCII_NAME.test(name) ? known.words.has(name) : new RegExp(`\\b${name}\\b`).test(known.text);
+/**
+ * Whether a definition names another in its code, not only in its strings and comments, each definition's code read
+ * once. Only the file's definition names are asked about, so only the words that are one are kept: a word (a maximal
+ * run of ASCII letters, digits and underscores) is looked up only when its length and first and last letters are a
+ * definition name's, so that the code's other identifiers (self, x, torch...) make no string and no set entry.
+ */
+class CodeNames {
+  private readonly code = new Map<string, OwnerCode>();
+  private readonly definitions: ReadonlySet<string>;
+  private readonly shapes = new Set<number>();
+
+  constructor(private readonly file: FileContext) {
+    this.definitions = new Set([...file.classes.keys(), ...file.functions.keys()]);
+    for (const name of this.definitions) if (ASCII_NAME.test(name)) this.shapes.add(wordShape(name, 0, name.length));
+  }
+
+  /** Whether the owner's definition names `name` in its code (true when the file defines no such owner). */
+  names(owner: string, name: string): boolean {
+    const known = this.of(owner);
+    if (known === undefined) return true;
+    if (!ASCII_NAME.test(name)) return new RegExp(`\\b${name}\\b`).test(known.text);
+    // `\bname\b` for an ASCII name matches exactly a word equal to it: a set lookup, not a regex compiled per call.
+    return this.definitions.has(name) ? known.words.has(name) : hasWord(known.text, name);
+  }
+
+  /** An owner's code and the definition names among its words, read once; undefined when the file defines no such owner. */
+  of(owner: string): OwnerCode | undefined {
+    let known = this.code.get(owner);
+    if (known === undefined) {
+      // A function's statement includes its decorators (`@triton.autotune(configs=get_autotune_config())`).
+      const definition = this.file.functions.get(owner)?.statement ?? this.file.classes.get(owner)?.node;
+      if (!definition) return undefined;
+      const text = this.file.text.slice(definition.startIndex, definition.endIndex).replace(STRINGS_AND_COMMENTS, '');
+      const words = new Set<string>();
+      for (let start = 0; start < text.length; ) {
+        if (!isWordCode(text.charCodeAt(start))) {
+          start++;
+          continue;
+        }
+        let end = start + 1;
+        while (end < text.length && isWordCode(text.charCodeAt(end))) end++;
+        if (this.shapes.has(wordShape(text, start, end))) {
+          const word = text.slice(start, end);
+          if (this.definitions.has(word)) words.add(word);
+        }
+        start = end;
+      }
+      known = { text, words };
+      this.code.set(owner, known);
+    }
+    return known;
+  }
 }
 
-/** An owner's code and words, read once (`code` caches them); undefined when the file defines no such owner. */
-function ownerCode(file: FileContext, code: Map<string, OwnerCode>, owner: string): OwnerCode | undefined {
-  let known = code.get(owner);
-  if (known === undefined) {
-    // A function's statement includes its decorators (`@triton.autotune(configs=get_autotune_config())`).
-    const definition = file.functions.get(owner)?.statement ?? file.classes.get(owner)?.node;
-    if (!definition) return undefined;
-    const text = file.text.slice(definition.startIndex, definition.endIndex).replace(STRINGS_AND_COMMENTS, '');
-    known = { text, words: new Set(text.match(/[A-Za-z0-9_]+/g)) };
-    code.set(owner, known);
+/** A word's length with its first and last character codes, as one number (word characters are ASCII). */
+function wordShape(text: string, start: number, end: number): number {
+  return ((end - start) * 128 + text.charCodeAt(start)) * 128 + text.charCodeAt(end - 1);
+}
+
+/** An ASCII letter, digit or underscore: what `[A-Za-z0-9_]` and `\w` match. */
+function isWordCode(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
+}
+
+/** Whether an ASCII name is a whole word of the text, as `\bname\b` finds it. */
+function hasWord(text: string, name: string): boolean {
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    if ((at === 0 || !isWordCode(text.charCodeAt(at - 1))) && !isWordCode(text.charCodeAt(at + name.length))) return true;
   }
-  return known;
+  return false;
 }

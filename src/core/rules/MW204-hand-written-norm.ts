@@ -132,8 +132,9 @@ function normRegion(index: GraphIndex, seed: OpNode): NormRegion | undefined {
     // The weight may be prepared on the way (`1 + self.weight.float()`): still a parameter, not an activation.
     if (!isCast && !others.every((value) => fromParameters(index, value, 0))) break;
     ops.add(next);
-    // The weight's own preparation runs inside the fused norm too (and is no chain of its own).
-    for (const value of others) addParameterMath(index, value, ops, 0);
+    // The weight's own preparation runs inside the fused norm too (and is no chain of its own). A cast's other
+    // input (`output.type_as(x)`) gives only its dtype: what made x (a residual add) is no part of the norm.
+    if (!isCast) for (const value of others) addParameterMath(index, value, ops, 0);
     last = next;
   }
   // The tensor being normalised: the full-size value the region reads from outside (x, not the weight).

@@ -47,6 +47,9 @@ const ROLE_DEFAULTS: readonly RoleDefault[] = [
     names: ['T', 't', 'S', 's', 'L', 'seq', 'seq_len', 'seqlen', 'sequence_length', 'n_ctx', 'context_length', 'num_tokens'],
     size: 1024,
   },
+  // The prompt an inference driver prefills (gemma_pytorch's generate(): `min_prompt_len = min(len(p) for p in
+  // prompt_tokens)`): as long as the default sequence, so that the prefill is the forward over T tokens.
+  { role: 'prompt length', names: ['prompt_len', 'prompt_length', 'min_prompt_len', 'max_prompt_len'], size: 1024, why: 'a prompt as long as the default sequence T' },
   { role: 'image', names: ['height', 'width'], size: 224 },
   { role: 'image size', names: ['img_size', 'image_size'], size: 224, parameter: true },
   // The clip length of common video models (torchvision's R3D and S3D read 16 frames), for a Conv3d input's depth.

@@ -2,6 +2,7 @@
 import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { bin, dimFunction, dimSymbols, isIntegral, num, product, unknownDim, type Dim } from '../../../ir/dims';
 import { SM_COUNT_SYMBOL } from '../../../ir/symbols';
+import type { DType } from '../../../ir/types';
 import { simplify } from '../../../shapes/infer';
 import { NONE, UNKNOWN, type ClassInfo, type Value } from '../values';
 import { attribute } from './attributes';
@@ -129,6 +130,8 @@ const toBool: Builtin = (it, call) => {
 
 const minOrMax: Builtin = (it, call) => {
   const { name, positional, first } = call;
+  // Over copies of one item (`min(len(p) for p in prompts)` of prompts MemWall cannot see), the item is the answer.
+  if (positional.length === 1 && first?.kind === 'list' && first.repeated) return first.repeated.item;
   const values = positional.length === 1 && first?.kind === 'list' ? first.items : positional;
   const smaller = name === 'builtins.min';
   const numbers = values.map((value) => {
@@ -571,6 +574,21 @@ const tensorLiteral: Builtin = (it, call) => {
   return made;
 };
 
+/**
+ * The legacy typed constructors given data (`torch.LongTensor([n - 1])`, `torch.FloatTensor([t] * batch_size)`, as
+ * gemma_pytorch's generate() builds its sampling inputs): a tensor literal of the type's dtype. Given sizes instead
+ * (`torch.FloatTensor(3, 4)`), they make uninitialised memory, which the catalog does not list: left to it.
+ */
+const TYPED_TENSORS: readonly (readonly [string, DType])[] = [
+  ['torch.LongTensor', 'int64'], ['torch.IntTensor', 'int32'], ['torch.FloatTensor', 'fp32'], ['torch.DoubleTensor', 'fp64'],
+  ['torch.HalfTensor', 'fp16'], ['torch.BFloat16Tensor', 'bf16'], ['torch.BoolTensor', 'bool'], ['torch.ByteTensor', 'uint8'],
+];
+
+const typedTensorLiteral = (dtype: DType): Builtin => (it, call) => {
+  if (call.first?.kind !== 'list' || call.positional.length !== 1) return undefined;
+  return tensorLiteral(it, { ...call, keywords: new Map([...call.keywords, ['dtype', { kind: 'dtype', dtype }]]) });
+};
+
 const maxOfTensors: Builtin = (it, call) => {
   const { name, positional, keywords, node, frame } = call;
   if (positional[1]?.kind === 'tensor') return callLibrary(it, name === 'torch.max' ? 'torch.maximum' : 'torch.minimum', positional, keywords, node, frame, name, []);
@@ -657,6 +675,7 @@ const BUILTIN_CALLS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['typing.OrderedDict', moduleDict],
   ['torch.tensor', tensorLiteral],
   ['torch.as_tensor', tensorLiteral],
+  ...TYPED_TENSORS.map(([name, dtype]) => [name, typedTensorLiteral(dtype)] as const),
   ['torch.max', maxOfTensors],
   ['torch.min', maxOfTensors],
   ...['torch.nn.utils.clip_grad_norm_', 'torch.nn.utils.clip_grad.clip_grad_norm_'].map((name): [string, Builtin] => [name, (it, call) => clipGradients(it, call.positional, call.keywords, call.node, call.frame, field(call.node, 'function')?.text ?? call.name)]),

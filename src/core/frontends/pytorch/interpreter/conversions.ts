@@ -160,6 +160,11 @@ export function stringValue(node: SyntaxNode): string {
 }
 
 export function literalShape(value: Value): Dim[] | null {
+  // `[temperature] * batch_size`: as many copies of the item as the count says.
+  if (value.kind === 'list' && value.repeated) {
+    const rest = literalShape(value.repeated.item);
+    return rest === null ? null : [value.repeated.count, ...rest];
+  }
   if (value.kind === 'list') {
     const inner = value.items[0];
     const rest = inner && inner.kind === 'list' ? literalShape(inner) : [];

@@ -6,13 +6,14 @@
 // comment, a jaxtyping annotation, `B, T, C = x.size()` at the top of the body), or a shape learned from a trial run
 // of the root (shapes/learn.ts): the trial run is thrown away (ops, notes, scopes, bindings, ids) and the root runs
 // again with the learned shapes, so an undeclared input no longer unprices every op downstream of it.
-import { sym, type Dim } from '../../../ir/dims';
+import { formatDim, sym, type Dim } from '../../../ir/dims';
 import type { DType, RootInput } from '../../../ir/types';
 import type { InputDeclaration } from '../../../shapes/inputs';
 import { defaultSize } from '../../../shapes/bindings';
 import { LearningComplete, ShapeLearner, type LearnedShape } from '../../../shapes/learn';
 import type { ClassInfo, FunctionInfo, Value } from '../values';
 import { findMethod } from './attributes';
+import { driverInputs, findDriver, runDriver, tensorsOf } from './drivers';
 import type { Frame } from './frame';
 import { annotationValue, callFunction, declaredShapesOf, partsOf, type DeclaredShape } from './functions';
 import type { Interpreter } from './index';
@@ -25,8 +26,11 @@ export type GivenInput = InputDeclaration;
 /** Annotations that say a parameter is a size, a flag or a container, not a tensor to learn the shape of. */
 const NOT_A_TENSOR = /^(int|float|bool|str|bytes|complex|dict|list|tuple|set|Dict|List|Tuple|Set|Callable|Sequence|Iterable|Type)\b/;
 
-/** Parameter names that hold a configuration (parameterValue builds the file's config class for them), not a tensor. */
-const CONFIG_NAME = /config|cfg|args|params|hparams/i;
+/**
+ * Parameter names that hold a configuration (parameterValue builds the file's config class for them), or where
+ * tensors go (`generate(self, prompts, device)`, `.to(device)`), not a tensor.
+ */
+const CONFIG_NAME = /config|cfg|args|params|hparams|^device$/i;
 
 /**
  * Runs a root's function: parameters the user gives or the code declares take those shapes; the tensor parameters
@@ -38,7 +42,8 @@ export function runRootCall(it: Interpreter, fn: FunctionInfo, self: Value | und
   const declared = declaredShapesOf(it, fn);
   const keywords = new Map<string, Value>();
   const inputs: RootInput[] = [];
-  const undeclared: string[] = [];
+  let undeclared: string[] = [];
+  const containers: string[] = [];
   const isMethod = fn.owner !== undefined && !fn.decorators.includes('staticmethod');
   let index = 0;
   for (const parameter of parameters?.namedChildren ?? []) {
@@ -75,12 +80,40 @@ export function runRootCall(it: Interpreter, fn: FunctionInfo, self: Value | und
         continue;
       }
     }
+    // A container of tensors (`kv_caches: List[Tuple[torch.Tensor, torch.Tensor]]`) is not learned, but a driver
+    // that builds it can give it.
+    if (typeNode && NOT_A_TENSOR.test(typeNode.text) && /\bTensor\b/.test(typeNode.text)) containers.push(name);
     if ((typeNode && NOT_A_TENSOR.test(typeNode.text)) || CONFIG_NAME.test(name)) continue;
     // The first input is the model's input even where it defaults to None (Hugging Face's `forward(self,
     // input_ids=None, attention_mask=None, ...)`: one of input_ids or inputs_embeds must come); later ones with a
     // default keep it, so absent masks and caches take their `is None` branches.
     if (defaultNode && !(defaultNode.type === 'none' && inputs.length + undeclared.length === 0 && !keywords.size)) continue;
     undeclared.push(name);
+  }
+  if (undeclared.length > 0 && self?.kind === 'module' && isMethod && fn.name === 'forward') {
+    // A method of the module that calls its forward (`generate`) builds the inputs that nothing else shapes: its
+    // first call (the prefill) gives them, and the learner is left the ones it does not pass.
+    const driver = findDriver(it, fn);
+    const driven = driver ? driverInputs(it, driver, fn, self, frame, [...undeclared, ...containers]) : undefined;
+    for (const [name, value] of driven?.values ?? []) {
+      keywords.set(name, value);
+      const source = `as ${driven?.driver.qualifiedName}() builds it for its first call at line ${driven?.line} (the prefill)`;
+      const tensors = tensorsOf(value);
+      if (value.kind === 'tensor') inputs.push({ scope: fn.qualifiedName, name, shape: value.tensor.shape, dtype: value.tensor.dtype ?? 'default', source });
+      else if (value.kind === 'list' && tensors.length > 0) {
+        // A list of cache pairs is recorded by its items' shapes: `kv_caches[*][0]`, one per pair position.
+        const item = value.repeated?.item ?? value.items[0];
+        const parts = item?.kind === 'list' ? item.items : [item];
+        parts.forEach((part, position) => {
+          if (part?.kind !== 'tensor') return;
+          const label = item?.kind === 'list' ? `${name}[*][${position}]` : `${name}[*]`;
+          const count = value.repeated ? ` (${formatDim(value.repeated.count)} of them)` : '';
+          inputs.push({ scope: fn.qualifiedName, name: label, shape: part.tensor.shape, dtype: part.tensor.dtype ?? 'default', source: `${source}${count}` });
+        });
+      }
+    }
+    undeclared = undeclared.filter((name) => !driven?.values.has(name));
+    if (driven && driven.values.size > 0) it.drivenForwards.add(fn);
   }
   if (undeclared.length > 0) {
     for (const learned of learnInputs(it, fn, self, frame, keywords, undeclared)) {
@@ -232,7 +265,13 @@ function runRootModule(it: Interpreter, module: Extract<Value, { kind: 'module' 
   const forward = findMethod(module.instance.cls, 'forward');
   if (!forward) return;
   it.state.covered.add(module.instance.cls);
-  runRootCall(it, forward, { ...module, path: '' });
+  const self = { ...module, path: '' };
+  runRootCall(it, forward, self);
+  // The method that shaped the forward's inputs (generate) is analysed too: its own ops (the decode loop's sampling
+  // bookkeeping, its checks on the host) run around every forward call. A forward shaped otherwise (nanoGPT's
+  // `b, t = idx.size()`) keeps its analysis as it was, without its generate().
+  const driver = it.drivenForwards.has(forward) ? findDriver(it, forward) : undefined;
+  if (driver && !it.state.covered.has(driver)) runDriver(it, driver, forward, self);
 }
 
 /** What `--entry NAME` names in a file: a function, a class, or `Class.method`. */

@@ -14,6 +14,7 @@ import { quiet, type Frame } from './frame';
 import type { Interpreter } from './index';
 import { learnFromDeclaration } from './learning';
 import { instantiate, isConfigLike, rootConfigClasses, symbolFor } from './modules';
+import { watchForwardCall } from './drivers';
 import { describeParameter } from './signatures';
 import { NO_GRAD, runBlock, shapeSource } from './statements';
 
@@ -94,6 +95,7 @@ export function callFunction(
     env.set(name, value);
   }
   if (!body) return UNKNOWN;
+  const quietCall = it.driverWatch !== undefined && watchForwardCall(it, fn, self, env, node);
   recordScope(it, fn);
   const inOtherFile = fn.file !== it.main;
   const frame: Frame = {
@@ -104,7 +106,7 @@ export function callFunction(
     repeat: caller.repeat,
     fusedBy: caller.fusedBy ?? (fn.compiled ? 'torch.compile' : undefined),
     compileMode: caller.fusedBy ? caller.compileMode : fn.compiled ? fn.compileMode : undefined,
-    emit: caller.emit && !constructing,
+    emit: caller.emit && !constructing && !quietCall,
     autocast: caller.autocast,
     noGrad: caller.noGrad === true || fn.decorators.some((decorator) => NO_GRAD.test(decorator)),
     callSite: caller.callSite ?? (inOtherFile && caller.file === it.main ? sourceSpan(node, caller) : undefined),

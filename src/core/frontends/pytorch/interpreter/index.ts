@@ -16,6 +16,7 @@ import { NameReader } from '../syntax';
 import type { FileKernels } from '../../triton';
 import type { ClassInfo, FunctionInfo, TritonKernel, Value } from '../values';
 import { runRootClass, runRootFunction, runRootMethod, type GivenInput } from './entries';
+import type { DriverWatch } from './drivers';
 import type { Frame } from './frame';
 import { recordScope, type DeclaredShape } from './functions';
 import { rootConfigClasses } from './modules';
@@ -61,6 +62,10 @@ export class Interpreter {
   readonly tritonKernels = new Map<FunctionInfo, TritonKernel>();
   /** Set during the trial run of a root whose inputs nothing declares (entries.ts): it learns their shapes. */
   learner: ShapeLearner | undefined;
+  /** Set during the trial run of a forward's driver (drivers.ts): the forward call it stops at. */
+  driverWatch: DriverWatch | undefined;
+  /** Forwards whose inputs their driver built (drivers.ts): the driver is then analysed as a root too. */
+  readonly drivenForwards = new Set<FunctionInfo>();
   /** Input shapes the user gives without editing the file, by parameter name; they apply to every root's parameters of that name. */
   givenInputs: ReadonlyMap<string, GivenInput> = new Map();
   /** Symbols the user gives sizes for outside the file (`--dims n_kv_heads=8`): see modules.ts symbolFor. */

@@ -1,6 +1,7 @@
 // Statements: blocks, assignments and unpacking, if/for/with, definitions.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { bin, num, sym, unknownDim, type Dim } from '../../../ir/dims';
+import { defaultSize, defaultSource } from '../../../shapes/bindings';
 import { simplify } from '../../../shapes/infer';
 import { dtypeNamed } from '../../../ir/dtypes';
 import type { TensorValue } from '../../../ir/types';
@@ -187,9 +188,11 @@ export function evaluateChainedAssignment(it: Interpreter, node: SyntaxNode, fra
 
 export function assign(it: Interpreter, target: SyntaxNode, value: Value, frame: Frame, statement: SyntaxNode, type = target.type): void {
   switch (type) {
-    case 'identifier':
-      frame.env.set(it.names.identifier(target), value);
+    case 'identifier': {
+      const name = it.names.identifier(target);
+      frame.env.set(name, hostLength(it, value, name, statement));
       return;
+    }
     case 'attribute': {
       let object: Value;
       let name: string;
@@ -489,7 +492,11 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
         runBlock(it, body, frame);
       }, { length: it.state.listLengths.get(indexed.items) });
     }
-    return loop({ kind: 'dim', dim: sym(indexName ?? '_loop') }, iterable.count, sym(indexName ?? '_loop'));
+    // Lists the pass fills (`kv_caches.append((k_cache, v_cache))`) stand for one item per pass, as in `__init__`.
+    const filling = emptyLists(frame);
+    loop({ kind: 'dim', dim: sym(indexName ?? '_loop') }, iterable.count, sym(indexName ?? '_loop'));
+    for (const items of filling) if (items.length === 1) it.state.listLengths.set(items, iterable.count);
+    return;
   }
   if (iterable.kind === 'modlist') {
     const list = iterable.list;
@@ -551,6 +558,23 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
   if (frame.emit) it.builder.notes.push({ code: 'MW903', message: `Loop over \`${right.text.slice(0, 60)}\` has an unknown trip count; its body is counted once.`, span: sourceSpan(right, frame) });
   bindTarget(UNKNOWN, unknownDim('loop index'));
   runBlock(it, body, frame);
+}
+
+/**
+ * A count read from host data MemWall cannot see (`batch_size = len(prompts)`, `min_prompt_len = min(len(p) for p
+ * in prompt_tokens)`) becomes a symbol named after the variable, where that name has a size by role (shapes/bindings.ts
+ * ROLE_DEFAULTS): the tensors built from it are then priced at that size, listed as an assumption. Other unknown counts
+ * stay unknown: a symbol of no known size would leave them unpriced all the same.
+ */
+function hostLength(it: Interpreter, value: Value, name: string, statement: SyntaxNode): Value {
+  const size = value.kind === 'dim' && value.dim.kind === 'unknown' && value.dim.why === 'len' ? defaultSize(name) : undefined;
+  if (size === undefined) return value;
+  if (!it.state.codeBindings.some((binding) => binding.symbol === name)) {
+    const text = statement.text.replace(/\s+/g, ' ').slice(0, 60);
+    const source = `${defaultSource(name)}, for \`${text}\` at line ${statement.startPosition.row + 1} (a count of host data MemWall cannot see)`;
+    it.state.codeBindings.push({ symbol: name, value: size, source, priority: 3 });
+  }
+  return { kind: 'dim', dim: sym(name) };
 }
 
 /**

@@ -72,6 +72,10 @@ export function subscript(it: Interpreter, object: Value, node: SyntaxNode, fram
     }
     const index = evaluate(it, first, frame);
     if (list.repeated) return path !== undefined ? withPath(list.repeated.item, `${path}[*]`) : list.repeated.item;
+    // A list a loop filled with one item standing for every pass (`kv_caches.append((k, v))` per layer, run once):
+    // each index is that item.
+    const only = list.items.length === 1 && it.state.listLengths.get(list.items) !== undefined ? list.items[0] : undefined;
+    if (only) return path !== undefined ? withPath(only, `${path}[*]`) : only;
     if (index.kind === 'dim' && index.dim.kind === 'num') {
       const position = index.dim.value < 0 ? index.dim.value + list.items.length : index.dim.value;
       const item = list.items[position] ?? UNKNOWN;

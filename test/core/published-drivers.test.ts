@@ -104,3 +104,23 @@ describe('published inference code: a forward sized by its generate()', () => {
     assert.equal(figures(analysis, 38, 'self.proj'), '×1 1056768 FLOP 2130180 B');
   });
 });
+
+describe('published inference code: a branch on model sizes the user gives', () => {
+  const text = readFileSync(path.join(FIXTURES, 'gqa_branch_at_defaults.py'), 'utf8');
+  const withDims = async (dims: Record<string, number>): Promise<Analysis> =>
+    analyze(text, { parser: await testParser(), dtype: 'fp32', configs: [{ dims, source: '--dims' }], boundSymbols: Object.keys(dims) });
+  const repeats = (analysis: Analysis): string[] =>
+    analysis.costs.filter((c) => c.node.op === 'torch.repeat_interleave').map((c) => `${c.node.span.startLine + 1} ${formatShape(c.node.outputs[0]?.shape ?? null)} ${c.bytes} B`);
+
+  it('takes the grouped-query branch that the defaults skip when the user gives the KV head count (gqa_branch_at_defaults.py)', async () => {
+    assert.deepEqual(repeats(await analysisOf('gqa_branch_at_defaults.py')), [], 'at the defaults, 8 KV heads of 8: no repeat');
+    // --dims num_key_value_heads=2: key [8, 1024, 2, 64] fp32 (4,194,304 B) repeated 8 // 2 = 4 times to
+    // [8, 1024, 8, 64] (16,777,216 B): 20,971,520 B moved.
+    const repeated = '[batch_size, T, num_key_value_heads*(num_attention_heads//num_key_value_heads), head_dim] 20971520 B';
+    assert.deepEqual(repeats(await withDims({ num_key_value_heads: 2 })), [`35 ${repeated}`, `36 ${repeated}`]);
+  });
+
+  it('keeps a comparison that reads no size the user gives decided by the defaults (gqa_branch_at_defaults.py, --dims hidden_size)', async () => {
+    assert.deepEqual(repeats(await withDims({ hidden_size: 1024 })), []);
+  });
+});

@@ -1,6 +1,6 @@
 // Python operators on values: tensor operators are ops; sizes fold into symbolic dims; comparisons decide branches.
 import type { Node as SyntaxNode } from 'web-tree-sitter';
-import { bin, dimFunction, num, type Dim } from '../../../ir/dims';
+import { bin, dimFunction, dimSymbols, num, type Dim } from '../../../ir/dims';
 import type { AttrValue, TensorValue } from '../../../ir/types';
 import { simplify } from '../../../shapes/infer';
 import { BINARY_OPERATORS, COMPARISON_OPERATORS } from '../tables';
@@ -153,8 +153,12 @@ export function comparison(it: Interpreter, node: SyntaxNode, frame: Frame): Val
   if (it.learner && operator === '==' && a?.kind === 'dim' && b?.kind === 'dim') learnFromEquality(it.learner, a.dim, b.dim, node, frame);
   // Control flow on sizes (`if in_planes != planes:`) is decided with the values the code gives the symbols.
   const valueOf = (n: typeof a): number | undefined => (n?.kind === 'dim' ? it.state.currentValue(n.dim) : n?.value ?? (n?.expr ? it.state.currentValue(n.expr) : undefined));
-  const x = valueOf(a);
-  const y = valueOf(b);
+  // A size the user gives outside the file (`--dims num_key_value_heads=1`) is not the code's default for it: a
+  // comparison that reads it is left undecided, so the branch written first runs (the grouped-query path of
+  // `if self.num_kv_heads != self.num_heads:`), priced at the user's sizes.
+  const readsGiven = it.boundSymbols.size > 0 && [a, b].some((n) => readsBoundSymbol(it, n));
+  const x = readsGiven ? undefined : valueOf(a);
+  const y = readsGiven ? undefined : valueOf(b);
   if (x !== undefined && y !== undefined) {
     const table: Record<string, boolean> = { '==': x === y, '!=': x !== y, '<': x < y, '<=': x <= y, '>': x > y, '>=': x >= y };
     if (operator in table) return { kind: 'bool', value: table[operator] };
@@ -220,4 +224,12 @@ function contains(it: Interpreter, container: Value, item: Value): boolean | und
 
 function isZero(dim: Dim): boolean {
   return dim.kind === 'num' && dim.value === 0;
+}
+
+/** Whether a number's formula names a size the user gives outside the file (`--dims`). */
+function readsBoundSymbol(it: Interpreter, n: ReturnType<typeof numeric>): boolean {
+  const formula = n?.kind === 'dim' ? n.dim : n?.expr;
+  if (!formula) return false;
+  for (const symbol of dimSymbols(formula)) if (it.boundSymbols.has(symbol)) return true;
+  return false;
 }

@@ -640,8 +640,17 @@ function sameResolvedDtype(node: OpNode, analysisDtype: DType): boolean {
   return input !== null && input === resolve(node.outputs[0]);
 }
 
-/** The dtype the op computes in: its first floating-point tensor, else the analysis dtype. */
+/**
+ * The dtype the op computes in: a contraction's output dtype (an fp32 input reaching bf16 weights runs as a bf16 GEMM:
+ * PyTorch refuses mixed dtypes there unless autocast casts the input down); else its first floating-point tensor,
+ * else the analysis dtype.
+ */
 function opComputeDtype(node: OpNode, analysisDtype: DType): DType {
+  if (CONTRACTIONS.has(node.category)) {
+    const output = node.outputs[0];
+    const d = !output || output.dtype === null || output.dtype === 'default' ? analysisDtype : output.dtype;
+    if (FLOATING.has(d)) return d;
+  }
   for (const t of node.inputs) {
     const d = t.dtype === null || t.dtype === 'default' ? analysisDtype : t.dtype;
     if (FLOATING.has(d)) return d;
@@ -652,6 +661,9 @@ function opComputeDtype(node: OpNode, analysisDtype: DType): DType {
   }
   return analysisDtype;
 }
+
+/** Categories that run on the tensor unit in their output's dtype. */
+const CONTRACTIONS = new Set(['matmul', 'conv', 'attention']);
 
 /** A Triton kernel's attribute as a finite number, or null. */
 function finiteAttr(attrs: CostContext['attrs'], name: string): number | null {

@@ -531,8 +531,15 @@ const parameter: Builtin = (_it, call) => {
   // nn.Parameter(data, requires_grad=True): a backward computes its gradient unless requires_grad is False.
   const requiresGrad = keywords.get('requires_grad') ?? positional[1];
   const trainable = !(requiresGrad?.kind === 'bool' && requiresGrad.value === false);
-  return { kind: 'tensor', tensor: { ...first.tensor, producer: undefined, origin: 'parameter', trainable } };
+  // A floating parameter is one of the model's weights: `model.to(torch.bfloat16)`, `.half()` and from_pretrained's
+  // torch_dtype convert it whatever dtype built it (torchvision's MaxViT builds its relative position table with
+  // dtype=torch.float32), so it has the analysis dtype; an fp8 or integer one is quantised data and keeps its own.
+  const dtype = first.tensor.dtype !== null && CONVERTED_BY_MODEL.has(first.tensor.dtype) ? 'default' : first.tensor.dtype;
+  return { kind: 'tensor', tensor: { ...first.tensor, dtype, producer: undefined, origin: 'parameter', trainable } };
 };
+
+/** The floating dtypes that a model's conversion to another floating dtype (`model.to(dtype)`) converts. */
+const CONVERTED_BY_MODEL = new Set(['fp64', 'fp32', 'tf32', 'bf16', 'fp16']);
 
 const moduleList: Builtin = (_it, call) => {
   const { first } = call;

@@ -45,15 +45,52 @@ export function outputDtype(entry: CatalogEntry | undefined, inputs: readonly Te
     return promote(inputs);
   }
   if (typeof rule === 'object' && 'fromInput' in rule) return inputs[rule.fromInput]?.dtype ?? promote(inputs);
+  // A layer's call and its functional form both hand the weight in second: [input, weight, bias].
+  const weight = entry?.module?.params && LAYER_CATEGORIES.has(category) ? inputs[1] : undefined;
+  const input = inputs[0];
+  const weightRank = weight ? floatRank(weight.dtype) : undefined;
+  const inputRank = input ? floatRank(input.dtype) : undefined;
+  if (weight && weightRank !== undefined && inputRank !== undefined && inputRank > weightRank) return weight.dtype;
   return promote(inputs);
 }
 
-/** The first complex input's dtype, else the first floating input's (parameters follow the analysis dtype), else the first input's. */
+/**
+ * A linear or convolution given an input wider than its weights computes in the weights' dtype: PyTorch refuses an
+ * fp32 input with bf16 weights unless autocast casts the input down, so an fp32 timestep embedding entering a bf16
+ * model's Linear (DiT's t_embedder) comes out in the weights' dtype, never fp32.
+ */
+const LAYER_CATEGORIES = new Set(['matmul', 'conv']);
+
+/**
+ * Floating dtypes by rank in PyTorch's promotion: the higher wins, the first of a tie. 'default' is the analysis dtype
+ * (the weights'), a 16-bit one in the analyses this matters to, so it ties with an explicit bf16 or fp16 tensor.
+ */
+const FLOAT_RANK: Readonly<Record<string, number>> = { fp8: 0, bf16: 1, fp16: 1, default: 1, tf32: 2, fp32: 2, fp64: 3 };
+
+function floatRank(dtype: DType | 'default' | null): number | undefined {
+  return dtype === null ? undefined : FLOAT_RANK[dtype];
+}
+
+/**
+ * The dtype PyTorch's type promotion gives (torch.result_type): a complex input wins; else the widest floating dtype
+ * among the inputs that have dims (a zero-dim tensor decides only when no input with dims is floating), bf16 with
+ * fp16 giving fp32, as torch.promote_types does; else the first input's. So `q * cos` of a bf16 activation and an
+ * fp32 cos table is fp32, as it runs (transformers#24261: GPT-NeoX's attention ran in fp32 for this reason).
+ */
 export function promote(inputs: readonly TensorValue[]): DType | 'default' | null {
   const complex = inputs.find((i) => i.dtype === 'complex64' || i.dtype === 'complex128');
-  if (complex) return complex.dtype;
-  const floating = inputs.find((i) => i.dtype === 'default' || i.dtype === 'fp32' || i.dtype === 'bf16' || i.dtype === 'fp16' || i.dtype === 'fp64' || i.dtype === 'fp8' || i.dtype === 'tf32');
-  return floating?.dtype ?? inputs[0]?.dtype ?? 'default';
+  if (complex) return inputs.some((i) => i.dtype === 'complex128' || i.dtype === 'fp64') ? 'complex128' : complex.dtype;
+  const floating = inputs.filter((i) => floatRank(i.dtype) !== undefined);
+  const dimensioned = floating.filter((i) => i.shape === null || i.shape.length > 0);
+  const candidates = dimensioned.length > 0 ? dimensioned : floating;
+  let widest: TensorValue | undefined;
+  for (const input of candidates) {
+    if (!widest || (floatRank(input.dtype) as number) > (floatRank(widest.dtype) as number)) widest = input;
+  }
+  if (!widest) return inputs[0]?.dtype ?? 'default';
+  const halves = new Set(candidates.map((i) => i.dtype).filter((d) => d === 'bf16' || d === 'fp16'));
+  if (halves.size === 2 && (widest.dtype === 'bf16' || widest.dtype === 'fp16')) return 'fp32';
+  return widest.dtype;
 }
 
 /** Records which outputs are not contiguous, so that a later `.contiguous()` or `.reshape()` knows whether it copies. */

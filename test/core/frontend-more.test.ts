@@ -111,6 +111,39 @@ describe('pytorch frontend: dtypes', () => {
       'torch.gt [4, 8]:bool',
     ]);
   });
+
+  it('casts back to x.dtype when x follows the analysis dtype (transformers upcast_softmax), and compares dtypes', async () => {
+    const graph = await graphOf(
+      [
+        'import torch',
+        'def upcast_softmax(x, scale: float, softmax_dtype: torch.dtype):',
+        '    input_dtype = x.dtype',
+        '    x = x.to(softmax_dtype) * scale',
+        '    x = torch.nn.functional.softmax(x, dim=-1).to(input_dtype)',
+        '    same = x.to(input_dtype)',
+        '    if input_dtype is torch.float32:',
+        '        x = x * 2',
+        '    if torch.float32 is torch.float16:',
+        '        x = x * 3',
+        '    mask_value = torch.full([], -1e4, dtype=input_dtype)',
+        '    return x @ torch.randn(8, 8)',
+        'upcast_softmax(torch.randn(4, 8), 0.5, torch.float32)',
+      ].join('\n'),
+    );
+    const ops = graph.ops.filter((op) => op.span.startLine >= 3 && op.span.startLine <= 11).map(compact);
+    // The cast back to the analysis dtype is an op (fp32 → default), and a cast to it again is free; `is` on the
+    // analysis dtype is not known (both branches' ops are kept), on two named dtypes it is (torch.float32 is not fp16).
+    assert.deepEqual(ops, [
+      'torch.Tensor.to [4, 8]:fp32',
+      'torch.mul [4, 8]:fp32',
+      'torch.nn.functional.softmax [4, 8]:fp32',
+      'torch.Tensor.to [4, 8]:default',
+      'torch.mul [4, 8]:default',
+      'torch.full []:default',
+      'torch.randn [8, 8]:default',
+      'torch.matmul [4, 8]:default',
+    ]);
+  });
 });
 
 describe('pytorch frontend: containers, helpers and parameters', () => {

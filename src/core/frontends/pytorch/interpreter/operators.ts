@@ -133,6 +133,13 @@ export function comparison(it: Interpreter, node: SyntaxNode, frame: Frame): Val
   const operator = joined[0] ?? '==';
   const left = evaluate(it, leftNode, frame);
   const right = evaluate(it, rightNode, frame);
+  // Dtypes are singletons: `x.dtype is torch.float16` and `x.dtype == torch.float16` compare them; the analysis dtype
+  // ('default') may be any dtype, so against another dtype it is not known.
+  if (left.kind === 'dtype' && right.kind === 'dtype' && (operator === 'is' || operator === 'is not' || operator === '==' || operator === '!=')) {
+    if (left.dtype !== right.dtype && (left.dtype === 'default' || right.dtype === 'default')) return { kind: 'bool' };
+    const same = left.dtype === right.dtype;
+    return { kind: 'bool', value: operator === 'is' || operator === '==' ? same : !same };
+  }
   if (operator === 'is' || operator === 'is not') {
     const bothKnown = left.kind !== 'unknown' && left.kind !== 'free' && right.kind !== 'unknown' && right.kind !== 'free';
     if (!bothKnown) return { kind: 'bool' };

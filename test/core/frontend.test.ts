@@ -119,6 +119,53 @@ describe('pytorch frontend: plain code', () => {
     assert.equal(shapes['12:torch.Tensor.index'], '[B, 1, 3*C]');
     assert.equal(graph.ops.find((op) => op.op === 'torch.Tensor.index')?.category, 'copy');
   });
+
+  it('makes a reshape of symbolic sizes a view or a copy as PyTorch does (checked with torch 1.13: data_ptr and _base)', async () => {
+    // B and T are symbols nothing binds while the code is read: the layout decides, not the numbers.
+    const graph = await graphOf(
+      [
+        'import torch',
+        'import torch.nn as nn',
+        'import torch.nn.functional as F',
+        'class Heads(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.fc, self.qkv_proj = nn.Linear(768, 768), nn.Linear(768, 2304)',
+        '        self.gqa_proj, self.mqa_proj = nn.Linear(768, 1280), nn.Linear(768, 896)',
+        '    # memwall: shape x=[B, T, 768]',
+        '    def forward(self, x):',
+        '        B, T, C = x.shape',
+        '        h = self.fc(x)',
+        '        a = h.reshape(B, T, 12, 64)',
+        '        q = h.view(B, T, 12, 64).transpose(1, 2)',
+        '        b = q.reshape(B * 12, T, 64)',
+        '        c = q.transpose(1, 2).reshape(B, T, C)',
+        '        qkv = self.gqa_proj(x).view(B, T, 4, 5, 64).permute(0, 2, 3, 1, 4)',
+        '        gq, gk, gv = qkv.split((3, 1, 1), dim=2)',
+        '        d = gq.reshape(B, -1, T, 64)',
+        '        e = gk.reshape(B, -1, T, 64)',
+        '        query, kv = self.mqa_proj(x).split((C, 128), dim=2)',
+        '        g = query.reshape(B, T * 12, 64)',
+        '        t = self.qkv_proj(x).reshape(B, T, 3, 12, 64).permute(2, 0, 3, 1, 4)',
+        '        tq, tk, tv = t.unbind(0)',
+        '        i = tq.transpose(1, 2).reshape(B, T, C)',
+        '        j = tq.reshape(B * 12, T, 64)',
+        '        y = F.scaled_dot_product_attention(tq, tk, tv)',
+        '        k = y.transpose(1, 2).reshape(B, T, C)',
+        '        return a, b, c, d, e, g, i, j, k',
+      ].join('\n'),
+    );
+    const copies = graph.ops.filter((op) => op.op === 'torch.Tensor.contiguous').map((op) => op.span.startLine + 1);
+    // Copies: merging B with heads of a transposed tensor (15), grouped-query heads across the gap the split left in
+    // the qkv dim (19), T with the heads of a piece split off the last dim (22), B with heads of an unbind piece (26),
+    // and SDPA's transposed output (28). Views: fresh GEMM outputs (13, 23), a transpose undone (16), a size-1 KV
+    // group (20), the heads and head dim of an unbind piece, which its gap (between T and heads) does not separate (25).
+    assert.deepEqual(copies, [15, 19, 22, 26, 28]);
+    const views = graph.ops.filter((op) => op.op === 'torch.Tensor.reshape').map((op) => op.span.startLine + 1);
+    assert.deepEqual(views, [13, 16, 20, 23, 25]);
+    const merged = graph.ops.find((op) => op.span.startLine + 1 === 28 && op.op === 'torch.Tensor.contiguous');
+    assert.equal(formatShape(merged?.outputs[0]?.shape ?? null), '[B, T, 768]');
+  });
 });
 
 describe('pytorch frontend: modules', () => {

@@ -5,7 +5,7 @@ import { unknownDim, type Dim } from '../../../ir/dims';
 import { isDType } from '../../../ir/dtypes';
 import type { AttrValue, DType, HostSync, Span, TensorValue, ValueUse } from '../../../ir/types';
 import { normalizeIndex, simplify } from '../../../shapes/infer';
-import { permuteLayout, reshapeLayout, type Layout } from '../layout';
+import { permuteLayout, pieceLayout, reshapeLayout, type Layout } from '../layout';
 import { field } from '../syntax';
 import { UNKNOWN, type Value } from '../values';
 import type { Frame } from './frame';
@@ -151,9 +151,14 @@ export function trackLayout(it: Interpreter, op: string, entry: CatalogEntry | u
     case 'narrow':
     case 'select': {
       const dim = index(attrs.dim ?? 0, rank) ?? 0;
-      // Pieces along the outermost dim that is not of size 1 stay contiguous; any other dim leaves gaps.
-      const outer = shape ? shape.findIndex((d) => sizeOf(d) !== 1) : 0;
-      return set(layout ?? (dim > Math.max(outer, 0) ? { kind: 'strided' } : undefined));
+      // Pieces along the outermost dim in memory stay contiguous; along any other dim they leave a gap that a
+      // reshape merging across it must copy (pieceLayout). Each piece has its own size along the dim.
+      const removes = method === 'unbind' || method === 'select';
+      for (const v of outputs) {
+        const piece = shape && v.shape ? pieceLayout(layout, shape, v.shape, dim, removes, sizeOf) : { kind: 'strided' as const };
+        if (piece) it.state.layouts.set(v.id, piece);
+      }
+      return;
     }
     case '__getitem__':
       return set(strided ? { kind: 'strided' } : layout);

@@ -174,10 +174,11 @@ function kernelStates(text: string, ops: readonly JsonOp[]): KernelState[] {
   });
 }
 
-/** Runs the CLI on one file as a user would (no flags) and returns its JSON report, or why it failed. */
-function analyseWithCli(file: string): { report: JsonFile | null; milliseconds: number; failure: string | null } {
+/** Runs the CLI on one file as a user would (no flags, or the `--dims` given) and returns its JSON report, or why it failed. */
+function analyseWithCli(file: string, dims: string | null = null): { report: JsonFile | null; milliseconds: number; failure: string | null } {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [CLI, 'analyze', file, '--format', 'json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const flags = dims === null ? [] : ['--dims', dims];
+  const result = spawnSync(process.execPath, [CLI, 'analyze', file, '--format', 'json', ...flags], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const milliseconds = performance.now() - started;
   if (result.status !== 0) return { report: null, milliseconds, failure: `exit ${result.status}: ${result.stderr.trim().slice(-300)}` };
   const report = JSON.parse(result.stdout) as JsonReport;
@@ -202,8 +203,12 @@ export function summarise(entry: ManifestEntry): FileResult {
     milliseconds,
     failure,
     findings: report?.findings ?? [],
-    scoredOps: ops.map((op) => ({ line: op.line, endLine: op.endLine, label: op.label, bound: op.bound, priced: isPriced(op) })),
+    scoredOps: ops.map(scoredOp),
   };
+}
+
+function scoredOp(op: JsonOp): ScoredOp {
+  return { line: op.line, endLine: op.endLine, label: op.label, bound: op.bound, priced: isPriced(op) };
 }
 
 /** Where the hand-written expectations of a file are (bench/realworld/expected/<name>.md). */
@@ -211,16 +216,24 @@ export function expectationsPath(entry: ManifestEntry): string {
   return path.join(ROOT, 'bench', 'realworld', 'expected', `${entry.name}.md`);
 }
 
-/** A file's result against its expectations, or null when it has none. */
-export function scoreOf(result: FileResult): FileScore | null {
+/**
+ * A file's result against its expectations, or null when it has none. When the expectations give their sizes, the
+ * op verdicts are judged on one more run of the CLI at those sizes (`sizes` says which).
+ */
+export function scoreOf(result: FileResult): (FileScore & { readonly sizes: string | null }) | null {
   const file = expectationsPath(result.entry);
   if (!existsSync(file)) return null;
-  return scoreFile(result.findings, result.scoredOps, readExpectations(readFileSync(file, 'utf8')));
+  const expected = readExpectations(readFileSync(file, 'utf8'));
+  if (expected.sizes === null) return { ...scoreFile(result.findings, result.scoredOps, expected), sizes: null };
+  const sized = analyseWithCli(localPath(result.entry), expected.sizes);
+  // A run that fails at those sizes prices nothing: its verdicts count as unpriced, and the failure shows as usual.
+  const verdictOps = (sized.report?.ops ?? []).map(scoredOp);
+  return { ...scoreFile(result.findings, result.scoredOps, expected, verdictOps), sizes: expected.sizes };
 }
 
 /** The score table (recall, traps hit, verdicts per file, then the totals) and what each miss and trap hit was. */
 function scoreTable(results: readonly FileResult[]): string[] {
-  const scored = results.map((result) => ({ result, score: scoreOf(result) })).filter((row): row is { result: FileResult; score: FileScore } => row.score !== null);
+  const scored = results.map((result) => ({ result, score: scoreOf(result) })).filter((row): row is { result: FileResult; score: FileScore & { sizes: string | null } } => row.score !== null);
   const lines = ['| file | expected | found | recall | traps hit | verdicts priced | verdicts right |', '|---|---:|---:|---:|---:|---:|---:|'];
   let expected = 0;
   let found = 0;
@@ -237,6 +250,8 @@ function scoreTable(results: readonly FileResult[]): string[] {
     lines.push(`| ${result.entry.name} | ${total} | ${score.found.length} | ${percent(score.found.length, total)} | ${score.trapsHit.length} | ${score.verdictsPriced} | ${score.verdictsRight} |`);
   }
   lines.push(`| **all ${scored.length}** | ${expected} | ${found} | ${expected === 0 ? '–' : (found / expected).toFixed(2)} | ${traps} | ${priced} | ${right} |`, '');
+  const sized = scored.filter(({ score }) => score.sizes !== null);
+  if (sized.length) lines.push(`Verdicts at the expectations' sizes: ${sized.map(({ result, score }) => `${result.entry.name} \`--dims ${score.sizes}\``).join(', ')}.`, '');
   for (const { result, score } of scored) {
     for (const miss of score.missed) {
       const lines_ = miss.expected.first === miss.expected.last ? `${miss.expected.first}` : `${miss.expected.first}–${miss.expected.last}`;
@@ -247,7 +262,8 @@ function scoreTable(results: readonly FileResult[]): string[] {
       lines.push(`- trap hit ${result.entry.name} line ${hit.finding.line} ${hit.finding.code} (${hit.finding.severity}): ${hit.trap.why}`);
     }
     for (const wrong of score.wrongVerdicts) {
-      lines.push(`- verdict ${result.entry.name} line ${wrong.verdict.line} ${wrong.verdict.op}: ${wrong.bound}, expected ${wrong.verdict.bound}`);
+      const at = score.sizes === null ? '' : ` (at --dims ${score.sizes})`;
+      lines.push(`- verdict ${result.entry.name} line ${wrong.verdict.line} ${wrong.verdict.op}: ${wrong.bound}, expected ${wrong.verdict.bound}${at}`);
     }
   }
   return lines;

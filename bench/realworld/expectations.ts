@@ -4,6 +4,10 @@
 //   | code | lines | why |          `MW206` or `MW209 or MW102`; lines `207` or `196–233` (the finding starts there)
 //   | lines | codes | why |         `any`, or codes a finding on those lines must not have
 //   | line | op | bound | why |     the op's label as the JSON gives it, and `memory`, `compute` or `overhead`
+// and may say under `## Sizes` the sizes its reasoning uses, as the CLI's `--dims NAME=N,...` in backticks: the op
+// verdicts are then judged on a run at those sizes (a bound depends on them: a LayerNorm over [8, 197, 768] is 1.6 µs
+// of DRAM time under a 4 µs launch, over [64, 197, 768] 13 µs), while findings and traps stay judged as a user
+// runs the file, with no flags.
 // A finding counts for recall, and hits a trap, only when it is more than a hint: hints are what MemWall says of code
 // it knows to be small or harness, and the expectations are the advice a great analyzer gives.
 import type { JsonFinding } from '../../src/cli/format/json';
@@ -35,6 +39,8 @@ export interface Expectations {
   readonly findings: readonly ExpectedFinding[];
   readonly traps: readonly Trap[];
   readonly verdicts: readonly Verdict[];
+  /** The `--dims` value of `## Sizes` (`B=64` or `hidden_size=4096,T=2048`), or null when the file gives none. */
+  readonly sizes: string | null;
 }
 
 /** What the scorer needs of one op of the JSON report. */
@@ -66,13 +72,21 @@ function lineRange(text: string): { first: number; last: number } {
   return { first, last: match[2] === undefined ? first : Number(match[2]) };
 }
 
-/** The rows of the table under a `## heading`, as cells, without the header and separator rows. */
-function tableRows(markdown: string, heading: string): string[][] {
+/** The lines under a `## heading`, up to the next heading. */
+function section(markdown: string, heading: string): string[] {
   const start = markdown.search(new RegExp(`^## ${heading}\\s*$`, 'm'));
   if (start < 0) return [];
   const rest = markdown.slice(start).split('\n').slice(1);
   const end = rest.findIndex((line) => line.startsWith('## '));
-  const rows = (end < 0 ? rest : rest.slice(0, end)).filter((line) => line.trim().startsWith('|'));
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+/** `NAME=N` pairs joined by commas, as `memwall analyze --dims` takes them. */
+const DIMS = /^\w+=\d+(?:,\w+=\d+)*$/;
+
+/** The rows of the table under a `## heading`, as cells, without the header and separator rows. */
+function tableRows(markdown: string, heading: string): string[][] {
+  const rows = section(markdown, heading).filter((line) => line.trim().startsWith('|'));
   // A cell may hold `|` inside backticks (`a | b`): split on pipes outside them.
   const cells = (line: string): string[] => {
     const out: string[] = [];
@@ -106,13 +120,20 @@ export function readExpectations(markdown: string): Expectations {
     if (bound !== 'memory' && bound !== 'compute' && bound !== 'overhead') throw new Error(`bound "${bound}" is not memory, compute or overhead`);
     return { line: Number(line), op: op.replace(/`/g, ''), bound, why } as Verdict;
   });
-  return { findings, traps, verdicts };
+  const sizesText = section(markdown, 'Sizes').join('\n');
+  const sizes = /`--dims ([^`]+)`/.exec(sizesText)?.[1]?.trim() ?? null;
+  if (sizesText.trim() && sizes === null) throw new Error('## Sizes names no `--dims NAME=N,...`');
+  if (sizes !== null && !DIMS.test(sizes)) throw new Error(`--dims "${sizes}" is not NAME=N pairs joined by commas`);
+  return { findings, traps, verdicts, sizes };
 }
 
 const counts = (finding: JsonFinding): boolean => finding.severity !== 'hint';
 
-/** One file's analysis (its findings and ops from the JSON report) against its expectations. */
-export function scoreFile(findings: readonly JsonFinding[], ops: readonly ScoredOp[], expected: Expectations): FileScore {
+/**
+ * One file's analysis (its findings and ops from the JSON report) against its expectations; the verdicts against
+ * `verdictOps`, the ops of a run at the expectations' sizes when they give some.
+ */
+export function scoreFile(findings: readonly JsonFinding[], ops: readonly ScoredOp[], expected: Expectations, verdictOps: readonly ScoredOp[] = ops): FileScore {
   const found: ExpectedFinding[] = [];
   const missed: FileScore['missed'][number][] = [];
   for (const expectation of expected.findings) {
@@ -144,7 +165,7 @@ export function scoreFile(findings: readonly JsonFinding[], ops: readonly Scored
   let verdictsRight = 0;
   const wrongVerdicts: FileScore['wrongVerdicts'][number][] = [];
   for (const verdict of expected.verdicts) {
-    const op = ops.find((candidate) => candidate.line === verdict.line && candidate.label === verdict.op && candidate.priced);
+    const op = verdictOps.find((candidate) => candidate.line === verdict.line && candidate.label === verdict.op && candidate.priced);
     if (!op) continue;
     verdictsPriced++;
     if (op.bound === verdict.bound) verdictsRight++;

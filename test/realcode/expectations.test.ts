@@ -73,5 +73,21 @@ describe('real-world expectations', () => {
     assert.equal(score.verdictsPriced, 2);
     assert.equal(score.verdictsRight, 1);
     assert.deepEqual(score.wrongVerdicts.map((wrong) => wrong.verdict.op), ['torch.matmul']);
+    assert.equal(expected.sizes, null);
+  });
+
+  it('reads the sizes of ## Sizes, judges verdicts on the ops of that run, and refuses a section without --dims', () => {
+    const text = (sizes: string): string => [
+      '## Sizes', '', sizes, '',
+      '## Op verdicts', '', '| line | op | bound | why |', '|---|---|---|---|', '| 276 | self.layernorm_before | memory | LayerNorm at B=64 |',
+    ].join('\n');
+    const expected = readExpectations(text('Judged at `--dims batch_size=64,T=2048`: 13 µs of DRAM time.'));
+    assert.equal(expected.sizes, 'batch_size=64,T=2048');
+    const unsized: ScoredOp[] = [{ line: 276, endLine: 276, label: 'self.layernorm_before', bound: 'overhead', priced: true }];
+    const sized: ScoredOp[] = [{ line: 276, endLine: 276, label: 'self.layernorm_before', bound: 'memory', priced: true }];
+    assert.equal(scoreFile([], unsized, expected, sized).verdictsRight, 1);
+    assert.equal(scoreFile([], unsized, expected).verdictsRight, 0);
+    assert.throws(() => readExpectations(text('At B=64.')), /names no `--dims/);
+    assert.throws(() => readExpectations(text('`--dims B=sixty-four`')), /not NAME=N pairs/);
   });
 });

@@ -245,3 +245,37 @@ describe('pytorch frontend: einops', () => {
     assert.deepEqual(graph.ops.map((op) => op.category), ['view', 'copy', 'copy', 'reduction', 'view']);
   });
 });
+
+describe('pytorch frontend: control flow on sizes the code fixes', () => {
+  it('decides `if dim % 2:` and `x if n else y` on a size a constructor default gives (DiT timestep_embedding)', async () => {
+    const source = (size: number): string =>
+      [
+        'import torch',
+        'import torch.nn as nn',
+        'def embed(t, dim):',
+        '    half = dim // 2',
+        '    e = torch.cat([torch.cos(t[:, None] * torch.ones(half)), torch.sin(t[:, None] * torch.ones(half))], dim=-1)',
+        '    if dim % 2:',
+        '        e = torch.cat([e, torch.zeros_like(e[:, :1])], dim=-1)',
+        '    return e',
+        'class Timestep(nn.Module):',
+        `    def __init__(self, size=${size}):`,
+        '        super().__init__()',
+        '        self.size = size',
+        '        self.mlp = nn.Linear(size, 64)',
+        '    def forward(self, t):',
+        '        return self.mlp(embed(t, self.size) if self.size % 4 else embed(t, self.size) * 2)',
+        'Timestep()(torch.randn(8))',
+      ].join('\n');
+    // 256 is even: no zero column, and a multiple of 4: the else of the conditional expression (a multiply).
+    const even = await graphOf(source(256));
+    assert.equal(even.ops.filter((op) => op.op === 'torch.zeros_like').length, 0);
+    assert.equal(even.ops.filter((op) => op.op === 'torch.mul' && op.span.startLine === 14).length, 1);
+    // The Linear reads the embedding as cos and sin made it (2·(256 // 2) = 256 columns), not one column more.
+    assert.equal(formatShape(even.ops.find((op) => op.op === 'torch.nn.Linear')?.inputs[0]?.shape ?? null), '[8, 2*(size//2)]');
+    // 255 is odd: the zero column pads the embedding to the 255 columns the first cat leaves one short of.
+    const odd = await graphOf(source(255));
+    assert.equal(odd.ops.filter((op) => op.op === 'torch.zeros_like').length, 1);
+    assert.equal(odd.ops.filter((op) => op.op === 'torch.mul' && op.span.startLine === 14).length, 0);
+  });
+});

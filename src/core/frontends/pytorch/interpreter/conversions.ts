@@ -5,14 +5,21 @@ import type { AttrValue, TensorValue } from '../../../ir/types';
 import { NONE, type ClassInfo, type Value } from '../values';
 import type { Interpreter } from './index';
 
-export function truthiness(value: Value): boolean | undefined {
+/**
+ * Python's truth of a value, or undefined when it is not known. `valueOf` gives a size's value where the code fixed
+ * it (`if dim % 2:` with dim = 256 from a constructor default): control flow on sizes follows the values, as
+ * comparisons do.
+ */
+export function truthiness(value: Value, valueOf?: (dim: Dim) => number | undefined): boolean | undefined {
   switch (value.kind) {
     case 'bool':
       return value.value;
     case 'none':
       return false;
-    case 'dim':
-      return value.dim.kind === 'num' ? value.dim.value !== 0 : undefined;
+    case 'dim': {
+      const size = value.dim.kind === 'num' ? value.dim.value : valueOf?.(value.dim);
+      return size === undefined ? undefined : size !== 0;
+    }
     case 'scalar':
       return value.value === undefined ? undefined : value.value !== 0;
     case 'str':

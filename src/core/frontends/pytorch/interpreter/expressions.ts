@@ -140,7 +140,7 @@ export function evaluateExpression(it: Interpreter, node: SyntaxNode, type: stri
       const argument = field(node, 'argument');
       const value = argument ? evaluate(it, argument, frame) : UNKNOWN;
       if (value.kind === 'bool' && value.flash !== undefined) return { kind: 'bool', flash: !value.flash };
-      const truth = truthiness(value);
+      const truth = truthiness(value, (dim) => it.state.currentValue(dim));
       return { kind: 'bool', value: truth === undefined ? undefined : !truth };
     }
     case 'boolean_operator': {
@@ -162,7 +162,7 @@ export function evaluateExpression(it: Interpreter, node: SyntaxNode, type: stri
       return comparison(it, node, frame);
     case 'conditional_expression': {
       const [whenTrue, condition, whenFalse] = node.namedChildren;
-      const truth = condition ? truthiness(evaluate(it, condition, quiet(frame))) : undefined;
+      const truth = condition ? truthiness(evaluate(it, condition, quiet(frame)), (dim) => it.state.currentValue(dim)) : undefined;
       const chosen = truth === false ? whenFalse : whenTrue;
       return chosen ? evaluate(it, chosen, frame) : UNKNOWN;
     }
@@ -291,7 +291,7 @@ function expand(it: Interpreter, clauses: readonly SyntaxNode[], index: number, 
   if (!clause) return [produce()];
   if (clause.type === 'if_clause') {
     const condition = clause.namedChildren.find((c) => c !== null && c.type !== 'comment');
-    const truth = condition ? truthiness(evaluate(it, condition, quiet(frame))) : undefined;
+    const truth = condition ? truthiness(evaluate(it, condition, quiet(frame)), (dim) => it.state.currentValue(dim)) : undefined;
     return truth === false ? [] : expand(it, clauses, index + 1, frame, produce);
   }
   const left = field(clause, 'left');

@@ -349,7 +349,7 @@ export function runIf(it: Interpreter, node: SyntaxNode, frame: Frame): void {
   }
   const given = lossTargetBranch(condition, frame);
   if (given && consequence) runLossBranch(it, consequence, frame, given);
-  const truth = truthiness(value);
+  const truth = truthiness(value, (dim) => it.state.currentValue(dim));
   if (truth !== false) {
     // An unknown condition follows the first branch: the usual path, and never both (that would double-count).
     if (consequence) runBlock(it, consequence, frame);
@@ -364,7 +364,7 @@ export function runIf(it: Interpreter, node: SyntaxNode, frame: Frame): void {
     const elifCondition = field(alternative, 'condition');
     const elifValue = elifCondition ? evaluate(it, elifCondition, quiet(frame)) : UNKNOWN;
     if (elifCondition) syncIfTensor(it, 'if tensor', elifCondition, elifValue, frame);
-    if (truthiness(elifValue) !== false) {
+    if (truthiness(elifValue, (dim) => it.state.currentValue(dim)) !== false) {
       const body = field(alternative, 'consequence');
       if (body) runBlock(it, body, frame);
       return;

@@ -19,6 +19,14 @@ export interface ScopeFigures {
 }
 
 export function scopeFigures(analysis: Analysis): ScopeFigures[] {
+  // The ops of each scope, grouped once: a long file has hundreds of scopes.
+  const byScope = new Map<string, CostedOp[]>();
+  for (const cost of analysis.costs) {
+    const costs = byScope.get(cost.node.scope);
+    if (costs) costs.push(cost);
+    else byScope.set(cost.node.scope, [cost]);
+  }
+  const severalRoots = separateRoots(analysis.summary).length > 0;
   const figures: ScopeFigures[] = [];
   for (const info of analysis.graph.scopes) {
     const whole = rootFigures(analysis, info);
@@ -26,8 +34,9 @@ export function scopeFigures(analysis: Analysis): ScopeFigures[] {
       figures.push(whole);
       continue;
     }
-    const costs = oneRootsCosts(analysis, analysis.costs.filter((cost) => cost.node.scope === info.name));
-    const summary = separateRoots(analysis.summary).length ? summarizeScope(info.name, costs) : analysis.summary.scopes.find((scope) => scope.scope === info.name);
+    const all = byScope.get(info.name) ?? [];
+    const costs = severalRoots ? oneRootsCosts(analysis, all) : all;
+    const summary = severalRoots ? summarizeScope(info.name, costs) : analysis.summary.scopes.find((scope) => scope.scope === info.name);
     const opIds = new Set(costs.map((cost) => cost.node.id));
     if (!summary || opIds.size === 0) continue;
     const fusions = analysis.findings.filter((f) => /^MW2/.test(f.code) && f.opIds.some((id) => opIds.has(id)));
@@ -46,14 +55,17 @@ export function scopeFigures(analysis: Analysis): ScopeFigures[] {
  */
 function oneRootsCosts(analysis: Analysis, costs: readonly CostedOp[]): readonly CostedOp[] {
   const roots = analysis.graph.roots ?? [];
-  if (separateRoots(analysis.summary).length === 0) return costs;
-  const byRoot = new Map<number, CostedOp[]>();
+  const byRoot = new Map<number, { costs: CostedOp[]; timeUs: number }>();
   for (const cost of costs) {
     const index = rootIndexOf(roots, cost.node.id);
-    byRoot.set(index, [...(byRoot.get(index) ?? []), cost]);
+    const group = byRoot.get(index) ?? { costs: [], timeUs: 0 };
+    group.costs.push(cost);
+    group.timeUs += (cost.timeUs ?? 0) * cost.repeat;
+    byRoot.set(index, group);
   }
-  const time = (group: readonly CostedOp[]) => group.reduce((sum, cost) => sum + (cost.timeUs ?? 0) * cost.repeat, 0);
-  return [...byRoot.values()].reduce<readonly CostedOp[]>((best, group) => (time(group) > time(best) ? group : best), []);
+  let longest: { costs: CostedOp[]; timeUs: number } | undefined;
+  for (const group of byRoot.values()) if (!longest || group.timeUs > longest.timeUs) longest = group;
+  return longest?.costs ?? [];
 }
 
 /**
@@ -61,9 +73,7 @@ function oneRootsCosts(analysis: Analysis, costs: readonly CostedOp[]): readonly
  * give the whole forward's figures, the layers it calls included, not only the ops written in its own body.
  */
 function rootFigures(analysis: Analysis, info: ScopeInfo): ScopeFigures | undefined {
-  const roots = analysis.graph.roots ?? [];
-  const index = roots.findIndex((root) => info.name === `${root.name}.forward` || info.name === root.name);
-  const root = roots[index];
+  const root = (analysis.graph.roots ?? []).find((candidate) => info.name === `${candidate.name}.forward` || info.name === candidate.name);
   const summary = analysis.summary.roots?.find((candidate) => candidate.scope === root?.name);
   if (!root || !summary) return undefined;
   const inRoot = (id: number) => id >= root.firstOp && id < root.endOp;

@@ -1,8 +1,9 @@
 // Guard for speed work: analyses every fixture, example and generated model file with an older revision and with the
 // working tree, and fails on the first difference in anything the user sees (ops, costs with their hover lines,
 // findings with their fixes, summary, notes, assumptions). Run: `node --import tsx bench/equivalence.ts <revision>`;
-// `--all` reports every analysis that differs instead of stopping at the first. Fields the older revision does not
-// have are left out of the comparison.
+// `--all` reports every analysis that differs instead of stopping at the first; `--extra <folder>` (repeatable) adds
+// the Python files under a folder (bench/realworld/files, torchvision's installed models). Fields the older revision
+// does not have are left out of the comparison.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateFile } from './analyze-speed';
@@ -40,6 +41,11 @@ function canonical(value: unknown): string {
   });
 }
 
+/** The folders given with `--extra`. */
+function extraFolders(): string[] {
+  return process.argv.flatMap((argument, index) => (process.argv[index - 1] === '--extra' ? [path.resolve(argument)] : []));
+}
+
 async function main(): Promise<void> {
   const revision = process.argv[2];
   if (!revision) throw new Error('usage: bench/equivalence.ts <git revision>');
@@ -52,6 +58,7 @@ async function main(): Promise<void> {
         (file): [string, string] => [path.relative(ROOT, file), readFileSync(file, 'utf8')],
       ),
       ['generated 2,000 lines', generateFile(2000)],
+      ...extraFolders().flatMap((folder) => pythonFiles(folder).map((file): [string, string] => [file, readFileSync(file, 'utf8')])),
     ];
     let compared = 0;
     for (const [name, text] of inputs) {

@@ -239,6 +239,12 @@ export function callLibrary(
   return callUnresolved(it, qualified, label, positional, keywords, node, frame, argumentNodes);
 }
 
+/** Methods that change a list, dict, set or module in place (Python's and nn.Module's). */
+const IN_PLACE_METHODS = new Set([
+  'append', 'extend', 'insert', 'pop', 'popitem', 'remove', 'clear', 'update', 'setdefault', 'add', 'discard', 'sort', 'reverse',
+  'register_buffer', 'register_parameter', 'register_module', 'add_module', 'requires_grad_', 'apply',
+]);
+
 /** Methods called on a value: tensor methods are ops; module/list/dict helpers are plumbing. */
 export function callMethod(
   it: Interpreter,
@@ -252,6 +258,9 @@ export function callMethod(
   argumentNodes: (SyntaxNode | undefined)[],
 ): Value {
   if (receiver.kind === 'tensor') return callTensorMethod(it, receiver, name, positional, keywords, node, frame, label, argumentNodes);
+  // An object's methods (an optimizer's step, ctx.save_for_backward) and the in-place methods of lists, dicts and
+  // modules change what later code reads.
+  if (receiver.kind === 'object' || IN_PLACE_METHODS.has(name)) it.writes++;
   if (receiver.kind === 'class' && name === 'apply') return applyAutograd(it, receiver.cls, positional, keywords, node, frame);
   if (receiver.kind === 'object') {
     const recorded = contextMethod(receiver, name, positional);

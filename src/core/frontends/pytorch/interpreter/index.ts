@@ -44,6 +44,12 @@ export class Interpreter {
   readonly names = new NameReader();
   /** How deep the expression being evaluated is nested (see MAX_EXPRESSION_DEPTH). */
   expressionDepth = 0;
+  /**
+   * Writes into values that may have existed before: an attribute, item or entry set, a list, dict or module changed
+   * in place by a method. repeats.ts counts a loop's later passes without running them only after a pass that wrote
+   * none (so that what the next pass reads is what this one read).
+   */
+  writes = 0;
   /** Outputs of calls MemWall could not resolve (emit.ts assumedOutput), with the call's tensor inputs, for unpacking. */
   readonly assumedValues = new Map<number, readonly TensorValue[]>();
   /** Values whose shape follows from an assumed output (emit.ts), by id: the call it was assumed at, for the notes. */

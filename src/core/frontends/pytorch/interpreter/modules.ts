@@ -336,7 +336,7 @@ export function callSequential(it: Interpreter, callee: Extract<Value, { kind: '
     const path = joinPath(callee.path, callee.names?.[i] ?? String(i));
     const item = repeated ? repeated.item : (items[i] as Value);
     holder.env.set('x', apply(it, withPath(item, path), [holder.env.get('x') ?? UNKNOWN], new Map(), node, frame, path));
-  }, repeated ? { length: repeated.count, sameItem: { itemPath: (i) => joinPath(callee.path, String(i)) } } : { length: it.state.listLengths.get(items) });
+  }, repeated ? { length: repeated.count, sameItem: { itemPath: (i) => joinPath(callee.path, String(i)), ...(callee.names ? {} : { unrun: { targets: new Set(), bind: () => undefined } }) } } : { length: it.state.listLengths.get(items) });
   return holder.env.get('x') ?? UNKNOWN;
 }
 

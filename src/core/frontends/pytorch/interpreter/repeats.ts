@@ -1,5 +1,5 @@
 // Loops over layers as repeat counts: passes that emit the same ops fold into one op row repeated, others stay apart.
-import { bin, formatDim, num, type Dim } from '../../../ir/dims';
+import { bin, formatDim, num, sameDim, type Dim } from '../../../ir/dims';
 import type { AttrValue, OpNode, TensorValue } from '../../../ir/types';
 import { simplify } from '../../../shapes/infer';
 import type { Value } from '../values';
@@ -44,7 +44,14 @@ export interface PassOptions {
    * once a pass does what the one before it did, so do all that follow, and they are counted without running.
    * `itemPath` names the item of a pass (`h[3]`), to name the passes counted so.
    */
-  readonly sameItem?: { readonly itemPath: (index: number) => string };
+  readonly sameItem?: {
+    readonly itemPath: (index: number) => string;
+    /**
+     * Given where the passes after the first may be counted without running (see repeatsUnchanged): the names the loop
+     * binds each pass (its target), and how pass `index` binds them without running the body.
+     */
+    readonly unrun?: { readonly targets: ReadonlySet<string>; readonly bind: (index: number) => void };
+  };
 }
 
 /**
@@ -59,12 +66,14 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
   const builder = it.builder;
   const first = builder.ops.length;
   const groups: PassGroup[] = [];
+  const sameItem = options.sameItem;
   let previous: PassGroup | undefined;
   for (let index = 0; index < count; index++) {
     const start = builder.ops.length;
     const notes = builder.notes.length;
     const uses = builder.valueUses.length;
     const syncs = builder.hostSyncs.length;
+    const before = index === 0 && count > 1 && sameItem?.unrun ? passStart(it, frame) : undefined;
     runPass(index);
     if (builder.ops.length === start) {
       previous = undefined;
@@ -72,6 +81,29 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     }
     const ops = builder.ops.slice(start);
     const names = ops.map((op) => [op.modulePath, op.label] as const);
+    const carriedOn = before && sameItem?.unrun ? repeatsUnchanged(it, frame, before, ops, sameItem.itemPath(0), sameItem.unrun.targets) : undefined;
+    if (carriedOn && before && sameItem?.unrun) {
+      // The next pass would read what this one read, with its loop-carried tensors in their place: it would do the
+      // same ops, and so would every pass after it. They are counted without running, named as running them would.
+      const { itemPath, unrun } = sameItem;
+      const from = itemPath(0);
+      const to = itemPath(1);
+      const secondNames = names.map(([path, label]) => [renamePath(path, from, to), renamePath(label, from, to)] as const);
+      const group: PassGroup = { ops, passes: [0, 1], names: [names, secondNames] };
+      group.carried = carriedOn.size > 0 ? carriedOn : undefined;
+      for (let later = 2; later < count; later++) {
+        const laterPath = itemPath(later);
+        group.passes.push(later);
+        group.names.push(secondNames.map(([path, label]) => [renamePath(path, to, laterPath), renamePath(label, to, laterPath)] as const));
+      }
+      groups.push(group);
+      // The frame and the graph are left as running the second pass and folding it would leave them: the target
+      // bound for that pass, the carried tensors this pass's (what the second pass's outputs fold into), and the ids
+      // the second pass's values and ops took handed out.
+      unrun.bind(1);
+      builder.advance(builder.valueCount - before.values, builder.opCount - before.opIds);
+      break;
+    }
     // A pass whose calls no earlier pass made starts a group without a full signature; the pass is compared with a
     // group's signature as it is read, and no signature of its own is built.
     let made: Map<number, number> | undefined;
@@ -90,11 +122,11 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     same.passes.push(index);
     same.names.push(names);
     same.carried ??= carriedInputs(same.ops, ops);
-    const repeating = same === previous && options.sameItem !== undefined;
+    const repeating = same === previous && sameItem !== undefined;
     previous = same;
-    if (repeating && options.sameItem) {
+    if (repeating && sameItem) {
       // The same item on the same values did the same thing twice: the passes left would too.
-      const { itemPath } = options.sameItem;
+      const { itemPath } = sameItem;
       const from = itemPath(index);
       for (let later = index + 1; later < count; later++) {
         const to = itemPath(later);
@@ -156,6 +188,95 @@ class NameMerger {
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** What a pass of a loop over one repeated item starts from: see repeatsUnchanged. */
+interface PassStart {
+  readonly env: ReadonlyMap<string, Value>;
+  readonly writes: number;
+  readonly bindings: number;
+  readonly inputs: number;
+  readonly values: number;
+  readonly opIds: number;
+}
+
+function passStart(it: Interpreter, frame: Frame): PassStart | undefined {
+  // A trial run learns a root's input shapes from every use, and a driver's watch stops at a call: both run each pass.
+  if (it.learner || it.driverWatch) return undefined;
+  return { env: new Map(frame.env), writes: it.writes, bindings: it.state.codeBindings.length, inputs: it.builder.inputs.length, values: it.builder.valueCount, opIds: it.builder.opCount };
+}
+
+/**
+ * Whether the pass just run over a repeated item left the next pass exactly what it read, but for the tensors the loop
+ * carries from pass to pass (`x = block(x)`), each made by an op of this pass and alike in every way an op reads
+ * (shape, dtype, layout, known elements, origin). Then the next pass, which binds the same item, runs the same code on
+ * the same values and makes the same ops, and repeats.ts can count it without running it. It is so only when the pass
+ * wrote into no value (it.writes), bound no size, recorded no input, changed no variable of the frame but the loop's
+ * own and those carried tensors, and its ops read no tensor made during the pass other than by its own ops (a value
+ * made without an op from a carried tensor would be made anew from the next one).
+ *
+ * Returns what each op would read of this pass's outputs in the next pass (OpNode.carried, by op and input), or
+ * undefined when the next pass must run.
+ */
+function repeatsUnchanged(
+  it: Interpreter,
+  frame: Frame,
+  before: PassStart,
+  ops: readonly OpNode[],
+  itemName: string,
+  targets: ReadonlySet<string>,
+): Map<number, (TensorValue | undefined)[]> | undefined {
+  if (it.writes !== before.writes || it.state.codeBindings.length !== before.bindings || it.builder.inputs.length !== before.inputs || frame.returned) return undefined;
+  const made = new Set<number>();
+  for (const op of ops) for (const output of op.outputs) made.add(output.id);
+  // Each tensor variable the pass changed: its value before the pass (read by this pass's ops) and after (read by the next).
+  const carriedBy = new Map<number, TensorValue>();
+  for (const [name, value] of frame.env) {
+    const old = before.env.get(name);
+    if (old === value || targets.has(name)) continue;
+    if (old?.kind !== 'tensor' || value.kind !== 'tensor' || !made.has(value.tensor.id) || !alike(it, old.tensor, value.tensor)) return undefined;
+    carriedBy.set(old.tensor.id, value.tensor);
+  }
+  // A carried tensor also held elsewhere (`h = x` before the loop) would still be read there by the next pass.
+  for (const [name, value] of frame.env) if (!targets.has(name) && before.env.get(name) === value && holdsAny(value, carriedBy, 0)) return undefined;
+  // Names of the item that the ops carry in their notes would change with it.
+  const carried = new Map<number, (TensorValue | undefined)[]>();
+  for (const [j, op] of ops.entries()) {
+    if (itemName !== '' && op.notes.some((note) => note.includes(itemName))) return undefined;
+    let reads: (TensorValue | undefined)[] | undefined;
+    for (const [i, input] of op.inputs.entries()) {
+      if (made.has(input.id)) continue;
+      if (input.id >= before.values) return undefined;
+      const next = carriedBy.get(input.id);
+      if (!next) continue;
+      reads ??= op.inputs.map(() => undefined);
+      reads[i] = next;
+    }
+    if (reads) carried.set(j, reads);
+  }
+  return carried;
+}
+
+/** Whether a value is, or holds in its items or entries, one of the tensors. */
+function holdsAny(value: Value, tensors: ReadonlyMap<number, TensorValue>, depth: number): boolean {
+  if (depth > 8) return true;
+  if (value.kind === 'tensor') return tensors.has(value.tensor.id);
+  if (value.kind === 'list') return value.repeated ? holdsAny(value.repeated.item, tensors, depth + 1) : value.items.some((item) => holdsAny(item, tensors, depth + 1));
+  if (value.kind === 'dict') return [...value.entries.values()].some((item) => holdsAny(item, tensors, depth + 1));
+  return false;
+}
+
+/** Whether every op reads two tensors alike: shape (every size known), dtype, origin, layout and known elements. */
+function alike(it: Interpreter, a: TensorValue, b: TensorValue): boolean {
+  if (a.dtype !== b.dtype || a.origin !== b.origin || a.trainable !== b.trainable || !a.shape || !b.shape || a.shape.length !== b.shape.length) return false;
+  for (let i = 0; i < a.shape.length; i++) if (!sameDim(a.shape[i] as Dim, b.shape[i] as Dim)) return false;
+  if (JSON.stringify(it.state.layouts.get(a.id)) !== JSON.stringify(it.state.layouts.get(b.id))) return false;
+  if (JSON.stringify(it.state.elements.get(a.id)) !== JSON.stringify(it.state.elements.get(b.id))) return false;
+  // What the interpreter keeps of a tensor beside it (an assumed call's inputs, one-hot counts, learned sizes).
+  for (const id of [a.id, b.id]) {
+    if (it.assumedValues.has(id) || it.assumedShapeOf.has(id) || it.onesOf.has(id) || it.ranges.has(id) || it.learnedSizes.has(id)) return false;
+  }
   return true;
 }
 

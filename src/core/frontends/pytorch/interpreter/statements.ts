@@ -136,12 +136,28 @@ export function runExpressionStatement(it: Interpreter, node: SyntaxNode, frame:
     const target = evaluate(it, left, frame);
     const added = evaluate(it, right, frame);
     // `layers += [block]` extends a list or an nn.ModuleList in place (its __iadd__), keeping every alias to it.
-    if (operator === '+' && (target.kind === 'list' || target.kind === 'modlist') && extendInPlace(target, added)) return;
+    if (operator === '+' && (target.kind === 'list' || target.kind === 'modlist') && extendInPlace(target, added)) {
+      it.writes++;
+      return;
+    }
     const result = binary(it, operator, target, added, node, frame, left, right);
     assign(it, left, result, frame, node);
     return;
   }
   evaluate(it, node, frame, type);
+}
+
+/** The variables a loop's target binds (`block`, `i, (a, b)`); attributes and items it sets are writes (it.writes). */
+function targetNames(target: SyntaxNode): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: SyntaxNode): void => {
+    if (node.type === 'identifier') names.add(node.text);
+    else if (node.type === 'pattern_list' || node.type === 'tuple_pattern' || node.type === 'list_pattern' || node.type === 'list_splat_pattern') {
+      for (const child of node.namedChildren) if (child) visit(child);
+    }
+  };
+  visit(target);
+  return names;
 }
 
 /** `list += items` / `module_list += items`: true when the items were appended to the target's own list. */
@@ -221,12 +237,14 @@ export function assign(it: Interpreter, target: SyntaxNode, value: Value, frame:
         emit(it, 'torch.Tensor.__setitem__', `${objectNode.text}[...] =`, statement, written, {}, frame, { shapes: [object.tensor.shape] });
       } else if (object.kind === 'dict') {
         const key = keyOf(it, target, frame);
+        it.writes++;
         if (key !== undefined) object.entries.set(key, value);
       } else if (object.kind === 'list' && !object.repeated) {
         // `shift_size[0] = 0`: the list holds the new item, so later reads (sum(shift_size) > 0) see it.
         const indexNode = field(target, 'subscript');
         const index = indexNode ? numericDim(evaluate(it, indexNode, frame)) : undefined;
         const items = object.items as Value[];
+        it.writes++;
         const position = index?.kind === 'num' && Number.isInteger(index.value) ? (index.value < 0 ? items.length + index.value : index.value) : -1;
         if (position >= 0 && position < items.length) items[position] = value;
       }
@@ -250,6 +268,7 @@ export function assign(it: Interpreter, target: SyntaxNode, value: Value, frame:
 
 /** `object.name = value`, and `setattr(object, name, value)` with a known name. */
 export function setAttribute(it: Interpreter, object: Value, name: string, value: Value, statement: SyntaxNode, frame: Frame): void {
+  it.writes++;
   // A tensor kept on an object while the forward runs (`self.cache = k`) outlives the ops that read it.
   if (frame.emit && (object.kind === 'module' || object.kind === 'object')) recordUse(it, value, 'stored', statement, frame);
   if (object.kind === 'module') object.instance.attrs.set(name, adoptParameter(value, name));
@@ -508,10 +527,11 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
       const passes = passCount(it, count);
       if (passes === undefined) return loop(withPath(item, `${path}[*]`), count, sym(enumerateIndexName(left) ?? '_loop'));
       const itemPath = (i: number): string => `${path}[${i}]`;
+      const bind = (i: number): void => bindTarget(withPath(item, itemPath(i)), num(i));
       return runPasses(it, frame, passes, (i) => {
-        bindTarget(withPath(item, itemPath(i)), num(i));
+        bind(i);
         runBlock(it, body, frame);
-      }, { length: count, sameItem: indexVaries ? undefined : { itemPath } });
+      }, { length: count, sameItem: indexVaries ? undefined : { itemPath, unrun: { targets: targetNames(left), bind } } });
     }
     runPasses(it, frame, list.items.length, (i) => {
       bindTarget(withPath(list.items[i] as Value, `${path}[${i}]`), num(i));
@@ -524,10 +544,11 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
       const { item, count } = iterable.repeated;
       const passes = passCount(it, count);
       if (passes === undefined) return loop(item, count, sym(enumerateIndexName(left) ?? '_loop'));
+      const bind = (i: number): void => bindTarget(item, num(i));
       return runPasses(it, frame, passes, (i) => {
-        bindTarget(item, num(i));
+        bind(i);
         runBlock(it, body, frame);
-      }, { length: count, sameItem: indexVaries ? undefined : { itemPath: () => '' } });
+      }, { length: count, sameItem: indexVaries ? undefined : { itemPath: () => '', unrun: { targets: targetNames(left), bind } } });
     }
     const items = iterable.items;
     runPasses(it, frame, items.length, (i) => {

@@ -1,0 +1,86 @@
+// Loops over one repeated block (`for blk in self.blocks` over `[Block(dim) for _ in range(depth)]`): when the first
+// pass leaves the next one nothing new to read but the tensors the loop carries, the passes after it are counted
+// without running (repeats.ts repeatsUnchanged), and the graph is the one running them gives: one row repeated, each
+// op's carried inputs the residual stream. The trap twins are loops whose passes differ: a pass that writes what the
+// next reads (a list kept on the module), a carried tensor also held elsewhere (a long skip), and a stage that halves
+// its input (each pass at its own size).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { extract } from '../../src/core/analyze';
+import { formatDim } from '../../src/core/ir/dims';
+import type { OpGraph, OpNode } from '../../src/core/ir/types';
+import { testParser } from '../helpers/parser';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'published');
+
+async function graphOf(name: string): Promise<OpGraph> {
+  return extract(readFileSync(path.join(FIXTURES, name), 'utf8'), { parser: await testParser() });
+}
+
+function only(ops: readonly OpNode[], test: (op: OpNode) => boolean): OpNode {
+  const found = ops.filter(test);
+  assert.equal(found.length, 1, `one op expected, found ${found.map((op) => `${op.op} ${op.modulePath}`).join('; ')}`);
+  return found[0] as OpNode;
+}
+
+/** The sequence dim of an op's first input, as written. */
+function rows(op: OpNode): string {
+  const dim = op.inputs[0]?.shape?.[1];
+  assert.ok(dim, `${op.modulePath}: no input shape`);
+  return formatDim(dim);
+}
+
+describe('loops over one repeated block', () => {
+  it('count identical passes as one row repeated, reading the residual stream the pass before hands on', async () => {
+    const graph = await graphOf('repeated_blocks.py');
+    const block = graph.ops.filter((op) => op.modulePath.startsWith('blocks'));
+    assert.deepEqual(block.map((op) => [op.op, op.modulePath, formatDim(op.repeat)]), [
+      ['torch.nn.LayerNorm', 'blocks[*].norm', 'depth'],
+      ['torch.nn.Linear', 'blocks[*].fc', 'depth'],
+      ['torch.add', 'blocks[*]', 'depth'],
+    ]);
+    const [norm, , add] = block as [OpNode, OpNode, OpNode];
+    // The second block's norm and residual add read the first block's sum; the fc reads its own pass's norm.
+    assert.equal(norm.carried?.[0]?.id, add.outputs[0]?.id);
+    assert.equal(add.carried?.[0]?.id, add.outputs[0]?.id);
+    assert.equal(block[1]?.carried, undefined);
+    // The head reads what the last pass left: the folded row's sum.
+    const head = only(graph.ops, (op) => op.modulePath === 'head');
+    assert.equal(head.inputs[0]?.id, add.outputs[0]?.id);
+  });
+
+  it('run every pass when a pass writes what the next one reads (trap)', async () => {
+    const graph = await graphOf('repeated_blocks_trap.py');
+    const projections = graph.ops.filter((op) => op.modulePath.startsWith('cells'));
+    assert.deepEqual(projections.map((op) => [op.modulePath, formatDim(op.repeat), rows(op)]), [
+      ['cells[0].proj', '1', 'T'],
+      ['cells[1].proj', '1', '2*T'],
+      ['cells[2].proj', '1', 'T+T+2*T'],
+    ]);
+  });
+
+  it('keep a tensor held outside the loop as it is in every pass (trap)', async () => {
+    const graph = await graphOf('repeated_blocks_trap.py');
+    const ops = graph.ops.filter((op) => op.scope === 'LongSkip.forward' || op.modulePath.startsWith('blocks'));
+    const embed = only(ops, (op) => op.modulePath === 'embed');
+    const skip = only(ops, (op) => op.op === 'torch.add' && op.modulePath === '');
+    assert.equal(formatDim(skip.repeat), '4');
+    // `x = blk(x) + h`: every pass adds the same h, the embedding; only blk's input is the pass before's sum.
+    assert.equal(skip.inputs[1]?.id, embed.outputs[0]?.id);
+    assert.equal(skip.carried, undefined);
+    const norm = only(ops, (op) => op.modulePath === 'blocks[*].norm');
+    assert.equal(norm.carried?.[0]?.id, skip.outputs[0]?.id);
+  });
+
+  it('run a pass at its own size when the one before changed the shape it hands on (trap)', async () => {
+    const graph = await graphOf('repeated_blocks_trap.py');
+    const pools = graph.ops.filter((op) => op.op === 'torch.nn.AvgPool1d');
+    assert.deepEqual(pools.map((op) => [op.modulePath, formatDim(op.repeat)]), [
+      ['stages[0].pool', '1'],
+      ['stages[1].pool', '1'],
+      ['stages[2].pool', '1'],
+    ]);
+  });
+});

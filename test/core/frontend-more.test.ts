@@ -279,3 +279,39 @@ describe('pytorch frontend: control flow on sizes the code fixes', () => {
     assert.equal(odd.ops.filter((op) => op.op === 'torch.mul' && op.span.startLine === 14).length, 0);
   });
 });
+
+describe('pytorch frontend: sizes handed to ops that make tensors', () => {
+  const source = (bound: string): string =>
+    [
+      'import torch',
+      'import torch.nn as nn',
+      'class Positions(nn.Module):',
+      '    def __init__(self, dim=64, max_len=1024):',
+      '        super().__init__()',
+      '        self.emb = nn.Embedding(max_len, dim)',
+      '    def forward(self, x, n):',
+      `        pos = torch.arange(0, ${bound}, device=x.device)`,
+      '        return x + self.emb(pos)',
+    ].join('\n');
+
+  it('reads a root parameter given as the end of torch.arange as a size, not as a tensor (arange(0, n) is n long)', async () => {
+    const graph = await graphOf(source('n'));
+    const arange = graph.ops.find((op) => op.op === 'torch.arange');
+    assert.deepEqual(arange?.inputs, []);
+    assert.equal(formatShape(arange?.outputs[0]?.shape ?? null), '[n]');
+    assert.deepEqual(graph.inputs.map((input) => input.name), ['x']);
+    // x meets an [n, 64] embedding in the add, not a [0, 64] one.
+    const add = graph.ops.find((op) => op.op === 'torch.add');
+    assert.equal(formatShape(add?.inputs[1]?.shape ?? null), '[n, dim]');
+    assert.notEqual(formatDim(add?.inputs[0]?.shape?.[0] ?? { kind: 'num', value: 0 }), '0');
+  });
+
+  it('keeps a size the code reads from a tensor (trap: arange(0, x.shape[0]))', async () => {
+    const graph = await graphOf(source('x.shape[0]'));
+    const arange = graph.ops.find((op) => op.op === 'torch.arange');
+    assert.deepEqual(arange?.inputs, []);
+    assert.deepEqual(graph.inputs.map((input) => input.name), ['x']);
+    assert.equal(arange?.outputs[0]?.shape?.length, 1);
+    assert.notEqual(formatShape(arange?.outputs[0]?.shape ?? null), '[0]');
+  });
+});

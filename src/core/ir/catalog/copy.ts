@@ -204,7 +204,10 @@ const newSized = creation(['input', '*size', 'dtype'], ({ attrs }) => [attrDims(
 const empty = (entry: CatalogEntry): CatalogEntry => ({ ...entry, bytes: () => ({ read: 0, written: 0 }), bytesFormula: 'none (allocates without writing)' });
 
 /** arange(end) / arange(start, end[, step]): ⌈(end − start)/step⌉ elements. */
-const arange = creation(['start', 'end', 'step', 'dtype', 'device'], ({ attrs }) => {
+const arange = creation(['start', 'end', 'step', 'dtype', 'device'], ({ inputs, attrs }) => {
+  // A bound given as a tensor (a 0-d `n`) is an input, not an attribute: its value, and so the length, is unknown
+  // (read as attributes, `torch.arange(0, n)` would be arange(0): no elements).
+  if (inputs.length > 0) return [[unknownDim('the length of torch.arange with a tensor bound')]];
   const start = attrDim(attrs.start);
   const end = attrDim(attrs.end);
   const step = attrDim(attrs.step);

@@ -42,6 +42,11 @@ export function learnFromOp(
 ): void {
   const first = inputs[0];
   if (!entry || !first) return;
+  if (entry.category === 'creation' && !entry.signature?.includes('input')) {
+    // A creation op takes no tensor (arange, zeros(n)): an input handed to it (`torch.arange(0, n)`) is a number.
+    for (const input of inputs) if (learner.tracks(input.id)) learner.notATensor(input.id);
+    return;
+  }
   const where = (what: string): string => `${label || shortName(op)} (${what}) at line ${lineOf(node, frame)}`;
   if (learner.tracks(first.id) && entry.inputShape) {
     let template;

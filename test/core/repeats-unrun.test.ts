@@ -3,7 +3,9 @@
 // without running (repeats.ts repeatsUnchanged), and the graph is the one running them gives: one row repeated, each
 // op's carried inputs the residual stream. The trap twins are loops whose passes differ: a pass that writes what the
 // next reads (a list kept on the module), a carried tensor also held elsewhere (a long skip), and a stage that halves
-// its input (each pass at its own size).
+// its input (each pass at its own size). Loops over layers built one by one (Hugging Face's DecoderLayer(config,
+// layer_idx)) count a pass unrun when its layer is alike, in everything the pass before read of its own, to that one
+// (reads.ts); the traps are layers a pass tells apart (an index the forward reads, wider weights).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -81,6 +83,44 @@ describe('loops over one repeated block', () => {
       ['stages[0].pool', '1'],
       ['stages[1].pool', '1'],
       ['stages[2].pool', '1'],
+    ]);
+  });
+});
+
+describe('loops over layers built one by one', () => {
+  it('count layers that differ only in what the forward never reads as one row repeated', async () => {
+    const graph = await graphOf('decoder_layers.py');
+    const layers = graph.ops.filter((op) => op.modulePath.startsWith('layers'));
+    assert.deepEqual(layers.map((op) => [op.op, op.modulePath, formatDim(op.repeat)]), [
+      ['torch.nn.LayerNorm', 'layers[*].norm', 'num_hidden_layers'],
+      ['torch.nn.Linear', 'layers[*].mlp', 'num_hidden_layers'],
+      ['torch.add', 'layers[*]', 'num_hidden_layers'],
+    ]);
+    // nn.Sequential of layers built one by one folds the same way.
+    const final = graph.ops.filter((op) => op.modulePath.startsWith('final'));
+    assert.deepEqual(final.map((op) => [op.modulePath, formatDim(op.repeat)]), [['final[*]', '4']]);
+    const [norm, , add] = layers as [OpNode, OpNode, OpNode];
+    assert.equal(norm.carried?.[0]?.id, add.outputs[0]?.id);
+  });
+
+  it('run a layer whose index the forward reads (trap: the last layers normalise first)', async () => {
+    const graph = await graphOf('decoder_layers_trap.py');
+    const ops = graph.ops.filter((op) => op.scope.startsWith('LateNormLayer'));
+    assert.deepEqual(ops.map((op) => [op.op, op.modulePath, formatDim(op.repeat)]), [
+      ['torch.nn.Linear', 'layers[0:3].mlp', '3'],
+      ['torch.add', 'layers[0:3]', '3'],
+      ['torch.nn.LayerNorm', 'layers[3:6].norm', '3'],
+      ['torch.nn.Linear', 'layers[3:6].mlp', '3'],
+      ['torch.add', 'layers[3:6]', '3'],
+    ]);
+  });
+
+  it('run a layer built with other sizes (trap: the last layers are wider)', async () => {
+    const graph = await graphOf('decoder_layers_trap.py');
+    const downs = graph.ops.filter((op) => op.modulePath.endsWith('.down'));
+    assert.deepEqual(downs.map((op) => [op.modulePath, formatDim(op.repeat), formatDim(op.outputs[0]?.shape?.[2] ?? { kind: 'unknown', why: '' })]), [
+      ['layers[0:4].down', '4', 'hidden_size'],
+      ['layers[4:6].down', '2', '4*hidden_size'],
     ]);
   });
 });

@@ -332,11 +332,16 @@ export function callSequential(it: Interpreter, callee: Extract<Value, { kind: '
   const holder: Frame = { ...frame, env: new Map([['x', current]]) };
   const repeated = list.repeated;
   const items = list.items;
+  const itemPath = (i: number): string => joinPath(callee.path, callee.names?.[i] ?? String(i));
+  // Each layer runs on the one before's output; only `x` changes from pass to pass.
+  const unrun = { targets: new Set<string>(), bind: () => undefined };
   runPasses(it, holder, repeated ? (passes as number) : items.length, (i) => {
-    const path = joinPath(callee.path, callee.names?.[i] ?? String(i));
+    const path = itemPath(i);
     const item = repeated ? repeated.item : (items[i] as Value);
     holder.env.set('x', apply(it, withPath(item, path), [holder.env.get('x') ?? UNKNOWN], new Map(), node, frame, path));
-  }, repeated ? { length: repeated.count, sameItem: { itemPath: (i) => joinPath(callee.path, String(i)), ...(callee.names ? {} : { unrun: { targets: new Set(), bind: () => undefined } }) } } : { length: it.state.listLengths.get(items) });
+  }, repeated
+    ? { length: repeated.count, sameItem: { itemPath: (i) => joinPath(callee.path, String(i)), ...(callee.names ? {} : { unrun }) } }
+    : { length: it.state.listLengths.get(items), distinct: { item: (i) => items[i] as Value, itemPath, ...unrun } });
   return holder.env.get('x') ?? UNKNOWN;
 }
 

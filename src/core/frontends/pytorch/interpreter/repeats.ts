@@ -5,6 +5,7 @@ import { simplify } from '../../../shapes/infer';
 import type { Value } from '../values';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
+import { LayerReads } from './reads';
 
 /**
  * Loops of known length in `__init__` run once per pass up to this many (each pass may build a different layer);
@@ -52,6 +53,28 @@ export interface PassOptions {
      */
     readonly unrun?: { readonly targets: ReadonlySet<string>; readonly bind: (index: number) => void };
   };
+  /**
+   * Given for loops over layers built one by one where the pass cannot see its index (`for layer in self.layers`):
+   * a pass over a layer alike to the one before, in everything the pass before read of it (reads.ts), is counted
+   * without running. `item` is the layer of a pass; `targets` and `bind` as for sameItem.unrun.
+   */
+  readonly distinct?: {
+    readonly item: (index: number) => Value;
+    readonly itemPath: (index: number) => string;
+    readonly targets: ReadonlySet<string>;
+    readonly bind: (index: number) => void;
+  };
+}
+
+/** A pass over one layer that folded and changed nothing else: later passes over alike layers count as it did. */
+interface ReferencePass {
+  readonly index: number;
+  readonly reads: LayerReads;
+  readonly group: PassGroup;
+  readonly names: readonly (readonly [string, string])[];
+  /** The value and op ids the pass took: a pass counted unrun takes as many. */
+  readonly values: number;
+  readonly opIds: number;
 }
 
 /**
@@ -67,14 +90,33 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
   const first = builder.ops.length;
   const groups: PassGroup[] = [];
   const sameItem = options.sameItem;
+  const distinct = options.distinct;
   let previous: PassGroup | undefined;
+  let reference: ReferencePass | undefined;
+  let lastRun = -1;
   for (let index = 0; index < count; index++) {
+    if (reference && distinct && reference.reads.alike(distinct.item(reference.index), distinct.item(index), (a, b) => alike(it, a, b))) {
+      // This layer is what the reference pass read of its own: the pass would make its ops again, and fold as it did.
+      const from = distinct.itemPath(reference.index);
+      const to = distinct.itemPath(index);
+      reference.group.passes.push(index);
+      reference.group.names.push(reference.names.map(([path, label]) => [renamePath(path, from, to), renamePath(label, from, to)] as const));
+      builder.advance(reference.values, reference.opIds);
+      continue;
+    }
+    reference = undefined;
+    lastRun = index;
     const start = builder.ops.length;
     const notes = builder.notes.length;
     const uses = builder.valueUses.length;
     const syncs = builder.hostSyncs.length;
-    const before = index === 0 && count > 1 && sameItem?.unrun ? passStart(it, frame) : undefined;
-    runPass(index);
+    const before = (index === 0 && count > 1 && sameItem?.unrun) || (index > 0 && index < count - 1 && distinct) ? passStart(it, frame) : undefined;
+    const reads = before && distinct ? new LayerReads(distinct.item(index)) : undefined;
+    try {
+      runPass(index);
+    } finally {
+      reads?.stop();
+    }
     if (builder.ops.length === start) {
       previous = undefined;
       continue;
@@ -145,7 +187,14 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     builder.notes.length = notes;
     builder.valueUses.length = uses;
     builder.hostSyncs.length = syncs;
+    // Ops that name their layer in a note would name the next one in theirs, and not fold.
+    const itemName = distinct?.itemPath(index) ?? '';
+    if (reads && before && distinct && foldedUnchanged(it, frame, before, distinct.targets) && !ops.some((op) => op.notes.some((note) => note.includes(itemName)))) {
+      reference = { index, reads, group: same, names, values: builder.valueCount - before.values, opIds: builder.opCount - before.opIds };
+    }
   }
+  // The loop's target is left as the last pass binds it.
+  if (distinct && lastRun < count - 1) distinct.bind(count - 1);
   const positions = new Map<OpNode, number>();
   for (let i = first; i < builder.ops.length; i++) positions.set(builder.ops[i] as OpNode, i);
   for (const group of groups) {
@@ -265,6 +314,22 @@ function holdsAny(value: Value, tensors: ReadonlyMap<number, TensorValue>, depth
   if (value.kind === 'list') return value.repeated ? holdsAny(value.repeated.item, tensors, depth + 1) : value.items.some((item) => holdsAny(item, tensors, depth + 1));
   if (value.kind === 'dict') return [...value.entries.values()].some((item) => holdsAny(item, tensors, depth + 1));
   return false;
+}
+
+/**
+ * Whether a pass that folded into an earlier one left everything as it found it: no value written, no size bound, no
+ * input recorded, and every variable of the frame but the loop's target the value it held before the pass (the
+ * tensors it carries on are the earlier pass's again, once folded). The next pass then starts where this one did.
+ */
+function foldedUnchanged(it: Interpreter, frame: Frame, before: PassStart, targets: ReadonlySet<string>): boolean {
+  if (it.writes !== before.writes || it.state.codeBindings.length !== before.bindings || it.builder.inputs.length !== before.inputs || frame.returned) return false;
+  for (const [name, value] of frame.env) {
+    if (targets.has(name)) continue;
+    const old = before.env.get(name);
+    // Folding wraps the earlier pass's tensors anew: the same tensor is the same value.
+    if (old !== value && !(old?.kind === 'tensor' && value.kind === 'tensor' && old.tensor === value.tensor)) return false;
+  }
+  return true;
 }
 
 /** Whether every op reads two tensors alike: shape (every size known), dtype, origin, layout and known elements. */

@@ -533,10 +533,15 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
         runBlock(it, body, frame);
       }, { length: count, sameItem: indexVaries ? undefined : { itemPath, unrun: { targets: targetNames(left), bind } } });
     }
+    const itemPath = (i: number): string => `${path}[${i}]`;
+    const bind = (i: number): void => bindTarget(withPath(list.items[i] as Value, itemPath(i)), num(i));
     runPasses(it, frame, list.items.length, (i) => {
-      bindTarget(withPath(list.items[i] as Value, `${path}[${i}]`), num(i));
+      bind(i);
       runBlock(it, body, frame);
-    }, { length: it.state.listLengths.get(list.items) });
+    }, {
+      length: it.state.listLengths.get(list.items),
+      ...(indexVaries ? {} : { distinct: { item: (i: number) => list.items[i] as Value, itemPath, targets: targetNames(left), bind } }),
+    });
     return;
   }
   if (iterable.kind === 'list') {

@@ -100,7 +100,7 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
       const from = distinct.itemPath(reference.index);
       const to = distinct.itemPath(index);
       reference.group.passes.push(index);
-      reference.group.names.push(reference.names.map(([path, label]) => [renamePath(path, from, to), renamePath(label, from, to)] as const));
+      reference.group.names.push(renameAll(reference.names, from, to));
       builder.advance(reference.values, reference.opIds);
       continue;
     }
@@ -130,13 +130,13 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
       const { itemPath, unrun } = sameItem;
       const from = itemPath(0);
       const to = itemPath(1);
-      const secondNames = names.map(([path, label]) => [renamePath(path, from, to), renamePath(label, from, to)] as const);
+      const secondNames = renameAll(names, from, to);
       const group: PassGroup = { ops, passes: [0, 1], names: [names, secondNames] };
       group.carried = carriedOn.size > 0 ? carriedOn : undefined;
       for (let later = 2; later < count; later++) {
         const laterPath = itemPath(later);
         group.passes.push(later);
-        group.names.push(secondNames.map(([path, label]) => [renamePath(path, to, laterPath), renamePath(label, to, laterPath)] as const));
+        group.names.push(renameAll(secondNames, to, laterPath));
       }
       groups.push(group);
       // The frame and the graph are left as running the second pass and folding it would leave them: the target
@@ -173,7 +173,7 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
       for (let later = index + 1; later < count; later++) {
         const to = itemPath(later);
         same.passes.push(later);
-        same.names.push(names.map(([path, label]) => [renamePath(path, from, to), renamePath(label, from, to)] as const));
+        same.names.push(renameAll(names, from, to));
       }
       index = count;
     }
@@ -357,6 +357,11 @@ function carriedInputs(kept: readonly OpNode[], folded: readonly OpNode[]): Map<
     if (inputs.some((input) => input !== undefined)) carried.set(j, inputs);
   });
   return carried.size > 0 ? carried : undefined;
+}
+
+/** Each op's module path and label of one pass, moved from one item to another (renamePath). */
+function renameAll(names: readonly (readonly [string, string])[], from: string, to: string): (readonly [string, string])[] {
+  return names.map(([path, label]) => [renamePath(path, from, to), renamePath(label, from, to)] as const);
 }
 
 /** `h[2].attn` → `h[3].attn`: a name under one item moved under another. */

@@ -121,9 +121,12 @@ describe('the server and the CLI share one analysis service', () => {
     const text = generateFile(2000);
     const rss = (): number => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))?.[1]) / 1024;
     const report = (index: number) => server.request<ReportResult>(REPORT_REQUEST, { uri: pathToFileURL(path.join(workspace, `generated/model_${index}.py`)).toString(), name: `model_${index}.py`, text });
-    for (let index = 0; index < 5; index++) assert.ok((await report(index)).findings > 0);
+    // The server's heap grows to its working size over the first reports, more so while other test files run beside
+    // it (CI measured 42-50 MB over reports 5 to 35 with nothing kept, the heap flat after a GC): the 30 reports after
+    // those are measured.
+    for (let index = 0; index < 15; index++) assert.ok((await report(index)).findings > 0);
     const warm = rss();
-    for (let index = 5; index < 35; index++) await report(index);
+    for (let index = 15; index < 45; index++) await report(index);
     const grown = rss() - warm;
     // Each kept tree of this 2,000-line file and its roots would be several MB: 30 of them well over 50 MB.
     assert.ok(grown < 40, `resident memory grew ${grown.toFixed(1)} MB over 30 reports`);

@@ -124,3 +124,29 @@ describe('loops over layers built one by one', () => {
     ]);
   });
 });
+
+describe('layers that differ only in a scalar they multiply by', () => {
+  it('fold: a pointwise op costs one op per element whatever its scalar (GPTBigCode scales by layer_idx + 1)', async () => {
+    const graph = await graphOf('scaled_layers.py');
+    const layers = graph.ops.filter((op) => op.modulePath.startsWith('h'));
+    assert.deepEqual(layers.map((op) => [op.op, op.modulePath, formatDim(op.repeat)]), [
+      ['torch.nn.Linear', 'h[*].qk', 'n_layer'],
+      ['torch.mul', 'h[*]', 'n_layer'],
+      ['torch.softmax', 'h[*]', 'n_layer'],
+      ['torch.add', 'h[*]', 'n_layer'],
+    ]);
+  });
+
+  it('stay apart where the index sets what the cost reads (trap: depthwise odd layers)', async () => {
+    const graph = await graphOf('scaled_layers_trap.py');
+    const convs = graph.ops.filter((op) => op.modulePath.startsWith('h') && op.op === 'torch.nn.Conv1d');
+    const groups = (op: OpNode): string => {
+      const value = op.attrs.groups;
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? formatDim(value as Parameters<typeof formatDim>[0]) : String(value);
+    };
+    assert.deepEqual(convs.map((op) => [op.modulePath, formatDim(op.repeat), groups(op)]), [
+      ['h[0:5:2].conv', '3', '1'],
+      ['h[1:6:2].conv', '3', 'channels'],
+    ]);
+  });
+});

@@ -109,21 +109,23 @@ describe('coverage', () => {
   it('keeps one note per place, with how many times it arose (a note of each layer instance)', async () => {
     const analysis = analyze(
       [
+        'import torch',
         'import torch.nn as nn',
         'class Block(nn.Module):',
-        '    def __init__(self, hooks, scale):',
+        '    def __init__(self, hooks, shift):',
         '        super().__init__()',
         '        self.hooks = hooks',
-        '        self.scale = scale',
+        '        self.shift = shift',
         '    def forward(self, x):',
         '        for hook in self.hooks:',
-        '            x = x * self.scale',
+        '            x = torch.roll(x, self.shift, 1)',
         '        return x',
         'class Net(nn.Module):',
         '    def __init__(self, hooks):',
         '        super().__init__()',
-        // Three instances that differ (their scale), so each keeps its own row and its own note; identical ones
-        // would fold into one row with one note (repeats.ts).
+        // Three instances that differ (their shift, an attribute the op keeps), so each keeps its own row and its own
+        // note; identical ones would fold into one row with one note (repeats.ts). A scalar they multiply by would
+        // not keep them apart: it costs the same.
         '        self.blocks = nn.Sequential(Block(hooks, 2), Block(hooks, 3), Block(hooks, 4))',
         '    # memwall: shape x=[8, 64]',
         '    def forward(self, x):',

@@ -531,7 +531,14 @@ function readSignature(it: Interpreter, ops: readonly OpNode[], made: ReadonlyMa
     } else if (!take('?')) return false;
     return take(value.dtype ?? '');
   };
-  const attribute = (value: AttrValue): boolean => {
+  const attribute = (key: string, value: AttrValue): boolean => {
+    // A pointwise op's scalar operand compares by its sign alone: every formula counts one op per element whatever
+    // the number, and no rule reads it, so layers that scale by their own index (GPTBigCode's softmax upcast times
+    // layer_idx + 1) fold.
+    if (SCALAR_OPERANDS.has(key)) {
+      const number = typeof value === 'number' ? value : value !== null && typeof value === 'object' && !Array.isArray(value) ? it.state.currentValue(value as Dim) : undefined;
+      if (number !== undefined) return take(`scalar${Math.sign(number)}`);
+    }
     // Fractions (a drop probability growing with depth, eps, momentum) compare by sign: the formulas and rules ask
     // only whether one is zero, so blocks whose stochastic-depth rate differs still fold.
     if (typeof value === 'number' && !Number.isInteger(value)) return take(value > 0 ? 'fraction>0' : 'fraction<0');
@@ -546,12 +553,15 @@ function readSignature(it: Interpreter, ops: readonly OpNode[], made: ReadonlyMa
     for (const output of op.outputs) if (!tensor(output)) return false;
     const keys = Object.keys(op.attrs);
     if (!take(keys.length)) return false;
-    for (const key of keys) if (!take(key) || !attribute(op.attrs[key] as AttrValue)) return false;
+    for (const key of keys) if (!take(key) || !attribute(key, op.attrs[key] as AttrValue)) return false;
     if (!dim(op.repeat) || !take(op.notes.length)) return false;
     for (const note of op.notes) if (!take(note)) return false;
   }
   return true;
 }
+
+/** The attributes that hold a binary pointwise op's scalar operand (`x * 3`, `torch.add(x, 1, alpha=2)`). */
+const SCALAR_OPERANDS = new Set(['other', 'alpha']);
 
 /** Bounds the outputs of one op, for the number that names an op's output within a pass. */
 const MAX_OUTPUTS = 1 << 16;

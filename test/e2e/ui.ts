@@ -172,7 +172,9 @@ const CHECKS: UiCheck[] = [
       const gelu = seen.find((d) => d.message.toLowerCase().includes('gelu'));
       if (gelu) await goToLine(page, gelu.line);
       const { x, y } = await wordPosition(page, GELU_CALL, 'gelu');
-      const hover = page.locator('.monaco-hover:has-text("-bound")').first();
+      // The box of this op: on its way to the word the mouse crosses the line above, whose box (self.c_fc's) may
+      // still be up when the wait begins (CI once read that one).
+      const hover = page.locator('.monaco-hover:has-text("-bound"):has-text("self.gelu")').first();
       // The mouse comes onto the word as a user's would; on a loaded machine the editor sometimes misses the first
       // approach (it flaked once in CI), so the mouse leaves and comes back, three times at most.
       for (let attempt = 1; ; attempt++) {

@@ -256,6 +256,11 @@ function passStart(it: Interpreter, frame: Frame): PassStart | undefined {
   return { env: new Map(frame.env), writes: it.writes, bindings: it.state.codeBindings.length, inputs: it.builder.inputs.length, values: it.builder.valueCount, opIds: it.builder.opCount };
 }
 
+/** Whether a pass wrote into no value, bound no size, recorded no input and did not return. */
+function leftAsFound(it: Interpreter, frame: Frame, before: PassStart): boolean {
+  return it.writes === before.writes && it.state.codeBindings.length === before.bindings && it.builder.inputs.length === before.inputs && !frame.returned;
+}
+
 /**
  * Whether the pass just run over a repeated item left the next pass exactly what it read, but for the tensors the loop
  * carries from pass to pass (`x = block(x)`), each made by an op of this pass and alike in every way an op reads
@@ -276,7 +281,7 @@ function repeatsUnchanged(
   itemName: string,
   targets: ReadonlySet<string>,
 ): Map<number, (TensorValue | undefined)[]> | undefined {
-  if (it.writes !== before.writes || it.state.codeBindings.length !== before.bindings || it.builder.inputs.length !== before.inputs || frame.returned) return undefined;
+  if (!leftAsFound(it, frame, before)) return undefined;
   const made = new Set<number>();
   for (const op of ops) for (const output of op.outputs) made.add(output.id);
   // Each tensor variable the pass changed: its value before the pass (read by this pass's ops) and after (read by the next).
@@ -322,7 +327,7 @@ function holdsAny(value: Value, tensors: ReadonlyMap<number, TensorValue>, depth
  * tensors it carries on are the earlier pass's again, once folded). The next pass then starts where this one did.
  */
 function foldedUnchanged(it: Interpreter, frame: Frame, before: PassStart, targets: ReadonlySet<string>): boolean {
-  if (it.writes !== before.writes || it.state.codeBindings.length !== before.bindings || it.builder.inputs.length !== before.inputs || frame.returned) return false;
+  if (!leftAsFound(it, frame, before)) return false;
   for (const [name, value] of frame.env) {
     if (targets.has(name)) continue;
     const old = before.env.get(name);
@@ -531,11 +536,11 @@ function readSignature(it: Interpreter, ops: readonly OpNode[], made: ReadonlyMa
     } else if (!take('?')) return false;
     return take(value.dtype ?? '');
   };
-  const attribute = (key: string, value: AttrValue): boolean => {
+  const attribute = (pointwise: boolean, key: string, value: AttrValue): boolean => {
     // A pointwise op's scalar operand compares by its sign alone: every formula counts one op per element whatever
     // the number, and no rule reads it, so layers that scale by their own index (GPTBigCode's softmax upcast times
     // layer_idx + 1) fold.
-    if (SCALAR_OPERANDS.has(key)) {
+    if (pointwise && SCALAR_OPERANDS.has(key)) {
       const number = typeof value === 'number' ? value : value !== null && typeof value === 'object' && !Array.isArray(value) ? it.state.currentValue(value as Dim) : undefined;
       if (number !== undefined) return take(`scalar${Math.sign(number)}`);
     }
@@ -553,7 +558,7 @@ function readSignature(it: Interpreter, ops: readonly OpNode[], made: ReadonlyMa
     for (const output of op.outputs) if (!tensor(output)) return false;
     const keys = Object.keys(op.attrs);
     if (!take(keys.length)) return false;
-    for (const key of keys) if (!take(key) || !attribute(key, op.attrs[key] as AttrValue)) return false;
+    for (const key of keys) if (!take(key) || !attribute(op.category === 'pointwise', key, op.attrs[key] as AttrValue)) return false;
     if (!dim(op.repeat) || !take(op.notes.length)) return false;
     for (const note of op.notes) if (!take(note)) return false;
   }

@@ -5,7 +5,9 @@
 // next reads (a list kept on the module), a carried tensor also held elsewhere (a long skip), and a stage that halves
 // its input (each pass at its own size). Loops over layers built one by one (Hugging Face's DecoderLayer(config,
 // layer_idx)) count a pass unrun when its layer is alike, in everything the pass before read of its own, to that one
-// (reads.ts); the traps are layers a pass tells apart (an index the forward reads, wider weights).
+// (reads.ts); the traps are layers a pass tells apart (an index the forward reads, wider weights). Loops that see
+// their index only to pick items (`layer = self.layers[i]`, `head_mask[i]`: picks.ts) compare what they pick; the
+// traps read the index otherwise, pick from a second list of layers, pick wider items, or hand on a longer tuple.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -148,5 +150,62 @@ describe('layers that differ only in a scalar they multiply by', () => {
       ['h[0:5:2].conv', '3', '1'],
       ['h[1:6:2].conv', '3', 'channels'],
     ]);
+  });
+});
+
+describe('loops that see their index only to pick items', () => {
+  it('count passes over alike picks as one row repeated, and leave the picked name the last layer', async () => {
+    const graph = await graphOf('indexed_layers.py');
+    const decoder = graph.ops.filter((op) => op.scope.startsWith('DecoderLayer') || op.scope.startsWith('IndexedDecoder'));
+    assert.deepEqual(decoder.map((op) => [op.op, op.modulePath, formatDim(op.repeat)]), [
+      ['torch.nn.LayerNorm', 'layers[*].norm', 'num_hidden_layers'],
+      ['torch.nn.Linear', 'layers[*].mlp', 'num_hidden_layers'],
+      ['torch.add', 'layers[*]', 'num_hidden_layers'],
+      // `layer` after `for i in range(len(self.layers)): layer = self.layers[i]` is the last layer.
+      ['torch.nn.Linear', 'layers[5].mlp', '1'],
+      ['torch.nn.LayerNorm', 'norm', '1'],
+    ]);
+    const [norm, , add] = decoder as [OpNode, OpNode, OpNode];
+    assert.equal(norm.carried?.[0]?.id, add.outputs[0]?.id);
+    // `enumerate(self.layer)` with `head_mask[i]` of a None head mask, and the layer's output tuple.
+    const encoder = graph.ops.filter((op) => op.scope.startsWith('Layer.'));
+    assert.deepEqual(encoder.map((op) => [op.op, op.modulePath, formatDim(op.repeat)]), [
+      ['torch.nn.Linear', 'layer[*].dense', 'num_hidden_layers'],
+      ['torch.add', 'layer[*]', 'num_hidden_layers'],
+    ]);
+  });
+
+  it('run the passes where the index is read beside the picks (trap: the last three normalise first)', async () => {
+    const graph = await graphOf('indexed_layers_trap.py');
+    const ops = graph.ops.filter((op) => op.scope.startsWith('LateNorm') || (op.scope.startsWith('Layer.') && op.modulePath.startsWith('layers') && graph.roots?.find((root) => root.name === 'LateNorm' && op.id >= root.firstOp && op.id < root.endOp)));
+    assert.deepEqual(ops.map((op) => [op.op, op.modulePath, formatDim(op.repeat)]), [
+      ['torch.nn.Linear', 'layers[0:3].mlp', '3'],
+      ['torch.add', 'layers[0:3]', '3'],
+      ['torch.nn.LayerNorm', 'layers[3:6].norm', '3'],
+      ['torch.nn.Linear', 'layers[3:6].mlp', '3'],
+      ['torch.add', 'layers[3:6]', '3'],
+    ]);
+  });
+
+  it('name each pass after its item in every list of layers it picks from (trap: an adapter per layer)', async () => {
+    const graph = await graphOf('indexed_layers_trap.py');
+    const adapters = graph.ops.filter((op) => op.modulePath.startsWith('adapters'));
+    assert.deepEqual(adapters.map((op) => [op.modulePath, formatDim(op.repeat)]), [['adapters[*]', 'num_hidden_layers']]);
+  });
+
+  it('run a pass whose picked item differs (trap: the last two biases are wider)', async () => {
+    const graph = await graphOf('indexed_layers_trap.py');
+    const adds = graph.ops.filter((op) => op.scope.startsWith('Banded'));
+    assert.deepEqual(adds.map((op) => [op.op, formatDim(op.repeat), op.inputs[1]?.shape?.length]), [
+      ['torch.add', '4', 1],
+      ['torch.add', '2', 2],
+    ]);
+  });
+
+  it('run every pass that hands the next a longer tuple (trap: output_hidden_states)', async () => {
+    const graph = await graphOf('indexed_layers_trap.py');
+    const stack = only(graph.ops, (op) => op.op === 'torch.stack');
+    assert.equal(stack.inputs.length, 6);
+    assert.equal(formatDim(stack.outputs[0]?.shape?.[0] ?? { kind: 'unknown', why: '' }), '6');
   });
 });

@@ -54,9 +54,10 @@ export interface PassOptions {
     readonly unrun?: { readonly targets: ReadonlySet<string>; readonly bind: (index: number) => void };
   };
   /**
-   * Given for loops over layers built one by one where the pass cannot see its index (`for layer in self.layers`):
-   * a pass over a layer alike to the one before, in everything the pass before read of it (reads.ts), is counted
-   * without running. `item` is the layer of a pass; `targets` and `bind` as for sameItem.unrun.
+   * Given for loops over layers built one by one where the pass cannot see its index (`for layer in self.layers`), or
+   * sees it only to pick items (`self.layers[i]`, `head_mask[i]`: picks.ts): a pass over a layer alike to the one
+   * before, in everything the pass before read of it (reads.ts), is counted without running. `item` is the layer of a
+   * pass, or all it picks; `targets` and `bind` as for sameItem.unrun.
    */
   readonly distinct?: {
     readonly item: (index: number) => Value;
@@ -329,12 +330,20 @@ function holdsAny(value: Value, tensors: ReadonlyMap<number, TensorValue>, depth
 function foldedUnchanged(it: Interpreter, frame: Frame, before: PassStart, targets: ReadonlySet<string>): boolean {
   if (!leftAsFound(it, frame, before)) return false;
   for (const [name, value] of frame.env) {
-    if (targets.has(name)) continue;
-    const old = before.env.get(name);
-    // Folding wraps the earlier pass's tensors anew: the same tensor is the same value.
-    if (old !== value && !(old?.kind === 'tensor' && value.kind === 'tensor' && old.tensor === value.tensor)) return false;
+    if (!targets.has(name) && !sameHeld(before.env.get(name), value)) return false;
   }
   return true;
+}
+
+/**
+ * Whether a variable holds what it held before a folded pass: folding wraps the earlier pass's tensors anew (the same
+ * tensor is the same value), and so the tuples that hold them (`layer_outputs = layer(...)`).
+ */
+function sameHeld(old: Value | undefined, value: Value): boolean {
+  if (old === value) return true;
+  if (old?.kind === 'tensor' && value.kind === 'tensor') return old.tensor === value.tensor;
+  if (old?.kind !== 'list' || value.kind !== 'list' || old.repeated || value.repeated || old.items.length !== value.items.length) return false;
+  return old.items.every((item, i) => sameHeld(item, value.items[i] as Value));
 }
 
 /** Whether every op reads two tensors alike: shape (every size known), dtype, origin, layout and known elements. */

@@ -22,7 +22,8 @@ import { binary } from './operators';
 import { MAX_UNROLLED_PASSES, passCount, rangeItem, runPasses } from './repeats';
 import { namedSize } from './sizes';
 import { keyOf, subscriptValue } from './subscripts';
-import { companionsVary, zipElement, zipOperands } from './zip';
+import { holdsLayers, indexPicks } from './picks';
+import { companionsVary, zipElement, zipOperands, type Zipped } from './zip';
 import { trackItemOnes } from './nonzero';
 
 /** `i` in `for i, block in enumerate(...)`: the loop index stands for itself as a symbol. */
@@ -506,10 +507,22 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
     // as iterating the list itself would, so that `self.layers[i]` is that layer; alike passes fold.
     const indexed = indexedList(it, right, frame);
     if (indexed) {
-      return runPasses(it, frame, indexed.items.length, (i) => {
+      const items = indexed.list.items;
+      const picks = indexName ? indexPicks(it, body, indexName, frame, items) : undefined;
+      // `layer = self.layers[i]` binds the pass's layer as the loop's own target would: a pass counted unrun binds it.
+      const picked = picks && indexName ? pickAssignments(body, indexName) : [];
+      const targets = new Set([...targetNames(left), ...picked.map(({ name }) => name.text)]);
+      const bind = (i: number, unrun = false): void => {
         bindTarget({ kind: 'dim', dim: num(i) }, num(i));
+        if (unrun) for (const { name, pick } of picked) assign(it, name, evaluate(it, pick, quiet(frame)), frame, node);
+      };
+      return runPasses(it, frame, items.length, (i) => {
+        bind(i);
         runBlock(it, body, frame);
-      }, { length: it.state.listLengths.get(indexed.items) });
+      }, {
+        length: it.state.listLengths.get(items),
+        ...(picks ? { distinct: { item: (i: number) => pickedItems(picks(i)), itemPath: (i: number) => `${indexed.path}[${i}]`, targets, bind: (i: number) => bind(i, true) } } : {}),
+      });
     }
     // Lists the pass fills (`kv_caches.append((k_cache, v_cache))`) stand for one item per pass, as in `__init__`.
     const filling = emptyLists(frame);
@@ -528,19 +541,28 @@ export function runFor(it: Interpreter, node: SyntaxNode, frame: Frame): void {
       if (passes === undefined) return loop(withPath(item, `${path}[*]`), count, sym(enumerateIndexName(left) ?? '_loop'));
       const itemPath = (i: number): string => `${path}[${i}]`;
       const bind = (i: number): void => bindTarget(withPath(item, itemPath(i)), num(i));
+      const seen = indexVaries ? seenPerPass(it, body, left, enumerateIndex, zipped, () => item, frame) : undefined;
       return runPasses(it, frame, passes, (i) => {
         bind(i);
         runBlock(it, body, frame);
-      }, { length: count, sameItem: indexVaries ? undefined : { itemPath, unrun: { targets: targetNames(left), bind } } });
+      }, {
+        length: count,
+        ...(indexVaries
+          ? seen ? { distinct: { item: (i: number) => pickedItems(seen(i)), itemPath, targets: targetNames(left), bind } } : {}
+          : { sameItem: { itemPath, unrun: { targets: targetNames(left), bind } } }),
+      });
     }
     const itemPath = (i: number): string => `${path}[${i}]`;
     const bind = (i: number): void => bindTarget(withPath(list.items[i] as Value, itemPath(i)), num(i));
+    // A pass that sees its index, or items of other lists beside its layer, is alike to another where all it picks is.
+    const seen = indexVaries ? seenPerPass(it, body, left, enumerateIndex, zipped, (i) => list.items[i] as Value, frame, list.items) : undefined;
+    const item = indexVaries ? (seen ? (i: number) => pickedItems(seen(i)) : undefined) : (i: number) => list.items[i] as Value;
     runPasses(it, frame, list.items.length, (i) => {
       bind(i);
       runBlock(it, body, frame);
     }, {
       length: it.state.listLengths.get(list.items),
-      ...(indexVaries ? {} : { distinct: { item: (i: number) => list.items[i] as Value, itemPath, targets: targetNames(left), bind } }),
+      ...(item ? { distinct: { item, itemPath, targets: targetNames(left), bind } } : {}),
     });
     return;
   }
@@ -647,7 +669,7 @@ export function runWith(it: Interpreter, node: SyntaxNode, frame: Frame): void {
 }
 
 /** The list of layers `range(len(x))` walks, when x is a module list built item by item (not a repeated one). */
-function indexedList(it: Interpreter, right: SyntaxNode, frame: Frame): Extract<Value, { kind: 'list' }> | undefined {
+function indexedList(it: Interpreter, right: SyntaxNode, frame: Frame): Extract<Value, { kind: 'modlist' }> | undefined {
   if (right.type !== 'call' || field(right, 'function')?.text !== 'range') return undefined;
   const args = field(right, 'arguments')?.namedChildren.filter((node): node is SyntaxNode => node !== null && node.type !== 'comment') ?? [];
   const inner = args.length === 1 && args[0]?.type === 'call' && field(args[0], 'function')?.text === 'len' ? field(args[0], 'arguments')?.namedChildren[0] : undefined;
@@ -658,5 +680,52 @@ function indexedList(it: Interpreter, right: SyntaxNode, frame: Frame): Extract<
     if (kind) value = containerList(value, kind);
   }
   const list = value.kind === 'modlist' ? value.list : undefined;
-  return list && !list.repeated && list.items.length > 0 && list.items.length <= MAX_UNROLLED_PASSES ? list : undefined;
+  return list && !list.repeated && list.items.length > 0 && list.items.length <= MAX_UNROLLED_PASSES ? (value as Extract<Value, { kind: 'modlist' }>) : undefined;
+}
+
+/**
+ * What a pass over a module list sees that varies with the pass, where it sees its index (`enumerate`) or other lists
+ * beside its layer (`zip`): the layer, the other operands' items at the pass (of lists and ranges; not of a tensor,
+ * whose items are made anew, nor layers, named after their own list), and what the index picks (picks.ts). Undefined
+ * when passes cannot be compared so.
+ */
+function seenPerPass(
+  it: Interpreter,
+  body: SyntaxNode,
+  left: SyntaxNode,
+  enumerated: boolean,
+  zipped: Zipped | undefined,
+  layer: (pass: number) => Value,
+  frame: Frame,
+  layers?: readonly Value[],
+): ((pass: number) => Value[] | undefined) | undefined {
+  const indexTarget = enumerated && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren[0] : undefined;
+  if (enumerated && indexTarget?.type !== 'identifier') return undefined;
+  const picks = indexTarget ? indexPicks(it, body, indexTarget.text, frame, layers) : () => [];
+  if (!picks) return undefined;
+  const companions = zipped ? zipped.operands.filter((_, position) => position !== zipped.driver) : [];
+  if (companions.some((operand) => !(operand.kind === 'range' || operand.kind === 'unknown' || (operand.kind === 'list' && !holdsLayers(operand))))) return undefined;
+  return (pass) => {
+    const picked = picks(pass);
+    const element = zipped ? zipElement(it, zipped, layer(pass), num(pass)) : layer(pass);
+    return picked ? [element, ...picked] : undefined;
+  };
+}
+
+/** The body's own statements `name = list[index]`: the names each pass binds to what it picks. */
+function pickAssignments(body: SyntaxNode, index: string): { name: SyntaxNode; pick: SyntaxNode }[] {
+  const found: { name: SyntaxNode; pick: SyntaxNode }[] = [];
+  for (const statement of body.namedChildren) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment') continue;
+    const name = field(assignment, 'left');
+    const pick = field(assignment, 'right');
+    if (name?.type === 'identifier' && pick?.type === 'subscript' && field(pick, 'subscript')?.text === index) found.push({ name, pick });
+  }
+  return found;
+}
+
+/** What one pass sees, as one value that reads.ts compares; a pass whose items cannot be read is alike to none. */
+function pickedItems(items: Value[] | undefined): Value {
+  return items ? { kind: 'list', items } : { kind: 'unknown', why: 'picked items' };
 }

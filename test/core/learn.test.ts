@@ -158,6 +158,27 @@ describe('learned input shapes', () => {
     assert.deepEqual(inputsOf(analysis), ['Repeat.forward x=[B, T, d] [8,1024,64]']);
   });
 
+  it('runs the forward on the model as __init__ left it: the trial that learns the input sets no attribute for good', async () => {
+    // Meta's Llama casts its cache in the forward (`self.cache_k = self.cache_k.to(x)`); here each forward doubles a
+    // width it keeps. The trial run that learns x's shape ran the forward once already; the real run must not see it.
+    const analysis = await analysisOf([
+      'import torch.nn as nn',
+      '',
+      'class Widening(nn.Module):',
+      '    def __init__(self, dim=64):',
+      '        super().__init__()',
+      '        self.proj = nn.Linear(dim, dim)',
+      '        self.width = 8',
+      '',
+      '    def forward(self, x):',
+      '        self.width = self.width * 2',
+      '        return self.proj(x)[..., : self.width]',
+    ]);
+    const [slice] = analysis.costs.filter((cost) => cost.node.op === 'torch.Tensor.__getitem__');
+    assert.ok(slice, 'the slice is an op');
+    assert.equal(formatShape(slice.node.outputs[0]?.shape ?? null), '[B, T, 16]');
+  });
+
   it('gives the same figures as the same shape declared by a magic comment', async () => {
     const learned = await analysisOf(SMALL_NET);
     const declared = await analysisOf(SMALL_NET.map((line) => (line === '    def forward(self, x):' ? '    def forward(self, x):  # memwall: shape x=[B, 3, height, width]' : line)));

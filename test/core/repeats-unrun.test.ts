@@ -209,3 +209,38 @@ describe('loops that see their index only to pick items', () => {
     assert.equal(formatDim(stack.outputs[0]?.shape?.[0] ?? { kind: 'unknown', why: '' }), '6');
   });
 });
+
+describe('layers whose passes set attributes of their own layer', () => {
+  it("count alike layers from the first pass, and make each pass's sets in its own layer", async () => {
+    const graph = await graphOf('cached_layers.py');
+    const stack = graph.ops.filter((op) => graph.roots?.some((root) => root.name === 'CachedStack' && op.id >= root.firstOp && op.id < root.endOp));
+    assert.deepEqual(stack.map((op) => [op.op, op.modulePath, formatDim(op.repeat)]), [
+      ['torch.nn.Linear', 'embed', '1'],
+      ['torch.nn.Linear', 'layers[*].proj', 'n_layers'],
+      ['torch.add', 'layers[*]', 'n_layers'],
+      ['torch.Tensor.__getitem__', '', '1'],
+      ['torch.Tensor.sum', '', '1'],
+    ]);
+    // `x[:, : self.layers[-1].filled]`: the last layer holds the length its pass set.
+    const slice = only(stack, (op) => op.op === 'torch.Tensor.__getitem__');
+    assert.equal(formatDim(slice.outputs[0]?.shape?.[1] ?? { kind: 'unknown', why: '' }), 'T');
+    const pair = graph.ops.filter((op) => op.modulePath.startsWith('layers') && graph.roots?.some((root) => root.name === 'PairStack' && op.id >= root.firstOp && op.id < root.endOp));
+    assert.deepEqual(pair.map((op) => [op.modulePath, formatDim(op.repeat)]), [
+      ['layers[*].proj', '2'],
+      ['layers[*]', '2'],
+    ]);
+    const [proj, add] = pair as [OpNode, OpNode];
+    assert.equal(proj.carried?.[0]?.id, add.outputs[0]?.id);
+  });
+
+  it('run every pass over layers that share the module a pass sets (trap: a memory each layer reads)', async () => {
+    const graph = await graphOf('cached_layers_trap.py');
+    const add = only(graph.ops, (op) => op.scope === 'MemoryLayer.forward' && op.op === 'torch.add');
+    const mean = only(graph.ops, (op) => op.scope === 'MemoryLayer.forward' && op.op === 'torch.Tensor.mean');
+    // The memory before the loop is alike to what each pass sets: only that the layers share it tells the passes apart.
+    assert.equal(formatDim(add.repeat), 'n_layers');
+    // Each layer after the first reads the memory the one before it set.
+    assert.equal(add.carried?.[1]?.id, mean.outputs[0]?.id);
+  });
+});
+

@@ -98,7 +98,7 @@ export function driverInputs(it: Interpreter, driver: FunctionInfo, forward: Fun
   it.driverWatch = { forward, instance: self.instance, mode: 'capture' };
   let reached: DriverCallReached | undefined;
   try {
-    callFunction(it, driver, [], new Map(), frame, self, driver.node, true);
+    it.undoingAttributes(() => callFunction(it, driver, [], new Map(), frame, self, driver.node, true));
   } catch (error) {
     if (!(error instanceof DriverCallReached)) throw error;
     reached = error;

@@ -203,7 +203,7 @@ function trialRun(
   const outer = it.learner;
   it.learner = learner;
   try {
-    callFunction(it, fn, [], trial, frame, self, fn.node, true);
+    it.undoingAttributes(() => callFunction(it, fn, [], trial, frame, self, fn.node, true));
   } catch (error) {
     if (!(error instanceof LearningComplete)) throw error;
   } finally {

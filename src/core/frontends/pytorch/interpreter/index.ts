@@ -50,6 +50,12 @@ export class Interpreter {
    * none (so that what the next pass reads is what this one read).
    */
   writes = 0;
+  /**
+   * Set during a trial run (undoingAttributes): the attributes it set on modules and objects, each with what it held
+   * before, so that the trial leaves the model as it found it (`self.cache_k = self.cache_k.to(x)` runs in the real run
+   * on the cache `__init__` made).
+   */
+  attributeUndo: [Map<string, Value>, string, Value | undefined][] | undefined;
   /** Outputs of calls MemWall could not resolve (emit.ts assumedOutput), with the call's tensor inputs, for unpacking. */
   readonly assumedValues = new Map<number, readonly TensorValue[]>();
   /** Values whose shape follows from an assumed output (emit.ts), by id: the call it was assumed at, for the notes. */
@@ -143,6 +149,22 @@ export class Interpreter {
       for (const id of map.keys()) if (id >= first) map.delete(id);
     }
     for (const id of this.ranges) if (id >= first) this.ranges.delete(id);
+  }
+
+  /** Runs a trial (entries.ts, drivers.ts) and sets back every attribute it set, last set first. */
+  undoingAttributes(run: () => void): void {
+    const outer = this.attributeUndo;
+    const undo: [Map<string, Value>, string, Value | undefined][] = [];
+    this.attributeUndo = undo;
+    try {
+      run();
+    } finally {
+      this.attributeUndo = outer;
+      for (const [attrs, name, previous] of undo.reverse()) {
+        if (previous === undefined) attrs.delete(name);
+        else attrs.set(name, previous);
+      }
+    }
   }
 
   deleteTrees(): void {

@@ -14,10 +14,16 @@ import type { Value } from '../values';
 /** A place in a layer: the attribute names and list indices that lead from the layer to a module inside it. */
 type Path = readonly (string | number)[];
 
-/** The attributes read from one module of the layer, by its path; `*` when the whole map was read (iterated, sized). */
+/**
+ * The attributes read from one module of the layer, by its path; `*` when the whole map was read (iterated, sized).
+ * `written` holds, for each attribute the pass set (`self.cache_k = ...`), what it held before the first set.
+ */
 interface Reads {
   readonly path: Path;
   readonly names: Set<string>;
+  readonly written: Map<string, Value | undefined>;
+  /** Every set into the layer's maps during the pass, for the pass as a whole. */
+  readonly sets: { count: number };
 }
 
 /** The records a map's reads go to: a loop inside a pass over a layer records its own layers' reads too. */
@@ -28,14 +34,27 @@ const quietly = {
   get: (map: Map<string, Value>, key: string): Value | undefined => Map.prototype.get.call(map, key) as Value | undefined,
   size: (map: Map<string, Value>): number => Reflect.get(Map.prototype, 'size', map) as number,
   entries: (map: Map<string, Value>): MapIterator<[string, Value]> => Map.prototype.entries.call(map) as MapIterator<[string, Value]>,
+  set: (map: Map<string, Value>, key: string, value: Value): void => void Map.prototype.set.call(map, key, value),
 };
 
 function note(map: Map<string, Value>, name: string): void {
   for (const reads of recording.get(map) ?? []) reads.names.add(name);
 }
 
-/** A Map that notes each read into the Reads its map is recorded under. */
+/** A Map that notes each read, and each set with what it replaces, into the Reads its map is recorded under. */
 class RecordingMap extends Map<string, Value> {
+  override set(key: string, value: Value): this {
+    const records = recording.get(this);
+    if (records) {
+      const previous = quietly.get(this, key);
+      for (const reads of records) {
+        if (!reads.written.has(key)) reads.written.set(key, previous);
+        reads.sets.count++;
+      }
+    }
+    return super.set(key, value);
+  }
+
   override get(key: string): Value | undefined {
     note(this, key);
     return super.get(key);
@@ -81,6 +100,7 @@ class RecordingMap extends Map<string, Value> {
 export class LayerReads {
   private readonly reads: Reads[] = [];
   private readonly maps: Map<string, Value>[] = [];
+  private readonly sets = { count: 0 };
 
   constructor(layer: Value) {
     this.watch(layer, [], new Set(), 0);
@@ -99,27 +119,58 @@ export class LayerReads {
     this.maps.length = 0;
   }
 
-  /** Whether a pass over `other` would read what the pass over `layer` read, alike. */
+  /**
+   * How many times the pass set an attribute of the layer or of a module inside it: writes the pass made there alone
+   * leave a pass over another layer what it read (repeats.ts), once `replay` makes them there too.
+   */
+  get writes(): number {
+    return this.sets.count;
+  }
+
+  /**
+   * Whether a pass over `other` would read what the pass over `layer` read, alike: each attribute read as it was
+   * before the pass set it. A layer whose pass set a value other than a tensor, number, text or None, or set it in a
+   * module the other layer shares, is alike to none (replay could not make the same writes there).
+   */
   alike(layer: Value, other: Value, tensors: TensorsAlike): boolean {
     if (!sameValue(layer, other, false, tensors)) return false;
-    for (const { path, names } of this.reads) {
+    for (const { path, names, written } of this.reads) {
       const mine = at(layer, path);
       const theirs = at(other, path);
       if (mine?.kind !== 'module' || theirs?.kind !== 'module') return false;
       const a = mine.instance.attrs;
       const b = theirs.instance.attrs;
+      if (written.size > 0 && (a === b || [...written.keys()].some((name) => !replayable(quietly.get(a, name))))) return false;
+      const before = (name: string): Value | undefined => (written.has(name) ? written.get(name) : quietly.get(a, name));
       if (names.has('*')) {
-        if (quietly.size(a) !== quietly.size(b)) return false;
+        if (written.size > 0 || quietly.size(a) !== quietly.size(b)) return false;
         for (const [key, value] of quietly.entries(a)) if (!sameValue(value, quietly.get(b, key), false, tensors)) return false;
         continue;
       }
       for (const name of names) {
-        const value = quietly.get(a, name);
+        const value = before(name);
         const otherValue = quietly.get(b, name);
         if (value === undefined ? otherValue !== undefined : !sameValue(value, otherValue, false, tensors)) return false;
       }
     }
     return true;
+  }
+
+  /**
+   * Makes in `other` the sets the pass made in `layer`: each attribute the pass changed holds what it holds in `layer`
+   * now (one set back to what it held, `self.cache = self.cache.to(x)` where no cast was needed, leaves `other`'s own).
+   */
+  replay(layer: Value, other: Value): void {
+    for (const { path, written } of this.reads) {
+      if (written.size === 0) continue;
+      const mine = at(layer, path);
+      const theirs = at(other, path);
+      if (mine?.kind !== 'module' || theirs?.kind !== 'module') continue;
+      for (const [name, previous] of written) {
+        const value = quietly.get(mine.instance.attrs, name);
+        if (value && value !== previous) quietly.set(theirs.instance.attrs, name, value);
+      }
+    }
   }
 
   private watch(value: Value, path: Path, seen: Set<object>, depth: number): void {
@@ -128,7 +179,7 @@ export class LayerReads {
       const attrs = value.instance.attrs;
       if (seen.has(attrs)) return;
       seen.add(attrs);
-      const reads: Reads = { path, names: new Set() };
+      const reads: Reads = { path, names: new Set(), written: new Map(), sets: this.sets };
       this.reads.push(reads);
       for (const [key, item] of quietly.entries(attrs)) this.watch(item, [...path, key], seen, depth + 1);
       // Swapped last: walking the attributes above is not a read of the pass.
@@ -141,6 +192,11 @@ export class LayerReads {
       value.items.forEach((item, i) => this.watch(item, [...path, i], seen, depth + 1));
     }
   }
+}
+
+/** Values a pass may set in its layer and replay make in another: tensors, numbers, texts, None. */
+function replayable(value: Value | undefined): boolean {
+  return value !== undefined && (value.kind === 'tensor' || value.kind === 'dim' || value.kind === 'scalar' || value.kind === 'str' || value.kind === 'bool' || value.kind === 'none');
 }
 
 /** The module (or other value) a path leads to from a layer. */

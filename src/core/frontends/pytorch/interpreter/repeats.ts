@@ -97,11 +97,13 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
   let lastRun = -1;
   for (let index = 0; index < count; index++) {
     if (reference && distinct && reference.reads.alike(distinct.item(reference.index), distinct.item(index), (a, b) => alike(it, a, b))) {
-      // This layer is what the reference pass read of its own: the pass would make its ops again, and fold as it did.
+      // This layer is what the reference pass read of its own: the pass would make its ops again, and fold as it did,
+      // and set in its layer what the reference pass set in its own.
       const from = distinct.itemPath(reference.index);
       const to = distinct.itemPath(index);
       reference.group.passes.push(index);
       reference.group.names.push(renameAll(reference.names, from, to));
+      reference.reads.replay(distinct.item(reference.index), distinct.item(index));
       builder.advance(reference.values, reference.opIds);
       continue;
     }
@@ -111,7 +113,7 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     const notes = builder.notes.length;
     const uses = builder.valueUses.length;
     const syncs = builder.hostSyncs.length;
-    const before = (index === 0 && count > 1 && sameItem?.unrun) || (index > 0 && index < count - 1 && distinct) ? passStart(it, frame) : undefined;
+    const before = (index === 0 && count > 1 && (sameItem?.unrun || distinct)) || (index > 0 && index < count - 1 && distinct) ? passStart(it, frame) : undefined;
     const reads = before && distinct ? new LayerReads(distinct.item(index)) : undefined;
     try {
       runPass(index);
@@ -124,6 +126,19 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     }
     const ops = builder.ops.slice(start);
     const names = ops.map((op) => [op.modulePath, op.label] as const);
+    if (index === 0 && before && reads && distinct) {
+      // The first pass over a layer: when it left the next pass nothing new to read but the tensors the loop carries,
+      // and the next layer is alike in what this pass read, the next pass would make this pass's ops again (and so
+      // would every pass over an alike layer after it): this pass is their reference, and they are counted unrun.
+      const carriedOn = repeatsUnchanged(it, frame, before, ops, distinct.itemPath(0), distinct.targets, reads.writes);
+      if (carriedOn && reads.alike(distinct.item(0), distinct.item(1), (a, b) => alike(it, a, b))) {
+        const group: PassGroup = { ops, passes: [0], names: [names], carried: carriedOn.size > 0 ? carriedOn : undefined };
+        groups.push(group);
+        previous = group;
+        reference = { index, reads, group, names, values: builder.valueCount - before.values, opIds: builder.opCount - before.opIds };
+        continue;
+      }
+    }
     const carriedOn = before && sameItem?.unrun ? repeatsUnchanged(it, frame, before, ops, sameItem.itemPath(0), sameItem.unrun.targets) : undefined;
     if (carriedOn && before && sameItem?.unrun) {
       // The next pass would read what this one read, with its loop-carried tensors in their place: it would do the
@@ -190,7 +205,7 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     builder.hostSyncs.length = syncs;
     // Ops that name their layer in a note would name the next one in theirs, and not fold.
     const itemName = distinct?.itemPath(index) ?? '';
-    if (reads && before && distinct && foldedUnchanged(it, frame, before, distinct.targets) && !ops.some((op) => op.notes.some((note) => note.includes(itemName)))) {
+    if (reads && before && distinct && foldedUnchanged(it, frame, before, distinct.targets, reads.writes) && !ops.some((op) => op.notes.some((note) => note.includes(itemName)))) {
       reference = { index, reads, group: same, names, values: builder.valueCount - before.values, opIds: builder.opCount - before.opIds };
     }
   }
@@ -257,9 +272,12 @@ function passStart(it: Interpreter, frame: Frame): PassStart | undefined {
   return { env: new Map(frame.env), writes: it.writes, bindings: it.state.codeBindings.length, inputs: it.builder.inputs.length, values: it.builder.valueCount, opIds: it.builder.opCount };
 }
 
-/** Whether a pass wrote into no value, bound no size, recorded no input and did not return. */
-function leftAsFound(it: Interpreter, frame: Frame, before: PassStart): boolean {
-  return it.writes === before.writes && it.state.codeBindings.length === before.bindings && it.builder.inputs.length === before.inputs && !frame.returned;
+/**
+ * Whether a pass wrote into no value (but the `layerWrites` it made in its own layer, which reads.ts replays in the
+ * layers of passes counted unrun), bound no size, recorded no input and did not return.
+ */
+function leftAsFound(it: Interpreter, frame: Frame, before: PassStart, layerWrites = 0): boolean {
+  return it.writes === before.writes + layerWrites && it.state.codeBindings.length === before.bindings && it.builder.inputs.length === before.inputs && !frame.returned;
 }
 
 /**
@@ -281,8 +299,9 @@ function repeatsUnchanged(
   ops: readonly OpNode[],
   itemName: string,
   targets: ReadonlySet<string>,
+  layerWrites = 0,
 ): Map<number, (TensorValue | undefined)[]> | undefined {
-  if (!leftAsFound(it, frame, before)) return undefined;
+  if (!leftAsFound(it, frame, before, layerWrites)) return undefined;
   const made = new Set<number>();
   for (const op of ops) for (const output of op.outputs) made.add(output.id);
   // Each tensor variable the pass changed: its value before the pass (read by this pass's ops) and after (read by the next).
@@ -327,8 +346,8 @@ function holdsAny(value: Value, tensors: ReadonlyMap<number, TensorValue>, depth
  * input recorded, and every variable of the frame but the loop's target the value it held before the pass (the
  * tensors it carries on are the earlier pass's again, once folded). The next pass then starts where this one did.
  */
-function foldedUnchanged(it: Interpreter, frame: Frame, before: PassStart, targets: ReadonlySet<string>): boolean {
-  if (!leftAsFound(it, frame, before)) return false;
+function foldedUnchanged(it: Interpreter, frame: Frame, before: PassStart, targets: ReadonlySet<string>, layerWrites: number): boolean {
+  if (!leftAsFound(it, frame, before, layerWrites)) return false;
   for (const [name, value] of frame.env) {
     if (!targets.has(name) && !sameHeld(before.env.get(name), value)) return false;
   }

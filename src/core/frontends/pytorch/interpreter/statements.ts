@@ -272,6 +272,8 @@ export function setAttribute(it: Interpreter, object: Value, name: string, value
   it.writes++;
   // A tensor kept on an object while the forward runs (`self.cache = k`) outlives the ops that read it.
   if (frame.emit && (object.kind === 'module' || object.kind === 'object')) recordUse(it, value, 'stored', statement, frame);
+  const attrs = object.kind === 'module' ? object.instance.attrs : object.kind === 'object' ? object.attrs : undefined;
+  if (attrs && it.attributeUndo) it.attributeUndo.push([attrs, name, attrs.get(name)]);
   if (object.kind === 'module') object.instance.attrs.set(name, adoptParameter(value, name));
   else if (object.kind === 'object') object.attrs.set(name, value);
   else if (object.kind === 'layer' && value.kind === 'tensor') object.layer.params.set(name, value.tensor);

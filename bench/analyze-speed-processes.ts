@@ -1,4 +1,4 @@
-// Benchmark: warm analysis CPU time of an older revision against the working tree, each bundled with esbuild and run
+// Benchmark: warm analysis CPU and wall time of an older revision against the working tree, each bundled with esbuild and run
 // in processes of its own, alternating, several rounds. On this shared machine two revisions in one process
 // (analyze-speed-compare.ts) disturb each other's garbage collection, and one process of each is not a comparison
 // (the same bundle twice: 66 and 93 ms); the median of alternating processes' medians is.
@@ -37,15 +37,26 @@ async function bundle(checkout: string, into: string, name: string): Promise<str
   return outfile;
 }
 
-/** One process: warm runs, then the median CPU time of the timed ones, printed as a number. */
+/**
+ * One process: warm runs, then the median CPU time of the timed ones and their median wall time, printed as two
+ * numbers. CPU time counts V8's garbage-collector and compiler threads too (on two cores, a third to a half more than
+ * the wall time of the same run); wall time counts waiting for a core when the machine is busy.
+ */
 async function runOne(file: string, lines: number, stage: string): Promise<void> {
   const side = (await import(file)) as { core: typeof import('../src/core/analyze'); testParser: typeof import('../test/helpers/parser').testParser };
   const parser = await side.testParser();
   const text = generateFile(lines);
-  const once = (): number => cpuMs(() => (stage === 'extract' ? side.core.extract(text, { parser }) : side.core.analyze(text, { parser })));
+  const walls: number[] = [];
+  const once = (): number => {
+    const start = performance.now();
+    const cpu = cpuMs(() => (stage === 'extract' ? side.core.extract(text, { parser }) : side.core.analyze(text, { parser })));
+    walls.push(performance.now() - start);
+    return cpu;
+  };
   for (let i = 0; i < runsFor(lines); i++) once();
+  walls.length = 0;
   const times = Array.from({ length: runsFor(lines) }, once);
-  console.log(median(times).toFixed(2));
+  console.log(`${median(times).toFixed(2)} ${median(walls).toFixed(2)}`);
 }
 
 async function main(): Promise<void> {
@@ -57,21 +68,26 @@ async function main(): Promise<void> {
     const older = await withRevision(revision, (folder) => bundle(folder, into, 'revision'));
     const newer = await bundle(ROOT, into, 'working');
     const sides = [
-      { name: revision, file: older, medians: [] as number[] },
-      { name: 'working tree', file: newer, medians: [] as number[] },
+      { name: revision, file: older, medians: [] as number[], walls: [] as number[] },
+      { name: 'working tree', file: newer, medians: [] as number[], walls: [] as number[] },
     ];
     for (let round = 0; round < Number(rounds); round++) {
       for (const side of round % 2 ? [...sides].reverse() : sides) {
         const out = execFileSync(process.execPath, ['--import', 'tsx', __filename, '--run', side.file, lines, stage], { cwd: ROOT, encoding: 'utf8' });
-        side.medians.push(Number(out.trim()));
+        const [cpu, wall] = out.trim().split(' ').map(Number);
+        side.medians.push(cpu as number);
+        side.walls.push(wall as number);
       }
     }
+    const change = (value: number, reference: number): string => `${value >= reference ? '+' : ''}${((value / reference - 1) * 100).toFixed(1)}%`;
     const reference = median(sides[0]?.medians ?? []);
+    const referenceWall = median(sides[0]?.walls ?? []);
     for (const side of sides) {
       const value = median(side.medians);
+      const wall = median(side.walls);
       console.log(
-        `${side.name.padEnd(12)} ${lines} lines, ${stage}: median of ${rounds} process medians ${value.toFixed(1)} ms (${value >= reference ? '+' : ''}${((value / reference - 1) * 100).toFixed(1)}%); ` +
-          `rounds ${side.medians.map((m) => m.toFixed(1)).join(' ')}`,
+        `${side.name.padEnd(12)} ${lines} lines, ${stage}: median of ${rounds} process medians: CPU ${value.toFixed(1)} ms (${change(value, reference)}), wall ${wall.toFixed(1)} ms (${change(wall, referenceWall)}); ` +
+          `rounds CPU ${side.medians.map((m) => m.toFixed(1)).join(' ')}, wall ${side.walls.map((m) => m.toFixed(1)).join(' ')}`,
       );
     }
   } finally {

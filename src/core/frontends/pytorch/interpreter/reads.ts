@@ -199,6 +199,14 @@ function replayable(value: Value | undefined): boolean {
   return value !== undefined && (value.kind === 'tensor' || value.kind === 'dim' || value.kind === 'scalar' || value.kind === 'str' || value.kind === 'bool' || value.kind === 'none');
 }
 
+/**
+ * Whether a pass over `other` may read alike to a pass over `layer` at all: the same kind of module or layer, alike at
+ * the top (LayerReads.alike compares what a pass read). A Sequential of a Linear and a Dropout is not worth recording.
+ */
+export function mayBeAlike(layer: Value, other: Value, tensors: TensorsAlike): boolean {
+  return sameValue(layer, other, false, tensors);
+}
+
 /** The module (or other value) a path leads to from a layer. */
 function at(layer: Value, path: Path): Value | undefined {
   let value: Value | undefined = layer;

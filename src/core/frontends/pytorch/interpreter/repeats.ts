@@ -5,7 +5,7 @@ import { simplify } from '../../../shapes/infer';
 import type { Value } from '../values';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
-import { LayerReads } from './reads';
+import { LayerReads, mayBeAlike } from './reads';
 
 /**
  * Loops of known length in `__init__` run once per pass up to this many (each pass may build a different layer);
@@ -113,7 +113,8 @@ export function runPasses(it: Interpreter, frame: Frame, count: number, runPass:
     const notes = builder.notes.length;
     const uses = builder.valueUses.length;
     const syncs = builder.hostSyncs.length;
-    const before = (index === 0 && count > 1 && (sameItem?.unrun || distinct)) || (index > 0 && index < count - 1 && distinct) ? passStart(it, frame) : undefined;
+    const firstOfAlike = index === 0 && count > 1 && distinct !== undefined && mayBeAlike(distinct.item(0), distinct.item(1), (a, b) => alike(it, a, b));
+    const before = (index === 0 && count > 1 && sameItem?.unrun) || firstOfAlike || (index > 0 && index < count - 1 && distinct) ? passStart(it, frame) : undefined;
     const reads = before && distinct ? new LayerReads(distinct.item(index)) : undefined;
     try {
       runPass(index);

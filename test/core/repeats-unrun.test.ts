@@ -29,6 +29,13 @@ function only(ops: readonly OpNode[], test: (op: OpNode) => boolean): OpNode {
   return found[0] as OpNode;
 }
 
+/** The ops one root's run made (graph.roots). */
+function opsOfRoot(graph: OpGraph, name: string): OpNode[] {
+  const root = graph.roots?.find((run) => run.name === name);
+  assert.ok(root, `no root ${name}`);
+  return graph.ops.filter((op) => op.id >= root.firstOp && op.id < root.endOp);
+}
+
 /** The sequence dim of an op's first input, as written. */
 function rows(op: OpNode): string {
   const dim = op.inputs[0]?.shape?.[1];
@@ -177,7 +184,7 @@ describe('loops that see their index only to pick items', () => {
 
   it('run the passes where the index is read beside the picks (trap: the last three normalise first)', async () => {
     const graph = await graphOf('indexed_layers_trap.py');
-    const ops = graph.ops.filter((op) => op.scope.startsWith('LateNorm') || (op.scope.startsWith('Layer.') && op.modulePath.startsWith('layers') && graph.roots?.find((root) => root.name === 'LateNorm' && op.id >= root.firstOp && op.id < root.endOp)));
+    const ops = opsOfRoot(graph, 'LateNorm');
     assert.deepEqual(ops.map((op) => [op.op, op.modulePath, formatDim(op.repeat)]), [
       ['torch.nn.Linear', 'layers[0:3].mlp', '3'],
       ['torch.add', 'layers[0:3]', '3'],
@@ -213,7 +220,7 @@ describe('loops that see their index only to pick items', () => {
 describe('layers whose passes set attributes of their own layer', () => {
   it("count alike layers from the first pass, and make each pass's sets in its own layer", async () => {
     const graph = await graphOf('cached_layers.py');
-    const stack = graph.ops.filter((op) => graph.roots?.some((root) => root.name === 'CachedStack' && op.id >= root.firstOp && op.id < root.endOp));
+    const stack = opsOfRoot(graph, 'CachedStack');
     assert.deepEqual(stack.map((op) => [op.op, op.modulePath, formatDim(op.repeat)]), [
       ['torch.nn.Linear', 'embed', '1'],
       ['torch.nn.Linear', 'layers[*].proj', 'n_layers'],
@@ -224,7 +231,7 @@ describe('layers whose passes set attributes of their own layer', () => {
     // `x[:, : self.layers[-1].filled]`: the last layer holds the length its pass set.
     const slice = only(stack, (op) => op.op === 'torch.Tensor.__getitem__');
     assert.equal(formatDim(slice.outputs[0]?.shape?.[1] ?? { kind: 'unknown', why: '' }), 'T');
-    const pair = graph.ops.filter((op) => op.modulePath.startsWith('layers') && graph.roots?.some((root) => root.name === 'PairStack' && op.id >= root.firstOp && op.id < root.endOp));
+    const pair = opsOfRoot(graph, 'PairStack').filter((op) => op.modulePath.startsWith('layers'));
     assert.deepEqual(pair.map((op) => [op.modulePath, formatDim(op.repeat)]), [
       ['layers[*].proj', '2'],
       ['layers[*]', '2'],

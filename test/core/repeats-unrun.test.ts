@@ -249,5 +249,16 @@ describe('layers whose passes set attributes of their own layer', () => {
     // Each layer after the first reads the memory the one before it set.
     assert.equal(add.carried?.[1]?.id, mean.outputs[0]?.id);
   });
-});
 
+  it('hold in every inner layer counted unrun what its pass would set (trap: blocks of layers that keep a length)', async () => {
+    const graph = await graphOf('cached_layers_trap.py');
+    const nested = opsOfRoot(graph, 'NestedCaches');
+    assert.deepEqual(nested.filter((op) => op.modulePath.startsWith('blocks')).map((op) => [op.modulePath, formatDim(op.repeat)]), [
+      ['blocks[*].subs[*].proj', 'n_subs*n_blocks'],
+      ['blocks[*].subs[*]', 'n_subs*n_blocks'],
+    ]);
+    // `x[:, : self.blocks[-1].subs[-1].filled]`: the last block's last layer was counted unrun in its block's loop.
+    const slice = only(nested, (op) => op.op === 'torch.Tensor.__getitem__');
+    assert.equal(formatDim(slice.outputs[0]?.shape?.[1] ?? { kind: 'unknown', why: '' }), 'T');
+  });
+});

@@ -34,7 +34,6 @@ const quietly = {
   get: (map: Map<string, Value>, key: string): Value | undefined => Map.prototype.get.call(map, key) as Value | undefined,
   size: (map: Map<string, Value>): number => Reflect.get(Map.prototype, 'size', map) as number,
   entries: (map: Map<string, Value>): MapIterator<[string, Value]> => Map.prototype.entries.call(map) as MapIterator<[string, Value]>,
-  set: (map: Map<string, Value>, key: string, value: Value): void => void Map.prototype.set.call(map, key, value),
 };
 
 function note(map: Map<string, Value>, name: string): void {
@@ -159,6 +158,8 @@ export class LayerReads {
   /**
    * Makes in `other` the sets the pass made in `layer`: each attribute the pass changed holds what it holds in `layer`
    * now (one set back to what it held, `self.cache = self.cache.to(x)` where no cast was needed, leaves `other`'s own).
+   * The sets are seen by the pass of an outer loop over layers that holds `other`, which then runs its next pass (they
+   * are not writes the interpreter counted, so that pass's count of its own layer's writes no longer matches).
    */
   replay(layer: Value, other: Value): void {
     for (const { path, written } of this.reads) {
@@ -168,7 +169,7 @@ export class LayerReads {
       if (mine?.kind !== 'module' || theirs?.kind !== 'module') continue;
       for (const [name, previous] of written) {
         const value = quietly.get(mine.instance.attrs, name);
-        if (value && value !== previous) quietly.set(theirs.instance.attrs, name, value);
+        if (value && value !== previous) theirs.instance.attrs.set(name, value);
       }
     }
   }

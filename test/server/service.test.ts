@@ -128,7 +128,9 @@ describe('the server and the CLI share one analysis service', () => {
     const warm = rss();
     for (let index = 15; index < 45; index++) await report(index);
     const grown = rss() - warm;
-    // Each kept tree of this 2,000-line file and its roots would be several MB: 30 of them well over 50 MB.
-    assert.ok(grown < 40, `resident memory grew ${grown.toFixed(1)} MB over 30 reports`);
+    // 30 kept trees of this 2,000-line file alone take 75 MB (parsed and kept in one process: +75.5 MB resident), their
+    // roots more. With nothing kept the server grew 19-23 MB at rest and 42-50 MB while other processes loaded the
+    // machine (CI, and a full test run beside other work).
+    assert.ok(grown < 60, `resident memory grew ${grown.toFixed(1)} MB over 30 reports`);
   });
 });

@@ -8,6 +8,7 @@
 import type { Node as SyntaxNode } from 'web-tree-sitter';
 import { field } from '../syntax';
 import { NONE, type Value } from '../values';
+import { lookup } from './expressions';
 import type { Frame } from './frame';
 import type { Interpreter } from './index';
 import { containerKind, containerList } from './modules';
@@ -18,7 +19,7 @@ type Pick = (pass: number) => Value | undefined;
 /**
  * What a loop body picks with its index, as a function of the pass: pass `k`'s items, one per list read; undefined
  * when the body reads the index any other way (`if i == 0`, `str(i)`, `layer_idx=i`, `x[:, i]`), a list is not one
- * MemWall can read without running code (a variable of the frame, or an attribute of one module after another), or a
+ * MemWall can read without running code (a name, or an attribute of one module after another), or a
  * list other than `walked`, the one whose items the passes are named after, holds layers (their ops would be named
  * after the pass's item in that list, which repeats.ts does not rename).
  */
@@ -48,9 +49,9 @@ export function indexPicks(it: Interpreter, body: SyntaxNode, index: string, fra
   };
 }
 
-/** The value of `name` or `a.b.c`, read from the frame and module attributes without running code. */
+/** The value of `name` or `a.b.c`, read as names are (lookup) and from module attributes, without running code. */
 function dottedValue(node: SyntaxNode, frame: Frame): Value | undefined {
-  if (node.type === 'identifier') return frame.env.get(node.text);
+  if (node.type === 'identifier') return lookup(node.text, frame);
   if (node.type !== 'attribute') return undefined;
   const object = field(node, 'object');
   const name = field(node, 'attribute')?.text;

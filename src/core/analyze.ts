@@ -9,7 +9,7 @@ import { readMagicComments } from './shapes/magic';
 import { extractPytorch, type GivenEntry, type GivenInput } from './frontends/pytorch';
 import { graphSymbols, resolveBindings } from './shapes/bindings';
 import { resolveHardware, type CustomGpu } from './cost/hardware';
-import { priceGraph } from './cost/price';
+import { priceGraph, type PriceMemo } from './cost/price';
 import { summarize } from './cost/summary';
 import { runRules } from './rules';
 
@@ -152,14 +152,17 @@ export function extract(text: string, options: ExtractOptions): OpGraph {
   }
 }
 
+/** What pricing reads: the analysis options that do not extract, and the document's previous prices (the server's). */
+export type PriceOptions = Omit<AnalyzeOptions, 'parser' | 'modules' | 'entries' | 'inputs' | 'boundSymbols'> & { readonly prices?: PriceMemo };
+
 /** Prices an extracted graph for a GPU, dtype and sizes, and runs the rules: the what-if path, no re-parsing. */
-export function price(graph: OpGraph, text: string, options: Omit<AnalyzeOptions, 'parser' | 'modules' | 'entries' | 'inputs' | 'boundSymbols'>): Analysis {
+export function price(graph: OpGraph, text: string, options: PriceOptions): Analysis {
   const configs = options.configs ?? [];
   const gpuId = graph.magic.gpu ?? options.gpu ?? configs.find((c) => c.gpu)?.gpu ?? DEFAULT_GPU;
   const dtype = graph.magic.dtype ?? options.dtype ?? configs.find((c) => c.dtype)?.dtype ?? DEFAULT_DTYPE;
   const hardware: Hardware = resolveHardware(gpuId, options.customGpus ?? []);
   const { bindings, assumptions } = resolveBindings(graph, configs, hardware);
-  const costs = priceGraph(graph, hardware, dtype, bindings);
+  const costs = priceGraph(graph, hardware, dtype, bindings, options.prices);
   const summary = summarize(graph, costs);
   const findings = runRules({ graph, costs, hardware, dtype, bindings, summary, text, severities: options.severities ?? {} });
   const inputs = graph.inputs.map((input) => ({ ...input, sizes: evalShape(input.shape, bindings) ?? null }));

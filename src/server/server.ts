@@ -9,6 +9,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { RootCache } from '../core/frontends/pytorch/roots';
+import { PriceMemo } from '../core/cost/price';
 import { IncrementalParser } from '../core/parse/incremental';
 import { createPythonParser, type PythonParser } from '../core/parse/parser';
 import { chartDataFromAnalysis } from '../core/chart/data';
@@ -69,11 +70,12 @@ function loadService(): Promise<{ parser: PythonParser; service: AnalysisService
 interface DocumentState {
   readonly incremental: IncrementalParser;
   readonly roots: RootCache;
+  readonly prices: PriceMemo;
 }
 const documentStates = new Map<string, DocumentState>();
 function documentState(uri: string, parser: PythonParser): DocumentState {
   let state = documentStates.get(uri);
-  if (!state) documentStates.set(uri, (state = { incremental: new IncrementalParser(parser), roots: new RootCache() }));
+  if (!state) documentStates.set(uri, (state = { incremental: new IncrementalParser(parser), roots: new RootCache(), prices: new PriceMemo() }));
   return state;
 }
 function forgetState(uri: string): void {

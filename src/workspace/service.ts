@@ -5,6 +5,7 @@ import path from 'node:path';
 import { extract, price, type ExtractOptions } from '../core/analyze';
 import { resolveHardware } from '../core/cost/hardware';
 import type { RootCache } from '../core/frontends/pytorch/roots';
+import type { PriceMemo } from '../core/cost/price';
 import type { Analysis, AnalysisNote, OpGraph } from '../core/ir/types';
 import { IncrementalParser } from '../core/parse/incremental';
 import type { PythonParser } from '../core/parse/parser';
@@ -25,8 +26,8 @@ export interface AnalysisRequest {
   readonly text: string;
   /** Layers above [tool.memwall], highest first: the command line; or the what-if, the editor's settings, the Python extension's interpreter. */
   readonly layers: readonly SettingsLayer[];
-  /** What an open document keeps between versions: the previous tree and the roots whose code did not change. */
-  readonly state?: { readonly incremental: IncrementalParser; readonly roots: RootCache };
+  /** What an open document keeps between versions: the previous tree, the roots whose code did not change, their prices. */
+  readonly state?: { readonly incremental: IncrementalParser; readonly roots: RootCache; readonly prices?: PriceMemo };
   readonly maxChars?: number;
   /** The workspace folder: the search for pyproject.toml stops there. */
   readonly stopAt?: string;
@@ -201,7 +202,7 @@ export class AnalysisService {
     let analysis: Analysis | undefined;
     let pricingError: string | undefined;
     try {
-      analysis = price(graph, request.text, pricingOptions(configuration));
+      analysis = price(graph, request.text, { ...pricingOptions(configuration), ...(request.state?.prices ? { prices: request.state.prices } : {}) });
     } catch (error) {
       if (request.strict) throw error;
       pricingError = (error as Error).message;
@@ -209,7 +210,9 @@ export class AnalysisService {
     const roots = request.state?.roots;
     const reuse = roots ? ` (${roots.reused} of ${roots.reused + roots.ran} roots reused)` : '';
     const read = module ? `, ${module.modules.files.length} modules read` : '';
-    const timing = `settings and imports ${ms(started, extractStarted)}${read}, extract ${ms(extractStarted, priceStarted)}${reuse}, price and rules ${ms(priceStarted, performance.now())}`;
+    const prices = request.state?.prices;
+    const pricesReused = prices && analysis ? ` (${prices.reused} of ${prices.reused + prices.priced} prices reused)` : '';
+    const timing = `settings and imports ${ms(started, extractStarted)}${read}, extract ${ms(extractStarted, priceStarted)}${reuse}, price and rules ${ms(priceStarted, performance.now())}${pricesReused}`;
     return {
       graph,
       ...(analysis ? { analysis } : { pricingError: pricingError ?? 'no analysis' }),

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { extract } from '../../src/core/analyze';
+import { extract, price } from '../../src/core/analyze';
+import { PriceMemo } from '../../src/core/cost/price';
+import type { OpGraph } from '../../src/core/ir/types';
 import { RootCache } from '../../src/core/frontends/pytorch/roots';
 import type { PythonParser } from '../../src/core/parse/parser';
 import { applyEdits, editsOf, type Edit } from '../robust/helpers';
@@ -49,20 +51,29 @@ export function applyLineEdit(text: string, edit: LineEdit): string {
 /** Random edits of MODELS as a user makes them (deletions, tokens, duplicated lines), applied one at a time. */
 export const codeEdits: fc.Arbitrary<Edit[]> = editsOf(MODELS);
 
+/** A graph as JSON, but for which ops were replayed: the only difference a reuse may make. */
+export const graphJson = (graph: OpGraph): string => JSON.stringify(graph, (key, value: unknown) => (key === 'replayedFrom' ? undefined : value));
+
 /**
  * Applies the edits one by one, analysing each version with the cache of the previous ones, and checks that each graph
- * equals a full run's. Returns how many roots were reused and run in all.
+ * equals a full run's, and that its prices (hover lines included) equal a pricing without the previous prices.
+ * Returns how many roots were reused and run, and how many prices were reused, in all.
  */
-export function checkRootCache<E>(parser: PythonParser, edits: readonly E[], apply: (text: string, edit: E) => string): { reused: number; ran: number } {
+export function checkRootCache<E>(parser: PythonParser, edits: readonly E[], apply: (text: string, edit: E) => string): { reused: number; ran: number; prices: number } {
   const roots = new RootCache();
+  const prices = new PriceMemo();
   let text = MODELS;
-  extract(text, { parser, roots });
-  const counts = { reused: 0, ran: 0 };
+  price(extract(text, { parser, roots }), text, { prices });
+  const counts = { reused: 0, ran: 0, prices: 0 };
   for (const edit of edits) {
     text = apply(text, edit);
-    assert.equal(JSON.stringify(extract(text, { parser, roots })), JSON.stringify(extract(text, { parser })));
+    const graph = extract(text, { parser, roots });
+    const full = extract(text, { parser });
+    assert.equal(graphJson(graph), graphJson(full));
+    assert.equal(JSON.stringify(price(graph, text, { prices }).costs), JSON.stringify(price(full, text, {}).costs));
     counts.reused += roots.reused;
     counts.ran += roots.ran;
+    counts.prices += prices.reused;
   }
   return counts;
 }

@@ -1,4 +1,5 @@
-// The root cache: after any sequence of edits, a graph built with reused roots equals the graph of a full run.
+// The root cache: after any sequence of edits, a graph built with reused roots equals the graph of a full run, and its
+// prices reused from the previous analysis equal a new pricing.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -7,7 +8,7 @@ import { RootCache } from '../../src/core/frontends/pytorch/roots';
 import { IncrementalParser } from '../../src/core/parse/incremental';
 import type { PythonParser } from '../../src/core/parse/parser';
 import { testParser } from '../helpers/parser';
-import { applyCodeEdit, applyLineEdit, checkRootCache, codeEdits, lineEdits, MODELS } from './root-cache';
+import { applyCodeEdit, applyLineEdit, checkRootCache, codeEdits, graphJson, lineEdits, MODELS } from './root-cache';
 
 const SEED = 20261129;
 
@@ -74,12 +75,12 @@ def other():
     extract(source(16), { parser, roots });
     const total = roots.ran;
     const edited = source(24);
-    assert.equal(JSON.stringify(extract(edited, { parser, roots })), JSON.stringify(extract(edited, { parser })));
+    assert.equal(graphJson(extract(edited, { parser, roots })), graphJson(extract(edited, { parser })));
     assert.equal(roots.reused, 0, 'the second pass reuses nothing');
     assert.equal(roots.ran, total);
     // The records made by that full run serve the next keystroke.
     const again = `${edited}\n`;
-    assert.equal(JSON.stringify(extract(again, { parser, roots })), JSON.stringify(extract(again, { parser })));
+    assert.equal(graphJson(extract(again, { parser, roots })), graphJson(extract(again, { parser })));
     assert.equal(roots.reused, total);
   });
 
@@ -110,15 +111,24 @@ class Other(nn.Module):
     // one appears (the state every root starts from changes); none when one of two config classes changes (M's
     // config is then a free name, which neither class affects).
     for (const [text, ran] of [[source(64), 2], [source(128), 2], [source(128, second), 2], [source(96, second), 0]] as const) {
-      assert.equal(JSON.stringify(extract(text, { parser, roots })), JSON.stringify(extract(text, { parser })));
+      assert.equal(graphJson(extract(text, { parser, roots })), graphJson(extract(text, { parser })));
       assert.equal(roots.ran, ran);
     }
   });
 
   it('after typing on random lines, each graph equals the graph of a full run (12 sequences of 1-6 edits)', () => {
     let reused = 0;
-    fc.assert(fc.property(lineEdits, (edits) => void (reused += checkRootCache(parser, edits, applyLineEdit).reused)), { seed: SEED, numRuns: 12 });
+    let prices = 0;
+    fc.assert(
+      fc.property(lineEdits, (edits) => {
+        const counts = checkRootCache(parser, edits, applyLineEdit);
+        reused += counts.reused;
+        prices += counts.prices;
+      }),
+      { seed: SEED, numRuns: 12 },
+    );
     assert.ok(reused > 0, 'no root was reused: the property would not test replays');
+    assert.ok(prices > 0, 'no price was reused: the property would not test the price memo');
   });
 
   it('after random edits, each graph equals the graph of a full run (12 sequences of 1-6 edits)', () => {

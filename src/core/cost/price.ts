@@ -192,14 +192,107 @@ export function pricingCache(): PricingCache {
   return { shapeOf: [], numbersOf: [], peaks: { tensor: new Map(), vector: new Map() } };
 }
 
-/** Prices every op of the graph; ops that cannot be priced get null figures and bound 'unknown', never zeros. */
-export function priceGraph(graph: OpGraph, hardware: Hardware, dtype: DType, bindings: Bindings): CostedOp[] {
+/** One op's price as the memo keeps it: the op priced and the op before it, which the price also reads. */
+interface MemoEntry {
+  readonly cost: CostedOp;
+  readonly previous: OpNode | undefined;
+}
+
+/**
+ * The prices of one document's previous analysis, by the op they priced; the server keeps one per open document. After
+ * a keystroke most roots are replayed (frontends/pytorch/roots.ts): their ops are the previous analysis's ops, or
+ * copies of them with ids and spans moved (graph.replayedFrom), and a copy priced with the same GPU, dtype, TF32 setting and
+ * bindings gets the same figures. Every field pricing reads is compared before a price is reused (samePricing), so
+ * a hit is the price a new run gives; anything else is priced again.
+ */
+export class PriceMemo {
+  private context = '';
+  private entries = new Map<OpNode, MemoEntry>();
+  /** How many ops the last pricing reused and priced, for the log and the tests. */
+  reused = 0;
+  priced = 0;
+
+  /** Starts a pricing: entries made under another context are forgotten. */
+  begin(context: string): Map<OpNode, MemoEntry> {
+    const previous = context === this.context ? this.entries : new Map<OpNode, MemoEntry>();
+    this.context = context;
+    this.entries = new Map();
+    this.reused = 0;
+    this.priced = 0;
+    return previous;
+  }
+
+  keep(origin: OpNode, entry: MemoEntry): void {
+    this.entries.set(origin, entry);
+  }
+}
+
+/** Whatever the price of an op depends on besides the op: the GPU, the dtype, TF32 and every binding. */
+function memoContext(hardware: Hardware, dtype: DType, tf32Enabled: boolean, bindings: Bindings): string {
+  let key = `${dtype}|${tf32Enabled}|${JSON.stringify(hardware)}`;
+  for (const [symbol, value] of bindings) key += `|${symbol}=${value}`;
+  return key;
+}
+
+/** Whether `node` (after `previous`) reads for its price exactly what the memo's op read: then their prices are equal. */
+function samePricing(node: OpNode, previous: OpNode | undefined, entry: MemoEntry): boolean {
+  const old = entry.cost.node;
+  if (node.op !== old.op || node.category !== old.category || node.label !== old.label || node.attrs !== old.attrs || node.repeat !== old.repeat) return false;
+  if (node.inputs.length !== old.inputs.length || node.outputs.length !== old.outputs.length) return false;
+  if ((previous === undefined) !== (entry.previous === undefined) || (previous && previous.label !== entry.previous?.label)) return false;
+  for (let i = 0; i < node.inputs.length; i++) {
+    const now = node.inputs[i] as TensorValue;
+    const then = old.inputs[i] as TensorValue;
+    // An input the op just before wrote may still sit in L2 (the hover says so).
+    if (now.shape !== then.shape || now.dtype !== then.dtype || (now.producer === previous?.id) !== (then.producer === entry.previous?.id)) return false;
+  }
+  for (let i = 0; i < node.outputs.length; i++) {
+    const now = node.outputs[i] as TensorValue;
+    const then = old.outputs[i] as TensorValue;
+    if (now.shape !== then.shape || now.dtype !== then.dtype) return false;
+  }
+  return true;
+}
+
+/** A price made for one op, given to the op copied from it (the same figures; the hover's lines name the new op before it). */
+function moveCost(cost: CostedOp, node: OpNode, previous: OpNode | undefined): CostedOp {
+  if (cost.node === node) return cost;
+  const moved = costFields(
+    { node, inputShapes: cost.inputShapes, outputShapes: cost.outputShapes, dtype: cost.dtype, repeat: cost.repeat },
+    cost.flops, cost.bytesRead, cost.bytesWritten, cost.bytes, cost.intensity, cost.timeUs, cost.bound, cost.unit, cost.ridge ?? null,
+  );
+  const state = (cost as unknown as LazyExplainHolder)[EXPLAIN_STATE];
+  const result = state === undefined || Array.isArray(state) ? withExplain(moved, cost.explain) : withLazyExplain(moved, { ...(state as HoverFacts), previous });
+  return cost.kernel ? withKernel(result, cost.kernel) : result;
+}
+
+/**
+ * Prices every op of the graph; ops that cannot be priced get null figures and bound 'unknown', never zeros. With a
+ * memo, ops replayed from the previous analysis take the price their original had when nothing it read changed.
+ */
+export function priceGraph(graph: OpGraph, hardware: Hardware, dtype: DType, bindings: Bindings, memo?: PriceMemo): CostedOp[] {
   const cache = pricingCache();
   const costs: CostedOp[] = [];
+  const earlier = memo?.begin(memoContext(hardware, dtype, graph.tf32Enabled, bindings));
+  const origins = graph.replayedFrom;
   let previous: OpNode | undefined;
   let backwards: number[] | undefined;
-  for (const node of graph.ops) {
-    costs.push(priceOp(node, hardware, dtype, bindings, graph.tf32Enabled, previous, cache));
+  for (let i = 0; i < graph.ops.length; i++) {
+    const node = graph.ops[i] as OpNode;
+    if (memo && earlier) {
+      const origin = origins?.[i] ?? node;
+      const entry = earlier.get(origin);
+      let cost: CostedOp;
+      if (entry && !BACKWARD_OPS.has(node.op) && samePricing(node, previous, entry)) {
+        cost = moveCost(entry.cost, node, previous);
+        memo.reused++;
+      } else {
+        cost = priceOp(node, hardware, dtype, bindings, graph.tf32Enabled, previous, cache);
+        memo.priced++;
+      }
+      memo.keep(origin, { cost, previous });
+      costs.push(cost);
+    } else costs.push(priceOp(node, hardware, dtype, bindings, graph.tf32Enabled, previous, cache));
     if (BACKWARD_OPS.has(node.op)) (backwards ??= []).push(costs.length - 1);
     previous = node;
   }

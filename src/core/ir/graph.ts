@@ -27,6 +27,8 @@ export class GraphBuilder {
   readonly hostSyncs: HostSync[] = [];
   readonly inputs: RootInput[] = [];
   readonly roots: RootRun[] = [];
+  /** By position in `ops`: the op of an earlier analysis that the op there was replayed from (OpGraph.replayedFrom). */
+  readonly replayedFrom: (OpNode | undefined)[] = [];
   tf32Enabled = false;
 
   /** How many values and ops were handed out so far. */
@@ -64,6 +66,7 @@ export class GraphBuilder {
     this.nextValueId = checkpoint.values;
     this.nextOpId = checkpoint.opIds;
     this.ops.length = checkpoint.ops;
+    if (this.replayedFrom.length > checkpoint.ops) this.replayedFrom.length = checkpoint.ops;
     this.scopes.length = checkpoint.scopes;
     this.notes.length = checkpoint.notes;
     this.codeBindings.length = checkpoint.codeBindings;
@@ -110,6 +113,7 @@ export class GraphBuilder {
       valueUses: this.valueUses,
       hostSyncs: this.hostSyncs,
       roots: this.roots,
+      replayedFrom: this.replayedFrom,
     };
   }
 

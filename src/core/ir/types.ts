@@ -182,6 +182,12 @@ export interface OpGraph {
    * a causal-LM head and a classification head has two figures per call, not one. Absent for graphs made by hand.
    */
   readonly roots?: readonly RootRun[];
+  /**
+   * By position in `ops`: the op of the document's previous analysis that the op there was replayed from
+   * (frontends/pytorch/roots.ts), the same op with its ids and spans moved; empty where the op ran. Pricing reuses the
+   * earlier op's figures (cost/price.ts PriceMemo).
+   */
+  readonly replayedFrom?: readonly (OpNode | undefined)[];
 }
 
 /** A root the frontend ran (an outermost module's forward, a function nobody calls, an entry) and the ops it added. */

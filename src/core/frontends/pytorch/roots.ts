@@ -438,11 +438,17 @@ function replay(record: RootRecord, interpreter: Interpreter, builder: GraphBuil
   };
   for (const op of record.ops) {
     const span = move(op.span);
-    if (ranges.length === 0 && span === op.span) builder.ops.push(op);
-    else if (op.carried) {
-      const carried = op.carried.map((value) => (value ? valueOf(value) : undefined));
-      builder.ops.push({ ...op, id: op.id + opShift, inputs: op.inputs.map(valueOf), outputs: op.outputs.map(valueOf), span, carried });
-    } else builder.ops.push({ ...op, id: op.id + opShift, inputs: op.inputs.map(valueOf), outputs: op.outputs.map(valueOf), span });
+    if (ranges.length === 0 && span === op.span) {
+      builder.ops.push(op);
+      continue;
+    }
+    const inputs = op.inputs.map(valueOf);
+    const outputs = op.outputs.map(valueOf);
+    const moved = op.carried
+      ? { ...op, id: op.id + opShift, inputs, outputs, span, carried: op.carried.map((value) => (value ? valueOf(value) : undefined)) }
+      : { ...op, id: op.id + opShift, inputs, outputs, span };
+    builder.replayedFrom[builder.ops.length] = op;
+    builder.ops.push(moved);
   }
   for (const note of record.notes) builder.notes.push(note.span ? { ...note, span: move(note.span) } : note);
   for (const scope of record.scopes) builder.scopes.push({ ...scope, span: move(scope.span) });

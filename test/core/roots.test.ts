@@ -30,15 +30,46 @@ describe('root cache', () => {
       assert.ok(at > 'def forward'.length);
       const text = `${MODELS.slice(0, MODELS.indexOf('\n', at))}  # tweak${MODELS.slice(MODELS.indexOf('\n', at))}`;
       const graph = extract(text, { parser, incremental, roots });
-      assert.equal(JSON.stringify(graph), JSON.stringify(extract(text, { parser })));
+      assert.equal(graphJson(graph), graphJson(extract(text, { parser })));
       assert.ok(roots.reused >= total - 2, `reused ${roots.reused} of ${total}`);
       assert.ok(roots.ran >= 1 && roots.ran <= 2, `ran ${roots.ran}`);
       // A line added above everything: rows move, so the roots run again, and the graph still equals a full run.
       const shifted = `import math\n${text}`;
-      assert.equal(JSON.stringify(extract(shifted, { parser, incremental, roots })), JSON.stringify(extract(shifted, { parser })));
+      assert.equal(graphJson(extract(shifted, { parser, incremental, roots })), graphJson(extract(shifted, { parser })));
     } finally {
       incremental.dispose();
     }
+  });
+
+  it('typing in a docstring between definitions reruns no root, and the graph equals a full run', () => {
+    const source = (words: string): string => `"""Two models in one file."""
+import torch.nn as nn
+
+class A(nn.Module):
+    def __init__(self, d=64):
+        super().__init__()
+        self.proj = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.proj(x)
+
+"""The second model ${words}: a string alone between definitions does nothing."""
+
+class B(nn.Module):
+    def forward(self, x):
+        return x * 2
+`;
+    const roots = new RootCache();
+    extract(source('doubles'), { parser, roots });
+    assert.equal(roots.ran, 2);
+    for (const text of [source('doubles its input'), `"""Two models, edited."""${source('doubles').slice('"""Two models in one file."""'.length)}`]) {
+      assert.equal(graphJson(extract(text, { parser, roots })), graphJson(extract(text, { parser })));
+      assert.deepEqual([roots.reused, roots.ran], [2, 0]);
+    }
+    // A line added to a docstring moves the rows below it: the roots below run again.
+    const longer = source('doubles\nits input');
+    assert.equal(graphJson(extract(longer, { parser, roots })), graphJson(extract(longer, { parser })));
+    assert.deepEqual([roots.reused, roots.ran], [1, 1]);
   });
 
   it('a root that must run without the instance a reused root built for it makes the whole file run again', () => {

@@ -97,6 +97,12 @@ export class FileSegments {
     const counts = new Map<string, number>();
     for (const { node: statement, name } of statements) {
       if (statement.type === 'comment') continue;
+      // A string alone (a module's docstring, a block of text between definitions) does nothing when run: editing it
+      // changes nothing that roots read. It belongs to no segment, not even the definition below it.
+      if (!name && isBareString(statement)) {
+        previousEnd = statement.endIndex;
+        continue;
+      }
       const end = statement.endIndex;
       const count = name ? (counts.get(name) ?? 0) : 0;
       if (name) counts.set(name, count + 1);
@@ -153,6 +159,13 @@ export class FileSegments {
   segment(id: string): Segment | undefined {
     return this.byId.get(id);
   }
+}
+
+/** A statement that is a string literal alone: `"""docstring"""`, or implicitly concatenated strings. */
+function isBareString(statement: TopLevelStatement['node']): boolean {
+  if (statement.type !== 'expression_statement' || statement.namedChildCount !== 1) return false;
+  const type = statement.namedChild(0)?.type;
+  return type === 'string' || type === 'concatenated_string';
 }
 
 /** The `# memwall:` comments with their rows (shape declarations apply to the definition below them). */

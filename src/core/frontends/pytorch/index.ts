@@ -93,7 +93,7 @@ export function extractPytorch(tree: Tree, text: string, builder: GraphBuilder, 
       });
     }
     if (entryNamed) runEntries(interpreter, targets, runRootOf);
-    else runEveryRoot(interpreter, file, runRootOf);
+    else runEveryRoot(interpreter, file, runRootOf, options.roots?.ownerCode);
     for (const input of inputs) {
       if (interpreter.givenInputsUsed.has(input.name)) continue;
       builder.notes.push({
@@ -135,9 +135,9 @@ function runEntries(interpreter: Interpreter, targets: readonly { readonly targe
 }
 
 /** Every root: functions nobody calls (builders among them), then outermost modules whose forward nothing ran. */
-function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: RunRootOf): void {
+function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: RunRootOf, kept?: OwnerCodeCache): void {
   // Definitions that name this one in their code (`Block(config)` in GPT), not only in a docstring, comment or URL.
-  const code = new CodeNames(file);
+  const code = new CodeNames(file, kept);
   const referencedBy = (name: string): string[] =>
     [...(file.calledFrom.get(name) ?? [])].filter((owner) => owner !== '' && code.names(owner, name));
   // Functions first: a harness like `def main(): model(x)` runs the model with its real inputs, which then need
@@ -157,9 +157,9 @@ function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: Ru
   // the classes of the file.
   const otherNames = [...moduleNames].filter((name) => !ASCII_NAME.test(name));
   const composite = (cls: ClassInfo): boolean => {
-    if (CONFIG_CLASS_CALL.test(file.text.slice(cls.node.startIndex, cls.node.endIndex))) return true;
     const known = code.of(cls.name);
     if (known === undefined) return moduleNames.size > 1;
+    if (known.callsConfigClass) return true;
     for (const word of known.words) if (word !== cls.name && moduleNames.has(word)) return true;
     return otherNames.some((name) => name !== cls.name && code.names(cls.name, name));
   };
@@ -182,6 +182,7 @@ function runEveryRoot(interpreter: Interpreter, file: FileContext, runRootOf: Ru
     if (interpreter.state.covered.has(fn) || fn.tritonKernel || !launchesKernels(fn)) continue;
     runRootOf(fn, 'function', () => interpreter.runRootFunction(fn));
   }
+  code.finish(kept);
 }
 
 /** A layer built from a class the config names: `config.mlp_class(config)`, `config.norm_class(config.n_embd)`. */
@@ -194,9 +195,17 @@ const STRINGS_AND_COMMENTS = /"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|
 const ASCII_NAME = /^[A-Za-z0-9_]+$/;
 
 /** An owner's code without its strings and comments, and the file's definition names that are words of it. */
-interface OwnerCode {
+export interface OwnerCode {
   readonly text: string;
   readonly words: ReadonlySet<string>;
+  /** Its source (strings included) builds a layer from a class its config names (CONFIG_CLASS_CALL). */
+  readonly callsConfigClass: boolean;
+}
+
+/** The owners' code of a document's last analysis, by definition text, while the file defines the same names. */
+export interface OwnerCodeCache {
+  definitions: string;
+  byText: ReadonlyMap<string, OwnerCode>;
 }
 
 /**
@@ -209,10 +218,29 @@ class CodeNames {
   private readonly code = new Map<string, OwnerCode>();
   private readonly definitions: ReadonlySet<string>;
   private readonly shapes = new Set<number>();
+  /** The owners' code as the previous analysis of the document read it, by definition text (the server's). */
+  private readonly kept: ReadonlyMap<string, OwnerCode> | undefined;
+  /** What this analysis read, kept for the next one (finish). */
+  private readonly next = new Map<string, OwnerCode>();
 
-  constructor(private readonly file: FileContext) {
+  constructor(
+    private readonly file: FileContext,
+    cache?: OwnerCodeCache,
+  ) {
     this.definitions = new Set([...file.classes.keys(), ...file.functions.keys()]);
     for (const name of this.definitions) if (ASCII_NAME.test(name)) this.shapes.add(wordShape(name, 0, name.length));
+    if (cache) {
+      // An owner's words are the definition names among its words: kept only while the file defines the same names.
+      const definitions = [...this.definitions].join('\u0000');
+      if (cache.definitions === definitions) this.kept = cache.byText;
+    }
+  }
+
+  /** Keeps what this analysis read for the next one: only the owners it read, so nothing old piles up. */
+  finish(cache: OwnerCodeCache | undefined): void {
+    if (!cache) return;
+    cache.definitions = [...this.definitions].join('\u0000');
+    cache.byText = this.next;
   }
 
   /** Whether the owner's definition names `name` in its code (true when the file defines no such owner). */
@@ -231,7 +259,14 @@ class CodeNames {
       // A function's statement includes its decorators (`@triton.autotune(configs=get_autotune_config())`).
       const definition = this.file.functions.get(owner)?.statement ?? this.file.classes.get(owner)?.node;
       if (!definition) return undefined;
-      const text = this.file.text.slice(definition.startIndex, definition.endIndex).replace(STRINGS_AND_COMMENTS, '');
+      const source = this.file.text.slice(definition.startIndex, definition.endIndex);
+      known = this.kept?.get(source);
+      if (known) {
+        this.code.set(owner, known);
+        this.next.set(source, known);
+        return known;
+      }
+      const text = source.replace(STRINGS_AND_COMMENTS, '');
       const words = new Set<string>();
       for (let start = 0; start < text.length; ) {
         if (!isWordCode(text.charCodeAt(start))) {
@@ -246,8 +281,9 @@ class CodeNames {
         }
         start = end;
       }
-      known = { text, words };
+      known = { text, words, callsConfigClass: CONFIG_CLASS_CALL.test(source) };
       this.code.set(owner, known);
+      this.next.set(source, known);
     }
     return known;
   }

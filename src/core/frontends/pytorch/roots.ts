@@ -13,6 +13,7 @@
 import type { GraphBuilder } from '../../ir/graph';
 import type { AnalysisNote, HostSync, OpNode, RootInput, ScopeInfo, Span, TensorValue, ValueUse } from '../../ir/types';
 import type { FileContext, TopLevelStatement } from './files';
+import type { OwnerCodeCache } from './index';
 import type { CodeBinding, Interpreter } from './interpreter';
 import type { ClassInfo, FunctionInfo } from './values';
 
@@ -51,6 +52,8 @@ export class RootCache {
   records = new Map<string, RootRecord>();
   /** The words of each definition's text, by text: most definitions are unchanged from one keystroke to the next. */
   words = new Map<string, readonly string[]>();
+  /** What the roots' order read of each definition's code (index.ts CodeNames), by definition text. */
+  readonly ownerCode: OwnerCodeCache = { definitions: '', byText: new Map() };
   /** How many roots the last analysis reused and ran, for the log and the tests. */
   reused = 0;
   ran = 0;
@@ -424,6 +427,34 @@ function compiledFlags(file: FileContext): string {
  * Adds a record's output to the graph as its run would have: ids after the current ones, spans where the code now
  * is. Ops whose ids, values and span do not move are shared with the previous graph (they are never mutated).
  */
+/**
+ * An op of a record with its id, values and span moved. One literal with every field of OpNode (those the op lacks
+ * undefined): every replayed op then has one shape in V8, where a spread of ops made at many places was the slowest
+ * step of a replay. A field added to OpNode and not here does not compile (`satisfies`).
+ */
+function movedOp(op: OpNode, id: number, inputs: readonly TensorValue[], outputs: readonly TensorValue[], span: Span, carried: OpNode['carried']): OpNode {
+  return {
+    id,
+    op: op.op,
+    label: op.label,
+    category: op.category,
+    inputs,
+    outputs,
+    attrs: op.attrs,
+    span,
+    scope: op.scope,
+    modulePath: op.modulePath,
+    repeat: op.repeat,
+    fusedBy: op.fusedBy,
+    notes: op.notes,
+    assumed: op.assumed,
+    harness: op.harness,
+    onlyWhenGiven: op.onlyWhenGiven,
+    carried,
+    noGrad: op.noGrad,
+  } satisfies Record<keyof OpNode, unknown>;
+}
+
 function replay(record: RootRecord, interpreter: Interpreter, builder: GraphBuilder, segments: FileSegments, placed: ReadonlyMap<string, Placed>): Placed {
   const valueShift = builder.valueCount - record.values[0];
   const opShift = builder.opCount - record.opIds[0];
@@ -455,13 +486,9 @@ function replay(record: RootRecord, interpreter: Interpreter, builder: GraphBuil
       builder.ops.push(op);
       continue;
     }
-    const inputs = op.inputs.map(valueOf);
-    const outputs = op.outputs.map(valueOf);
-    const moved = op.carried
-      ? { ...op, id: op.id + opShift, inputs, outputs, span, carried: op.carried.map((value) => (value ? valueOf(value) : undefined)) }
-      : { ...op, id: op.id + opShift, inputs, outputs, span };
+    const carried = op.carried?.map((value) => (value ? valueOf(value) : undefined));
     builder.replayedFrom[builder.ops.length] = op;
-    builder.ops.push(moved);
+    builder.ops.push(movedOp(op, op.id + opShift, op.inputs.map(valueOf), op.outputs.map(valueOf), span, carried));
   }
   for (const note of record.notes) builder.notes.push(note.span ? { ...note, span: move(note.span) } : note);
   for (const scope of record.scopes) builder.scopes.push({ ...scope, span: move(scope.span) });

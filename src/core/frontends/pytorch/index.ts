@@ -218,6 +218,11 @@ class CodeNames {
   private readonly code = new Map<string, OwnerCode>();
   private readonly definitions: ReadonlySet<string>;
   private readonly shapes = new Set<number>();
+  /**
+   * By a word's first character: a bit for each length a definition name starting with it has (bit 31 for 31 and more).
+   * Most words of the code (self, x, torch) fail this test, a lookup in an array, before the set's.
+   */
+  private readonly lengthsByFirst = new Uint32Array(128);
   /** The owners' code as the previous analysis of the document read it, by definition text (the server's). */
   private readonly kept: ReadonlyMap<string, OwnerCode> | undefined;
   /** What this analysis read, kept for the next one (finish). */
@@ -228,7 +233,11 @@ class CodeNames {
     cache?: OwnerCodeCache,
   ) {
     this.definitions = new Set([...file.classes.keys(), ...file.functions.keys()]);
-    for (const name of this.definitions) if (ASCII_NAME.test(name)) this.shapes.add(wordShape(name, 0, name.length));
+    for (const name of this.definitions) {
+      if (!ASCII_NAME.test(name)) continue;
+      this.shapes.add(wordShape(name, 0, name.length));
+      this.lengthsByFirst[name.charCodeAt(0)]! |= lengthBit(name.length);
+    }
     if (cache) {
       // An owner's words are the definition names among its words: kept only while the file defines the same names.
       const definitions = [...this.definitions].join('\u0000');
@@ -275,7 +284,7 @@ class CodeNames {
         }
         let end = start + 1;
         while (end < text.length && isWordCode(text.charCodeAt(end))) end++;
-        if (this.shapes.has(wordShape(text, start, end))) {
+        if ((this.lengthsByFirst[text.charCodeAt(start)]! & lengthBit(end - start)) !== 0 && this.shapes.has(wordShape(text, start, end))) {
           const word = text.slice(start, end);
           if (this.definitions.has(word)) words.add(word);
         }
@@ -295,6 +304,11 @@ function wordShape(text: string, start: number, end: number): number {
 }
 
 /** An ASCII letter, digit or underscore: what `[A-Za-z0-9_]` and `\w` match. */
+/** A word length as one bit of a 32-bit mask: 1 << length, lengths of 31 and more sharing the top bit. */
+function lengthBit(length: number): number {
+  return (1 << Math.min(length, 31)) >>> 0;
+}
+
 function isWordCode(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
 }

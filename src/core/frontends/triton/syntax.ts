@@ -63,14 +63,10 @@ export function walkTypes(node: SyntaxNode, types: ReadonlySet<string>, visit: (
 }
 
 export function spanOf(node: SyntaxNode): Span {
-  return {
-    start: node.startIndex,
-    end: node.endIndex,
-    startLine: node.startPosition.row,
-    startColumn: node.startPosition.column,
-    endLine: node.endPosition.row,
-    endColumn: node.endPosition.column,
-  };
+  // Each position is read from the tree once (a call into its wasm).
+  const start = node.startPosition;
+  const end = node.endPosition;
+  return { start: node.startIndex, end: node.endIndex, startLine: start.row, startColumn: start.column, endLine: end.row, endColumn: end.column };
 }
 
 /** `tl.math.exp` → `tl.math.exp`; anything that is not a plain dotted name → undefined. */

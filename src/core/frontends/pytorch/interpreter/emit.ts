@@ -173,15 +173,10 @@ export function trackLayout(it: Interpreter, op: string, entry: CatalogEntry | u
 
 export function sourceSpan(node: SyntaxNode, frame: Frame): Span {
   if (frame.callSite) return frame.callSite;
+  // Each position is read from the tree once (a call into its wasm).
+  const start = node.startPosition;
   const end = node.endPosition;
-  return {
-    start: node.startIndex,
-    end: node.endIndex,
-    startLine: node.startPosition.row,
-    startColumn: node.startPosition.column,
-    endLine: end.row,
-    endColumn: end.column,
-  };
+  return { start: node.startIndex, end: node.endIndex, startLine: start.row, startColumn: start.column, endLine: end.row, endColumn: end.column };
 }
 
 /**

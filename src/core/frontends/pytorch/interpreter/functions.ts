@@ -337,18 +337,11 @@ export function recordScope(it: Interpreter, fn: FunctionInfo): void {
   it.state.scopesSeen.add(fn.qualifiedName);
   const nameNode = field(fn.node, 'name') ?? fn.node;
   const parameters = field(fn.node, 'parameters');
-  const start = nameNode;
-  const end = parameters ?? nameNode;
+  const start = nameNode.startPosition;
+  const end = (parameters ?? nameNode).endPosition;
   it.builder.scopes.push({
     name: fn.qualifiedName,
     kind: fn.name === 'forward' && fn.owner ? 'forward' : 'function',
-    span: {
-      start: start.startIndex,
-      end: end.endIndex,
-      startLine: start.startPosition.row,
-      startColumn: start.startPosition.column,
-      endLine: end.endPosition.row,
-      endColumn: end.endPosition.column,
-    },
+    span: { start: nameNode.startIndex, end: (parameters ?? nameNode).endIndex, startLine: start.row, startColumn: start.column, endLine: end.row, endColumn: end.column },
   });
 }

@@ -72,6 +72,39 @@ class B(nn.Module):
     assert.deepEqual([roots.reused, roots.ran], [1, 1]);
   });
 
+  it('a model edited to build another model of the file makes that one a layer of it, no longer a root', () => {
+    // Which models are roots follows the names each definition's code holds, kept between keystrokes by its text.
+    // Outer is defined first: only the names in its code make it run before Inner (models that build others first).
+    const source = (uses: boolean): string => `import torch.nn as nn
+
+class Outer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = ${uses ? 'Inner()' : 'nn.Linear(32, 32)'}
+
+    def forward(self, x):
+        return self.head(x) * 2
+
+class Inner(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(32, 32)
+
+    def forward(self, x):
+        return self.proj(x)
+`;
+    const roots = new RootCache();
+    for (const uses of [false, true, false]) {
+      const text = source(uses);
+      const graph = extract(text, { parser, roots });
+      assert.equal(graphJson(graph), graphJson(extract(text, { parser })));
+      assert.deepEqual(
+        (graph.roots ?? []).map((root) => root.name),
+        uses ? ['Outer'] : ['Inner', 'Outer'],
+      );
+    }
+  });
+
   it('a root that must run without the instance a reused root built for it makes the whole file run again', () => {
     // build() makes A's instance without calling or returning it (a builder that returns its model runs the model's
     // forward itself), so A is analysed from that instance; other() comes between and binds B's `n`, which A's run

@@ -238,18 +238,19 @@ class CodeNames {
       this.shapes.add(wordShape(name, 0, name.length));
       this.lengthsByFirst[name.charCodeAt(0)]! |= lengthBit(name.length);
     }
-    if (cache) {
-      // An owner's words are the definition names among its words: kept only while the file defines the same names.
-      const definitions = [...this.definitions].join('\u0000');
-      if (cache.definitions === definitions) this.kept = cache.byText;
-    }
+    // An owner's words are the definition names among its words: kept only while the file defines the same names.
+    if (cache && cache.definitions === this.definitionsKey()) this.kept = cache.byText;
   }
 
   /** Keeps what this analysis read for the next one: only the owners it read, so nothing old piles up. */
   finish(cache: OwnerCodeCache | undefined): void {
     if (!cache) return;
-    cache.definitions = [...this.definitions].join('\u0000');
+    cache.definitions = this.definitionsKey();
     cache.byText = this.next;
+  }
+
+  private definitionsKey(): string {
+    return [...this.definitions].join('\u0000');
   }
 
   /** Whether the owner's definition names `name` in its code (true when the file defines no such owner). */
@@ -303,12 +304,12 @@ function wordShape(text: string, start: number, end: number): number {
   return ((end - start) * 128 + text.charCodeAt(start)) * 128 + text.charCodeAt(end - 1);
 }
 
-/** An ASCII letter, digit or underscore: what `[A-Za-z0-9_]` and `\w` match. */
 /** A word length as one bit of a 32-bit mask: 1 << length, lengths of 31 and more sharing the top bit. */
 function lengthBit(length: number): number {
   return (1 << Math.min(length, 31)) >>> 0;
 }
 
+/** An ASCII letter, digit or underscore: what `[A-Za-z0-9_]` and `\w` match. */
 function isWordCode(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
 }

@@ -225,8 +225,8 @@ class CodeNames {
   private readonly lengthsByFirst = new Uint32Array(128);
   /** The owners' code as the previous analysis of the document read it, by definition text (the server's). */
   private readonly kept: ReadonlyMap<string, OwnerCode> | undefined;
-  /** What this analysis read, kept for the next one (finish). */
-  private readonly next = new Map<string, OwnerCode>();
+  /** What this analysis read, kept for the next one (finish); none without a cache (the command line). */
+  private readonly next: Map<string, OwnerCode> | undefined;
 
   constructor(
     private readonly file: FileContext,
@@ -238,13 +238,16 @@ class CodeNames {
       this.shapes.add(wordShape(name, 0, name.length));
       this.lengthsByFirst[name.charCodeAt(0)]! |= lengthBit(name.length);
     }
-    // An owner's words are the definition names among its words: kept only while the file defines the same names.
-    if (cache && cache.definitions === this.definitionsKey()) this.kept = cache.byText;
+    if (cache) {
+      this.next = new Map();
+      // An owner's words are the definition names among its words: kept only while the file defines the same names.
+      if (cache.definitions === this.definitionsKey()) this.kept = cache.byText;
+    }
   }
 
   /** Keeps what this analysis read for the next one: only the owners it read, so nothing old piles up. */
   finish(cache: OwnerCodeCache | undefined): void {
-    if (!cache) return;
+    if (!cache || !this.next) return;
     cache.definitions = this.definitionsKey();
     cache.byText = this.next;
   }
@@ -273,7 +276,7 @@ class CodeNames {
       known = this.kept?.get(source);
       if (known) {
         this.code.set(owner, known);
-        this.next.set(source, known);
+        this.next?.set(source, known);
         return known;
       }
       const text = source.replace(STRINGS_AND_COMMENTS, '');
@@ -293,7 +296,7 @@ class CodeNames {
       }
       known = { text, words, callsConfigClass: CONFIG_CLASS_CALL.test(source) };
       this.code.set(owner, known);
-      this.next.set(source, known);
+      this.next?.set(source, known);
     }
     return known;
   }

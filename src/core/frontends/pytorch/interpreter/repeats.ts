@@ -317,10 +317,12 @@ function repeatsUnchanged(
   for (const [name, value] of frame.env) if (!targets.has(name) && before.env.get(name) === value && holdsAny(value, carriedBy, 0)) return undefined;
   // Names of the item that the ops carry in their notes would change with it.
   const carried = new Map<number, (TensorValue | undefined)[]>();
-  for (const [j, op] of ops.entries()) {
+  for (let j = 0; j < ops.length; j++) {
+    const op = ops[j] as OpNode;
     if (itemName !== '' && op.notes.some((note) => note.includes(itemName))) return undefined;
     let reads: (TensorValue | undefined)[] | undefined;
-    for (const [i, input] of op.inputs.entries()) {
+    for (let i = 0; i < op.inputs.length; i++) {
+      const input = op.inputs[i] as TensorValue;
       if (made.has(input.id)) continue;
       if (input.id >= before.values) return undefined;
       const next = carriedBy.get(input.id);

@@ -160,13 +160,24 @@ function claimsOf(finding: RuleFinding, index: GraphIndex): readonly string[] {
   const members = new Set(finding.opIds);
   const claims: string[] = [];
   const readers = new Map<number, number[]>();
+  // The tensors the op at hand reads, each once.
+  const read: number[] = [];
   for (const id of finding.opIds) {
     const op = index.op(id);
     if (!op || op.category === 'view') continue;
     for (const value of op.outputs) {
       if (index.realConsumers(value).some((reach) => members.has(reach.op.id))) claims.push(`value:${value.id}`);
     }
-    for (const input of new Set(op.inputs.map((value) => index.throughViews(value).id))) readers.set(input, [...(readers.get(input) ?? []), op.id]);
+    read.length = 0;
+    for (let i = 0; i < op.inputs.length; i++) {
+      const input = index.throughViews(op.inputs[i] as TensorValue).id;
+      // An op that reads one tensor twice (`x * x`) reads it once.
+      if (read.includes(input)) continue;
+      read.push(input);
+      const ops = readers.get(input);
+      if (ops) ops.push(op.id);
+      else readers.set(input, [op.id]);
+    }
   }
   for (const [input, ops] of readers) if (ops.length > 1) for (const op of ops) claims.push(`read:${input}:${op}`);
   if (claims.length === 0) {

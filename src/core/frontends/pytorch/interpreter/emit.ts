@@ -78,18 +78,32 @@ function floatRank(dtype: DType | 'default' | null): number | undefined {
  * fp32 cos table is fp32, as it runs (transformers#24261: GPT-NeoX's attention ran in fp32 for this reason).
  */
 export function promote(inputs: readonly TensorValue[]): DType | 'default' | null {
-  const complex = inputs.find((i) => i.dtype === 'complex64' || i.dtype === 'complex128');
-  if (complex) return inputs.some((i) => i.dtype === 'complex128' || i.dtype === 'fp64') ? 'complex128' : complex.dtype;
-  const floating = inputs.filter((i) => floatRank(i.dtype) !== undefined);
-  const dimensioned = floating.filter((i) => i.shape === null || i.shape.length > 0);
-  const candidates = dimensioned.length > 0 ? dimensioned : floating;
-  let widest: TensorValue | undefined;
-  for (const input of candidates) {
-    if (!widest || (floatRank(input.dtype) as number) > (floatRank(widest.dtype) as number)) widest = input;
+  // One pass, nothing allocated (it runs for every op): the first complex input, and for the floating inputs with dims
+  // and for all floating inputs, the widest one and which halves (bit 1 bf16, bit 2 fp16) they hold.
+  let complex: TensorValue | undefined;
+  let widest128 = false;
+  let widestDimensioned: TensorValue | undefined;
+  let widestFloating: TensorValue | undefined;
+  let halvesDimensioned = 0;
+  let halvesFloating = 0;
+  for (const input of inputs) {
+    const dtype = input.dtype;
+    if ((dtype === 'complex64' || dtype === 'complex128') && !complex) complex = input;
+    if (dtype === 'complex128' || dtype === 'fp64') widest128 = true;
+    const rank = floatRank(dtype);
+    if (rank === undefined) continue;
+    const half = dtype === 'bf16' ? 1 : dtype === 'fp16' ? 2 : 0;
+    if (!widestFloating || rank > (floatRank(widestFloating.dtype) as number)) widestFloating = input;
+    halvesFloating |= half;
+    if (input.shape !== null && input.shape.length === 0) continue;
+    if (!widestDimensioned || rank > (floatRank(widestDimensioned.dtype) as number)) widestDimensioned = input;
+    halvesDimensioned |= half;
   }
+  if (complex) return widest128 ? 'complex128' : complex.dtype;
+  const widest = widestDimensioned ?? widestFloating;
   if (!widest) return inputs[0]?.dtype ?? 'default';
-  const halves = new Set(candidates.map((i) => i.dtype).filter((d) => d === 'bf16' || d === 'fp16'));
-  if (halves.size === 2 && (widest.dtype === 'bf16' || widest.dtype === 'fp16')) return 'fp32';
+  const halves = widestDimensioned ? halvesDimensioned : halvesFloating;
+  if (halves === 3 && (widest.dtype === 'bf16' || widest.dtype === 'fp16')) return 'fp32';
   return widest.dtype;
 }
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { extract } from '../../src/core/analyze';
 import { formatDim } from '../../src/core/ir/dims';
-import type { OpGraph, OpNode } from '../../src/core/ir/types';
+import type { OpGraph, OpNode, TensorValue } from '../../src/core/ir/types';
 import { testParser } from '../helpers/parser';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'published');
@@ -36,11 +36,16 @@ function opsOfRoot(graph: OpGraph, name: string): OpNode[] {
   return graph.ops.filter((op) => op.id >= root.firstOp && op.id < root.endOp);
 }
 
+/** Dim `axis` of a tensor, as written. */
+function dimOf(tensor: TensorValue | undefined, axis: number): string {
+  const dim = tensor?.shape?.[axis];
+  assert.ok(dim, `no dim ${axis}`);
+  return formatDim(dim);
+}
+
 /** The sequence dim of an op's first input, as written. */
 function rows(op: OpNode): string {
-  const dim = op.inputs[0]?.shape?.[1];
-  assert.ok(dim, `${op.modulePath}: no input shape`);
-  return formatDim(dim);
+  return dimOf(op.inputs[0], 1);
 }
 
 describe('loops over one repeated block', () => {
@@ -127,7 +132,7 @@ describe('loops over layers built one by one', () => {
   it('run a layer built with other sizes (trap: the last layers are wider)', async () => {
     const graph = await graphOf('decoder_layers_trap.py');
     const downs = graph.ops.filter((op) => op.modulePath.endsWith('.down'));
-    assert.deepEqual(downs.map((op) => [op.modulePath, formatDim(op.repeat), formatDim(op.outputs[0]?.shape?.[2] ?? { kind: 'unknown', why: '' })]), [
+    assert.deepEqual(downs.map((op) => [op.modulePath, formatDim(op.repeat), dimOf(op.outputs[0], 2)]), [
       ['layers[0:4].down', '4', 'hidden_size'],
       ['layers[4:6].down', '2', '4*hidden_size'],
     ]);
@@ -213,7 +218,7 @@ describe('loops that see their index only to pick items', () => {
     const graph = await graphOf('indexed_layers_trap.py');
     const stack = only(graph.ops, (op) => op.op === 'torch.stack');
     assert.equal(stack.inputs.length, 6);
-    assert.equal(formatDim(stack.outputs[0]?.shape?.[0] ?? { kind: 'unknown', why: '' }), '6');
+    assert.equal(dimOf(stack.outputs[0], 0), '6');
   });
 });
 
@@ -230,7 +235,7 @@ describe('layers whose passes set attributes of their own layer', () => {
     ]);
     // `x[:, : self.layers[-1].filled]`: the last layer holds the length its pass set.
     const slice = only(stack, (op) => op.op === 'torch.Tensor.__getitem__');
-    assert.equal(formatDim(slice.outputs[0]?.shape?.[1] ?? { kind: 'unknown', why: '' }), 'T');
+    assert.equal(dimOf(slice.outputs[0], 1), 'T');
     const pair = opsOfRoot(graph, 'PairStack').filter((op) => op.modulePath.startsWith('layers'));
     assert.deepEqual(pair.map((op) => [op.modulePath, formatDim(op.repeat)]), [
       ['layers[*].proj', '2'],
@@ -259,6 +264,6 @@ describe('layers whose passes set attributes of their own layer', () => {
     ]);
     // `x[:, : self.blocks[-1].subs[-1].filled]`: the last block's last layer was counted unrun in its block's loop.
     const slice = only(nested, (op) => op.op === 'torch.Tensor.__getitem__');
-    assert.equal(formatDim(slice.outputs[0]?.shape?.[1] ?? { kind: 'unknown', why: '' }), 'T');
+    assert.equal(dimOf(slice.outputs[0], 1), 'T');
   });
 });
